@@ -1,0 +1,26 @@
+// Error codes returned by load() and run(); runtime/wasm-errors.ts names them for the host.
+export const OK: i32 = 0;
+export const E_TRUNCATED: i32 = -1;
+export const E_BAD_MAGIC: i32 = -2;
+export const E_BAD_VERSION: i32 = -3;
+export const E_SIZE_MISMATCH: i32 = -4;
+export const E_BAD_CHECKSUM: i32 = -5;
+export const E_BAD_HEADER: i32 = -6;
+export const E_BAD_SECTION: i32 = -7;
+export const E_BAD_TENSOR: i32 = -8;
+export const E_BAD_DIMS: i32 = -9;
+export const E_BAD_BYTE_LENGTH: i32 = -10;
+export const E_TENSOR_OUT_OF_BOUNDS: i32 = -11;
+export const E_BAD_QUANTIZATION: i32 = -12;
+export const E_BAD_ENTRY: i32 = -13;
+export const E_UNKNOWN_OPCODE: i32 = -14;
+export const E_BAD_TENSOR_INDEX: i32 = -15;
+export const E_BAD_OPERAND: i32 = -16;
+export const E_SHAPE_MISMATCH: i32 = -17;
+export const E_BAD_PARAM: i32 = -18;
+export const E_WRITES_CONSTANT: i32 = -19;
+export const E_UNSUPPORTED: i32 = -20;
+export const E_OUT_OF_MEMORY: i32 = -21;
+export const E_NOT_LOADED: i32 = -22;
+export const E_NO_ENTRY: i32 = -23;
+export const E_BAD_BATCH: i32 = -24;

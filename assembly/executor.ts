@@ -1,0 +1,90 @@
+// Runs one entry op by op over n samples. Tensor t's sample s lives at tensorAddr(t, s)
+// (arenaBase + offset*maxBatch + s*byteLength for activations, the file or its f32 widening for constants).
+import * as F from './format';
+import * as E from './errors';
+import { loaded, maxBatch, entryInfo, tensorAddr, convWeights, isDepthwise, tCount, tDim, tDtype, tScale, tZeroPoint, opWord } from './model';
+import { dense } from './kernels/dense';
+import { conv2d } from './kernels/conv2d';
+import { depthwiseConv2d } from './kernels/depthwise';
+import { convTranspose } from './kernels/conv_transpose';
+import { applyActivation } from './kernels/activation';
+import { binary } from './kernels/binary';
+import { resizeNearest } from './kernels/resize';
+import { concat, slice, layout, copy } from './kernels/tensor_ops';
+import { quantize, dequantize } from './kernels/quantize';
+import { usesQuantWeights, runQuantDense, runQuantConv } from './kernels/quant_dispatch';
+
+@inline function entryField(kind: u32, k: u32): u32 { return load<u32>(entryInfo + kind * 24 + (k << 2)); }
+
+function hasEntry(kind: u32): bool {
+  return loaded && kind <= F.ENTRY_DECODE && entryField(kind, 1) != 0xffffffff;
+}
+
+export function entryInput(kind: u32): usize {
+  return hasEntry(kind) ? tensorAddr(entryField(kind, 2), 0) : 0;
+}
+
+export function entryOutput(kind: u32, k: u32): usize {
+  if (!hasEntry(kind) || k >= entryField(kind, 3)) return 0;
+  return tensorAddr(entryField(kind, 4 + k), 0);
+}
+
+export function run(kind: u32, n: u32): i32 {
+  if (!loaded) return E.E_NOT_LOADED;
+  if (!hasEntry(kind)) return E.E_NO_ENTRY;
+  if (n == 0 || n > maxBatch) return E.E_BAD_BATCH;
+  const start = entryField(kind, 0);
+  const end = start + entryField(kind, 1);
+  for (let i = start; i < end; i++) runOp(i, n);
+  return E.OK;
+}
+
+function runOp(i: u32, n: u32): void {
+  const code = opWord(i, 0);
+  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4);
+  const act = opWord(i, 5);
+  const alpha = reinterpret<f32>(opWord(i, 6));
+  const w7 = opWord(i, 7), w8 = opWord(i, 8), w9 = opWord(i, 9), w10 = opWord(i, 10);
+  const outCount = tCount(out);
+
+  if (code == F.OP_DENSE && usesQuantWeights(i)) { runQuantDense(i, n); return; }
+  if (code == F.OP_DENSE) {
+    const x = tensorAddr(a, 0), y = tensorAddr(out, 0);
+    dense(x, tensorAddr(a, 1) - x, tensorAddr(b, 0), c == F.NONE ? 0 : tensorAddr(c, 0), y, tensorAddr(out, 1) - y,
+      tDim(b, 0), tDim(b, 1), n);
+    if (act != F.ACT_NONE) for (let s: u32 = 0; s < n; s++) applyActivation(tensorAddr(out, s), tensorAddr(out, s), outCount, act, alpha);
+    return;
+  }
+  for (let s: u32 = 0; s < n; s++) {
+    const x = tensorAddr(a, s), y = tensorAddr(out, s);
+    switch (code) {
+      case F.OP_CONV2D:
+      case F.OP_CONV_TRANSPOSE: {
+        if (usesQuantWeights(i)) { runQuantConv(i, s); break; }
+        const w = convWeights(i), bias: usize = c == F.NONE ? 0 : tensorAddr(c, 0);
+        const Ci = tDim(a, 0), H = <i32>tDim(a, 1), W = <i32>tDim(a, 2);
+        const Co = tDim(out, 0), OH = <i32>tDim(out, 1), OW = <i32>tDim(out, 2);
+        if (isDepthwise(i)) depthwiseConv2d(x, w, bias, y, Ci, H, W, OH, OW, <i32>w7, <i32>w8, <i32>w9, <i32>w10,
+          <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14));
+        else if (code == F.OP_CONV2D) conv2d(x, w, bias, y, Ci, H, W, Co, OH, OW, <i32>w7, <i32>w8, <i32>w9, <i32>w10,
+          <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), opWord(i, 15));
+        else convTranspose(x, w, bias, y, Ci, H, W, Co, OH, OW, <i32>w7, <i32>w8, <i32>w9, <i32>w10,
+          <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), opWord(i, 15));
+        applyActivation(y, y, outCount, act, alpha);
+        break;
+      }
+      case F.OP_UNARY: applyActivation(x, y, outCount, act, alpha); break;
+      case F.OP_BINARY:
+        binary(x, tensorAddr(b, s), y, outCount, w8, w7);
+        if (act != F.ACT_NONE) applyActivation(y, y, outCount, act, alpha);
+        break;
+      case F.OP_RESIZE_NEAREST: resizeNearest(x, y, tDim(a, 0), tDim(a, 1), tDim(a, 2), w7, w8); break;
+      case F.OP_CONCAT: concat(x, tensorAddr(b, s), y, w7, w8, w9); break;
+      case F.OP_SLICE: slice(x, y, w7, w8, w9, w10); break;
+      case F.OP_LAYOUT: layout(x, y, w7, w8, w9, w10); break;
+      case F.OP_COPY: copy(x, y, <usize>outCount * F.dtypeSize(tDtype(out))); break;
+      case F.OP_QUANTIZE: quantize(x, y, outCount, tScale(out), tZeroPoint(out), tDtype(out) == F.DTYPE_U8); break;
+      default: dequantize(x, y, outCount, tScale(a), tZeroPoint(a), tDtype(a) == F.DTYPE_U8); break;
+    }
+  }
+}

@@ -1,0 +1,65 @@
+// Numbers of the .evae format (docs/format.md), mirroring runtime/format-constants.ts.
+// tests/wasm-loader.test.ts checks both files agree.
+export const MAGIC: u32 = 0x45415645;
+export const VERSION: u32 = 1;
+export const HEADER_BYTES: u32 = 64;
+export const TENSOR_BYTES: u32 = 48;
+export const ENTRY_BYTES: u32 = 32;
+export const OP_WORDS: u32 = 16;
+export const OP_BYTES: u32 = 64;
+export const ALIGN: u32 = 16;
+export const NONE: u32 = 0xffffffff;
+export const MAX_TENSORS: u32 = 65535;
+export const MAX_OPS: u32 = 65535;
+export const MAX_ELEMENTS: u32 = 1 << 26;
+
+export const KIND_CONSTANT: u32 = 0;
+export const KIND_ACTIVATION: u32 = 1;
+
+export const DTYPE_F32: u32 = 0;
+export const DTYPE_F16: u32 = 1;
+export const DTYPE_I8: u32 = 2;
+export const DTYPE_I32: u32 = 3;
+export const DTYPE_U8: u32 = 4;
+export const DTYPE_COUNT: u32 = 5;
+
+export const ENTRY_ENCODE: u32 = 0;
+export const ENTRY_DECODE: u32 = 1;
+
+export const ACT_NONE: u32 = 0;
+export const ACT_RELU: u32 = 1;
+export const ACT_LEAKY_RELU: u32 = 2;
+export const ACT_SIGMOID: u32 = 3;
+export const ACT_TANH: u32 = 4;
+export const ACT_EXP: u32 = 5;
+export const ACT_SOFTPLUS: u32 = 6;
+export const ACT_ELU: u32 = 7;
+export const ACT_COUNT: u32 = 8;
+
+export const OP_DENSE: u32 = 1;
+export const OP_CONV2D: u32 = 2;
+export const OP_CONV_TRANSPOSE: u32 = 3;
+export const OP_UNARY: u32 = 4;
+export const OP_BINARY: u32 = 5;
+export const OP_RESIZE_NEAREST: u32 = 6;
+export const OP_CONCAT: u32 = 7;
+export const OP_SLICE: u32 = 8;
+export const OP_LAYOUT: u32 = 9;
+export const OP_COPY: u32 = 10;
+export const OP_QUANTIZE: u32 = 11;
+export const OP_DEQUANTIZE: u32 = 12;
+
+export const BINARY_ADD: u32 = 0;
+export const BINARY_SUB: u32 = 1;
+export const BINARY_MUL: u32 = 2;
+export const BINARY_DIV: u32 = 3;
+
+export const LAYOUT_CHW_TO_HWC: u32 = 0;
+export const LAYOUT_HWC_TO_CHW: u32 = 1;
+
+/** Bytes per element of a dtype. */
+export function dtypeSize(dtype: u32): u32 {
+  if (dtype == DTYPE_F32 || dtype == DTYPE_I32) return 4;
+  if (dtype == DTYPE_F16) return 2;
+  return 1;
+}

@@ -1,0 +1,62 @@
+// Element-wise activations, applied in place after a kernel or as a UNARY op.
+// relu, leaky relu and sigmoid (the usual decoder output) are vectorized, sigmoid through a
+// polynomial exp accurate to a few f32 ulp. The other transcendental ones (and the scalar tails) are
+// computed in f64 with AssemblyScript's own Math (pure wasm, identical on every engine) and rounded
+// once to f32: accurate to about half an f32 ulp, far inside the 1e-6 relative target.
+import { vsigmoid } from './vexp';
+import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_EXP, ACT_SOFTPLUS, ACT_ELU } from '../format';
+
+function sigmoid(x: f64): f64 {
+  // Both branches only ever call exp on a non-positive argument: no overflow, no cancellation.
+  if (x >= 0) return 1.0 / (1.0 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1.0 + e);
+}
+
+function softplus(x: f64): f64 {
+  // log(1 + e^x) = max(x, 0) + log1p(e^-|x|)
+  return (x > 0 ? x : 0.0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+export function activate(x: f32, act: u32, alpha: f32): f32 {
+  switch (act) {
+    case ACT_RELU: return x > 0 ? x : 0;
+    case ACT_LEAKY_RELU: return x > 0 ? x : x * alpha;
+    case ACT_SIGMOID: return <f32>sigmoid(x);
+    case ACT_TANH: return <f32>Math.tanh(x);
+    case ACT_EXP: return <f32>Math.exp(x);
+    case ACT_SOFTPLUS: return <f32>softplus(x);
+    case ACT_ELU: return x > 0 ? x : <f32>(<f64>alpha * Math.expm1(x));
+    default: return x;
+  }
+}
+
+/** out[i] = act(a[i]) for `count` floats; `out` may equal `a`. */
+export function applyActivation(a: usize, out: usize, count: u32, act: u32, alpha: f32): void {
+  if (act == ACT_NONE) {
+    if (a != out) memory.copy(out, a, <usize>count << 2);
+    return;
+  }
+  let i: u32 = 0;
+  if (act == ACT_RELU || act == ACT_LEAKY_RELU) {
+    const zero = f32x4.splat(0);
+    const slope = f32x4.splat(alpha);
+    const leaky = act == ACT_LEAKY_RELU;
+    for (; i + 4 <= count; i += 4) {
+      const p = <usize>i << 2;
+      const v = v128.load(a + p);
+      const neg = leaky ? f32x4.mul(v, slope) : zero;
+      v128.store(out + p, v128.bitselect(v, neg, f32x4.gt(v, zero)));
+    }
+  }
+  if (act == ACT_SIGMOID) {
+    for (; i + 4 <= count; i += 4) {
+      const p = <usize>i << 2;
+      v128.store(out + p, vsigmoid(v128.load(a + p)));
+    }
+  }
+  for (; i < count; i++) {
+    const p = <usize>i << 2;
+    store<f32>(out + p, activate(load<f32>(a + p), act, alpha));
+  }
+}

@@ -1,0 +1,53 @@
+// CONV2D (cross-correlation, zero padding) on one HWC sample. Output pixels are taken in horizontal
+// pairs; for each pair the valid taps are listed once and convTile does the channel math. When a
+// group's weights exceed L1, output channels are done in chunks, one sweep over the pixels each.
+import { convTile, channelChunk, TAP_BYTES } from './conv_tile';
+import { tapBuffer, zeroBuffer, dummyOutput } from '../model';
+
+/** `w`: weights in the kernel layout (packConvWeights in conv_tile.ts). */
+export function conv2d(
+  x: usize, w: usize, bias: usize, y: usize,
+  Ci: u32, H: i32, W: i32, Co: u32, OH: i32, OW: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: u32,
+): void {
+  const Cig = Ci / G, Cog = Co / G;
+  const tapWeights = <usize>Cig * Cog * 4;
+  const channelBytes = <usize>(kh * kw) * Cig * 4;
+  const pixelIn = <usize>Ci << 2, pixelOut = <usize>Co << 2;
+  const taps = tapBuffer, zeros = zeroBuffer;
+  const chunk = channelChunk(Cog, <usize>(kh * kw) * tapWeights);
+  for (let g: u32 = 0; g < G; g++) {
+    const wg = w + <usize>g * <usize>(kh * kw) * tapWeights;
+    const xg = x + (<usize>(g * Cig) << 2);
+    const yg = y + (<usize>(g * Cog) << 2);
+    const bg = bias ? bias + (<usize>(g * Cog) << 2) : 0;
+    for (let c0: u32 = 0; c0 < Cog; c0 += chunk) {
+      const c1 = Cog - c0 <= chunk ? Cog : c0 + chunk;
+      for (let oy = 0; oy < OH; oy++) {
+        const iy0 = oy * sh - pt;
+        for (let ox = 0; ox < OW; ox += 2) {
+          const pair = ox + 1 < OW;
+          const ix00 = ox * sw - pl;
+          let n: u32 = 0;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = iy0 + ky * dh;
+            if (iy < 0 || iy >= H) continue;
+            const row = xg + <usize>(iy * W) * pixelIn;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix0 = ix00 + kx * dw, ix1 = ix0 + sw;
+              const v0 = ix0 >= 0 && ix0 < W, v1 = pair && ix1 >= 0 && ix1 < W;
+              if (!v0 && !v1) continue;
+              const t = taps + <usize>n * TAP_BYTES;
+              store<u32>(t, <u32>(v0 ? row + <usize>ix0 * pixelIn : zeros));
+              store<u32>(t, <u32>(v1 ? row + <usize>ix1 * pixelIn : zeros), 4);
+              store<u32>(t, (ky * kw + kx) * Cig * 4, 8);
+              n++;
+            }
+          }
+          const y0 = yg + <usize>(oy * OW + ox) * pixelOut;
+          convTile(taps, n, Cig, Cog, c0, c1, wg, channelBytes, bg, y0, pair ? y0 + pixelOut : dummyOutput);
+        }
+      }
+    }
+  }
+}

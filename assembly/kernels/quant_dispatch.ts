@@ -1,0 +1,52 @@
+// Executor side of the i8-weight ops: picks the integer or the int8-weights kernel by the operand dtypes
+// and feeds it the tensors' quantization parameters (docs/quantization.md).
+import * as F from '../format';
+import { filePtr, tensorAddr, tDim, tDtype, tCount, tScale, tZeroPoint, tQOffset, opWord } from '../model';
+import { denseI8, denseWeightsI8 } from './int8/dense';
+import { convI8, convWeightsI8 } from './int8/conv';
+import { applyActivation } from './activation';
+
+/** True when op i reads i8 weights (the caller then runs it here instead of the float kernels). */
+export function usesQuantWeights(i: u32): bool {
+  const b = opWord(i, 3);
+  return b != F.NONE && tDtype(b) == F.DTYPE_I8;
+}
+
+@inline function scalesOf(b: u32): usize { return filePtr + <usize>tQOffset(b); }
+@inline function biasOf(c: u32): usize { return c == F.NONE ? 0 : tensorAddr(c, 0); }
+
+/** DENSE with i8 weights over n samples. */
+export function runQuantDense(i: u32, n: u32): void {
+  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4), act = opWord(i, 5);
+  const x = tensorAddr(a, 0), y = tensorAddr(out, 0);
+  const xStride = tensorAddr(a, 1) - x, yStride = tensorAddr(out, 1) - y;
+  const K = tDim(b, 0), M = tDim(b, 1);
+  if (tDtype(a) == F.DTYPE_I8) {
+    denseI8(x, xStride, tZeroPoint(a), tScale(a), tensorAddr(b, 0), scalesOf(b), biasOf(c), y, yStride,
+      tZeroPoint(out), tScale(out), act == F.ACT_RELU, K, M, n);
+    return;
+  }
+  denseWeightsI8(x, xStride, tensorAddr(b, 0), scalesOf(b), biasOf(c), y, yStride, K, M, n);
+  if (act != F.ACT_NONE) {
+    const alpha = reinterpret<f32>(opWord(i, 6));
+    for (let s: u32 = 0; s < n; s++) applyActivation(tensorAddr(out, s), tensorAddr(out, s), M, act, alpha);
+  }
+}
+
+/** CONV2D / CONV_TRANSPOSE with i8 weights, sample s. */
+export function runQuantConv(i: u32, s: u32): void {
+  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4), act = opWord(i, 5);
+  const transposed = opWord(i, 0) == F.OP_CONV_TRANSPOSE;
+  const x = tensorAddr(a, s), y = tensorAddr(out, s);
+  const Ci = <i32>tDim(a, 0), H = <i32>tDim(a, 1), W = <i32>tDim(a, 2);
+  const Co = <i32>tDim(out, 0), OH = <i32>tDim(out, 1), OW = <i32>tDim(out, 2);
+  const kh = <i32>opWord(i, 7), kw = <i32>opWord(i, 8), sH = <i32>opWord(i, 9), sW = <i32>opWord(i, 10);
+  const padT = <i32>opWord(i, 11), padL = <i32>opWord(i, 12), dH = <i32>opWord(i, 13), dW = <i32>opWord(i, 14), g = <i32>opWord(i, 15);
+  if (tDtype(a) == F.DTYPE_I8) {
+    convI8(transposed, x, tZeroPoint(a), tScale(a), tensorAddr(b, 0), scalesOf(b), biasOf(c), y, tZeroPoint(out), tScale(out),
+      act == F.ACT_RELU, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, g);
+    return;
+  }
+  convWeightsI8(transposed, x, tensorAddr(b, 0), scalesOf(b), biasOf(c), y, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, g);
+  if (act != F.ACT_NONE) applyActivation(y, y, tCount(out), act, reinterpret<f32>(opWord(i, 6)));
+}

@@ -1,0 +1,144 @@
+// Gradients for layers with very few output channels (e.g. the decoder's 32 -> 1 output conv).
+// The GEMM routes copy every im2col element (or add every col2im element) for only CO multiplies
+// each, so here each output pixel's dY value scales rows of the NHWC image (or of the filter) directly.
+import { H, W, CI, OH, OW, CO, KH, KW, SH, SW, PT, PL, KK, P } from './geometry';
+
+export function conv2dBackpropFilterDirectScratchBytes(): i32 {
+  return (CO * KK) << 2;
+}
+
+/** Writes dw [KH, KW, CI, CO]. */
+export function conv2dBackpropFilterDirect(x: usize, dy: usize, dw: usize, scratch: usize): void {
+  const acc = scratch; // dW^T [CO, KK]
+  memory.fill(acc, 0, (<usize>CO * <usize>KK) << 2);
+  const ohw = OH * OW;
+  const rowBytes = <usize>CI << 2;
+  const vectorised = (CI & 3) == 0;
+  for (let p = 0; p < P; p++) {
+    const n = p / ohw;
+    const rem = p - n * ohw;
+    const oh = rem / OW;
+    const ow = rem - oh * OW;
+    for (let co = 0; co < CO; co++) {
+      const g = load<f32>(dy + ((<usize>p * <usize>CO + <usize>co) << 2));
+      if (g == 0) continue; // ReLU zeroes many gradients
+      const gv = f32x4.splat(g);
+      let a = acc + ((<usize>co * <usize>KK) << 2);
+      for (let kh = 0; kh < KH; kh++) {
+        const ih = oh * SH - PT + kh;
+        for (let kw = 0; kw < KW; kw++) {
+          const iw = ow * SW - PL + kw;
+          if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
+            const s = x + ((<usize>((n * H + ih) * W + iw) * <usize>CI) << 2);
+            if (vectorised) {
+              for (let b: usize = 0; b < rowBytes; b += 16) {
+                v128.store(a + b, f32x4.add(v128.load(a + b), f32x4.mul(v128.load(s + b), gv)));
+              }
+            } else {
+              for (let b: usize = 0; b < rowBytes; b += 4) store<f32>(a + b, load<f32>(a + b) + load<f32>(s + b) * g);
+            }
+          }
+          a += rowBytes;
+        }
+      }
+    }
+  }
+  for (let kk = 0; kk < KK; kk++) {
+    for (let co = 0; co < CO; co++) {
+      store<f32>(dw + ((<usize>(kk * CO + co)) << 2), load<f32>(acc + ((<usize>(co * KK + kk)) << 2)));
+    }
+  }
+}
+
+export function conv2dBackpropInputDirectScratchBytes(): i32 {
+  return (CO * KK) << 2;
+}
+
+/** dx [N, H, W, CI] (dxFloats values) is overwritten. */
+export function conv2dBackpropInputDirect(dy: usize, w: usize, dx: usize, dxFloats: i32, scratch: usize): void {
+  // Filter as [CO, KK] so each (output channel, tap) is a contiguous row of CI values.
+  const wt = scratch;
+  for (let kk = 0; kk < KK; kk++) {
+    for (let co = 0; co < CO; co++) {
+      store<f32>(wt + ((<usize>(co * KK + kk)) << 2), load<f32>(w + ((<usize>(kk * CO + co)) << 2)));
+    }
+  }
+  memory.fill(dx, 0, <usize>dxFloats << 2);
+  const ohw = OH * OW;
+  const rowBytes = <usize>CI << 2;
+  const vectorised = (CI & 3) == 0;
+  for (let p = 0; p < P; p++) {
+    const n = p / ohw;
+    const rem = p - n * ohw;
+    const oh = rem / OW;
+    const ow = rem - oh * OW;
+    for (let co = 0; co < CO; co++) {
+      const g = load<f32>(dy + ((<usize>p * <usize>CO + <usize>co) << 2));
+      if (g == 0) continue;
+      const gv = f32x4.splat(g);
+      let f = wt + ((<usize>co * <usize>KK) << 2);
+      for (let kh = 0; kh < KH; kh++) {
+        const ih = oh * SH - PT + kh;
+        for (let kw = 0; kw < KW; kw++) {
+          const iw = ow * SW - PL + kw;
+          if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
+            const d = dx + ((<usize>((n * H + ih) * W + iw) * <usize>CI) << 2);
+            if (vectorised) {
+              for (let b: usize = 0; b < rowBytes; b += 16) {
+                v128.store(d + b, f32x4.add(v128.load(d + b), f32x4.mul(v128.load(f + b), gv)));
+              }
+            } else {
+              for (let b: usize = 0; b < rowBytes; b += 4) store<f32>(d + b, load<f32>(d + b) + load<f32>(f + b) * g);
+            }
+          }
+          f += rowBytes;
+        }
+      }
+    }
+  }
+}
+
+export function conv2dDirectScratchBytes(): i32 {
+  return (CO * KK) << 2;
+}
+
+/** y [N, OH, OW, CO] = conv(x, w): one dot product of length KK per output value. */
+export function conv2dDirect(x: usize, w: usize, y: usize, scratch: usize): void {
+  // Filter as [CO, KK] so each (output channel, tap) is a contiguous row of CI values.
+  const wt = scratch;
+  for (let kk = 0; kk < KK; kk++) {
+    for (let co = 0; co < CO; co++) {
+      store<f32>(wt + ((<usize>(co * KK + kk)) << 2), load<f32>(w + ((<usize>(kk * CO + co)) << 2)));
+    }
+  }
+  const ohw = OH * OW;
+  const rowBytes = <usize>CI << 2;
+  const vectorBytes = <usize>(CI & ~3) << 2;
+  for (let p = 0; p < P; p++) {
+    const n = p / ohw;
+    const rem = p - n * ohw;
+    const oh = rem / OW;
+    const ow = rem - oh * OW;
+    for (let co = 0; co < CO; co++) {
+      let f = wt + ((<usize>co * <usize>KK) << 2);
+      let sv = f32x4.splat(0);
+      let s: f32 = 0;
+      for (let kh = 0; kh < KH; kh++) {
+        const ih = oh * SH - PT + kh;
+        for (let kw = 0; kw < KW; kw++) {
+          const iw = ow * SW - PL + kw;
+          if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
+            const src = x + ((<usize>((n * H + ih) * W + iw) * <usize>CI) << 2);
+            for (let b: usize = 0; b < vectorBytes; b += 16) {
+              sv = f32x4.add(sv, f32x4.mul(v128.load(src + b), v128.load(f + b)));
+            }
+            for (let b = vectorBytes; b < rowBytes; b += 4) s += load<f32>(src + b) * load<f32>(f + b);
+          }
+          f += rowBytes;
+        }
+      }
+      s += f32x4.extract_lane(sv, 0) + f32x4.extract_lane(sv, 1) + f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3);
+      store<f32>(y + ((<usize>p * <usize>CO + <usize>co) << 2), s);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+// Geometry of the convolution being computed, set once per call by `setConvGeometry`.
+// Layouts are tfjs's: input NHWC [n, h, w, ci], filter HWIO [kh, kw, ci, co], output NHWC [n, oh, ow, co].
+// One im2col row (the receptive field of one output pixel) holds KK = kh*kw*ci values in filter order.
+
+export let N: i32 = 0;
+export let H: i32 = 0;
+export let W: i32 = 0;
+export let CI: i32 = 0;
+export let OH: i32 = 0;
+export let OW: i32 = 0;
+export let CO: i32 = 0;
+export let KH: i32 = 0;
+export let KW: i32 = 0;
+export let SH: i32 = 1;
+export let SW: i32 = 1;
+export let PT: i32 = 0;
+export let PL: i32 = 0;
+export let KK: i32 = 0;
+/** Output pixels over the whole batch: the rows of the im2col matrix. */
+export let P: i32 = 0;
+
+export function setConvGeometry(
+  n: i32, h: i32, w: i32, ci: i32, oh: i32, ow: i32, co: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32,
+): void {
+  N = n; H = h; W = w; CI = ci; OH = oh; OW = ow; CO = co;
+  KH = kh; KW = kw; SH = sh; SW = sw; PT = padTop; PL = padLeft;
+  KK = kh * kw * ci;
+  P = n * oh * ow;
+}
+
+/** Rounds up to a multiple of `m`. */
+@inline export function roundUp(v: i32, m: i32): i32 {
+  return ((v + m - 1) / m) * m;
+}

@@ -1,0 +1,62 @@
+// edgevae convert: ONNX encoder/decoder -> one .evae file (converter/index.ts does the work).
+import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { BuiltinCommand } from '../command.js';
+import { requireString, type Flags } from '../args.js';
+import { usageError, UserError } from '../errors.js';
+import { checkOutputPath, writeOutput } from '../io.js';
+
+interface ConverterModule {
+  convert(opts: { encoder?: string; decoder?: string; name?: string; quant?: string; calib?: string; calibMethod?: string; targetPsnr?: number }): Promise<{ bytes: Uint8Array; report: { notes?: string[]; latentSize?: number; fileBytes?: number } }>;
+}
+
+export const convertCommand: BuiltinCommand = {
+  kind: 'builtin',
+  summary: 'convert ONNX encoder/decoder models into one .evae file',
+  help: `Usage: edgevae convert --encoder enc.onnx --decoder dec.onnx -o model.evae [--name NAME] [--quant MODE --calib SRC]
+
+Converts an ONNX VAE (encoder and/or decoder) into the flat .evae format.
+
+  --encoder FILE    ONNX encoder: x -> (mu, logvar), or one output of 2*latent values
+  --decoder FILE    ONNX decoder: z -> x
+  -o, --output FILE the .evae file to write
+  --name NAME       model name stored in the metadata (default: output file name)
+  --quant MODE      f32 (default) | f16 | int8-weights | int8 | mixed (docs/quantization.md)
+  --calib SRC       int8/mixed calibration images: IDX file, image folder, .npy, or fashion-mnist
+  --calib-method M  minmax (default) | percentile
+  --target-psnr DB  mixed: mean PSNR the quantized decoder must reach (default 40)`,
+  flags: {
+    encoder: { type: 'string' },
+    decoder: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    name: { type: 'string' },
+    quant: { type: 'string' },
+    calib: { type: 'string' },
+    'calib-method': { type: 'string' },
+    'target-psnr': { type: 'string' },
+  },
+  async run(flags: Flags) {
+    const output = requireString(flags, 'output', 'convert');
+    const encoder = flags.encoder as string | undefined;
+    const decoder = flags.decoder as string | undefined;
+    if (!encoder && !decoder) throw usageError('convert: give --encoder and/or --decoder (see "edgevae convert --help")');
+    for (const [flag, path] of [['encoder', encoder], ['decoder', decoder]] as const) {
+      if (path !== undefined && !existsSync(path)) throw new UserError(`convert: --${flag} ${path} does not exist`);
+    }
+    checkOutputPath(output);
+    const converter = (await import('../../converter/index.js')) as unknown as ConverterModule;
+    const name = (flags.name as string | undefined) ?? basename(output).replace(/\.evae$/, '');
+    let result: Awaited<ReturnType<ConverterModule['convert']>>;
+    try {
+      const targetPsnr = flags['target-psnr'] === undefined ? undefined : Number(flags['target-psnr']);
+      result = await converter.convert({ encoder, decoder, name, quant: flags.quant as string | undefined, calib: flags.calib as string | undefined,
+        calibMethod: flags['calib-method'] as string | undefined, targetPsnr });
+    } catch (e) {
+      // Converter errors describe the ONNX problem; show them as one line.
+      throw new UserError(`convert: ${(e as Error).message}`);
+    }
+    writeOutput(output, result.bytes);
+    for (const note of result.report.notes ?? []) console.log(`note: ${note}`);
+    console.log(`wrote ${output} (${result.bytes.length} bytes${result.report.latentSize ? `, latent size ${result.report.latentSize}` : ''})`);
+  },
+};

@@ -1,0 +1,126 @@
+// The `edgevae` command line: dispatches to built-in commands and to plugin commands of other folders.
+// User mistakes print one line to stderr and exit 2 (usage) or 1 (runtime); never a stack trace
+// unless EDGEVAE_DEBUG=1.
+import { pathToFileURL } from 'node:url';
+import { realpathSync } from 'node:fs';
+import type { Command } from './command.js';
+import { parseFlags } from './args.js';
+import { EXIT_RUNTIME, EXIT_USAGE, UserError } from './errors.js';
+import { convertCommand } from './commands/convert.js';
+import { inspectCommand } from './commands/inspect.js';
+import { decodeCommand } from './commands/decode.js';
+import { encodeCommand } from './commands/encode.js';
+import { sampleCommand } from './commands/sample.js';
+import { interpolateCommand } from './commands/interpolate.js';
+import { InputError, ModelFormatError, RuntimeError } from '../runtime/errors.js';
+import { NpyError } from '../runtime/npy.js';
+import { packageVersion } from '../runtime/node.js';
+
+/** Every subcommand. Plugins: add an entry pointing at your module (see PluginCommand in cli/command.ts). */
+export const COMMANDS: Record<string, Command> = {
+  convert: convertCommand,
+  inspect: inspectCommand,
+  encode: encodeCommand,
+  decode: decodeCommand,
+  sample: sampleCommand,
+  interpolate: interpolateCommand,
+  quantize: { kind: 'plugin', summary: 'quantize an .evae model (f16, int8-weights, int8)', module: '../converter/quantize/cli.js', source: 'converter/quantize/cli.ts' },
+  train: { kind: 'plugin', summary: 'train a VAE with TensorFlow.js and export ONNX', module: '../trainer/cli.js', source: 'trainer/cli.ts' },
+  parity: { kind: 'plugin', summary: 'compare a (quantized) model against the float ONNX reference', module: '../parity/cli.js', exportName: 'runParity', source: 'parity/cli.ts' },
+  bench: { kind: 'plugin', summary: 'measure runtime speed', module: '../bench/run.js', source: 'bench/run.ts' },
+  serve: { kind: 'plugin', summary: 'serve the offline kiosk page with a model', module: '../firmware-host/node/serve.js', exportName: 'runServe', source: 'firmware-host/node/serve.ts' },
+};
+
+function overallHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return [
+    'Usage: edgevae <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run "edgevae <command> --help" for the options of a command.',
+  ].join('\n');
+}
+
+/** Runs the CLI and returns the exit code (does not call process.exit, so tests can call it). */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      const topic = name === 'help' ? rest[0] : undefined;
+      if (topic !== undefined) return main([topic, '--help']);
+      console.log(overallHelp());
+      return name === undefined ? EXIT_USAGE : 0;
+    }
+    if (name === '--version' || name === '-v') {
+      console.log(packageVersion());
+      return 0;
+    }
+    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!command) throw new UserError(`unknown command '${name}' (run "edgevae --help" for the list)`, EXIT_USAGE);
+    if (command.kind === 'plugin') return await runPlugin(name, command.module, command.exportName ?? 'main', command.source, rest);
+    const { flags, positionals } = parseFlags(rest, command.flags, name);
+    if (flags.help) {
+      console.log(command.help);
+      return 0;
+    }
+    if (positionals.length > 0 && name !== 'inspect') {
+      throw new UserError(`${name}: unexpected argument '${positionals[0]}' (see "edgevae ${name} --help")`, EXIT_USAGE);
+    }
+    await command.run(flags, positionals);
+    return 0;
+  } catch (e) {
+    return report(name, e);
+  }
+}
+
+async function runPlugin(name: string, module: string, exportName: string, source: string, argv: string[]): Promise<number> {
+  let mod: Record<string, unknown>;
+  const url = new URL(module, import.meta.url);
+  try {
+    mod = await import(url.href);
+  } catch (e) {
+    // Only "this very module is missing" means not available; errors inside it are real errors.
+    const err = e as NodeJS.ErrnoException;
+    const missing = err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(module.replace(/^\.\.\//, '').replace(/\.js$/, ''));
+    if (missing) throw new UserError(`'${name}' is not available yet (${source} is missing)`);
+    throw e;
+  }
+  const entry = mod[exportName];
+  if (typeof entry !== 'function') throw new UserError(`'${name}' is not available yet (${source} does not export ${exportName}())`);
+  const code = await (entry as (argv: string[]) => Promise<number | void>)(argv);
+  return typeof code === 'number' ? code : 0;
+}
+
+const USER_FACING = [UserError, InputError, ModelFormatError, RuntimeError, NpyError];
+
+function report(command: string | undefined, e: unknown): number {
+  const debug = process.env.EDGEVAE_DEBUG === '1';
+  const err = e instanceof Error ? e : new Error(String(e));
+  const known = USER_FACING.some((cls) => err instanceof cls);
+  const prefix = 'edgevae: ';
+  // Messages of our errors already start with the command or the file ("decode: ...", "model file: ...").
+  let message = err.message.split('\n')[0];
+  if (!known) {
+    const fsCode = (err as NodeJS.ErrnoException).code;
+    message = fsCode ? `${message}` : `internal error in '${command ?? ''}': ${message} (set EDGEVAE_DEBUG=1 for details)`;
+  }
+  process.stderr.write(prefix + message + '\n');
+  if (debug && err.stack) process.stderr.write(err.stack + '\n');
+  return err instanceof UserError ? err.exitCode : EXIT_RUNTIME;
+}
+
+// Run when executed directly (tsx cli/edgevae.ts, or through bin/edgevae.js which calls main itself).
+const invoked = process.argv[1] ? pathToFileURL(realpathSafe(process.argv[1])).href : '';
+if (invoked === import.meta.url) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}
+
+function realpathSafe(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}

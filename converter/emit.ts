@@ -1,0 +1,116 @@
+// IR (after passes and planning) -> writer structures: tensor table entries, ops with their parameter
+// words, constants in the runtime's layouts (dense [K,M], conv [G,KH,KW,Ci/G,Co/G], BINARY period vectors).
+import { DType, EntryKind, Op, TensorKind } from '../runtime/format-constants.js';
+import { elementCount, storageAxis, storageDims, toStorageOrder, type ConvNode, type Graph, type Node } from './ir.js';
+import type { ArenaPlan } from './plan.js';
+import type { WEntry, WOp, WTensor } from './writer.js';
+
+export interface EmitContext { tensors: WTensor[] }
+
+const f32Bytes = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+
+function constant(ctx: EmitContext, data: Float32Array, dims: number[], name: string): number {
+  ctx.tensors.push({ kind: TensorKind.Constant, dtype: DType.F32, dims, data: f32Bytes(data), name });
+  return ctx.tensors.length - 1;
+}
+
+/** Smallest period L (a suffix product of the storage dims) with data[i] == data[i mod L]. */
+export function smallestPeriod(data: Float32Array, shape: number[]): number {
+  const sd = storageDims(shape);
+  const candidates = [1];
+  for (let k = sd.length - 1, p = 1; k >= 0; k--) { p *= sd[k]!; candidates.push(p); }
+  for (const L of candidates) {
+    let ok = true;
+    for (let i = L; i < data.length && ok; i++) ok = data[i] === data[i % L];
+    if (ok) return L;
+  }
+  return data.length;
+}
+
+/** Conv weights from ONNX layout to [G, KH, KW, Ci/G, Co/G] (stored with dims [G*KH, KW, Ci/G, Co/G]: rank is at most 4). */
+export function convWeights(n: ConvNode): Float32Array {
+  const G = n.groups;
+  const ciG = n.ci / G;
+  const coG = n.co / G;
+  const out = new Float32Array(n.w.length);
+  for (let g = 0; g < G; g++) for (let ky = 0; ky < n.kh; ky++) for (let kx = 0; kx < n.kw; kx++)
+    for (let ci = 0; ci < ciG; ci++) for (let co = 0; co < coG; co++) {
+      const src = n.op === 'conv'
+        ? (((g * coG + co) * ciG + ci) * n.kh + ky) * n.kw + kx
+        : (((g * ciG + ci) * coG + co) * n.kh + ky) * n.kw + kx;
+      out[((((g * n.kh + ky) * n.kw + kx) * ciG + ci) * coG) + co] = n.w[src]!;
+    }
+  return out;
+}
+
+/** Appends one entry's tensors to ctx and returns its entry and op names (for the metadata). */
+export function emitEntry(ctx: EmitContext, g: Graph, plan: ArenaPlan, kind: EntryKind): { entry: WEntry; layers: string[] } {
+  const index = new Map<number, number>();
+  const tensorOf = (id: number): number => {
+    let t = index.get(id);
+    if (t === undefined) {
+      const v = g.values[id]!;
+      const off = plan.offsets.get(id);
+      if (off === undefined) throw new Error(`internal: value "${v.name}" has no arena slot`);
+      ctx.tensors.push({
+        kind: TensorKind.Activation, dtype: DType.F32, dims: v.shape.length ? [...v.shape] : [1],
+        offset: off, byteLength: Math.max(1, elementCount(v.shape)) * 4, name: v.name,
+      });
+      t = ctx.tensors.length - 1;
+      index.set(id, t);
+    }
+    return t;
+  };
+  const input = tensorOf(g.input);
+  const ops: WOp[] = g.nodes.map((n) => emitOp(ctx, g, n, tensorOf));
+  const outputs = g.outputs.map(tensorOf);
+  return { entry: { kind, input, outputs, ops }, layers: g.nodes.map((n) => n.name) };
+}
+
+function emitOp(ctx: EmitContext, g: Graph, n: Node, t: (id: number) => number): WOp {
+  const shapeA = g.values[n.a]!.shape;
+  const base = { out: t(n.out), a: t(n.a), name: n.name };
+  switch (n.op) {
+    case 'dense': {
+      const b = constant(ctx, n.w, [n.K, n.M], `${n.name}.weight`);
+      const c = n.bias ? constant(ctx, n.bias, [n.M], `${n.name}.bias`) : undefined;
+      return { ...base, op: Op.Dense, b, c, act: n.act, alpha: n.alpha };
+    }
+    case 'conv': case 'convT': {
+      const G = n.groups;
+      const b = constant(ctx, convWeights(n), [G * n.kh, n.kw, n.ci / G, n.co / G], `${n.name}.weight`);
+      const c = n.bias ? constant(ctx, n.bias, [n.co], `${n.name}.bias`) : undefined;
+      return {
+        ...base, op: n.op === 'conv' ? Op.Conv2D : Op.ConvTranspose, b, c, act: n.act, alpha: n.alpha,
+        params: [n.kh, n.kw, n.sH, n.sW, n.padT, n.padL, n.dH, n.dW, G],
+      };
+    }
+    case 'unary': return { ...base, op: Op.Unary, act: n.act, alpha: n.alpha };
+    case 'binary': {
+      if (typeof n.b === 'number') {
+        return { ...base, op: Op.Binary, b: t(n.b), act: n.act, alpha: n.alpha, params: [n.kind, Math.max(1, elementCount(shapeA))] };
+      }
+      const stored = toStorageOrder(n.b, shapeA);
+      const L = smallestPeriod(stored, shapeA);
+      const b = constant(ctx, stored.slice(0, L), [L], `${n.name}.operand`);
+      return { ...base, op: Op.Binary, b, act: n.act, alpha: n.alpha, params: [n.kind, L] };
+    }
+    case 'resize': return { ...base, op: Op.ResizeNearest, params: [n.sH, n.sW] };
+    case 'concat': {
+      const sa = storageDims(shapeA);
+      const sb = storageDims(g.values[n.b]!.shape);
+      const ax = storageAxis(shapeA.length, n.axis);
+      const rows = elementCount(sa.slice(0, ax));
+      return { ...base, op: Op.Concat, b: t(n.b), params: [elementCount(sa.slice(ax)), elementCount(sb.slice(ax)), rows] };
+    }
+    case 'slice': {
+      const sa = storageDims(shapeA);
+      const ax = storageAxis(shapeA.length, n.axis);
+      const inner = elementCount(sa.slice(ax + 1));
+      return { ...base, op: Op.Slice, params: [sa[ax]! * inner, n.start * inner, n.count * inner, elementCount(sa.slice(0, ax))] };
+    }
+    case 'layout': return { ...base, op: Op.Layout, params: [n.mode, n.C, n.H, n.W] };
+    case 'copy': return { ...base, op: Op.Copy };
+    case 'reshape': throw new Error(`internal: reshape "${n.name}" reached the emitter`);
+  }
+}

@@ -1,0 +1,67 @@
+// Human-readable summary of a .evae file: ops per entry with shapes, weight sizes, arena and totals.
+// Uses the runtime's validating reader, so a file that inspects cleanly also passes the loaders' checks.
+import { ACT_NAME, OP_NAME } from '../runtime/format-constants.js';
+import { readModel, type TensorInfo } from '../runtime/format.js';
+
+const NONE = 0xffffffff;
+
+function fmtBytes(n: number): string {
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(2)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+const shape = (t: TensorInfo) => `[${t.dims.join(',')}]${t.dtype === 'f32' ? '' : ` ${t.dtype}`}`;
+
+/** Quantization parameters: i8/u8 activations `s=scale zp=z`, i8 weights `per-channel x N`. */
+const quantInfo = (t: TensorInfo | undefined): string => {
+  if (!t) return '';
+  if (t.kind === 'activation' && (t.dtype === 'i8' || t.dtype === 'u8')) return `s=${t.scale.toPrecision(4)} zp=${t.zeroPoint}`;
+  if (t.qCount) return `${t.qCount} ch scales`;
+  return '';
+};
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+}
+
+export function inspectModel(bytes: Uint8Array): string {
+  const info = readModel(bytes);
+  const meta = info.metadata as Record<string, unknown>;
+  const out: string[] = [];
+  out.push(`model "${String(meta.name ?? '?')}"  format v${info.version}  ${fmtBytes(info.fileSize)}  crc32 ${info.checksum.toString(16).padStart(8, '0')}`);
+  out.push(`producer: ${String(meta.producer ?? '?')}  quantization: ${String(meta.quantization ?? '?')}  latent: ${String(meta.latentSize ?? '-')}`);
+  const constants = info.tensors.filter((t) => t.kind === 'constant');
+  const params = constants.reduce((s, t) => s + t.elements, 0);
+  const layers = (meta.layers ?? {}) as Record<string, string[]>;
+  for (const e of info.entries) {
+    out.push('', `entry ${e.kind}: input ${shape(info.tensors[e.input]!)} -> ${e.outputs.map((o) => shape(info.tensors[o]!)).join(', ')}  (${e.opCount} ops)`);
+    const rows = [['#', 'op', 'act', 'in', 'weights', 'weight bytes', 'out', 'quant', 'params', 'layer']];
+    for (const op of info.ops.slice(e.opStart, e.opStart + e.opCount)) {
+      const w = op.b !== NONE ? info.tensors[op.b]! : undefined;
+      const constBytes = [op.b, op.c].filter((t) => t !== NONE && info.tensors[t]!.kind === 'constant').reduce((sum, t) => sum + info.tensors[t]!.byteLength, 0);
+      rows.push([
+        String(op.index), OP_NAME[op.opcode] ?? `?${op.opcode}`, op.activation ? ACT_NAME[op.activation]! : '',
+        shape(info.tensors[op.a]!), w ? `${w.kind === 'constant' ? '' : 'act '}${shape(w)}` : '', constBytes ? fmtBytes(constBytes) : '',
+        shape(info.tensors[op.output]!),
+        [quantInfo(w), quantInfo(info.tensors[op.output]!)].filter(Boolean).join(' '),
+        op.params.slice(0, lastNonZero(op.params)).join(','), layers[e.kind]?.[op.index - e.opStart] ?? '',
+      ]);
+    }
+    out.push(table(rows));
+  }
+  out.push('', `tensors: ${info.tensors.length} (${constants.length} constant, ${info.tensors.length - constants.length} activation)`);
+  const scaleBytes = constants.reduce((s, t) => s + t.qCount * 4, 0);
+  const byDtype = [...new Set(constants.map((t) => t.dtype))].map((d) => `${d} ${fmtBytes(constants.filter((t) => t.dtype === d).reduce((s, t) => s + t.byteLength, 0))}`);
+  out.push(`weights: ${params.toLocaleString('en-US')} values, ${fmtBytes(info.constantBytes)} (${byDtype.join(', ')}${scaleBytes ? `, + ${fmtBytes(scaleBytes)} channel scales` : ''})` +
+    (params ? `, ${(100 * (info.constantBytes + scaleBytes) / (params * 4)).toFixed(1)}% of the same weights in f32` : ''));
+  out.push(`arena: ${fmtBytes(info.arenaPerSample)} per sample`);
+  return out.join('\n');
+}
+
+const lastNonZero = (p: number[]) => {
+  let n = p.length;
+  while (n > 0 && p[n - 1] === 0) n--;
+  return n;
+};

@@ -1,0 +1,118 @@
+// The converter's graph IR: activations with per-sample shapes (batch dim dropped, ONNX order) and
+// ops close to the .evae op set. Import builds it, passes rewrite it, the planner and emitter consume it.
+import { Act, BinaryKind, LayoutMode } from '../runtime/format-constants.js';
+
+export interface Value {
+  id: number;
+  name: string;
+  /** per-sample dims in ONNX order ([C,H,W], [K], ...) */
+  shape: number[];
+  /** this value shares the storage of another value (a reshape that moves no data) */
+  viewOf?: number;
+}
+
+interface NodeBase { a: number; out: number; name: string }
+
+export interface DenseNode extends NodeBase { op: 'dense'; K: number; M: number; w: Float32Array /* [K,M] K-major */; bias: Float32Array | null; act: Act; alpha: number }
+
+export interface ConvNode extends NodeBase {
+  op: 'conv' | 'convT';
+  /** ONNX weight layout: conv [Co, Ci/G, KH, KW]; convT [Ci, Co/G, KH, KW] */
+  w: Float32Array;
+  bias: Float32Array | null;
+  ci: number; co: number; kh: number; kw: number;
+  sH: number; sW: number; padT: number; padL: number; dH: number; dW: number; groups: number;
+  act: Act; alpha: number;
+}
+
+export interface UnaryNode extends NodeBase { op: 'unary'; act: Act; alpha: number }
+
+/** `b` is an activation id or a constant already broadcast to the per-sample shape of `a` (ONNX order). */
+export interface BinaryNode extends NodeBase { op: 'binary'; kind: BinaryKind; b: number | Float32Array; act: Act; alpha: number }
+
+export interface ResizeNode extends NodeBase { op: 'resize'; sH: number; sW: number }
+export interface ConcatNode extends NodeBase { op: 'concat'; b: number; axis: number }
+export interface SliceNode extends NodeBase { op: 'slice'; axis: number; start: number; count: number }
+/** Logical reshape (ONNX order unchanged); the layout pass turns it into a view, a weight permutation or LAYOUT ops. */
+export interface ReshapeNode extends NodeBase { op: 'reshape' }
+export interface LayoutNode extends NodeBase { op: 'layout'; mode: LayoutMode; C: number; H: number; W: number }
+export interface CopyNode extends NodeBase { op: 'copy' }
+
+export type Node = DenseNode | ConvNode | UnaryNode | BinaryNode | ResizeNode | ConcatNode | SliceNode | ReshapeNode | LayoutNode | CopyNode;
+
+export interface Graph {
+  values: Value[];
+  nodes: Node[];
+  /** rank-1 input of the entry */
+  input: number;
+  /** rank-1 outputs of the entry */
+  outputs: number[];
+  /** informative: ONNX shapes without batch */
+  inputShape: number[];
+  outputShapes: number[][];
+}
+
+export const elementCount = (shape: readonly number[]): number => shape.reduce((p, d) => p * d, 1);
+
+export function addValue(g: Graph, name: string, shape: number[]): number {
+  const id = g.values.length;
+  g.values.push({ id, name, shape: [...shape] });
+  return id;
+}
+
+/** Storage root of a value (follows view links). */
+export function rootOf(g: Graph, id: number): number {
+  let v = g.values[id]!;
+  while (v.viewOf !== undefined) v = g.values[v.viewOf]!;
+  return v.id;
+}
+
+/** Activation ids read by a node. */
+export function nodeInputs(n: Node): number[] {
+  if ((n.op === 'binary' && typeof n.b === 'number') || n.op === 'concat') return [n.a, n.b as number];
+  return [n.a];
+}
+
+/**
+ * Rank-3 activations are stored HWC; all others row-major. Returns true when the stored order equals
+ * the ONNX (row-major) order, i.e. a reshape to or from this shape moves no data.
+ */
+export function storedInOnnxOrder(shape: readonly number[]): boolean {
+  return shape.length !== 3 || shape[0] === 1 || shape[1]! * shape[2]! === 1;
+}
+
+/** Dims in storage order: [H,W,C] for rank 3, otherwise unchanged. */
+export function storageDims(shape: readonly number[]): number[] {
+  return shape.length === 3 ? [shape[1]!, shape[2]!, shape[0]!] : [...shape];
+}
+
+/** Maps an ONNX per-sample axis to its position in storage order. */
+export function storageAxis(rank: number, axis: number): number {
+  return rank === 3 ? [2, 0, 1][axis]! : axis;
+}
+
+/** Reorders CHW (ONNX) data into HWC storage order (identity for other ranks). */
+export function toStorageOrder(data: Float32Array, shape: readonly number[]): Float32Array {
+  if (shape.length !== 3) return data;
+  const [C, H, W] = shape as [number, number, number];
+  const out = new Float32Array(data.length);
+  for (let c = 0; c < C; c++) for (let p = 0; p < H * W; p++) out[p * C + c] = data[c * H * W + p]!;
+  return out;
+}
+
+/** Index permutation for a [C,H,W] vector: hwcToChw[i] = position in CHW of HWC element i. */
+export function hwcToChwIndex(C: number, H: number, W: number): Int32Array {
+  const idx = new Int32Array(C * H * W);
+  for (let p = 0; p < H * W; p++) for (let c = 0; c < C; c++) idx[p * C + c] = c * H * W + p;
+  return idx;
+}
+
+export function consumers(g: Graph): Map<number, Node[]> {
+  const m = new Map<number, Node[]>();
+  for (const n of g.nodes) for (const i of nodeInputs(n)) {
+    const list = m.get(i) ?? [];
+    list.push(n);
+    m.set(i, list);
+  }
+  return m;
+}

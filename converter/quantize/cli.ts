@@ -1,0 +1,46 @@
+// `edgevae quantize`: an existing float .evae -> a quantized one (same options as `convert --quant`).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { quantizeWithFlags } from './from-files.js';
+
+const HELP = `Usage: edgevae quantize --model model.evae --quant MODE -o out.evae [--calib SRC] [--calib-method minmax|percentile] [--target-psnr 40]
+
+  --quant MODE        f16 | int8-weights | int8 | mixed (see docs/quantization.md)
+  --calib SRC         calibration images: an IDX file, an image folder, a .npy file, or "fashion-mnist"
+                      (needed for int8/mixed when the model has an encoder)
+  --calib-method M    minmax (default) or percentile (0.01% / 99.99%)
+  --target-psnr DB    mixed: keep layers in float until the mean PSNR reaches DB (default 40)`;
+
+export async function main(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv, strict: true, allowPositionals: false,
+      options: {
+        model: { type: 'string' }, quant: { type: 'string' }, output: { type: 'string', short: 'o' }, calib: { type: 'string' },
+        'calib-method': { type: 'string' }, 'target-psnr': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    process.stderr.write(`edgevae: quantize: ${(e as Error).message}\n${HELP}\n`);
+    return 2;
+  }
+  if (values.help) { console.log(HELP); return 0; }
+  for (const f of ['model', 'quant', 'output']) {
+    if (typeof values[f] !== 'string') { process.stderr.write(`edgevae: quantize: missing --${f}\n`); return 2; }
+  }
+  try {
+    const target = values['target-psnr'] === undefined ? undefined : Number(values['target-psnr']);
+    const { bytes, report } = await quantizeWithFlags(readFileSync(values.model as string), {
+      quant: values.quant as string, calib: values.calib as string | undefined, calibMethod: values['calib-method'] as string | undefined, targetPsnr: target,
+    });
+    writeFileSync(values.output as string, bytes);
+    console.log(`wrote ${values.output} (${bytes.length} bytes, ${report.mode})`);
+    for (const e of report.entries) console.log(`  ${e.kind}: ${e.int8Ops} int8 ops, ${e.floatOps} float${e.psnrDb !== undefined ? `, ${e.psnrDb.toFixed(2)} dB` : ''}`);
+    for (const n of report.notes) console.log(`note: ${n}`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`edgevae: quantize: ${(e as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,132 @@
+// Quantization arithmetic shared by the converter and the TypeScript interpreter, mirroring the runtime:
+// activation/weight quantization parameters, QUANTIZE rounding and the fixed-point requantization of
+// assembly/kernels/int8/requantize.ts (same f64 steps, same single round-half-away-from-zero).
+
+export interface QuantParams { scale: number; zeroPoint: number }
+
+const f32 = Math.fround;
+
+/** Round half to even (ONNX QuantizeLinear, wasm f32.nearest). */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Round half away from zero (weights, biases, requantization). */
+export function roundHalfAway(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}
+
+/**
+ * Asymmetric int8 parameters for a real range (widened to contain 0, so 0 is exactly representable and
+ * zero padding stays exact): scale = (max - min) / 255, zeroPoint = -128 - round(min / scale).
+ */
+export function activationParams(min: number, max: number): QuantParams {
+  if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) throw new Error(`activation range [${min}, ${max}] is not a finite interval`);
+  const lo = Math.min(min, 0), hi = Math.max(max, 0);
+  const scale = f32(Math.max(hi - lo, 1e-8) / 255);
+  const zeroPoint = Math.max(-128, Math.min(127, -128 - roundHalfAway(lo / scale)));
+  return { scale, zeroPoint };
+}
+
+/** The runtime's QUANTIZE of one f32 value (f32 division, round half to even, saturate; NaN -> zero point). */
+export function quantizeValue(x: number, scale: number, zeroPoint: number): number {
+  const q = roundHalfEven(f32(f32(x) / scale)) + zeroPoint;
+  if (Number.isNaN(q)) return zeroPoint;
+  return Math.max(-128, Math.min(127, q));
+}
+
+export const dequantizeValue = (q: number, scale: number, zeroPoint: number): number => f32((q - zeroPoint) * scale);
+
+/**
+ * Symmetric per-output-channel int8 weights (zero point 0, values in -127..127). `channelOf(i)` maps a flat
+ * weight index to its output channel. All-zero channels get scale 1 (the format needs scales > 0).
+ */
+export function quantizeWeights(w: Float32Array, channels: number, channelOf: (i: number) => number): { q: Int8Array; scales: Float32Array } {
+  const maxAbs = new Float64Array(channels);
+  for (let i = 0; i < w.length; i++) {
+    const c = channelOf(i);
+    maxAbs[c] = Math.max(maxAbs[c]!, Math.abs(w[i]!));
+  }
+  const scales = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) scales[c] = maxAbs[c]! > 0 ? maxAbs[c]! / 127 : 1;
+  const q = new Int8Array(w.length);
+  for (let i = 0; i < w.length; i++) q[i] = Math.max(-127, Math.min(127, roundHalfAway(w[i]! / scales[channelOf(i)]!)));
+  return { q, scales };
+}
+
+/** Output channel of flat index i of a runtime-layout weight tensor [G, taps, Cig, Cog] (dense: G = taps = 1). */
+export function weightChannelOf(length: number, groups: number, cog: number): (i: number) => number {
+  const perGroup = length / groups;
+  return (i) => Math.floor(i / perGroup) * cog + (i % cog);
+}
+
+/** i32 bias in accumulator units: round(b / (sIn * sW[c])), saturated to int32. */
+export function quantizeBias(bias: Float32Array, sIn: number, wScales: Float32Array): Int32Array {
+  const out = new Int32Array(bias.length);
+  for (let c = 0; c < bias.length; c++) {
+    const v = roundHalfAway(bias[c]! / (sIn * wScales[c]!));
+    out[c] = Math.max(-2147483648, Math.min(2147483647, v));
+  }
+  return out;
+}
+
+export interface Requant { mult: number; shift: number }
+
+/** Q31 multiplier and right shift for M = sIn * sW / sOut, exactly as prepareRequant in the runtime. */
+export function requantParams(sIn: number, sW: number, sOut: number): Requant {
+  const m = (f32(sIn) * f32(sW)) / f32(sOut);
+  if (!(m > 0) || m === Infinity) return { mult: 0, shift: 1 };
+  let frac = m, e = 0;
+  while (frac >= 1) { frac *= 0.5; e++; }
+  while (frac < 0.5) { frac *= 2; e--; }
+  let q = Math.floor(frac * 2147483648 + 0.5);
+  if (q === 2147483648) { q = 1073741824; e++; }
+  let shift = 31 - e;
+  if (shift < 1) { shift = 1; q = 2147483647; }
+  if (shift > 62) { shift = 1; q = 0; }
+  return { mult: q, shift };
+}
+
+/** round_half_away(acc * mult / 2^shift) on the exact 64-bit product (acc is an int32 accumulator). */
+export function requantize(acc: number, r: Requant): number {
+  const p = BigInt(acc) * BigInt(r.mult);
+  const half = 1n << BigInt(r.shift - 1);
+  const s = BigInt(r.shift);
+  return Number(p >= 0n ? (p + half) >> s : -((-p + half) >> s));
+}
+
+/** IEEE half bits of an f32 value, round to nearest even (f16 weights). */
+export function toHalfBits(v: number): number {
+  const buf = new DataView(new ArrayBuffer(4));
+  buf.setFloat32(0, v, true);
+  const x = buf.getUint32(0, true);
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // inf / NaN
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00; // overflow -> inf
+  if (e <= 0) {
+    if (e < -10) return sign; // underflow -> signed zero
+    mant |= 0x800000; // subnormal: shift the implicit bit in
+    const shift = 14 - e;
+    const half = 1 << (shift - 1);
+    const rest = mant & ((1 << shift) - 1);
+    let h = mant >>> shift;
+    if (rest > half || (rest === half && (h & 1))) h++;
+    return sign | h;
+  }
+  const rest = mant & 0x1fff;
+  let h = (e << 10) | (mant >>> 13);
+  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++; // may carry into the exponent: still correct
+  return sign | h;
+}
+
+export function fromHalfBits(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >>> 10) & 0x1f, m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}

@@ -1,0 +1,179 @@
+// Rewrites a float model into its quantized variants:
+//   f16           dense/conv weights and biases stored as IEEE half (computed in f32)
+//   int8-weights  per-output-channel symmetric i8 weights, dequantized on the fly; f32 activations and bias
+//   int8          the chosen dense/conv ops run on i8 activations with i8 weights and i32 bias; QUANTIZE and
+//                 DEQUANTIZE ops are inserted where int8 and float parts meet; relu is the clamp at the
+//                 output zero point; other fused activations run in f32 after a DEQUANTIZE
+import { Act, DType, EntryKind, Op, TensorKind } from '../../runtime/format-constants.js';
+import type { WEntry, WOp, WTensor } from '../writer.js';
+import {
+  addActivation, addConstant, bytesOf, constantF32, type EditableModel,
+} from './editable-model.js';
+import { activationParams, quantizeBias, quantizeWeights, toHalfBits, weightChannelOf, type QuantParams } from './fixed-point.js';
+import type { Calibration, Range } from './calibration.js';
+import { MAX_QUANT_CHANNELS } from './limits.js';
+
+const COMPUTE_OPS = new Set<number>([Op.Dense, Op.Conv2D, Op.ConvTranspose]);
+
+export const cloneModel = (m: EditableModel): EditableModel => ({
+  meta: structuredClone(m.meta),
+  tensors: m.tensors.map((t) => ({ ...t, dims: [...t.dims] })),
+  entries: m.entries.map((e) => ({ ...e, outputs: [...e.outputs], ops: e.ops.map((o) => ({ ...o, params: o.params ? [...o.params] : undefined })) })),
+  arenaPerSample: m.arenaPerSample,
+});
+
+/** Groups and output channels per group of a compute op's weights. */
+function weightGrouping(m: EditableModel, op: WOp): { groups: number; cog: number; channels: number; cig: number } {
+  const w = m.tensors[op.b!]!;
+  if (op.op === Op.Dense) return { groups: 1, cog: w.dims[1]!, channels: w.dims[1]!, cig: w.dims[0]! };
+  const groups = op.params![8]!;
+  return { groups, cog: w.dims[3]!, channels: w.dims[3]! * groups, cig: w.dims[2]! };
+}
+
+function quantizedWeights(m: EditableModel, op: WOp): { b: number; scales: Float32Array } {
+  const w = m.tensors[op.b!]!;
+  const data = constantF32(w);
+  const { groups, cog, channels } = weightGrouping(m, op);
+  const { q, scales } = quantizeWeights(data, channels, weightChannelOf(data.length, groups, cog));
+  return { b: addConstant(m, DType.I8, w.dims, bytesOf(q), scales), scales };
+}
+
+const isFloatConst = (t: WTensor | undefined) => !!t && t.kind === TensorKind.Constant && (t.dtype === DType.F32 || t.dtype === DType.F16);
+
+/** Dense/conv ops (by index within the entry) that the int8 modes can rewrite. */
+export function eligibleOps(m: EditableModel, e: WEntry): number[] {
+  return e.ops.flatMap((op, i) => {
+    if (!COMPUTE_OPS.has(op.op) || !isFloatConst(m.tensors[op.b!])) return [];
+    const a = m.tensors[op.a]!;
+    if (a.kind !== TensorKind.Activation || a.dtype !== DType.F32) return [];
+    const { channels, cig } = weightGrouping(m, op);
+    return channels <= MAX_QUANT_CHANNELS && cig <= MAX_QUANT_CHANNELS ? [i] : [];
+  });
+}
+
+export function toF16(src: EditableModel): EditableModel {
+  const m = cloneModel(src);
+  const half = (t: number | undefined) => {
+    if (t === undefined || !isFloatConst(m.tensors[t])) return t;
+    const v = constantF32(m.tensors[t]!);
+    return addConstant(m, DType.F16, m.tensors[t]!.dims, bytesOf(Uint16Array.from(v, toHalfBits)));
+  };
+  for (const e of m.entries) for (const op of e.ops) if (COMPUTE_OPS.has(op.op)) { op.b = half(op.b); op.c = half(op.c); }
+  return compact(m);
+}
+
+/** `select(kind, op)` limits the rewrite to some ops (per-layer measurements); default all eligible ops. */
+export function toInt8Weights(src: EditableModel, select?: (kind: EntryKind, op: number) => boolean): EditableModel {
+  const m = cloneModel(src);
+  for (const e of m.entries) for (const i of eligibleOps(m, e)) if (!select || select(e.kind, i)) e.ops[i]!.b = quantizedWeights(m, e.ops[i]!).b;
+  return compact(m);
+}
+
+/**
+ * Storage sources of view tensors: an op operand that no earlier op of the entry wrote and that is not the
+ * entry input shares the bytes of the latest earlier op output at the same arena offset (a reshape view).
+ */
+function viewSources(m: EditableModel, e: WEntry): Map<number, number> {
+  const written = new Set<number>([e.input]);
+  const src = new Map<number, number>();
+  const resolve = (t: number, before: number) => {
+    if (written.has(t) || src.has(t) || m.tensors[t]!.kind !== TensorKind.Activation) return;
+    for (let j = before - 1; j >= 0; j--) {
+      const o = e.ops[j]!.out;
+      if (m.tensors[o]!.offset === m.tensors[t]!.offset) { src.set(t, o); return; }
+    }
+    if (m.tensors[e.input]!.offset === m.tensors[t]!.offset) { src.set(t, e.input); return; }
+    throw new Error(`tensor ${t} is read by op ${before} before any op writes it`);
+  };
+  e.ops.forEach((op, i) => {
+    resolve(op.a, i);
+    if (op.b !== undefined) resolve(op.b, i);
+    written.add(op.out);
+  });
+  for (const o of e.outputs) resolve(o, e.ops.length);
+  return src;
+}
+
+/** Rewrites entry `kind` so that the ops at `int8Ops` (indices within the entry) run in full int8. */
+export function toInt8(src: EditableModel, kind: EntryKind, int8Ops: Set<number>, calib: Calibration): EditableModel {
+  const m = cloneModel(src);
+  const e = m.entries.find((x) => x.kind === kind);
+  if (!e) throw new Error(`no entry of kind ${kind}`);
+  const views = viewSources(m, e);
+  const root = (t: number) => views.get(t) ?? t;
+  const rangeOf = (t: number): Range => {
+    const r = calib.tensors.get(t) ?? calib.tensors.get(root(t));
+    if (!r) throw new Error(`no calibration range for tensor ${t}`);
+    return r;
+  };
+  // Which stored values (by root) some float consumer or an entry output needs.
+  const floatNeeded = new Set<number>(e.outputs.map(root));
+  e.ops.forEach((op, i) => {
+    if (int8Ops.has(i)) return;
+    floatNeeded.add(root(op.a));
+    if (op.b !== undefined && m.tensors[op.b]!.kind === TensorKind.Activation) floatNeeded.add(root(op.b));
+  });
+
+  const i8Of = new Map<number, number>();
+  const ops: WOp[] = [];
+  const int8Input = (t: number): number => {
+    const have = i8Of.get(t);
+    if (have !== undefined) return have;
+    const r = root(t), rootQ = i8Of.get(r);
+    let q: number;
+    if (rootQ !== undefined) { // a view of an int8 value: same bytes, same parameters, this view's dims
+      const rq = m.tensors[rootQ]!;
+      q = addActivation(m, m.tensors[t]!, DType.I8, { scale: rq.scale!, zeroPoint: rq.zeroPoint! }, rq.offset);
+    } else {
+      const range = rangeOf(t);
+      q = addActivation(m, m.tensors[t]!, DType.I8, activationParams(range.min, range.max));
+      ops.push({ op: Op.Quantize, out: q, a: t, params: [] });
+    }
+    i8Of.set(t, q);
+    return q;
+  };
+
+  e.ops.forEach((op, i) => {
+    if (!int8Ops.has(i)) { ops.push(op); return; }
+    const xq = int8Input(op.a);
+    const sX = m.tensors[xq]!.scale!;
+    const { b, scales } = quantizedWeights(m, op);
+    const c = op.c !== undefined ? addConstant(m, DType.I32, [scales.length], bytesOf(quantizeBias(constantF32(m.tensors[op.c]!), sX, scales))) : undefined;
+    const act = op.act ?? Act.None;
+    const fused = act === Act.None || act === Act.Relu;
+    const range = fused ? rangeOf(op.out) : calib.preActivation.get(i);
+    if (!range) throw new Error(`no calibration range for the result of op ${i}`);
+    const outParams: QuantParams = activationParams(fused && act === Act.Relu ? 0 : range.min, range.max);
+    const oq = addActivation(m, m.tensors[op.out]!, DType.I8, outParams);
+    ops.push({ ...op, a: xq, b, c, out: oq, act: fused ? act : Act.None, alpha: fused ? op.alpha : 0 });
+    if (fused) i8Of.set(op.out, oq);
+    if (!fused || floatNeeded.has(op.out)) {
+      ops.push({ op: Op.Dequantize, out: op.out, a: oq, params: [] });
+      if (!fused) ops.push({ op: Op.Unary, out: op.out, a: op.out, act, alpha: op.alpha ?? 0, params: [] });
+    }
+  });
+  e.ops = ops;
+  return compact(m);
+}
+
+/** Drops tensors no op or entry refers to (replaced weights) and renumbers the rest. */
+export function compact(m: EditableModel): EditableModel {
+  const used = new Set<number>();
+  for (const e of m.entries) {
+    used.add(e.input);
+    e.outputs.forEach((o) => used.add(o));
+    for (const op of e.ops) for (const t of [op.out, op.a, op.b, op.c]) if (t !== undefined) used.add(t);
+  }
+  const index = new Map<number, number>();
+  const tensors: WTensor[] = [];
+  m.tensors.forEach((t, i) => { if (used.has(i)) { index.set(i, tensors.length); tensors.push(t); } });
+  const re = (t: number) => index.get(t)!;
+  const reOpt = (t: number | undefined) => (t === undefined ? undefined : re(t));
+  for (const e of m.entries) {
+    e.input = re(e.input);
+    e.outputs = e.outputs.map(re);
+    e.ops = e.ops.map((op) => ({ ...op, out: re(op.out), a: re(op.a), b: reOpt(op.b), c: reOpt(op.c) }));
+  }
+  m.tensors = tensors;
+  return m;
+}

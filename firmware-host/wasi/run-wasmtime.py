@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Runs the edgevae WASI command under the `wasmtime` Python package, like the wasmtime CLI would.
+
+usage: run-wasmtime.py MODULE.wasm DIR STDOUT STDERR [ARGS...]
+DIR is preopened as "." (the guest's working directory); the module's stdout/stderr go to the two files.
+Exits with the module's exit code.
+"""
+import sys
+import wasmtime
+
+
+def main() -> int:
+    if len(sys.argv) < 5:
+        print(__doc__, file=sys.stderr)
+        return 2
+    module_path, directory, stdout_path, stderr_path, *args = sys.argv[1:]
+    config = wasmtime.Config()
+    config.wasm_simd = True
+    engine = wasmtime.Engine(config)
+    store = wasmtime.Store(engine)
+    wasi = wasmtime.WasiConfig()
+    wasi.argv = ["edgevae-wasi.wasm", *args]
+    wasi.preopen_dir(directory, ".")
+    wasi.stdout_file = stdout_path
+    wasi.stderr_file = stderr_path
+    store.set_wasi(wasi)
+    linker = wasmtime.Linker(engine)
+    linker.define_wasi()
+    module = wasmtime.Module.from_file(engine, module_path)
+    instance = linker.instantiate(store, module)
+    start = instance.exports(store)["_start"]
+    try:
+        start(store)
+    except wasmtime.ExitTrap as exit_trap:
+        return exit_trap.code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

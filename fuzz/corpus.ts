@@ -1,0 +1,120 @@
+// The valid models the fuzzers start from: the PyTorch fixtures (tests/fixtures) converted in every
+// quantization mode the converter offers, plus a small "op zoo" that reaches the ops and parameter
+// combinations the fixtures do not (slice, concat, u8/i8 quantize, grouped/dilated/transposed convs).
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { convert } from '../converter/index.js';
+import { quantizeModel } from '../converter/quantize/index.js';
+import { writeModel, type WTensor } from '../converter/writer.js';
+import { Act, BinaryKind, DType, EntryKind, LayoutMode, Op, TensorKind } from '../runtime/format-constants.js';
+import { Rng } from './rng.js';
+
+export interface CorpusModel { name: string; bytes: Uint8Array }
+
+const FIXTURES = resolve(import.meta.dirname, '..', 'tests', 'fixtures');
+
+/** Deterministic calibration images in [0, 1) (the int8 encoder needs some; their content does not matter here). */
+function calibrationImages(count: number, size: number): Float32Array[] {
+  const rng = new Rng(99);
+  return Array.from({ length: count }, () => Float32Array.from({ length: size }, () => rng.float()));
+}
+
+function randomF32(rng: Rng, n: number, scale: number): Uint8Array {
+  return new Uint8Array(Float32Array.from({ length: n }, () => (rng.float() * 2 - 1) * scale).buffer);
+}
+
+/** Decoder z[8] -> [512] and encoder x[16] -> mu[4], logvar[4] using every op code at least once. */
+export function opZooBytes(): Uint8Array {
+  const rng = new Rng(7);
+  const tensors: WTensor[] = [];
+  const add = (t: WTensor) => tensors.push(t) - 1;
+  const act = (dims: number[], dtype = DType.F32, extra: Partial<WTensor> = {}) => add({ kind: TensorKind.Activation, dtype, dims, ...extra });
+  const w = (dims: number[], scale = 0.5) => add({ kind: TensorKind.Constant, dtype: DType.F32, dims, data: randomF32(rng, dims.reduce((p, d) => p * d, 1), scale) });
+
+  const z = act([8]);
+  const h = act([48]);
+  const hs = act([3, 4, 4]);
+  const dw = act([3, 4, 4]);
+  const up = act([3, 8, 8]);
+  const dil = act([4, 8, 8]);
+  const sl = act([2, 8, 8]);
+  const cat = act([6, 8, 8]);
+  const biased = act([6, 8, 8]);
+  const sq = act([6, 8, 8]);
+  const q8 = act([6, 8, 8], DType.U8, { scale: 0.05, zeroPoint: 10 });
+  const dq8 = act([6, 8, 8]);
+  const qi = act([6, 8, 8], DType.I8, { scale: 0.03, zeroPoint: -3 });
+  const dqi = act([6, 8, 8]);
+  const tr = act([2, 16, 16]);
+  const ex = act([2, 16, 16]);
+  const out = act([512]);
+  const decode = [
+    { op: Op.Dense, out: h, a: z, b: w([8, 48]), c: w([48], 0.1), act: Act.Elu, alpha: 0.5 },
+    { op: Op.Copy, out: hs, a: h },
+    // depthwise: weights [G*KH, KW, Ci/G, Co/G]
+    { op: Op.Conv2D, out: dw, a: hs, b: w([9, 3, 1, 1]), c: w([3], 0.1), act: Act.Tanh, params: [3, 3, 1, 1, 1, 1, 1, 1, 3] },
+    { op: Op.ResizeNearest, out: up, a: dw, params: [2, 2] },
+    { op: Op.Conv2D, out: dil, a: up, b: w([3, 3, 3, 4]), act: Act.LeakyRelu, alpha: 0.1, params: [3, 3, 1, 1, 2, 2, 2, 2, 1] },
+    { op: Op.Slice, out: sl, a: dil, params: [4, 1, 2, 64] },
+    { op: Op.Concat, out: cat, a: dil, b: sl, params: [4, 2, 64] },
+    { op: Op.Binary, out: biased, a: cat, b: w([6], 0.2), act: Act.Relu, params: [BinaryKind.Add, 6] },
+    { op: Op.Binary, out: sq, a: biased, b: biased, params: [BinaryKind.Mul, 384] },
+    { op: Op.Quantize, out: q8, a: sq },
+    { op: Op.Dequantize, out: dq8, a: q8 },
+    { op: Op.Quantize, out: qi, a: dq8 },
+    { op: Op.Dequantize, out: dqi, a: qi },
+    // grouped transposed conv: weights [G*KH, KW, Ci/G, Co/G] = [2*3, 3, 3, 1]
+    { op: Op.ConvTranspose, out: tr, a: dqi, b: w([6, 3, 3, 1]), c: w([2], 0.1), act: Act.Softplus, params: [3, 3, 2, 2, 1, 1, 1, 1, 2] },
+    { op: Op.Unary, out: ex, a: tr, act: Act.Sigmoid },
+    { op: Op.Layout, out, a: ex, params: [LayoutMode.HwcToChw, 2, 16, 16] },
+  ];
+
+  const x = act([16]);
+  const xs = act([1, 4, 4]);
+  const e1 = act([2, 2, 2]);
+  const ef = act([8]);
+  const ed = act([8]);
+  const mu = act([4]);
+  const lv = act([4]);
+  const encode = [
+    { op: Op.Layout, out: xs, a: x, params: [LayoutMode.ChwToHwc, 1, 4, 4] },
+    { op: Op.Conv2D, out: e1, a: xs, b: w([3, 3, 1, 2]), c: w([2], 0.1), act: Act.Relu, params: [3, 3, 2, 2, 1, 1, 1, 1, 1] },
+    { op: Op.Copy, out: ef, a: e1 },
+    { op: Op.Dense, out: ed, a: ef, b: w([8, 8]), act: Act.Exp },
+    { op: Op.Slice, out: mu, a: ed, params: [8, 0, 4, 1] },
+    { op: Op.Slice, out: lv, a: ed, params: [8, 4, 4, 1] },
+  ];
+  return writeModel({
+    meta: { name: 'op-zoo', producer: 'fuzz/corpus.ts', inputShape: [1, 4, 4], latentSize: 4 },
+    tensors,
+    entries: [
+      { kind: EntryKind.Encode, input: x, outputs: [mu, lv], ops: encode },
+      { kind: EntryKind.Decode, input: z, outputs: [out], ops: decode },
+    ],
+  });
+}
+
+async function convertFixture(name: string): Promise<Uint8Array> {
+  return (await convert({ encoder: join(FIXTURES, `${name}.encoder.op13.onnx`), decoder: join(FIXTURES, `${name}.decoder.op13.onnx`), name })).bytes;
+}
+
+/**
+ * Builds the corpus. `full` adds the larger conv fixture (0.9 MB): the CI test leaves it out to keep the
+ * per-case CRC and run time small.
+ */
+export async function buildCorpus({ full = false }: { full?: boolean } = {}): Promise<CorpusModel[]> {
+  const models: CorpusModel[] = [];
+  const zoo = opZooBytes();
+  models.push({ name: 'op-zoo f32', bytes: zoo });
+  models.push({ name: 'op-zoo f16', bytes: (await quantizeModel(zoo, { mode: 'f16' })).bytes });
+  const images = calibrationImages(8, 784);
+  for (const fixture of full ? ['mixed', 'bn', 'conv'] : ['mixed', 'bn']) {
+    if (!existsSync(join(FIXTURES, `${fixture}.encoder.op13.onnx`))) throw new Error(`fuzz corpus: fixture ${fixture} is missing in ${FIXTURES}`);
+    const f32 = await convertFixture(fixture);
+    models.push({ name: `${fixture} f32`, bytes: f32 });
+    for (const mode of ['f16', 'int8-weights', 'int8'] as const) {
+      models.push({ name: `${fixture} ${mode}`, bytes: (await quantizeModel(f32, { mode, images, latents: 8 })).bytes });
+    }
+  }
+  return models;
+}

@@ -1,0 +1,188 @@
+// Public runtime API: load an .evae model into the WebAssembly runtime and encode, decode, sample,
+// reconstruct and interpolate. Browser-safe (no Node imports); Node helpers live in runtime/node.ts.
+import { Engine } from './engine.js';
+import type { EntryName, ModelInfo } from './format.js';
+import { InputError } from './errors.js';
+import { interpolateLatents, latentArithmetic, type InterpolationMode, type LatentSet } from './latent.js';
+
+export { readModel } from './format.js';
+export type { ModelInfo, TensorInfo, EntryInfo, OpInfo } from './format.js';
+export { Engine } from './engine.js';
+export { ModelFormatError, InputError, RuntimeError } from './errors.js';
+export { interpolateLatents, latentArithmetic, meanLatent } from './latent.js';
+export type { InterpolationMode, LatentSet } from './latent.js';
+export { encodeNpy, decodeNpy, NpyError } from './npy.js';
+export { encodePng } from './png.js';
+export { imageGrid } from './image-grid.js';
+
+/** Where the runtime module comes from: bytes, a compiled module, or a URL / fetch Response (browsers). */
+export type WasmSource = BufferSource | WebAssembly.Module | URL | string | Response;
+
+export interface LoadOptions {
+  wasm: WasmSource;
+  /** samples per wasm call (the arena is sized for it); larger batches run in chunks. Default 16. */
+  maxBatch?: number;
+  /** accept NaN/Infinity in inputs instead of rejecting them. Default false. */
+  allowNonFinite?: boolean;
+}
+
+export interface RunOptions {
+  /** overrides LoadOptions.allowNonFinite for this call */
+  allowNonFinite?: boolean;
+}
+
+export interface EdgeVaeInfo {
+  entries: EntryName[];
+  /** ONNX shape of one encoder input without the batch dim (e.g. [1, 28, 28]); undefined without an encoder */
+  inputShape: number[] | undefined;
+  latentSize: number;
+  /** ONNX shape of one decoder output; undefined without a decoder */
+  outputShape: number[] | undefined;
+  quantization: string;
+  sizes: { fileBytes: number; constantBytes: number; arenaBytesPerSample: number; maxBatch: number };
+  metadata: Record<string, unknown>;
+}
+
+export class EdgeVae {
+  readonly info: EdgeVaeInfo;
+
+  private constructor(private readonly engine: Engine, private readonly allowNonFinite: boolean) {
+    this.info = describe(engine.model, engine);
+  }
+
+  static async load(modelBytes: Uint8Array, options: LoadOptions): Promise<EdgeVae> {
+    if (!options || options.wasm === undefined) throw new InputError('EdgeVae.load: options.wasm (the runtime module) is required');
+    const engine = await Engine.create(await compileSource(options.wasm));
+    await engine.load(modelBytes, options.maxBatch ?? 16);
+    return new EdgeVae(engine, options.allowNonFinite ?? false);
+  }
+
+  /** x: batch * prod(inputShape) floats in ONNX (CHW) order -> mu, logvar: batch * latentSize each. */
+  encode(x: Float32Array, batch: number, options: RunOptions = {}): { mu: Float32Array; logvar: Float32Array } {
+    this.checkInput('encode', x, batch, options);
+    const [mu, logvar] = this.engine.run('encode', x, batch);
+    return { mu, logvar };
+  }
+
+  /** z: batch * latentSize floats -> batch * prod(outputShape) floats in ONNX (CHW) order. */
+  decode(z: Float32Array, batch: number, options: RunOptions = {}): Float32Array {
+    this.checkInput('decode', z, batch, options);
+    return this.engine.run('decode', z, batch)[0];
+  }
+
+  /** n latents from the runtime's deterministic N(0, temperature^2) sampler, and their decodings. */
+  sample(n: number, { seed = 0, temperature = 1 }: { seed?: number; temperature?: number } = {}): { z: Float32Array; images: Float32Array } {
+    this.requireEntry('decode');
+    checkBatch('sample', n);
+    const z = this.engine.sampleNormal(n * this.info.latentSize, seed, temperature);
+    return { z, images: this.decode(z, n) };
+  }
+
+  /** Latent vector(s) drawn like sample(), without decoding. */
+  sampleLatents(n: number, { seed = 0, temperature = 1 }: { seed?: number; temperature?: number } = {}): Float32Array {
+    checkBatch('sampleLatents', n);
+    if (this.info.latentSize === 0) throw new InputError('the model has neither an encode nor a decode entry');
+    return this.engine.sampleNormal(n * this.info.latentSize, seed, temperature);
+  }
+
+  /** encode -> decode(mu): the deterministic reconstruction. */
+  reconstruct(x: Float32Array, batch: number, options: RunOptions = {}): Float32Array {
+    this.requireEntry('decode');
+    return this.decode(this.encode(x, batch, options).mu, batch);
+  }
+
+  /** `steps` latents from zA to zB inclusive, packed (steps * latentSize). */
+  interpolate(zA: Float32Array, zB: Float32Array, steps: number, mode: InterpolationMode = 'lerp'): Float32Array {
+    this.checkLatent('zA', zA);
+    this.checkLatent('zB', zB);
+    return interpolateLatents(zA, zB, steps, mode);
+  }
+
+  /** interpolate() followed by decode(). */
+  interpolateImages(zA: Float32Array, zB: Float32Array, steps: number, mode: InterpolationMode = 'lerp'): { z: Float32Array; images: Float32Array } {
+    const z = this.interpolate(zA, zB, steps, mode);
+    return { z, images: this.decode(z, steps) };
+  }
+
+  /** z = base + mean(plus) - mean(minus), e.g. base + mean(smiling) - mean(neutral). */
+  latentArithmetic({ base, plus, minus }: { base: Float32Array; plus?: LatentSet; minus?: LatentSet }): Float32Array {
+    return latentArithmetic(base, this.info.latentSize, plus, minus);
+  }
+
+  private requireEntry(kind: EntryName): void {
+    if (!this.engine.hasEntry(kind)) {
+      throw new InputError(`the model has no ${kind} entry (it has: ${this.info.entries.join(', ') || 'none'})`);
+    }
+  }
+
+  private checkLatent(name: string, z: Float32Array): void {
+    if (!(z instanceof Float32Array)) throw new InputError(`${name} must be a Float32Array`);
+    if (z.length !== this.info.latentSize) throw new InputError(`${name} has ${z.length} values, expected the latent size ${this.info.latentSize}`);
+  }
+
+  private checkInput(kind: EntryName, data: Float32Array, batch: number, options: RunOptions): void {
+    this.requireEntry(kind);
+    checkBatch(kind, batch);
+    if (!(data instanceof Float32Array)) throw new InputError(`${kind}: input must be a Float32Array`);
+    const per = this.engine.entrySizes(kind).input;
+    if (data.length !== batch * per) {
+      throw new InputError(`${kind}: input has ${data.length} values, expected batch ${batch} x ${per} = ${batch * per}`);
+    }
+    if (options.allowNonFinite ?? this.allowNonFinite) return;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) {
+        throw new InputError(`${kind}: input[${i}] (sample ${Math.floor(i / per)}, element ${i % per}) is ${data[i]}; ` +
+          'inputs must be finite (pass { allowNonFinite: true } to run anyway)');
+      }
+    }
+  }
+}
+
+function checkBatch(what: string, n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`${what}: batch must be a positive integer, got ${n}`);
+}
+
+async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (typeof source === 'string' || source instanceof URL) {
+    const response = await fetch(source);
+    if (!response.ok) throw new InputError(`could not fetch the runtime module ${String(source)}: HTTP ${response.status}`);
+    return WebAssembly.compile(await response.arrayBuffer());
+  }
+  if (typeof Response !== 'undefined' && source instanceof Response) return WebAssembly.compile(await source.arrayBuffer());
+  return WebAssembly.compile(source as BufferSource);
+}
+
+/** Shapes from the metadata when they agree with the entry tensors, else the flat sizes. */
+function describe(model: ModelInfo, engine: Engine): EdgeVaeInfo {
+  const meta = model.metadata;
+  const sub = (key: string) => (typeof meta[key] === 'object' && meta[key] !== null ? meta[key] as Record<string, unknown> : {});
+  const shapeOf = (candidates: unknown[], elements: number): number[] => {
+    for (const c of candidates) {
+      if (Array.isArray(c) && c.length > 0 && c.every((d) => Number.isInteger(d) && d > 0) && c.reduce((p, d) => p * d, 1) === elements) return c;
+    }
+    return [elements];
+  };
+  const entries = model.entries.map((e) => e.kind);
+  const enc = entries.includes('encode') ? engine.entrySizes('encode') : undefined;
+  const dec = entries.includes('decode') ? engine.entrySizes('decode') : undefined;
+  const quantization = typeof meta.quantization === 'string' ? meta.quantization : inferQuantization(model);
+  return {
+    entries,
+    inputShape: enc && shapeOf([sub('encoder').inputShape, meta.inputShape], enc.input),
+    latentSize: dec?.input ?? enc?.outputs[0] ?? 0,
+    outputShape: dec && shapeOf([sub('decoder').outputShape, meta.outputShape, meta.inputShape], dec.outputs[0]),
+    quantization,
+    sizes: { fileBytes: model.fileSize, constantBytes: model.constantBytes, arenaBytesPerSample: model.arenaPerSample, maxBatch: engine.maxBatch },
+    metadata: meta,
+  };
+}
+
+function inferQuantization(model: ModelInfo): string {
+  const weightTypes = new Set(model.tensors.filter((t) => t.kind === 'constant' && t.rank >= 2).map((t) => t.dtype));
+  const i8Activations = model.tensors.some((t) => t.kind === 'activation' && t.dtype === 'i8');
+  if (weightTypes.size > 1) return 'mixed';
+  if (weightTypes.has('i8')) return i8Activations ? 'int8' : 'int8-weights';
+  if (weightTypes.has('f16')) return 'f16';
+  return 'f32';
+}

@@ -1,0 +1,68 @@
+// Node helpers around the browser-safe API: find build/edgevae.wasm inside the package and load
+// model files from disk.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EdgeVae, type LoadOptions } from './index.js';
+import { InputError } from './errors.js';
+
+export * from './index.js';
+export { writeFileAtomic } from './atomic-write.js';
+
+/** The package root: the nearest parent directory whose package.json is named "edgevae". */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if (JSON.parse(readFileSync(pkg, 'utf8')).name === 'edgevae') return dir;
+      } catch {
+        // unreadable package.json: keep walking up
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('could not find the edgevae package root above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+}
+
+/** Path of the release runtime module (built by `npm run build:wasm`). */
+export function defaultWasmPath(): string {
+  return join(packageRoot(), 'build', 'edgevae.wasm');
+}
+
+export function readDefaultWasm(): Uint8Array {
+  const path = defaultWasmPath();
+  if (!existsSync(path)) throw new InputError(`runtime module ${path} not found; build it with "npm run build:wasm"`);
+  return readFileSync(path);
+}
+
+/** Reads a file with a clear error for missing files and directories. */
+export function readInputFile(path: string, what: string): Uint8Array {
+  const full = resolve(path);
+  if (!existsSync(full)) throw new InputError(`${what} ${path} does not exist`);
+  try {
+    return readFileSync(full);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read ${what} ${path}: ${code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`);
+  }
+}
+
+export type NodeLoadOptions = Partial<LoadOptions>;
+
+/** EdgeVae.load with the package's runtime module unless options.wasm is given. */
+export async function loadModel(modelBytes: Uint8Array, options: NodeLoadOptions = {}): Promise<EdgeVae> {
+  return EdgeVae.load(modelBytes, { ...options, wasm: options.wasm ?? readDefaultWasm() });
+}
+
+/** Loads an .evae file with the package's runtime module (or options.wasm). */
+export async function loadModelFile(path: string, options: NodeLoadOptions = {}): Promise<EdgeVae> {
+  return loadModel(readInputFile(path, 'model file'), options);
+}
+
+/** The package version from package.json. */
+export function packageVersion(): string {
+  return String(JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version);
+}

@@ -1,0 +1,248 @@
+import { describe, expect, it, beforeAll, afterAll, vi } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { inflateSync } from 'node:zlib';
+import { decodeNpy, encodeNpy } from '../runtime/npy.js';
+import { readModel } from '../runtime/format.js';
+import { main, COMMANDS } from '../cli/edgevae.js';
+import { DENSE_VAE, denseVaeBytes, referenceDecode, referenceEncode, seededValues } from './format-fixtures.js';
+import { runOnnx } from './helpers/ort.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin', 'edgevae.js');
+const haveWasm = existsSync(join(ROOT, 'build', 'edgevae.wasm'));
+if (!haveWasm && process.env.CI) throw new Error('build/edgevae.wasm is missing; npm test builds it first');
+
+let dir: string;
+let model: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'edgevae-cli-'));
+  model = join(dir, 'dense.evae');
+  writeFileSync(model, denseVaeBytes());
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, EDGEVAE_DEBUG: '' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** One clear line on stderr, no stack trace. */
+function expectOneLineError(r: ReturnType<typeof cli>, code: number, text: string): void {
+  expect(r.code).toBe(code);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toContain(text);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+/** Plain PNG reader for 8-bit grayscale/RGB with filter 0 (what our encoder writes). */
+function readPng(bytes: Uint8Array): { width: number; height: number; channels: number; data: Uint8Array } {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 8, width = 0, height = 0, channels = 0;
+  const idat: Uint8Array[] = [];
+  while (pos < bytes.length) {
+    const len = v.getUint32(pos);
+    const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
+    const body = bytes.subarray(pos + 8, pos + 8 + len);
+    if (type === 'IHDR') {
+      width = v.getUint32(pos + 8);
+      height = v.getUint32(pos + 12);
+      channels = body[9] === 0 ? 1 : 3;
+    }
+    if (type === 'IDAT') idat.push(body);
+    pos += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const data = new Uint8Array(width * height * channels);
+  for (let y = 0; y < height; y++) data.set(raw.subarray(y * (width * channels + 1) + 1, (y + 1) * (width * channels + 1)), y * width * channels);
+  return { width, height, channels, data };
+}
+
+describe('edgevae CLI usage errors', () => {
+  it('prints help and exits 2 without a command, 0 with --help', () => {
+    const none = cli();
+    expect(none.code).toBe(2);
+    expect(none.stdout).toContain('Usage: edgevae <command>');
+    const help = cli('--help');
+    expect(help.code).toBe(0);
+    for (const name of Object.keys(COMMANDS)) expect(help.stdout).toContain(name);
+    for (const name of ['convert', 'inspect', 'encode', 'decode', 'sample', 'interpolate']) {
+      const r = cli(name, '--help');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: edgevae ${name}`);
+    }
+    expect(cli('help', 'sample').stdout).toContain('Usage: edgevae sample');
+  });
+
+  it('unknown commands, flags and bad values exit 2 with one line', () => {
+    expectOneLineError(cli('frobnicate'), 2, "unknown command 'frobnicate'");
+    expectOneLineError(cli('sample', '--bogus'), 2, "sample: Unknown option '--bogus'");
+    expectOneLineError(cli('decode', '--input', 'z.npy', '--output', 'x.npy'), 2, 'decode: missing --model');
+    expectOneLineError(cli('sample', '-m', model, '--n', 'abc', '--out', 'g.png'), 2, "sample: --n must be an integer in 1..65536, got 'abc'");
+    expectOneLineError(cli('sample', '-m', model, '--n', '0', '--out', 'g.png'), 2, "--n must be an integer in 1..65536, got '0'");
+    expectOneLineError(cli('sample', '-m', model, '--seed=-3', '--out', 'g.png'), 2, "--seed must be an integer in 0..4294967295, got '-3'");
+    expectOneLineError(cli('sample', '-m', model, '--temperature', 'hot', '--out', 'g.png'), 2, "--temperature must be a number >= 0, got 'hot'");
+    expectOneLineError(cli('sample', '-m', model), 2, 'sample: give --out grid.png and/or --npy x.npy');
+    expectOneLineError(cli('interpolate', '-m', model, '--seed-a', '1', '--out', 's.png'), 2, 'interpolate: missing --seed-b');
+    expectOneLineError(cli('interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--mode', 'cubic', '--out', 's.png'), 2, "--mode must be lerp or slerp, got 'cubic'");
+    expectOneLineError(cli('convert', '-o', 'x.evae'), 2, 'convert: give --encoder and/or --decoder');
+    expectOneLineError(cli('inspect'), 2, 'inspect: give exactly one model file');
+    expectOneLineError(cli('decode', 'stray', '-m', model), 2, "decode: unexpected argument 'stray'");
+  });
+
+  it('runtime problems exit 1 with one line naming the problem', () => {
+    expectOneLineError(cli('inspect', 'missing.evae'), 1, 'model file missing.evae does not exist');
+    const corrupt = denseVaeBytes();
+    corrupt[200] ^= 4;
+    writeFileSync(join(dir, 'corrupt.evae'), corrupt);
+    expectOneLineError(cli('inspect', 'corrupt.evae'), 1, 'checksum mismatch');
+    writeFileSync(join(dir, 'notnpy.npy'), 'hello');
+    expectOneLineError(cli('decode', '-m', model, '-i', 'notnpy.npy', '-o', 'x.npy'), 1, 'notnpy.npy: not a .npy file');
+    writeFileSync(join(dir, 'z35.npy'), encodeNpy(new Float32Array(15), [3, 5]));
+    expectOneLineError(cli('decode', '-m', model, '-i', 'z35.npy', '-o', 'x.npy'), 1, 'z35.npy has shape [3, 5], expected [n, 4]');
+    expectOneLineError(cli('decode', '-m', model, '-i', 'z35.npy', '-o', 'no/such/dir/x.npy'), 1, 'output directory no/such/dir does not exist');
+    expectOneLineError(cli('convert', '--encoder', 'nope.onnx', '-o', 'x.evae'), 1, 'convert: --encoder nope.onnx does not exist');
+    writeFileSync(join(dir, 'nan.npy'), encodeNpy(new Float32Array([0, Number.NaN, 0, 0]), [1, 4]));
+    expectOneLineError(cli('decode', '-m', model, '-i', 'nan.npy', '-o', 'x.npy'), 1, 'decode: input[1] (sample 0, element 1) is NaN');
+  });
+
+  it('plugin commands dispatch to their module or say they are not available', async () => {
+    const errors: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { errors.push(String(s)); return true; });
+    try {
+      COMMANDS.fakeplugin = { kind: 'plugin', summary: 'test', module: '../tests/no-such-plugin.js', source: 'tests/no-such-plugin.ts' };
+      expect(await main(['fakeplugin'])).toBe(1);
+      expect(errors.join('')).toContain("'fakeplugin' is not available yet (tests/no-such-plugin.ts is missing)");
+      // A module that exists: runtime/npy.ts has no main() export.
+      COMMANDS.fakeplugin = { kind: 'plugin', summary: 'test', module: '../runtime/npy.js', source: 'runtime/npy.ts' };
+      expect(await main(['fakeplugin'])).toBe(1);
+      expect(errors.join('')).toContain('runtime/npy.ts does not export main()');
+      // The plugin gets the remaining argv and its exit code is returned.
+      COMMANDS.fakeplugin = { kind: 'plugin', summary: 'test', module: '../runtime/npy.js', exportName: 'decodeNpy', source: 'runtime/npy.ts' };
+      expect(await main(['fakeplugin', 'x'])).toBe(1);
+      expect(errors.join('')).toContain('.npy data: not a .npy file');
+    } finally {
+      delete COMMANDS.fakeplugin;
+      spy.mockRestore();
+    }
+  });
+});
+
+describe.skipIf(!haveWasm)('edgevae CLI commands', () => {
+  const L = DENSE_VAE.latentSize;
+
+  it('decode writes [n, ...outputShape] matching the reference', () => {
+    const z = seededValues(5 * L, 31, 2);
+    writeFileSync(join(dir, 'z.npy'), encodeNpy(z, [5, L]));
+    const r = cli('decode', '--model', model, '--input', 'z.npy', '--output', 'x.npy', '--max-batch', '2');
+    expect(r.code, r.stderr).toBe(0);
+    const x = decodeNpy(readFileSync(join(dir, 'x.npy')));
+    expect(x.shape).toEqual([5, 1, 3, 4]);
+    for (let s = 0; s < 5; s++) {
+      const ref = referenceDecode(z.subarray(s * L, (s + 1) * L));
+      ref.forEach((v, i) => expect(x.data[s * 12 + i]).toBeCloseTo(v, 5));
+    }
+  });
+
+  it('encode writes mu.npy and logvar.npy matching the reference (float64 input accepted)', () => {
+    const x = seededValues(3 * 12, 32);
+    // float64 .npy written by hand: header from encodeNpy with the descr swapped, data widened.
+    const f32 = encodeNpy(x, [3, 1, 3, 4]);
+    const headerEnd = f32.length - x.byteLength;
+    const header = new TextDecoder('latin1').decode(f32.subarray(0, headerEnd)).replace('<f4', '<f8');
+    const f64 = new Uint8Array(headerEnd + x.length * 8);
+    f64.set(Uint8Array.from(header, (c) => c.charCodeAt(0)));
+    f64.set(new Uint8Array(Float64Array.from(x).buffer), headerEnd);
+    writeFileSync(join(dir, 'x64.npy'), f64);
+    const r = cli('encode', '-m', model, '-i', 'x64.npy', '--out-dir', 'enc/out');
+    expect(r.code, r.stderr).toBe(0);
+    const mu = decodeNpy(readFileSync(join(dir, 'enc/out/mu.npy')));
+    const logvar = decodeNpy(readFileSync(join(dir, 'enc/out/logvar.npy')));
+    expect(mu.shape).toEqual([3, L]);
+    for (let s = 0; s < 3; s++) {
+      const ref = referenceEncode(x.subarray(s * 12, (s + 1) * 12));
+      ref.mu.forEach((v, i) => expect(mu.data[s * L + i]).toBeCloseTo(v, 5));
+      ref.logvar.forEach((v, i) => expect(logvar.data[s * L + i]).toBeCloseTo(v, 5));
+    }
+  });
+
+  it('sample writes a deterministic PNG grid whose pixels are the decoded samples', () => {
+    const r1 = cli('sample', '-m', model, '--n', '6', '--seed', '7', '--out', 'g1.png', '--npy', 'g1.npy', '--columns', '3');
+    expect(r1.code, r1.stderr).toBe(0);
+    const r2 = cli('sample', '-m', model, '--n', '6', '--seed', '7', '--out', 'g2.png');
+    expect(r2.code).toBe(0);
+    const png = readFileSync(join(dir, 'g1.png'));
+    expect(Buffer.compare(png, readFileSync(join(dir, 'g2.png')))).toBe(0);
+    const x = decodeNpy(readFileSync(join(dir, 'g1.npy')));
+    expect(x.shape).toEqual([6, 1, 3, 4]);
+    const img = readPng(png);
+    expect([img.width, img.height, img.channels]).toEqual([3 * 4 + 2, 2 * 3 + 1, 1]);
+    for (let n = 0; n < 6; n++) {
+      for (let y = 0; y < 3; y++) {
+        for (let xx = 0; xx < 4; xx++) {
+          const gx = (n % 3) * 5 + xx, gy = Math.floor(n / 3) * 4 + y;
+          expect(img.data[gy * img.width + gx]).toBe(Math.round(Math.min(1, Math.max(0, x.data[n * 12 + y * 4 + xx])) * 255));
+        }
+      }
+    }
+    const other = cli('sample', '-m', model, '--n', '6', '--seed', '8', '--out', 'g3.png');
+    expect(other.code).toBe(0);
+    expect(Buffer.compare(png, readFileSync(join(dir, 'g3.png')))).not.toBe(0);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('interpolate writes a strip of steps images', () => {
+    const r = cli('interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--steps', '5', '--out', 'strip.png', '--npy', 'strip.npy');
+    expect(r.code, r.stderr).toBe(0);
+    const img = readPng(readFileSync(join(dir, 'strip.png')));
+    expect([img.width, img.height]).toEqual([5 * 4 + 4, 3]);
+    expect(decodeNpy(readFileSync(join(dir, 'strip.npy'))).shape).toEqual([5, 1, 3, 4]);
+  });
+
+  it('inspect --json describes the file', () => {
+    const r = cli('inspect', model, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info.entries.map((e: { kind: string }) => e.kind)).toEqual(['encode', 'decode']);
+    expect(info.tensors).toHaveLength(17);
+    expect(cli('inspect', model).code).toBe(0);
+  });
+
+  it('convert turns the conv ONNX fixture into a model whose decode matches onnxruntime', async () => {
+    const enc = join(ROOT, 'tests/fixtures/conv.encoder.op13.onnx');
+    const dec = join(ROOT, 'tests/fixtures/conv.decoder.op13.onnx');
+    mkdirSync(join(dir, 'conv'), { recursive: true });
+    const r = cli('convert', '--encoder', enc, '--decoder', dec, '-o', 'conv/conv.evae', '--name', 'conv-test');
+    expect(r.code, r.stderr).toBe(0);
+    const bytes = readFileSync(join(dir, 'conv/conv.evae'));
+    const info = readModel(bytes);
+    expect(info.metadata.name).toBe('conv-test');
+    const L = info.tensors[info.entries.find((e) => e.kind === 'decode')!.input].elements;
+    const z = seededValues(3 * L, 77, 1.5);
+    writeFileSync(join(dir, 'conv/z.npy'), encodeNpy(z, [3, L]));
+    const d = cli('decode', '-m', 'conv/conv.evae', '-i', 'conv/z.npy', '-o', 'conv/x.npy');
+    expect(d.code, d.stderr).toBe(0);
+    const ours = decodeNpy(readFileSync(join(dir, 'conv/x.npy')));
+    expect(ours.shape).toEqual([3, 1, 28, 28]);
+    const oracle = Object.values(await runOnnx(dec, { z: { data: z, dims: [3, L] } }))[0];
+    expect(oracle.dims).toEqual([3, 1, 28, 28]);
+    let worst = 0;
+    for (let i = 0; i < ours.data.length; i++) worst = Math.max(worst, Math.abs(ours.data[i] - oracle.data[i]));
+    expect(worst).toBeLessThan(1e-4);
+
+    const x = seededValues(2 * 784, 78).map((v) => (v + 1) / 2);
+    writeFileSync(join(dir, 'conv/x-in.npy'), encodeNpy(x, [2, 1, 28, 28]));
+    const e = cli('encode', '-m', 'conv/conv.evae', '-i', 'conv/x-in.npy', '--out-dir', 'conv/enc');
+    expect(e.code, e.stderr).toBe(0);
+    const [oracleMu, oracleLogvar] = Object.values(await runOnnx(enc, { x: { data: x, dims: [2, 1, 28, 28] } }));
+    for (const [file, want] of [['mu.npy', oracleMu], ['logvar.npy', oracleLogvar]] as const) {
+      const got = decodeNpy(readFileSync(join(dir, 'conv/enc', file)));
+      expect(got.shape).toEqual(want.dims);
+      let err = 0;
+      for (let i = 0; i < got.data.length; i++) err = Math.max(err, Math.abs(got.data[i] - want.data[i]));
+      expect(err, file).toBeLessThan(1e-4);
+    }
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, it, expect } from 'vitest';
+import { Act, ACT_NAME, BinaryKind, EntryKind, Op } from '../../runtime/format-constants.js';
+import { ModelBuilder } from '../helpers/model-builder.js';
+import { WasmRuntime, expectClose, randomArray, rng } from './harness.js';
+import { refActivation } from './reference.js';
+
+/** Inputs across the useful range plus edge values (odd length exercises the scalar tail of the vector paths). */
+function inputs(): Float32Array {
+  const rand = rng(99);
+  const edges = [0, -0, 1e-30, -1e-30, 1e-7, -1e-7, 0.5, -0.5, 20, -20, 30, -30, 15.9, -15.9, 80, -80];
+  const sweep = Array.from({ length: 20001 }, (_, i) => -90 + i * 0.0055); // dense sweep over [-90, 20]
+  return Float32Array.from([...edges, ...randomArray(rand, 1001, -12, 12), ...sweep]);
+}
+
+function runUnary(act: Act, alpha: number, x: Float32Array): Float32Array {
+  const mb = new ModelBuilder();
+  const input = mb.activation([x.length]);
+  const out = mb.activation([x.length]);
+  mb.op({ op: Op.Unary, out, a: input, act, alpha });
+  const rt = new WasmRuntime();
+  expect(rt.load(mb.build(input, [out]))).toBe(0);
+  return rt.run(EntryKind.Decode, x, 1, [x.length])[0];
+}
+
+describe('activations vs float64 Math, 1e-6 relative', () => {
+  const cases: Array<[Act, number]> = [
+    [Act.None, 0], [Act.Relu, 0], [Act.LeakyRelu, 0.01], [Act.LeakyRelu, 0.3], [Act.Sigmoid, 0], [Act.Tanh, 0],
+    [Act.Exp, 0], [Act.Softplus, 0], [Act.Elu, 1], [Act.Elu, 0.5],
+  ];
+  for (const [act, alpha] of cases) {
+    it(`${ACT_NAME[act]} alpha=${alpha}`, () => {
+      const x = act === Act.Exp ? inputs().map((v) => Math.max(-80, Math.min(v, 80))) : inputs();
+      const y = runUnary(act, alpha, x);
+      const expected = Array.from(x, (v) => {
+        const r = refActivation(v, act, alpha);
+        // Results below the f32 normal range cannot carry 1e-6 relative accuracy; compare them absolutely.
+        return Math.abs(r) < 1e-37 ? 0 : r;
+      });
+      const mag = expected.map((e) => Math.max(Math.abs(e), 1e-37));
+      expectClose(y, expected, mag, 1e-6, ACT_NAME[act]);
+    });
+  }
+
+  it('relu maps negatives to +0 or -0 and keeps positives bit-exact', () => {
+    const x = inputs();
+    const y = runUnary(Act.Relu, 0, x);
+    for (let i = 0; i < x.length; i++) expect(y[i] === (x[i] > 0 ? x[i] : 0)).toBe(true);
+  });
+
+  it('fused activation after BINARY', () => {
+    const x = randomArray(rng(5), 37, -4, 4);
+    const b = randomArray(rng(6), 37, -1, 1);
+    const mb = new ModelBuilder();
+    const input = mb.activation([37]);
+    const out = mb.activation([37]);
+    mb.op({ op: Op.Binary, out, a: input, b: mb.constF32(b, [37]), act: Act.Tanh, params: [BinaryKind.Add, 37] });
+    const rt = new WasmRuntime();
+    expect(rt.load(mb.build(input, [out]))).toBe(0);
+    const y = rt.run(EntryKind.Decode, x, 1, [37])[0];
+    const expected = Array.from(x, (v, i) => Math.tanh(v + b[i]));
+    expectClose(y, expected, expected.map((e) => Math.abs(e) + 1e-6), 1e-6, 'tanh(a+b)');
+  });
+});

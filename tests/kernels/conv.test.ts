@@ -1,0 +1,112 @@
+import { describe, it, expect } from 'vitest';
+import { Act, EntryKind, Op } from '../../runtime/format-constants.js';
+import { ModelBuilder } from '../helpers/model-builder.js';
+import { WasmRuntime, expectClose, randInt, randomArray, rng } from './harness.js';
+import {
+  type ConvSpec, convOutSize, convTransposeOutSize, packConvTransposeWeights, packConvWeights, refConv, refConvTranspose,
+} from './reference.js';
+
+/** Builds input(CHW) -> LAYOUT -> CONV/CONVT -> LAYOUT -> output(CHW), runs it and compares with the reference. */
+function check(s: ConvSpec, transpose: boolean, withBias: boolean, act: Act, alpha: number, seed: number): void {
+  const rand = rng(seed);
+  const Cig = s.Ci / s.groups, Cog = s.Co / s.groups;
+  const w = randomArray(rand, s.Co * Cig * s.kh * s.kw); // ONNX: conv [Co,Cig,kh,kw], convT [Ci,Cog,kh,kw]: same count
+  const b = withBias ? randomArray(rand, s.Co) : null;
+  const x = randomArray(rand, s.n * s.Ci * s.H * s.W, -2, 2);
+  const [OH, OW] = transpose ? convTransposeOutSize(s) : convOutSize(s);
+  const mb = new ModelBuilder();
+  const { input, hwc } = mb.spatialInput(s.Ci, s.H, s.W);
+  const y = mb.activation([s.Co, OH, OW]);
+  const packed = transpose ? packConvTransposeWeights(s, w) : packConvWeights(s, w);
+  const wt = mb.constF32(packed, [s.groups * s.kh, s.kw, Cig, Cog]);
+  const bt = b ? mb.constF32(b, [s.Co]) : undefined;
+  mb.op({
+    op: transpose ? Op.ConvTranspose : Op.Conv2D, out: y, a: hwc, b: wt, c: bt, act, alpha,
+    params: [s.kh, s.kw, s.sh, s.sw, s.pt, s.pl, s.dh, s.dw, s.groups],
+  });
+  const out = mb.spatialOutput(y, s.Co, OH, OW);
+  const rt = new WasmRuntime();
+  const code = rt.load(mb.build(input, [out]), s.n);
+  expect(code, `load ${JSON.stringify(s)} detail ${rt.x.errorDetail()}`).toBe(0);
+  const [got] = rt.run(EntryKind.Decode, x, s.n, [s.Co * OH * OW]);
+  const ref = transpose ? refConvTranspose(s, x, w, b, act, alpha) : refConv(s, x, w, b, act, alpha);
+  expectClose(got, ref.value, ref.magnitude, 1e-5, `${transpose ? 'convT' : 'conv'} ${JSON.stringify(s)}`);
+}
+
+function spec(p: Partial<ConvSpec>): ConvSpec {
+  return { n: 1, Ci: 3, H: 5, W: 5, Co: 4, kh: 3, kw: 3, sh: 1, sw: 1, pt: 0, pl: 0, pb: 0, pr: 0, dh: 1, dw: 1, groups: 1, ...p };
+}
+
+/** Random but valid conv spec: odd channel counts, strides, pads smaller than the kernel extent, dilation, groups. */
+function randomSpec(rand: () => number, transpose: boolean): ConvSpec {
+  const groups = [1, 1, 1, 2, 3][randInt(rand, 0, 4)];
+  const Ci = groups * randInt(rand, 1, 7), Co = groups * [1, 2, 3, 4, 5, 6, 16, 17, 18, 21, 32][randInt(rand, 0, 10)];
+  const kh = randInt(rand, 1, 4), kw = randInt(rand, 1, 4);
+  const dh = randInt(rand, 1, 2), dw = randInt(rand, 1, 2);
+  const sh = randInt(rand, 1, 3), sw = randInt(rand, 1, 3);
+  const effH = dh * (kh - 1) + 1, effW = dw * (kw - 1) + 1;
+  const s: ConvSpec = {
+    n: randInt(rand, 1, 3), Ci, Co, H: randInt(rand, effH, effH + 7), W: randInt(rand, effW, effW + 7), kh, kw, sh, sw, dh, dw, groups,
+    pt: randInt(rand, 0, effH - 1), pl: randInt(rand, 0, effW - 1), pb: randInt(rand, 0, effH - 1), pr: randInt(rand, 0, effW - 1),
+  };
+  if (transpose) {
+    s.oph = randInt(rand, 0, Math.max(sh, dh) - 1);
+    s.opw = randInt(rand, 0, Math.max(sw, dw) - 1);
+    const [OH, OW] = convTransposeOutSize(s);
+    if (OH < 1 || OW < 1) { s.pt = 0; s.pb = 0; s.pl = 0; s.pr = 0; }
+  }
+  return s;
+}
+
+const ACTS: Array<[Act, number]> = [[Act.None, 0], [Act.Relu, 0], [Act.LeakyRelu, 0.1], [Act.Tanh, 0], [Act.Elu, 0.7]];
+
+describe('CONV2D kernel vs float64 NCHW reference', () => {
+  it('basic 3x3, no padding', () => check(spec({}), false, true, Act.None, 0, 1));
+  it('same padding, stride 2, batch 3', () => check(spec({ Ci: 5, Co: 16, H: 9, W: 8, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1, n: 3 }), false, true, Act.Relu, 0, 2));
+  it('Co = 1 (last layer to one image channel), Ci = 32, 28x28', () => check(spec({ Ci: 32, Co: 1, H: 28, W: 28, pt: 1, pl: 1, pb: 1, pr: 1 }), false, true, Act.Sigmoid, 0, 3));
+  it('Co = 1 with Ci = 7 and 13 (8-wide, 4-wide and scalar tails over ci)', () => {
+    check(spec({ Ci: 7, Co: 1, pt: 1, pb: 1 }), false, false, Act.None, 0, 4);
+    check(spec({ Ci: 13, Co: 1, W: 6, pl: 2, pr: 1 }), false, true, Act.None, 0, 41);
+  });
+  it('depthwise (groups = C) with dilation 2', () => check(spec({ Ci: 6, Co: 6, groups: 6, H: 9, W: 7, dh: 2, dw: 2, pt: 2, pl: 2, pb: 2, pr: 2 }), false, true, Act.None, 0, 5));
+  it('depthwise with 19 channels (vector and scalar channels), stride 2, batch 2, no bias', () => check(spec({ n: 2, Ci: 19, Co: 19, groups: 19, H: 9, W: 10, sh: 2, sw: 2, pt: 1, pl: 0, pb: 1, pr: 2 }), false, false, Act.Relu, 0, 51));
+  it('depthwise multiplier 2, stride 2 with dropped last row (negative implied bottom pad)', () => check(spec({ Ci: 4, Co: 8, groups: 4, H: 8, W: 8, sh: 2, sw: 2 }), false, true, Act.None, 0, 6));
+  it('Co = 37 (16-block, 4-block and scalar tail), odd width', () => check(spec({ Ci: 3, Co: 37, H: 6, W: 7, pt: 1, pl: 1, pb: 1, pr: 1, n: 2 }), false, true, Act.None, 0, 7));
+  it('kernel larger than stride, asymmetric pads, 1x1 kernels', () => {
+    check(spec({ kh: 1, kw: 1, Ci: 9, Co: 20, H: 3, W: 4 }), false, true, Act.None, 0, 8);
+    check(spec({ kh: 5, kw: 2, Ci: 2, Co: 5, H: 7, W: 6, sh: 3, sw: 1, pt: 3, pl: 0, pb: 1, pr: 1 }), false, true, Act.None, 0, 9);
+  });
+  it('weights larger than L1: output channels in chunks of 16, with a 4-block and a tail', () => {
+    check(spec({ Ci: 32, Co: 37, H: 6, W: 5, pt: 1, pl: 1, pb: 1, pr: 1, n: 2 }), false, true, Act.None, 0, 10);
+    check(spec({ Ci: 64, Co: 70, groups: 2, H: 4, W: 4, kh: 4, kw: 4, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1 }), false, true, Act.None, 0, 17);
+  });
+  it('60 random specs', () => {
+    const rand = rng(1234);
+    for (let i = 0; i < 60; i++) {
+      const [act, alpha] = ACTS[i % ACTS.length];
+      check(randomSpec(rand, false), false, i % 3 !== 0, act, alpha, 100 + i);
+    }
+  });
+});
+
+describe('CONV_TRANSPOSE kernel vs float64 NCHW scatter reference', () => {
+  it('3x3 stride 2 pad 1 output_padding 1 (7 -> 14)', () => check(spec({ Ci: 8, Co: 16, H: 7, W: 7, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1, oph: 1, opw: 1 }), true, true, Act.Relu, 0, 11));
+  it('decoder-like 64 -> 32, 14 -> 28, batch 3', () => check(spec({ n: 3, Ci: 64, Co: 32, H: 14, W: 14, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1, oph: 1, opw: 1 }), true, true, Act.Relu, 0, 12));
+  it('no padding, stride 1, Co = 1', () => check(spec({ Ci: 5, Co: 1, H: 4, W: 6 }), true, true, Act.None, 0, 13));
+  it('stride 3 with kernel 2 (gaps in the output), odd channels', () => check(spec({ Ci: 3, Co: 7, kh: 2, kw: 2, sh: 3, sw: 3, H: 4, W: 3 }), true, false, Act.None, 0, 14));
+  it('grouped and depthwise, dilation 2', () => {
+    check(spec({ Ci: 6, Co: 9, groups: 3, dh: 2, dw: 2, sh: 2, sw: 2, pt: 1, pl: 2, pb: 0, pr: 1 }), true, true, Act.None, 0, 15);
+    check(spec({ Ci: 4, Co: 4, groups: 4, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1, oph: 1, opw: 1 }), true, true, Act.None, 0, 16);
+  });
+  it('weights larger than L1: output channels in chunks of 16, with a 4-block and a tail', () => {
+    check(spec({ Ci: 32, Co: 39, H: 5, W: 6, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1, oph: 1, opw: 1, n: 2 }), true, true, Act.None, 0, 18);
+    check(spec({ Ci: 64, Co: 3, H: 6, W: 6, kh: 4, kw: 4, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1 }), true, true, Act.Sigmoid, 0, 19);
+  });
+  it('60 random specs', () => {
+    const rand = rng(4321);
+    for (let i = 0; i < 60; i++) {
+      const [act, alpha] = ACTS[i % ACTS.length];
+      check(randomSpec(rand, true), true, i % 3 !== 0, act, alpha, 200 + i);
+    }
+  });
+});

@@ -1,0 +1,147 @@
+// The int8 SIMD kernels (assembly/kernels/int8) against their plain TypeScript twins
+// (converter/quantize/reference-kernels.ts): bit-exact for the integer path and for int8-weights.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rng, randInt } from './kernels/harness.js';
+import * as ref from '../converter/quantize/reference-kernels.js';
+import { requantParams, requantize } from '../converter/quantize/fixed-point.js';
+
+interface Kernels {
+  memory: WebAssembly.Memory;
+  alloc(n: number): number;
+  init(): number;
+  denseI8(x: number, zpX: number, sX: number, w: number, ws: number, b: number, y: number, zpY: number, sY: number, relu: number, K: number, M: number, n: number): void;
+  denseWeightsI8(x: number, w: number, ws: number, b: number, y: number, K: number, M: number, n: number): void;
+  convI8(t: number, x: number, zpX: number, sX: number, w: number, ws: number, b: number, y: number, zpY: number, sY: number, relu: number, ...geom: number[]): void;
+  convWeightsI8(t: number, x: number, w: number, ws: number, b: number, y: number, ...geom: number[]): void;
+  requantParams(sIn: number, ws: number, sOut: number, count: number, out: number): void;
+}
+
+let k: Kernels;
+
+beforeAll(() => {
+  const out = join(mkdtempSync(join(tmpdir(), 'h8-int8-')), 'int8.wasm');
+  const r = spawnSync('npx', ['asc', 'assembly/kernels/int8/test-entry.ts', '--enable', 'simd', '--runtime', 'stub', '--use', 'abort=',
+    '-O3', '--noAssert', '--initialMemory', '1', '--outFile', out], { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`asc failed: ${r.stderr}`);
+  k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(out)), {}).exports as unknown as Kernels;
+  expect(k.init()).toBe(1);
+});
+
+function put<T extends Int8Array | Int32Array | Float32Array>(a: T): number {
+  const p = k.alloc(Math.max(16, a.byteLength));
+  new Uint8Array(k.memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return p;
+}
+const i8 = (rand: () => number, n: number, lo = -128, hi = 127) => Int8Array.from({ length: n }, () => randInt(rand, lo, hi));
+const f32s = (rand: () => number, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => lo + (hi - lo) * rand());
+const geomArgs = (g: ref.ConvGeometry) => [g.Ci, g.H, g.W, g.Co, g.OH, g.OW, g.kh, g.kw, g.sH, g.sW, g.padT, g.padL, g.dH, g.dW, g.groups];
+
+function randomGeometry(rand: () => number, transposed: boolean): ref.ConvGeometry {
+  const groups = randInt(rand, 1, 3);
+  const Ci = groups * randInt(rand, 1, 11), Co = groups * randInt(rand, 1, 21);
+  const kh = randInt(rand, 1, 4), kw = randInt(rand, 1, 4), sH = randInt(rand, 1, 3), sW = randInt(rand, 1, 3);
+  const dH = randInt(rand, 1, 2), dW = randInt(rand, 1, 2);
+  const effH = dH * (kh - 1) + 1, effW = dW * (kw - 1) + 1;
+  const padT = randInt(rand, 0, effH - 1), padL = randInt(rand, 0, effW - 1);
+  const padB = randInt(rand, 0, effH - 1), padR = randInt(rand, 0, effW - 1);
+  let H = randInt(rand, 1, 7), W = randInt(rand, 1, 7);
+  if (!transposed) { H = Math.max(H, effH); W = Math.max(W, effW); }
+  const OH = transposed ? (H - 1) * sH + effH - padT - padB : Math.floor((H + padT + padB - effH) / sH) + 1;
+  const OW = transposed ? (W - 1) * sW + effW - padL - padR : Math.floor((W + padL + padR - effW) / sW) + 1;
+  if (OH < 1 || OW < 1) return randomGeometry(rand, transposed);
+  return { Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups };
+}
+
+describe('requantization parameters', () => {
+  it('match the TypeScript mirror and approximate the real multiplier', () => {
+    const rand = rng(7);
+    const scales = f32s(rand, 200, 1e-5, 0.2);
+    const out = k.alloc(200 * 8);
+    k.requantParams(0.0123, put(scales), 0.05, 200, out);
+    const got = new Int32Array(k.memory.buffer, out, 400);
+    for (let c = 0; c < 200; c++) {
+      const r = requantParams(0.0123, scales[c]!, 0.05);
+      expect([got[2 * c], got[2 * c + 1]]).toEqual([r.mult, r.shift]);
+      const real = (Math.fround(0.0123) * scales[c]!) / Math.fround(0.05);
+      expect(Math.abs(r.mult * 2 ** -r.shift - real)).toBeLessThanOrEqual(real * 2 ** -30);
+    }
+  });
+  it('rounds half away from zero on the exact product', () => {
+    const r = { mult: 1 << 30, shift: 32 }; // M = 0.25
+    expect([2, -2, 6, -6, 5, -5].map((a) => requantize(a, r))).toEqual([1, -1, 2, -2, 1, -1]);
+  });
+});
+
+describe('int8 dense (integer) vs reference', () => {
+  it('is bit-exact on random shapes, zero points, relu and batches', () => {
+    const rand = rng(11);
+    for (let trial = 0; trial < 40; trial++) {
+      const K = randInt(rand, 1, 70), M = randInt(rand, 1, 45), n = randInt(rand, 1, 3);
+      const x = i8(rand, K * n), w = i8(rand, K * M, -127, 127);
+      const wScales = f32s(rand, M, 1e-3, 2e-2);
+      const bias = rand() < 0.8 ? Int32Array.from({ length: M }, () => randInt(rand, -3000, 3000)) : null;
+      const p = { zpX: randInt(rand, -128, 127), sX: 0.02 + rand() * 0.05, zpY: randInt(rand, -128, 127), sY: 0.05 + rand() * 0.4, relu: rand() < 0.5, wScales, bias };
+      const yp = k.alloc(M * n);
+      k.denseI8(put(x), p.zpX, p.sX, put(w), put(wScales), bias ? put(bias) : 0, yp, p.zpY, p.sY, p.relu ? 1 : 0, K, M, n);
+      const got = new Int8Array(k.memory.buffer, yp, M * n);
+      for (let s = 0; s < n; s++) {
+        const want = ref.denseI8(x.subarray(s * K, (s + 1) * K), w, { ...p, sX: Math.fround(p.sX), sY: Math.fround(p.sY) }, K, M);
+        expect(Array.from(got.subarray(s * M, (s + 1) * M)), `trial ${trial} K ${K} M ${M}`).toEqual(Array.from(want));
+      }
+    }
+  });
+});
+
+describe('int8-weights dense vs reference', () => {
+  it('is bit-exact (same f32 summation order)', () => {
+    const rand = rng(12);
+    for (let trial = 0; trial < 30; trial++) {
+      const K = randInt(rand, 1, 70), M = randInt(rand, 1, 50), n = randInt(rand, 1, 3);
+      const x = f32s(rand, K * n, -2, 2), w = i8(rand, K * M, -127, 127), scales = f32s(rand, M, 1e-3, 2e-2);
+      const bias = rand() < 0.7 ? f32s(rand, M, -1, 1) : null;
+      const yp = k.alloc(M * n * 4);
+      k.denseWeightsI8(put(x), put(w), put(scales), bias ? put(bias) : 0, yp, K, M, n);
+      const got = new Float32Array(k.memory.buffer, yp, M * n);
+      for (let s = 0; s < n; s++) {
+        const want = ref.denseWeightsI8(x.subarray(s * K, (s + 1) * K), w, scales, bias, K, M);
+        expect(Array.from(got.subarray(s * M, (s + 1) * M)), `trial ${trial}`).toEqual(Array.from(want));
+      }
+    }
+  });
+});
+
+for (const transposed of [false, true]) {
+  const name = transposed ? 'conv-transpose' : 'conv2d';
+  describe(`int8 ${name} vs reference`, () => {
+    it('integer path is bit-exact on random strides, pads, dilations, groups and odd channels', () => {
+      const rand = rng(transposed ? 21 : 22);
+      for (let trial = 0; trial < 40; trial++) {
+        const g = randomGeometry(rand, transposed);
+        const x = i8(rand, g.H * g.W * g.Ci), w = i8(rand, g.kh * g.kw * g.Ci * (g.Co / g.groups), -127, 127);
+        const wScales = f32s(rand, g.Co, 1e-3, 2e-2);
+        const bias = rand() < 0.8 ? Int32Array.from({ length: g.Co }, () => randInt(rand, -5000, 5000)) : null;
+        const p = { zpX: randInt(rand, -128, 127), sX: Math.fround(0.01 + rand() * 0.05), zpY: randInt(rand, -128, 127), sY: Math.fround(0.05 + rand() * 0.5), relu: rand() < 0.5, wScales, bias };
+        const yp = k.alloc(g.OH * g.OW * g.Co);
+        k.convI8(transposed ? 1 : 0, put(x), p.zpX, p.sX, put(w), put(wScales), bias ? put(bias) : 0, yp, p.zpY, p.sY, p.relu ? 1 : 0, ...geomArgs(g));
+        const got = Array.from(new Int8Array(k.memory.buffer, yp, g.OH * g.OW * g.Co));
+        expect(got, `trial ${trial} ${JSON.stringify(g)}`).toEqual(Array.from(ref.convI8(g, transposed, x, w, p)));
+      }
+    });
+    it('int8-weights path is bit-exact', () => {
+      const rand = rng(transposed ? 31 : 32);
+      for (let trial = 0; trial < 30; trial++) {
+        const g = randomGeometry(rand, transposed);
+        const x = f32s(rand, g.H * g.W * g.Ci, -2, 2), w = i8(rand, g.kh * g.kw * g.Ci * (g.Co / g.groups), -127, 127);
+        const scales = f32s(rand, g.Co, 1e-3, 2e-2), bias = rand() < 0.7 ? f32s(rand, g.Co, -1, 1) : null;
+        const yp = k.alloc(g.OH * g.OW * g.Co * 4);
+        k.convWeightsI8(transposed ? 1 : 0, put(x), put(w), put(scales), bias ? put(bias) : 0, yp, ...geomArgs(g));
+        const got = Array.from(new Float32Array(k.memory.buffer, yp, g.OH * g.OW * g.Co));
+        expect(got, `trial ${trial} ${JSON.stringify(g)}`).toEqual(Array.from(ref.convWeightsI8(g, transposed, x, w, scales, bias)));
+      }
+    });
+  });
+}

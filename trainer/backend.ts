@@ -1,0 +1,92 @@
+// Chooses the tfjs backend for training. Best first: native TensorFlow (@tensorflow/tfjs-node-gpu,
+// then @tensorflow/tfjs-node, optional peers loaded only if installed), then the pure backends with
+// the project's WebAssembly SIMD convolution kernels (trainer/kernels) when they load, else plain 'cpu'.
+import * as tf from '@tensorflow/tfjs-core';
+// The tfjs-layers bundle registers every gradient function in tfjs's global registry; tfjs-core's own
+// ESM gradient files cannot be imported by Node directly.
+import '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-backend-cpu';
+
+export type BackendChoice = 'auto' | 'cpu' | 'wasm' | 'tensorflow';
+export const BACKEND_CHOICES: BackendChoice[] = ['auto', 'cpu', 'wasm', 'tensorflow'];
+
+export interface BackendInfo {
+  /** tfjs backend name now active */
+  name: string;
+  /** human-readable description (package, fast kernels) */
+  description: string;
+  fastKernels: string[];
+}
+
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+
+async function tryNative(): Promise<BackendInfo | null> {
+  for (const pkg of NATIVE_PACKAGES) {
+    try {
+      await import(pkg);
+    } catch {
+      continue;
+    }
+    if (await tf.setBackend('tensorflow')) {
+      await tf.ready();
+      return { name: 'tensorflow', description: `tensorflow (${pkg})`, fastKernels: [] };
+    }
+  }
+  return null;
+}
+
+async function tryFastKernels(backend: string): Promise<string[]> {
+  try {
+    const kernels = await import('./kernels/index.js');
+    return await kernels.registerFastKernels(backend);
+  } catch (e) {
+    if (process.env.EDGEVAE_DEBUG) process.stderr.write(`fast kernels unavailable for ${backend}: ${(e as Error).message}\n`);
+    return [];
+  }
+}
+
+async function usePure(name: 'cpu' | 'wasm', withFastKernels: boolean): Promise<BackendInfo> {
+  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' failed to initialize`);
+  await tf.ready();
+  // The cpu backend prints a banner about tfjs-node on first use; our own backend line says it instead.
+  if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+  const fastKernels = withFastKernels ? await tryFastKernels(name) : [];
+  const extra = (fastKernels.length ? ` + SIMD kernels (${fastKernels.join(', ')})` : '') +
+    ' (install @tensorflow/tfjs-node for native TensorFlow)';
+  return { name, description: `${name}${extra}`, fastKernels };
+}
+
+/**
+ * Activates a backend. 'auto' = native TensorFlow if installed, else wasm with the fast kernels,
+ * else cpu. Set `fastKernels: false` to keep the backends' own kernels (tests use this to compare).
+ */
+export async function selectBackend(choice: BackendChoice, opts: { fastKernels?: boolean } = {}): Promise<BackendInfo> {
+  const fast = opts.fastKernels ?? true;
+  switch (choice) {
+    case 'tensorflow': {
+      const native = await tryNative();
+      if (!native) throw new Error(`--backend tensorflow: neither ${NATIVE_PACKAGES.join(' nor ')} is installed`);
+      return native;
+    }
+    case 'cpu':
+    case 'wasm':
+      return usePure(choice, fast);
+    case 'auto': {
+      const native = await tryNative();
+      if (native) return native;
+      if (fast) {
+        try {
+          const wasm = await usePure('wasm', true);
+          // Without our kernels the wasm backend has no Conv2DBackpropFilter, so it cannot train conv models.
+          if (wasm.fastKernels.includes('Conv2DBackpropFilter')) return wasm;
+        } catch {
+          // fall through to cpu
+        }
+      }
+      return usePure('cpu', fast);
+    }
+    default:
+      throw new Error(`unknown backend '${String(choice)}' (choose ${BACKEND_CHOICES.join(', ')})`);
+  }
+}

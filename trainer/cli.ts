@@ -1,0 +1,228 @@
+// `edgevae train`: parses options, picks a backend, trains (or resumes) a VAE, then writes the ONNX
+// encoder/decoder and the training report into --out. Ctrl-C saves a checkpoint and stops; running the
+// same command with --resume continues exactly where it stopped.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './backend.js';
+import { loadDataset } from './data.js';
+import { defaultConfig, type ModelConfig, type ModelKind, type VaeModel } from './models.js';
+import { stderrProgress } from './progress.js';
+import { DEFAULT_SETTINGS, Trainer, type TrainSettings } from './train.js';
+
+export const CHECKPOINT_FILE = 'checkpoint.evck';
+
+export const TRAIN_HELP = `usage: edgevae train [options]
+
+Trains a variational autoencoder with TensorFlow.js and writes, into --out:
+  checkpoint.evck   weights + optimizer state (every epoch; --resume continues from it)
+  encoder.onnx      x [N,C,H,W] -> mu [N,L], logvar [N,L]   (autoencoder: mu only)
+  decoder.onnx      z [N,L] -> x [N,C,H,W]
+  report.html       loss curves, reconstructions, samples, interpolation (+ the same pictures as PNG)
+  history.json      per-epoch train/test losses in nats per sample
+
+options:
+  --data SRC          fashion-mnist | mnist | folder of IDX or PNG files | IDX file   (default fashion-mnist)
+  --model KIND        conv | mlp                                                     (default conv)
+  --epochs N          epochs to train (with --resume: the new total)               (default 10)
+  --latent N          latent size                                   (default 16 conv, 20 mlp)
+  --widths A,B        conv channel widths or mlp hidden sizes       (default 32,64 conv, 400 mlp)
+  --beta X            KL weight (beta-VAE)                                           (default 1)
+  --kl-warmup E       epochs over which beta rises linearly from 0                    (default 0)
+  --ae                plain autoencoder: no sampling, no KL
+  --recon KIND        bernoulli | gaussian                                   (default bernoulli)
+  --batch N           batch size                                                   (default 128)
+  --lr X              Adam learning rate                                          (default 0.001)
+  --seed N            seed of initialization, data order and noise                   (default 1)
+  --backend B         auto | cpu | wasm | tensorflow                              (default auto)
+  --out DIR           output folder                                     (default runs/<data>-<model>)
+  --resume            continue the run in --out from its checkpoint
+  --limit-train N     use only the first N training images (quick runs)
+  --limit-test N      use only the first N test images
+  --no-export         skip the ONNX files
+  --no-report         skip the report
+  --compare-ae        also train a plain autoencoder (same settings, not checkpointed) and show
+                      its 2-D latent map beside the VAE's in the report (needs --latent 2)
+  -h, --help          show this help`;
+
+interface ParsedArgs {
+  values: Map<string, string>;
+  flags: Set<string>;
+}
+
+const VALUE_OPTIONS = new Set([
+  'data', 'model', 'epochs', 'latent', 'widths', 'beta', 'kl-warmup', 'recon', 'batch', 'lr', 'seed',
+  'backend', 'out', 'limit-train', 'limit-test',
+]);
+const FLAG_OPTIONS = new Set(['ae', 'resume', 'no-export', 'no-report', 'compare-ae', 'help']);
+
+export function parseArgs(argv: string[]): ParsedArgs {
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h') {
+      flags.add('help');
+      continue;
+    }
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}' (options start with --; see --help)`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq >= 0 ? eq : undefined);
+    if (FLAG_OPTIONS.has(name)) {
+      if (eq >= 0) throw new Error(`--${name} takes no value`);
+      flags.add(name);
+    } else if (VALUE_OPTIONS.has(name)) {
+      const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new Error(`--${name} needs a value`);
+      values.set(name, value);
+    } else {
+      throw new Error(`unknown option '--${name}' (see --help)`);
+    }
+  }
+  return { values, flags };
+}
+
+function num(args: ParsedArgs, name: string, fallback: number, integer: boolean): number {
+  const raw = args.values.get(name);
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+    throw new Error(`--${name}: expected ${integer ? 'an integer' : 'a number'}, got '${raw}'`);
+  }
+  return v;
+}
+
+function oneOf<T extends string>(args: ParsedArgs, name: string, choices: readonly T[], fallback: T): T {
+  const raw = args.values.get(name) ?? fallback;
+  if (!(choices as readonly string[]).includes(raw)) throw new Error(`--${name}: expected ${choices.join(' | ')}, got '${raw}'`);
+  return raw as T;
+}
+
+export interface TrainRunResult {
+  out: string;
+  interrupted: boolean;
+  trainer: Trainer;
+}
+
+/** Entry point of `edgevae train`. Returns the process exit code (0 also for a clean Ctrl-C stop). */
+export async function runTrain(argv: string[]): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`edgevae train: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (args.flags.has('help')) {
+    process.stdout.write(TRAIN_HELP + '\n');
+    return 0;
+  }
+  try {
+    const result = await train(args);
+    return result.interrupted ? 130 : 0;
+  } catch (e) {
+    process.stderr.write(`edgevae train: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function train(args: ParsedArgs): Promise<TrainRunResult> {
+  const dataSource = args.values.get('data') ?? 'fashion-mnist';
+  const kind = oneOf<ModelKind>(args, 'model', ['conv', 'mlp'], 'conv');
+  const backend = oneOf<BackendChoice>(args, 'backend', BACKEND_CHOICES, 'auto');
+  const out = args.values.get('out') ?? join('runs', `${dataSource.replace(/[^A-Za-z0-9_-]+/g, '_')}-${kind}`);
+  const checkpointPath = join(out, CHECKPOINT_FILE);
+  const resume = args.flags.has('resume');
+  const settings: TrainSettings = {
+    epochs: num(args, 'epochs', DEFAULT_SETTINGS.epochs, true),
+    batchSize: num(args, 'batch', DEFAULT_SETTINGS.batchSize, true),
+    lr: num(args, 'lr', DEFAULT_SETTINGS.lr, false),
+    beta: num(args, 'beta', DEFAULT_SETTINGS.beta, false),
+    klWarmupEpochs: num(args, 'kl-warmup', DEFAULT_SETTINGS.klWarmupEpochs, false),
+    recon: oneOf(args, 'recon', ['bernoulli', 'gaussian'] as const, DEFAULT_SETTINGS.recon),
+    sigma: DEFAULT_SETTINGS.sigma,
+    seed: num(args, 'seed', DEFAULT_SETTINGS.seed, true),
+  };
+  const limitTrain = args.values.has('limit-train') ? num(args, 'limit-train', 0, true) : undefined;
+  const limitTest = args.values.has('limit-test') ? num(args, 'limit-test', 0, true) : undefined;
+
+  if (resume && !existsSync(checkpointPath)) throw new Error(`--resume: no checkpoint at ${checkpointPath}`);
+  if (!resume && existsSync(checkpointPath)) {
+    throw new Error(`${checkpointPath} exists: pass --resume to continue that run, or choose another --out`);
+  }
+  const info = await selectBackend(backend);
+  process.stderr.write(`backend: ${info.description}\n`);
+  const data = loadDataset(dataSource, { limitTrain, limitTest });
+  process.stderr.write(`data: ${data.name} ${data.shape.join('x')}, ${data.train.count} train / ${data.test.count} test images\n`);
+
+  let trainer: Trainer;
+  if (resume) {
+    const ignored = ['model', 'latent', 'widths', 'beta', 'kl-warmup', 'recon', 'batch', 'lr', 'seed'].filter((k) => args.values.has(k));
+    if (args.flags.has('ae')) ignored.push('ae');
+    if (ignored.length) process.stderr.write(`--resume: using the checkpoint's settings; ignoring ${ignored.map((k) => `--${k}`).join(', ')}\n`);
+    trainer = Trainer.resume(checkpointPath, data, args.values.has('epochs') ? settings.epochs : undefined);
+    process.stderr.write(`resuming at epoch ${trainer.epoch + 1}, batch ${trainer.batchInEpoch + 1} (step ${trainer.adam.step})\n`);
+  } else {
+    const base = defaultConfig(kind, data.shape, args.values.has('latent') ? num(args, 'latent', 0, true) : undefined);
+    const widths = args.values.get('widths');
+    const config: ModelConfig = {
+      ...base,
+      widths: widths ? widths.split(',').map((w) => Number(w)) : base.widths,
+      autoencoder: args.flags.has('ae'),
+    };
+    trainer = Trainer.create(config, settings, data);
+    mkdirSync(out, { recursive: true });
+  }
+  const cfg = trainer.model.config;
+  process.stderr.write(
+    `model: ${cfg.kind}${cfg.autoencoder ? ' autoencoder' : ' VAE'} widths [${cfg.widths}] latent ${cfg.latent}, ` +
+      `${trainer.model.parameterCount()} parameters; ${trainer.settings.epochs} epochs x ${trainer.batchesPerEpoch} batches of ${trainer.settings.batchSize}\n`,
+  );
+
+  let stop = false;
+  const onSigint = () => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write('\nstopping after this batch (Ctrl-C again to quit without saving)\n');
+  };
+  process.on('SIGINT', onSigint);
+  let interrupted: boolean;
+  try {
+    ({ interrupted } = await trainer.run({
+      checkpointPath,
+      progress: stderrProgress(),
+      shouldStop: () => stop,
+      onEpoch: () => writeFileSync(join(out, 'history.json'), JSON.stringify(trainer.history, null, 2) + '\n'),
+    }));
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  if (interrupted) {
+    process.stderr.write(`stopped; continue with: edgevae train --out ${out} --resume\n`);
+    return { out, interrupted, trainer };
+  }
+  writeFileSync(join(out, 'history.json'), JSON.stringify(trainer.history, null, 2) + '\n');
+  if (!args.flags.has('no-export')) {
+    const { exportOnnx } = await import('./export-onnx.js');
+    const files = await exportOnnx(trainer.model, out);
+    process.stderr.write(`wrote ${files.join(', ')}\n`);
+  }
+  if (!args.flags.has('no-report')) {
+    const { writeReport } = await import('./report.js');
+    let companion: { label: string; model: VaeModel } | undefined;
+    if (args.flags.has('compare-ae')) {
+      if (cfg.latent !== 2 || cfg.autoencoder) throw new Error('--compare-ae needs a VAE with --latent 2');
+      process.stderr.write('training the comparison autoencoder\n');
+      const ae = Trainer.create({ ...cfg, autoencoder: true }, trainer.settings, data);
+      await ae.run({ progress: stderrProgress() });
+      companion = { label: 'plain autoencoder (same settings)', model: ae.model };
+    }
+    const files = await writeReport({ model: trainer.model, data, history: trainer.history, settings: trainer.settings, companion }, out);
+    process.stderr.write(`wrote ${files.join(', ')}\n`);
+  }
+  const last = trainer.history[trainer.history.length - 1];
+  if (last) process.stdout.write(`final test loss ${last.test.total.toFixed(2)} nats (recon ${last.test.recon.toFixed(2)}, KL ${last.test.kl.toFixed(2)})\n`);
+  return { out, interrupted, trainer };
+}
+
+/** The name cli/edgevae.ts looks for in plugin modules. */
+export const main = runTrain;
