@@ -13,6 +13,7 @@ import { convertF16ToF32 } from './kernels/f16';
 import { packConvWeights, TAP_BYTES } from './kernels/conv_tile';
 import { computeOperandsOk, checkQuantWeights } from './kernels/quant_validate';
 import { ensureQuantScratch } from './kernels/int8/scratch';
+import { prepareQuantWeights } from './kernels/quant_dispatch';
 import { packDepthwiseWeights } from './kernels/depthwise';
 
 let detail: i32 = -1;
@@ -341,8 +342,12 @@ export function loadModel(ptr: usize, len: u32, batch: u32): i32 {
  */
 function prepareConvWeights(i: u32, addrs: usize): usize {
   const code = opWord(i, 0);
+  const b = opWord(i, 3);
+  // i8 weights: integer ops get the pair-interleaved copy of kernels/quant_dispatch.ts, int8-weights ops 0
+  if (b != F.NONE && (code == F.OP_DENSE || code == F.OP_CONV2D || code == F.OP_CONV_TRANSPOSE) && tDtype(b) == F.DTYPE_I8) {
+    return prepareQuantWeights(i, <usize>load<u32>(addrs + (<usize>b << 3)));
+  }
   if (code != F.OP_CONV2D && code != F.OP_CONV_TRANSPOSE) return 0;
-  if (tDtype(opWord(i, 3)) == F.DTYPE_I8) return 0; // int8 kernels read the file's weights directly
   const g = opWord(i, 15);
   const cig = tDim(opWord(i, 2), 0) / g;
   const cog = tDim(opWord(i, 1), 0) / g;

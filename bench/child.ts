@@ -71,7 +71,7 @@ async function runTask(task: ChildTask): Promise<ChildResult> {
         await graph.run(first, 1);
         r.loadMs = performance.now() - tl;
         r.modelBytes = graph.modelBytes;
-        const got = await graph.run(job.reference.input, 2);
+        const got = matchOutputs(await graph.run(job.reference.input, 2), job.reference.outputs.length, 2);
         r.parity = job.reference.outputs.map((expected, k) => (got[k] ? relativeMaxDiff(got[k]!, expected) : Number.POSITIVE_INFINITY));
         r.parityOk = r.parity.every((d) => d <= task.parityTolerance);
         // A wrong tfjs mapping would time a different computation: refuse. Our own engines are timed
@@ -97,6 +97,22 @@ async function runTask(task: ChildTask): Promise<ChildResult> {
   }
   result.peakRssDeltaMb = (process.resourceUsage().maxRSS * 1024 - rss0) / 2 ** 20;
   return result;
+}
+
+/**
+ * An encoder whose ONNX graph has one output [N, 2L] comes out of edgevae as mu and logvar [N, L] each:
+ * put the rows back side by side so they compare with the ONNX output.
+ */
+function matchOutputs(got: Float32Array[], expectedCount: number, batch: number): Float32Array[] {
+  if (!(got.length === 2 && expectedCount === 1)) return got;
+  const [mu, logvar] = got as [Float32Array, Float32Array];
+  const L = mu.length / batch;
+  const out = new Float32Array(2 * mu.length);
+  for (let n = 0; n < batch; n++) {
+    out.set(mu.subarray(n * L, (n + 1) * L), 2 * n * L);
+    out.set(logvar.subarray(n * L, (n + 1) * L), (2 * n + 1) * L);
+  }
+  return [out];
 }
 
 process.once('message', (task: ChildTask) => {

@@ -40,18 +40,19 @@ export function buildTfjsGraph(tf: Tf, model: OnnxModel): TfjsGraph {
   let macs = 0;
   let counting = false;
 
+  // Small constants (shapes, axes, scales) are host values at run time; weights live only in tfjs tensors.
+  const hostConsts = new Map<string, Value>([...consts].filter(([, c]) => c.data.length <= 1024).map(([name, c]) => [name, hostOf(c)]));
   const steps = nodes.map((node) => compileNode(tf, node, consts, keep, (n) => { if (counting) macs += n; }));
 
   const execute = (data: Float32Array, batch: number): Float32Array[] => {
     const per = inputDims.reduce((a, b) => a * b, 1);
     if (data.length !== batch * per) throw new Error(`tfjs graph: input has ${data.length} values, expected ${batch} x ${per}`);
     return tf.tidy(() => {
-      const env = new Map<string, Value>();
+      const env = new Map<string, Value>(hostConsts);
       let x = tf.tensor(data, [batch, ...inputDims]);
       const spatial = inputDims.length === 3;
       if (spatial) x = tf.transpose(x, [0, 2, 3, 1]);
       env.set(input.name, { kind: 'tf', t: x, nhwc: spatial });
-      for (const [name, c] of consts) env.set(name, hostOf(c));
       for (const step of steps) step(env);
       return model.outputs.map((o) => {
         const v = env.get(o.name);

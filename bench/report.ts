@@ -90,16 +90,22 @@ export function renderMarkdown(r: BenchResults): string {
       `int8 dot (i32x4.dot_i16x8_s on widened i8): **${r.simdPeak.int8Gmacs.toFixed(1)} GMAC/s**. "% peak" below is relative to these.`, '');
   }
 
-  out.push('## Headline: edgevae f32 vs the others (median ms per call)', '');
-  const head: string[][] = [];
-  for (const g of r.graphs) {
-    for (const b of r.batches) {
-      const ours = timingOf(r, 'edgevae-f32', g.id, b)?.median;
-      const theirs = COMPETITORS.map((c) => timingOf(r, c, g.id, b)?.median);
-      head.push([`${g.model} ${g.part}`, String(b), fmtMs(ours), ...theirs.map(fmtMs), ...theirs.map((t) => fmtRatio(ours, t))]);
+  const headline = (pick: (t: Timing | undefined) => number | undefined): string => {
+    const rows: string[][] = [];
+    for (const g of r.graphs) {
+      for (const b of r.batches) {
+        const ours = pick(timingOf(r, 'edgevae-f32', g.id, b));
+        const theirs = COMPETITORS.map((c) => pick(timingOf(r, c, g.id, b)));
+        rows.push([`${g.model} ${g.part}`, String(b), fmtMs(ours), ...theirs.map(fmtMs), ...theirs.map((t) => fmtRatio(ours, t))]);
+      }
     }
-  }
-  out.push(markdownTable(['graph', 'batch', 'edgevae f32', 'ort-web', 'tfjs-wasm', 'ort-node', 'vs ort-web', 'vs tfjs-wasm', 'vs ort-node'], head), '');
+    return markdownTable(['graph', 'batch', 'edgevae f32', 'ort-web', 'tfjs-wasm', 'ort-node', 'vs ort-web', 'vs tfjs-wasm', 'vs ort-node'], rows);
+  };
+  out.push('## Headline: edgevae f32 vs the others (median wall-clock ms per call)', '', headline((t) => t?.median), '');
+  out.push('## The same in CPU time per call (median ms)', '',
+    'CPU time of the engine\'s process per call: what the call costs when nothing else competes for the core. ' +
+    'On a shared machine this is the trustworthy column; wall-clock medians of long calls (batch 64) include time spent preempted.', '',
+    headline((t) => t?.cpuMedian), '');
 
   out.push('## Per model', '');
   for (const g of r.graphs) {
@@ -109,7 +115,7 @@ export function renderMarkdown(r: BenchResults): string {
       const j = e.jobs.find((x) => x.id === g.id);
       if (!j) continue;
       if (j.error) {
-        rows.push([e.engine, j.notAvailable ? j.error : `error: ${j.error}`, ...Array<string>(r.batches.length + 8).fill('')]);
+        rows.push([e.engine, j.notAvailable ? j.error : `error: ${j.error}`, ...Array<string>(2 * r.batches.length + 8).fill('')]);
         continue;
       }
       const peak = e.engine === 'edgevae-int8' ? r.simdPeak?.int8Gmacs : e.engine === 'ort-node' ? undefined : r.simdPeak?.f32Gmacs;
@@ -118,21 +124,23 @@ export function renderMarkdown(r: BenchResults): string {
         const t = j.timings?.[b];
         cells.push(t ? `${fmtMs(t.median)} (${fmtMs(t.p90)})` : '–');
       }
+      for (const b of r.batches) cells.push(fmtMs(j.timings?.[b]?.cpuMedian));
       const last = r.batches[r.batches.length - 1]!;
       const tl = j.timings?.[last];
       const t1 = j.timings?.[r.batches[0]!];
-      const g1 = t1 ? gmacsPerSecond(g.macs, r.batches[0]!, t1.median) : undefined;
-      const gl = tl ? gmacsPerSecond(g.macs, last, tl.median) : undefined;
+      // compute rate from CPU time when measured: it does not count time spent preempted
+      const g1 = t1 ? gmacsPerSecond(g.macs, r.batches[0]!, t1.cpuMedian || t1.median) : undefined;
+      const gl = tl ? gmacsPerSecond(g.macs, last, tl.cpuMedian || tl.median) : undefined;
       rows.push([
         e.engine, ...cells,
         tl ? (last / (tl.median / 1000)).toFixed(0) : '–',
         g1 !== undefined ? g1.toFixed(2) : '–', gl !== undefined ? gl.toFixed(2) : '–',
         peak && gl !== undefined ? `${((100 * gl) / peak).toFixed(0)}%` : '–',
-        fmtMs(j.loadMs), fmtBytes(j.modelBytes), fmtBytes(j.wasmMemoryBytes), j.rssDeltaMb !== undefined ? j.rssDeltaMb.toFixed(1) : '–',
+        fmtMs(j.loadMs), fmtBytes(j.modelBytes), (e.engine === 'ort-node' ? 'native' : fmtBytes(j.wasmMemoryBytes)), j.rssDeltaMb !== undefined ? j.rssDeltaMb.toFixed(1) : '–',
         j.parity ? `${j.parity.map((d) => d.toExponential(1)).join(', ')}${j.parityOk ? '' : ' MISMATCH'}` : '–',
       ]);
     }
-    out.push(markdownTable(['engine', ...r.batches.map((b) => `batch ${b} ms (p90)`), `samples/s @${r.batches[r.batches.length - 1]}`,
+    out.push(markdownTable(['engine', ...r.batches.map((b) => `batch ${b} ms (p90)`), ...r.batches.map((b) => `cpu ms @${b}`), `samples/s @${r.batches[r.batches.length - 1]}`,
       `GMAC/s @${r.batches[0]}`, `GMAC/s @${r.batches[r.batches.length - 1]}`, '% peak', 'load ms', 'model bytes', 'wasm memory', 'RSS +MB', 'rel. diff vs ort-node'], rows), '');
   }
 
@@ -141,6 +149,7 @@ export function renderMarkdown(r: BenchResults): string {
     e.engine, ENGINE_LABEL[e.engine], fmtMs(e.setupMs), `${e.peakRssDeltaMb.toFixed(0)} MB`,
     e.error ?? (e.jobs.every((j) => j.notAvailable) ? 'not available yet' : 'ok'),
   ]), [false, false, true, true, false]), '');
+  out.push('GMAC/s and % peak use the CPU-time medians (wall-clock when CPU time is missing); samples/s uses wall-clock.', '');
   out.push('"load ms" = model bytes in memory -> first output (batch 1), including the wasm compile for edgevae (one instance per model); ' +
     'ort-web and tfjs compile their runtime once per process ("setup", or inside the first model\'s load for ort-web).', '');
 

@@ -1,11 +1,17 @@
 // Timing statistics and the measuring loop shared by every engine.
 
 export interface Timing {
-  /** per-call milliseconds */
+  /** per-call wall-clock milliseconds */
   median: number;
   p90: number;
   mean: number;
   samples: number;
+  /**
+   * per-call CPU time of this process (user + system, ms): immune to being preempted by other processes,
+   * so it stays meaningful on a busy machine for single-threaded engines
+   */
+  cpuMedian?: number;
+  cpuP90?: number;
 }
 
 export function percentile(sorted: readonly number[], q: number): number {
@@ -15,14 +21,20 @@ export function percentile(sorted: readonly number[], q: number): number {
   return sorted[rank]!;
 }
 
-export function summarize(times: readonly number[]): Timing {
+export function summarize(times: readonly number[], cpuTimes?: readonly number[]): Timing {
   const sorted = [...times].sort((a, b) => a - b);
-  return {
+  const timing: Timing = {
     median: percentile(sorted, 0.5),
     p90: percentile(sorted, 0.9),
     mean: times.reduce((a, b) => a + b, 0) / times.length,
     samples: times.length,
   };
+  if (cpuTimes) {
+    const cpu = [...cpuTimes].sort((a, b) => a - b);
+    timing.cpuMedian = percentile(cpu, 0.5);
+    timing.cpuP90 = percentile(cpu, 0.9);
+  }
+  return timing;
 }
 
 export interface MeasureBudget {
@@ -45,16 +57,20 @@ export async function measure(call: () => unknown, budget: MeasureBudget): Promi
   for (let i = 1; i < 3 && performance.now() - warmStart < budget.warmupMs; i++) await call();
   while (performance.now() - warmStart < budget.warmupMs) await call();
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   const start = performance.now();
   for (;;) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await call();
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpuTimes.push((c.user + c.system) / 1000);
     const minSamples = times[0]! > budget.measureMs / 3 ? Math.min(3, budget.minSamples) : budget.minSamples;
     if (times.length >= budget.maxSamples) break;
     if (times.length >= minSamples && performance.now() - start >= budget.measureMs) break;
   }
-  return summarize(times);
+  return summarize(times, cpuTimes);
 }
 
 /** Deterministic inputs: uniform [0, 1) images for encoders, N(0, 1) latents for decoders (mulberry32). */

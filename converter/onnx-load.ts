@@ -132,6 +132,9 @@ async function decodeAttr(a: IAttributeProto, baseDir: string | null): Promise<A
   }
 }
 
+/** Largest constant the converter reads (the .evae format's element limit, 2^26). */
+const MAX_TENSOR_ELEMENTS = 2 ** 26;
+
 const FLOAT_TYPES = new Set([1, 10, 11, 16]); // float, float16, double, bfloat16
 const INT_TYPES = new Set([2, 3, 4, 5, 6, 7, 12, 13]);
 const BOOL = 9;
@@ -142,6 +145,9 @@ export async function decodeTensor(t: ITensorProto, baseDir: string | null = nul
   const count = dims.reduce((p, d) => p * d, 1);
   const type = t.dataType ?? 0;
   const name = t.name ? `tensor "${t.name}"` : 'tensor';
+  // Check before allocating: a hostile header must not make us reserve gigabytes (or throw a bare RangeError).
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new Error(`${name}: invalid dims [${dims}]`);
+  if (count > MAX_TENSOR_ELEMENTS) throw new Error(`${name}: dims [${dims}] hold ${count} values, more than the ${MAX_TENSOR_ELEMENTS} a model may have`);
   let raw: Uint8Array | null = null;
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     raw = await readExternal(t, baseDir, name);

@@ -19,7 +19,7 @@ export interface WasmExports {
   run(kind: number, n: number): number;
 }
 
-export type FailureKind = 'ts-crash' | 'wasm-trap' | 'disagreement' | 'run-error' | 'batch-mismatch' |
+export type FailureKind = 'ts-crash' | 'harness-error' | 'wasm-trap' | 'disagreement' | 'run-error' | 'batch-mismatch' |
   'memory-corruption' | 'state-leak' | 'hang' | 'slow';
 
 export interface CaseResult {
@@ -48,7 +48,13 @@ const TAIL_CHECK = 1 << 20;
 export class WasmHost {
   private current: WasmExports | undefined;
   private uses = 0;
-  constructor(readonly module: WebAssembly.Module, readonly casesPerInstance: number) {}
+  private readonly instantiate: () => WasmExports;
+  /** `module` is build/edgevae.wasm, or (for the harness's own tests) a factory of stand-in exports. */
+  constructor(module: WebAssembly.Module | (() => WasmExports), readonly casesPerInstance: number) {
+    this.instantiate = module instanceof WebAssembly.Module
+      ? () => new WebAssembly.Instance(module, {}).exports as unknown as WasmExports
+      : module;
+  }
 
   shared(): WasmExports {
     if (!this.current || this.uses >= this.casesPerInstance) {
@@ -60,7 +66,7 @@ export class WasmHost {
   }
 
   fresh(): WasmExports {
-    return new WebAssembly.Instance(this.module, {}).exports as unknown as WasmExports;
+    return this.instantiate();
   }
 
   /** Drops the shared instance (after a trap its state is unknown). */
@@ -227,7 +233,7 @@ export function runCase(index: number, opts: CaseOptions): CaseResult {
   } catch (e) {
     if (!(e instanceof CaseFailure)) {
       // Our own harness failing is a failure too, never silently a pass.
-      result.failure = { kind: isTrap(e) ? 'wasm-trap' : 'ts-crash', message: `${(e as Error)?.name}: ${(e as Error)?.message}` };
+      result.failure = { kind: isTrap(e) ? 'wasm-trap' : 'harness-error', message: `${(e as Error)?.name}: ${(e as Error)?.message}` };
     } else {
       result.failure = { kind: e.kind, message: e.message };
     }

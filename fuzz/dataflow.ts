@@ -2,31 +2,30 @@
 // so a (mutated) op stream may read arena bytes no op of this run wrote, or write over an input it is
 // reading; such a file is memory-safe but its outputs depend on stale arena contents, so comparisons
 // between batch sizes only make sense for entries where this returns true.
-import type { EntryInfo, ModelInfo } from '../runtime/format.js';
+import type { EntryInfo, ModelInfo, TensorInfo } from '../runtime/format.js';
 
-const NONE = 0xffffffff;
+/** Ops whose operand b is an activation they read (DENSE/CONV weights are constants; other ops ignore b). */
+const READS_B = new Set([5 /* BINARY */, 7 /* CONCAT */]);
+
+const overlaps = (x: TensorInfo, y: TensorInfo) => x.offset < y.offset + y.byteLength && y.offset < x.offset + x.byteLength;
+/** Tensors with the same arena slot are the same storage (e.g. a COPY that only renames). */
+const sameSlot = (x: TensorInfo, y: TensorInfo) => x.offset === y.offset && x.byteLength === y.byteLength;
 
 export function hasDefinedDataflow(info: ModelInfo, entry: EntryInfo): boolean {
-  // Owner of each 16-byte arena block: the tensor whose bytes it currently holds. Tensors sharing offset and
-  // length are the same storage (a COPY into the same slot), so ownership is keyed by the slot.
-  const owner = new Map<number, string>();
-  const slot = (t: number) => `${info.tensors[t]!.offset}:${info.tensors[t]!.byteLength}`;
-  const blocks = (t: number): number[] => {
-    const ti = info.tensors[t]!;
-    const first = ti.offset / 16;
-    return Array.from({ length: Math.ceil(ti.byteLength / 16) }, (_, i) => first + i);
+  const writes: TensorInfo[] = [info.tensors[entry.input]!];
+  // Intact: the latest write touching t's bytes wrote t's own slot (which covers all of them).
+  const intact = (t: TensorInfo) => {
+    for (let k = writes.length - 1; k >= 0; k--) if (overlaps(writes[k]!, t)) return sameSlot(writes[k]!, t);
+    return false;
   };
-  const write = (t: number) => { for (const b of blocks(t)) owner.set(b, slot(t)); };
-  const intact = (t: number) => blocks(t).every((b) => owner.get(b) === slot(t));
-  write(entry.input);
   for (const op of info.ops.slice(entry.opStart, entry.opStart + entry.opCount)) {
-    const outBlocks = new Set(blocks(op.output));
-    for (const r of [op.a, op.b]) {
-      if (r === NONE || info.tensors[r]!.kind !== 'activation') continue;
-      if (!intact(r)) return false;
-      if (blocks(r).some((b) => outBlocks.has(b))) return false;
+    const out = info.tensors[op.output]!;
+    for (const r of READS_B.has(op.opcode) ? [op.a, op.b] : [op.a]) {
+      const t = info.tensors[r]!;
+      if (t.kind !== 'activation') continue;
+      if (!intact(t) || overlaps(t, out)) return false;
     }
-    write(op.output);
+    writes.push(out);
   }
-  return entry.outputs.every(intact);
+  return entry.outputs.every((o) => intact(info.tensors[o]!));
 }

@@ -122,7 +122,7 @@ function extend(e: Editor): Uint8Array {
   const fill = e.rng.pick([0, 0xff, -1]);
   for (let i = e.bytes.length; i < out.length; i++) out[i] = fill < 0 ? e.rng.int(256) : fill;
   e.steps.push(`extend by ${add}`);
-  if (e.rng.chance(0.6)) { new DataView(out.buffer).setUint32(8, out.length, true); e.steps.push('fileSize=len'); }
+  if (out.length >= 12 && e.rng.chance(0.6)) { new DataView(out.buffer).setUint32(8, out.length, true); e.steps.push('fileSize=len'); }
   return out;
 }
 

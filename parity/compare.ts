@@ -13,6 +13,7 @@ import { calibrate, type CalibMethod } from '../converter/quantize/calibration.j
 import { eligibleOps, toF16, toInt8, toInt8Weights } from '../converter/quantize/transform.js';
 import { latentBatch } from '../converter/quantize/latents.js';
 import { runMany } from '../converter/quantize/evaluate.js';
+import { decoderCalibrationLatents } from '../converter/quantize/index.js';
 import { loadCalibrationImages } from '../converter/quantize/calibration-data.js';
 import { maxAbsError, mean, meanSquaredError, psnr } from '../converter/quantize/metrics.js';
 import { ssim } from './ssim.js';
@@ -151,7 +152,7 @@ export async function runParityCheck(o: ParityOptions): Promise<{ result: Parity
   }
 
   const quantization = meta.quantization ?? 'f32';
-  const layers = o.layerSamples > 0 && quantization !== 'f32' ? await perLayer(o, quantization, meta.calibration?.method ?? 'minmax') : undefined;
+  const layers = o.layerSamples > 0 && quantization !== 'f32' ? await perLayer(o, quantization, meta.calibration?.method ?? 'percentile') : undefined;
   const meanPsnr = outputs[0]!.psnr!.mean;
   const result: ParityResult = {
     model: o.model, reference: o.reference, quantization, samples: o.n, seed: o.seed, minPsnr: o.minPsnr, pass: meanPsnr >= o.minPsnr,
@@ -173,7 +174,7 @@ async function perLayer(o: ParityOptions, scheme: string, method: CalibMethod): 
   const L = float.tensors[e.input]!.dims.reduce((p, d) => p * d, 1);
   const inputs = latentBatch(o.layerSamples, L, o.seed + 7);
   const ref = (await runMany(float, EntryKind.Decode, inputs)).outputs[0]!;
-  const calib = scheme === 'int8' || scheme === 'mixed' ? calibrate(float, EntryKind.Decode, latentBatch(256, L, 1234), method) : undefined;
+  const calib = scheme === 'int8' || scheme === 'mixed' ? calibrate(float, EntryKind.Decode, decoderCalibrationLatents(256, L, 1234), method) : undefined;
   const out: LayerError[] = [];
   for (const op of eligibleOps(float, e)) {
     const variant = calib ? toInt8(float, EntryKind.Decode, new Set([op]), calib)

@@ -23,6 +23,8 @@ const LAST_FORMAT_ERROR = -19;
 export const MAX_BATCH_LIMIT = 65535;
 /** wasm32 memory is at most 4 GiB; keep the arena well below it. */
 const MAX_ARENA_BYTES = 2 ** 31;
+/** Values one sampleNormal call may produce (1 GiB of f32), well inside wasm32 memory. */
+const MAX_SAMPLE_VALUES = 2 ** 28;
 
 export interface EntrySizes {
   /** floats per sample of the input */
@@ -131,6 +133,8 @@ export class Engine {
   /** `count` deterministic N(0, temperature^2) values from the runtime's sampler (same on every host). */
   sampleNormal(count: number, seed: number, temperature: number): Float32Array {
     if (!Number.isInteger(count) || count < 0) throw new InputError(`sample count must be a non-negative integer, got ${count}`);
+    // alloc() takes a u32: a larger request would wrap around and the sampler would write past the block.
+    if (count > MAX_SAMPLE_VALUES) throw new InputError(`sample count ${count} is too large (at most ${MAX_SAMPLE_VALUES} values per call)`);
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(`seed must be an integer in 0..4294967295, got ${seed}`);
     if (!Number.isFinite(temperature) || temperature < 0) throw new InputError(`temperature must be a finite number >= 0, got ${temperature}`);
     if (count === 0) return new Float32Array(0);
@@ -139,7 +143,7 @@ export class Engine {
     const bytes = count * 4;
     if (bytes > this.scratch.bytes) {
       // The allocator never frees: grow geometrically so repeated calls stay bounded.
-      const size = Math.max(bytes, this.scratch.bytes * 2);
+      const size = Math.min(Math.max(bytes, this.scratch.bytes * 2), MAX_SAMPLE_VALUES * 4);
       const ptr = w.alloc(size);
       if (ptr === 0) throw new RuntimeError(`could not allocate ${size} bytes of wasm memory for sampling`, -21);
       this.scratch = { ptr, bytes: size };

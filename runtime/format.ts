@@ -351,11 +351,15 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
     case 2: // CONV2D
     case 3: { // CONV_TRANSPOSE
       const [kh, kw, sH, sW, padTop, padLeft, dH, dW, groups] = p;
+      // Limits as in docs/format.md (and assembly/loader.ts): 1..65536; groups only has to divide the channels.
       for (const [name, v] of [['kernel height', kh], ['kernel width', kw], ['stride height', sH], ['stride width', sW],
-        ['dilation height', dH], ['dilation width', dW], ['groups', groups]] as const) {
-        if (v < 1 || v > 65535) fail(`${where}: ${name} ${v} is outside 1..65535`);
+        ['dilation height', dH], ['dilation width', dW]] as const) {
+        if (v < 1 || v > 65536) fail(`${where}: ${name} ${v} is outside 1..65536`);
       }
+      if (groups < 1) fail(`${where}: groups ${groups} must be >= 1`);
       const effH = dH * (kh - 1) + 1, effW = dW * (kw - 1) + 1;
+      // The wasm kernels index in i32: the dilated kernel extent is capped at 2^24 (assembly/loader.ts MAX_EXTENT).
+      if (effH > 2 ** 24 || effW > 2 ** 24) fail(`${where}: dilated kernel (${effH}, ${effW}) exceeds 2^24`);
       if (padTop >= effH || padLeft >= effW) fail(`${where}: padding (${padTop}, ${padLeft}) must be smaller than the dilated kernel (${effH}, ${effW})`);
       rank('a', a, 3);
       rank('out', out, 3);
@@ -393,7 +397,7 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
     }
     case 6: { // RESIZE_NEAREST
       const [sH, sW] = p;
-      if (sH < 1 || sW < 1 || sH > 65535 || sW > 65535) fail(`${where}: scales (${sH}, ${sW}) must be in 1..65535`);
+      if (sH < 1 || sW < 1) fail(`${where}: scales (${sH}, ${sW}) must be >= 1`);
       rank('a', a, 3);
       rank('out', out, 3);
       const [C, H, W] = a.dims;

@@ -143,7 +143,7 @@ describe('readModel on hostile files', () => {
     expectFormatError(patched(conv, [[conv2d + 28 + 8, 1]]),
       'op 1 (Conv2D): output height 3 does not follow from input height 5, kernel 3, stride 1, pad 1, dilation 1 (symmetric padding gives 5)');
     expectFormatError(patched(conv, [[conv2d + 28 + 32, 2]]), 'op 1 (Conv2D): groups 2 does not divide input channels 1 and output channels 2');
-    expectFormatError(patched(conv, [[conv2d + 28, 0]]), 'op 1 (Conv2D): kernel height 0 is outside 1..65535');
+    expectFormatError(patched(conv, [[conv2d + 28, 0]]), 'op 1 (Conv2D): kernel height 0 is outside 1..65536');
     expectFormatError(patched(conv, [[conv2d + 28 + 16, 4]]), 'op 1 (Conv2D): padding (4, 1) must be smaller than the dilated kernel (3, 3)');
     const convT = C.op(7);
     expectFormatError(patched(conv, [[convT + 28 + 12, 3]]), /op 7 \(ConvTranspose\): output width 5 does not follow from input width 3, kernel 3, stride 3/);

@@ -57,7 +57,7 @@ describe('int8 (full integer)', () => {
     expect(q.length / floatBytes.length).toBeLessThanOrEqual(0.28);
     const meta = readModel(q).metadata as { quantization: string; calibration: { method: string; decoder: { randomLatents: number } } };
     expect(meta.quantization).toBe('int8');
-    expect(meta.calibration.method).toBe('minmax');
+    expect(meta.calibration.method).toBe('percentile');
     expect(meta.calibration.decoder.randomLatents).toBe(256);
   });
 
@@ -65,7 +65,7 @@ describe('int8 (full integer)', () => {
     const got = runWasm(q, 1, latents, [784])[0]!;
     const ps = got.map((g, i) => psnr(reference[i]!, g));
     expect(mean(ps)).toBeGreaterThanOrEqual(40);
-    expect(Math.min(...ps)).toBeGreaterThanOrEqual(30);
+    expect(Math.min(...ps)).toBeGreaterThanOrEqual(32);
   });
 
   it('integer part is bit-identical between the wasm runtime and the TypeScript interpreter', () => {
@@ -120,7 +120,7 @@ describe('weight-only and f16', () => {
 
 describe('mixed', () => {
   it('keeps the most harmful layers in float until the target PSNR is met', async () => {
-    const { bytes, report } = await quantizeModel(floatBytes, { mode: 'mixed', images, latents: 128, targetPsnr: 50, evalSamples: 48, method: 'percentile' });
+    const { bytes, report } = await quantizeModel(floatBytes, { mode: 'mixed', images, latents: 128, targetPsnr: 50, evalSamples: 48, method: 'minmax' });
     const dec = report.entries.find((e) => e.kind === 'decode')!;
     expect(dec.psnrDb).toBeGreaterThanOrEqual(50);
     expect(dec.floatOps).toBeGreaterThan(0);
@@ -128,7 +128,7 @@ describe('mixed', () => {
     const kept = dec.layers!.filter((l) => !l.int8).map((l) => l.psnrAloneDb);
     const int8 = dec.layers!.filter((l) => l.int8).map((l) => l.psnrAloneDb);
     if (int8.length) expect(Math.max(...kept)).toBeLessThanOrEqual(Math.min(...int8));
-    expect((readModel(bytes).metadata as { calibration: { method: string } }).calibration.method).toBe('percentile');
+    expect((readModel(bytes).metadata as { calibration: { method: string } }).calibration.method).toBe('minmax');
     expect(meanPsnr(runWasm(bytes, 1, latents, [784])[0]!)).toBeGreaterThanOrEqual(48);
   });
 });

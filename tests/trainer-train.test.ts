@@ -1,17 +1,18 @@
 // End-to-end training: the loss falls, a stopped-and-resumed run ends with exactly the weights of an
 // uninterrupted one, checkpoints reject corruption, and `edgevae train` writes its outputs.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../trainer/backend.js';
-import { decodeCheckpoint, encodeCheckpoint } from '../trainer/checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint, loadCheckpoint } from '../trainer/checkpoint.js';
 import { parseArgs, runTrain } from '../trainer/cli.js';
 import { loadDataset, type Dataset, type ImageSet } from '../trainer/data.js';
 import { Rng } from '../trainer/rng.js';
 import type { ModelConfig } from '../trainer/models.js';
-import { DEFAULT_SETTINGS, Trainer, type TrainSettings } from '../trainer/train.js';
+import { DEFAULT_SETTINGS, Trainer, type CheckpointMeta, type TrainSettings } from '../trainer/train.js';
 
 let mnist: Dataset;
 beforeAll(async () => {
@@ -63,6 +64,8 @@ describe('training', () => {
     expect(r1.interrupted).toBe(true);
     expect([first.epoch, first.batchInEpoch]).toEqual([1, 1]);
     first.dispose();
+    expect(() => Trainer.resume(ckpt, { ...small, train: { ...small.train, count: 47 } })).toThrow(/was trained on 48 images of 'random', now 47/);
+    expect(() => Trainer.resume(ckpt, { ...small, name: 'other' })).toThrow(/was trained on 'random', not 'other'/);
     const resumed = Trainer.resume(ckpt, small);
     expect(resumed.adam.step).toBe(4);
     const r2 = await resumed.run({ checkpointPath: ckpt });
@@ -123,5 +126,37 @@ describe('edgevae train command', () => {
     writeFileSync(join(out, 'history.json'), '[]');
     expect(await runTrain([...args, '--resume'])).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'))).toHaveLength(1);
+  });
+
+  it('Ctrl-C (SIGINT) saves a checkpoint, exits with 130, and --resume continues from it', async () => {
+    const out = join(tmp(), 'sigint');
+    const args = ['--data', 'mnist', '--model', 'mlp', '--widths', '16', '--latent', '2', '--batch', '16',
+      '--limit-train', '512', '--limit-test', '32', '--backend', 'cpu', '--no-export', '--no-report', '--out', out];
+    const root = join(import.meta.dirname, '..');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'trainer/main.ts', ...args, '--epochs', '200'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        // Interrupt in the middle of epoch 2, once epoch 1 is done.
+        if (stderr.includes('epoch 1/200')) setTimeout(() => { child.kill('SIGINT'); resolve(); }, 300);
+      });
+      child.on('exit', () => reject(new Error(`trainer exited before the interrupt:\n${stderr}`)));
+    });
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/stopp/);
+    const meta = loadCheckpoint<CheckpointMeta>(join(out, 'checkpoint.evck')).meta;
+    expect(meta.epoch).toBeGreaterThanOrEqual(1);
+    expect(meta.epoch).toBeLessThan(200);
+    const stepsDone = meta.epoch * 32 + meta.batchInEpoch;
+    expect(meta.step).toBe(stepsDone);
+    // Resume and finish one more epoch than was completed.
+    const code = await runTrain([...args, '--resume', '--epochs', String(meta.epoch + 1)]);
+    expect(code).toBe(0);
+    const after = loadCheckpoint<CheckpointMeta>(join(out, 'checkpoint.evck')).meta;
+    expect(after.epoch).toBe(meta.epoch + 1);
+    expect(after.step).toBe((meta.epoch + 1) * 32);
+    expect(after.history).toHaveLength(meta.epoch + 1);
   });
 });

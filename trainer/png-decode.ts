@@ -1,6 +1,7 @@
 // Small PNG decoder for training images: 8-bit grayscale, gray+alpha, RGB and RGBA, non-interlaced.
 // Chunks are CRC-checked; IDAT is inflated with node:zlib; all five scanline filters are undone.
 // Errors name the file and what is wrong.
+import { constants } from 'node:buffer';
 import { inflateSync } from 'node:zlib';
 import { crc32 } from '../converter/crc32.js';
 
@@ -61,12 +62,17 @@ export function decodePng(bytes: Uint8Array, file = '<buffer>'): DecodedPng {
   if (!sawHeader) fail('missing IHDR chunk');
   if (idat.length === 0) fail('missing IDAT chunk');
   let raw: Uint8Array;
+  const stride = width * channels;
+  // Inflate no more than the header's size needs: a tiny IDAT can otherwise expand to gigabytes.
+  const needed = (stride + 1) * height;
   try {
-    raw = inflateSync(Buffer.concat(idat));
+    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: Math.min(needed, constants.MAX_LENGTH) });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      return fail(`image data inflates to more than the ${needed} bytes a ${width}x${height} image needs`);
+    }
     return fail(`corrupt image data (${(e as Error).message})`);
   }
-  const stride = width * channels;
   if (raw.length < (stride + 1) * height) fail(`image data has ${raw.length} bytes, need ${(stride + 1) * height}`);
   const out = new Uint8Array(stride * height);
   for (let y = 0; y < height; y++) {

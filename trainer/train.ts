@@ -131,7 +131,7 @@ export class Trainer {
     if (meta.dataset !== data.name) {
       throw new Error(`checkpoint ${path}: was trained on '${meta.dataset}', not '${data.name}'`);
     }
-    if (meta.trainCount !== data.train.count) {
+    if (meta.trainCount !== undefined && meta.trainCount !== data.train.count) {
       throw new Error(`checkpoint ${path}: was trained on ${meta.trainCount} images of '${meta.dataset}', now ${data.train.count} (same --limit-train?)`);
     }
     checkShape(meta.config, data);
@@ -216,6 +216,8 @@ export class Trainer {
         p.count += size;
         p.seconds += (performance.now() - t0) / 1000;
         this.batchInEpoch = b + 1;
+        // Let timers and signal handlers (Ctrl-C) run: tensor reads may resolve as microtasks only.
+        await new Promise((resolve) => setImmediate(resolve));
         const rate = p.count / p.seconds;
         progress.update(p.count, n, `epoch ${this.epoch + 1}/${epochs} ${rate.toFixed(0)} img/s ETA ${formatDuration((n - p.count) / rate)} loss ${(p.total / p.count).toFixed(2)}`);
         if (opts.shouldStop?.() && this.batchInEpoch < this.batchesPerEpoch) {

@@ -1,9 +1,9 @@
 // Element-wise activations, applied in place after a kernel or as a UNARY op.
-// relu, leaky relu and sigmoid (the usual decoder output) are vectorized, sigmoid through a
-// polynomial exp accurate to a few f32 ulp. The other transcendental ones (and the scalar tails) are
+// relu, leaky relu, sigmoid (the usual decoder output) and tanh are vectorized, the latter two
+// through a polynomial exp accurate to a few f32 ulp (kernels/vexp.ts). The other transcendental ones (and the scalar tails) are
 // computed in f64 with AssemblyScript's own Math (pure wasm, identical on every engine) and rounded
 // once to f32: accurate to about half an f32 ulp, far inside the 1e-6 relative target.
-import { vsigmoid } from './vexp';
+import { vsigmoid, vtanh } from './vexp';
 import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_EXP, ACT_SOFTPLUS, ACT_ELU } from '../format';
 
 function sigmoid(x: f64): f64 {
@@ -53,6 +53,12 @@ export function applyActivation(a: usize, out: usize, count: u32, act: u32, alph
     for (; i + 4 <= count; i += 4) {
       const p = <usize>i << 2;
       v128.store(out + p, vsigmoid(v128.load(a + p)));
+    }
+  }
+  if (act == ACT_TANH) {
+    for (; i + 4 <= count; i += 4) {
+      const p = <usize>i << 2;
+      v128.store(out + p, vtanh(v128.load(a + p)));
     }
   }
   for (; i < count; i++) {

@@ -1,7 +1,9 @@
 // The inner kernel shared by CONV2D and CONV_TRANSPOSE (gather form). Both reduce to: for two output
 // pixels of one group, sum over a list of taps of (input pixel's group channels) x (the tap's
-// [Cig, Cog] weights). A tap is {x0, x1, tapOffset}: addresses of the two input pixels' group
-// channels (a block of zeros when that pixel's tap falls in the padding) and tapIndex * Cig * 4.
+// [Cig, Cog] weights). A tap is {x0, x1, tapOffset, spanBytes}: addresses of the two input pixels'
+// group channels (a block of zeros when that pixel's tap falls in the padding), tapIndex * Cig * 4,
+// and the bytes of input it covers: Cig * 4, or kw * Cig * 4 when conv2d.ts merged a whole kernel
+// row whose input pixels are adjacent (stride-1 kx, one group) into one longer dot product.
 //
 // Weights are repacked at load (packConvWeights) from the format's [G,KH,KW,Cig,Cog] into channel
 // blocks: per group, 16-channel blocks, then 4-channel blocks, then single channels, each block
@@ -10,7 +12,7 @@
 // which for Cog >= 64 maps to a few L1 sets and thrashes). Single channels are dot products over
 // contiguous ci. Vectorized over output channels: 16 channels x 2 pixels = 8 accumulators.
 
-export const TAP_BYTES: usize = 12;
+export const TAP_BYTES: usize = 16;
 
 @inline function biasVec(bias: usize, co: u32): v128 {
   return bias ? v128.load(bias + (<usize>co << 2)) : f32x4.splat(0);
@@ -53,11 +55,10 @@ export function channelChunk(Cog: u32, groupWeightBytes: usize): u32 {
  * block). coBegin is a multiple of 16. wg: the group's packed weights; channelBytes = taps * Cig * 4.
  */
 export function convTile(
-  taps: usize, nTaps: u32, Cig: u32, Cog: u32, coBegin: u32, coEnd: u32,
+  taps: usize, nTaps: u32, Cog: u32, coBegin: u32, coEnd: u32,
   wg: usize, channelBytes: usize, bias: usize, y0: usize, y1: usize,
 ): void {
   const tapsEnd = taps + <usize>nTaps * TAP_BYTES;
-  const ciBytes = <usize>Cig << 2;
   let co = coBegin;
   for (; co + 16 <= coEnd; co += 16) {
     const block = wg + <usize>co * channelBytes;
@@ -66,7 +67,7 @@ export function convTile(
     for (let t = taps; t < tapsEnd; t += TAP_BYTES) {
       let p0 = <usize>load<u32>(t), p1 = <usize>load<u32>(t, 4);
       let wp = block + (<usize>load<u32>(t, 8) << 4);
-      const pEnd = p0 + ciBytes;
+      const pEnd = p0 + <usize>load<u32>(t, 12);
       for (; p0 < pEnd; p0 += 4, p1 += 4) {
         const xa = f32x4.splat(load<f32>(p0));
         const xb = f32x4.splat(load<f32>(p1));
@@ -89,7 +90,7 @@ export function convTile(
     for (let t = taps; t < tapsEnd; t += TAP_BYTES) {
       let p0 = <usize>load<u32>(t), p1 = <usize>load<u32>(t, 4);
       let wp = block + (<usize>load<u32>(t, 8) << 2);
-      const pEnd = p0 + ciBytes;
+      const pEnd = p0 + <usize>load<u32>(t, 12);
       for (; p0 < pEnd; p0 += 4, p1 += 4) {
         const w0 = v128.load(wp);
         a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(load<f32>(p0)), w0));
@@ -104,8 +105,8 @@ export function convTile(
   if (tail == 0) return;
   const o = <usize>co << 2;
   const block = wg + <usize>co * channelBytes;
-  if (tail == 1) dotChannel(taps, tapsEnd, Cig, bias ? bias + o : 0, y0 + o, y1 + o, block);
-  else dotChannels(taps, tapsEnd, Cig, tail, bias ? bias + o : 0, y0 + o, y1 + o, block, channelBytes);
+  if (tail == 1) dotChannel(taps, tapsEnd, bias ? bias + o : 0, y0 + o, y1 + o, block);
+  else dotChannels(taps, tapsEnd, tail, bias ? bias + o : 0, y0 + o, y1 + o, block, channelBytes);
 }
 
 @inline function hsum(v: v128): f32 {
@@ -116,14 +117,13 @@ export function convTile(
  * Two or three output channels (weights [taps, Cig] each, channelBytes apart), sharing the input loads:
  * vectorized over ci. With two channels the third lane set repeats the second and is not stored.
  */
-function dotChannels(taps: usize, tapsEnd: usize, Cig: u32, count: u32, bias: usize, y0: usize, y1: usize, block: usize, channelBytes: usize): void {
+function dotChannels(taps: usize, tapsEnd: usize, count: u32, bias: usize, y0: usize, y1: usize, block: usize, channelBytes: usize): void {
   const wB = block + channelBytes, wC = count == 3 ? wB + channelBytes : wB;
   let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0;
   let sa0: f32 = 0, sa1: f32 = 0, sb0: f32 = 0, sb1: f32 = 0, sc0: f32 = 0, sc1: f32 = 0;
-  const vecBytes = (<usize>Cig & ~(<usize>3)) << 2;
-  const allBytes = <usize>Cig << 2;
   for (let t = taps; t < tapsEnd; t += TAP_BYTES) {
     const p0 = <usize>load<u32>(t), p1 = <usize>load<u32>(t, 4), off = <usize>load<u32>(t, 8);
+    const allBytes = <usize>load<u32>(t, 12), vecBytes = allBytes & ~(<usize>15);
     const wa = block + off, wb = wB + off, wc = wC + off;
     let i: usize = 0;
     for (; i < vecBytes; i += 16) {
@@ -151,15 +151,13 @@ function dotChannels(taps: usize, tapsEnd: usize, Cig: u32, count: u32, bias: us
 }
 
 /** One output channel whose weights are [taps, Cig] (contiguous over ci): vectorized over ci. */
-function dotChannel(taps: usize, tapsEnd: usize, Cig: u32, bias: usize, y0: usize, y1: usize, block: usize): void {
+function dotChannel(taps: usize, tapsEnd: usize, bias: usize, y0: usize, y1: usize, block: usize): void {
   // Two accumulators per pixel (even/odd groups of 4 channels) halve the add dependency chain.
   let va = f32x4.splat(0), vb = f32x4.splat(0), vc = f32x4.splat(0), vd = f32x4.splat(0);
   let sa: f32 = 0, sb: f32 = 0;
-  const pairBytes = (<usize>Cig & ~(<usize>7)) << 2;
-  const vecBytes = (<usize>Cig & ~(<usize>3)) << 2;
-  const allBytes = <usize>Cig << 2;
   for (let t = taps; t < tapsEnd; t += TAP_BYTES) {
     const p0 = <usize>load<u32>(t), p1 = <usize>load<u32>(t, 4), wp = block + <usize>load<u32>(t, 8);
+    const allBytes = <usize>load<u32>(t, 12), vecBytes = allBytes & ~(<usize>15), pairBytes = allBytes & ~(<usize>31);
     let i: usize = 0;
     for (; i < pairBytes; i += 32) {
       const w0 = v128.load(wp + i), w1 = v128.load(wp + i, 16);

@@ -46,11 +46,12 @@ export function convTranspose(
                 store<u32>(t, <u32>(v0 ? row + <usize>ix0 * pixelIn : zeros));
                 store<u32>(t, <u32>(v1 ? row + <usize>ix1 * pixelIn : zeros), 4);
                 store<u32>(t, (ky * kw + kx) * Cig * 4, 8);
+                store<u32>(t, Cig * 4, 12);
                 n++;
               }
             }
             const y0 = yg + <usize>(oy * OW + ox) * pixelOut;
-            convTile(taps, n, Cig, Cog, c0, c1, wg, channelBytes, bg, y0, pair ? yg + <usize>(oy * OW + ox + sw) * pixelOut : dummyOutput);
+            convTile(taps, n, Cog, c0, c1, wg, channelBytes, bg, y0, pair ? yg + <usize>(oy * OW + ox + sw) * pixelOut : dummyOutput);
           }
         }
       }

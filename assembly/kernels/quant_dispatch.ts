@@ -1,7 +1,9 @@
 // Executor side of the i8-weight ops: picks the integer or the int8-weights kernel by the operand dtypes
 // and feeds it the tensors' quantization parameters (docs/quantization.md).
 import * as F from '../format';
-import { filePtr, tensorAddr, tDim, tDtype, tCount, tScale, tZeroPoint, tQOffset, opWord } from '../model';
+import { filePtr, tensorAddr, convWeights, tDim, tDtype, tCount, tScale, tZeroPoint, tQOffset, opWord } from '../model';
+import { allocBytes } from '../memory';
+import { packPairs, packedBlockBytes } from './int8/pack';
 import { denseI8, denseWeightsI8 } from './int8/dense';
 import { convI8, convWeightsI8 } from './int8/conv';
 import { applyActivation } from './activation';
@@ -10,6 +12,24 @@ import { applyActivation } from './activation';
 export function usesQuantWeights(i: u32): bool {
   const b = opWord(i, 3);
   return b != F.NONE && tDtype(b) == F.DTYPE_I8;
+}
+
+/**
+ * Load time: the pair-interleaved copy of an integer op's weights (kernels/int8/pack.ts), kept in the op's
+ * conv-weights slot (model.ts convWeights); 0 for other ops, 1 when out of memory. `w` is the weights' address.
+ */
+export function prepareQuantWeights(i: u32, w: usize): usize {
+  const code = opWord(i, 0), a = opWord(i, 2), out = opWord(i, 1);
+  if (!usesQuantWeights(i) || tDtype(a) != F.DTYPE_I8) return 0;
+  const dense = code == F.OP_DENSE;
+  const g: u32 = dense ? 1 : opWord(i, 15);
+  const blocks: u32 = dense ? 1 : g * opWord(i, 7) * opWord(i, 8);
+  const cig: u32 = dense ? tDim(opWord(i, 3), 0) : tDim(a, 0) / g;
+  const cog: u32 = dense ? tDim(opWord(i, 3), 1) : tDim(out, 0) / g;
+  const p = allocBytes(<usize>blocks * packedBlockBytes(cig, cog) + 16);
+  if (p == 0) return 1;
+  packPairs(w, p, blocks, cig, cog);
+  return p;
 }
 
 @inline function scalesOf(b: u32): usize { return filePtr + <usize>tQOffset(b); }
@@ -22,7 +42,7 @@ export function runQuantDense(i: u32, n: u32): void {
   const xStride = tensorAddr(a, 1) - x, yStride = tensorAddr(out, 1) - y;
   const K = tDim(b, 0), M = tDim(b, 1);
   if (tDtype(a) == F.DTYPE_I8) {
-    denseI8(x, xStride, tZeroPoint(a), tScale(a), tensorAddr(b, 0), scalesOf(b), biasOf(c), y, yStride,
+    denseI8(x, xStride, tZeroPoint(a), tScale(a), tensorAddr(b, 0), convWeights(i), scalesOf(b), biasOf(c), y, yStride,
       tZeroPoint(out), tScale(out), act == F.ACT_RELU, K, M, n);
     return;
   }
@@ -43,7 +63,7 @@ export function runQuantConv(i: u32, s: u32): void {
   const kh = <i32>opWord(i, 7), kw = <i32>opWord(i, 8), sH = <i32>opWord(i, 9), sW = <i32>opWord(i, 10);
   const padT = <i32>opWord(i, 11), padL = <i32>opWord(i, 12), dH = <i32>opWord(i, 13), dW = <i32>opWord(i, 14), g = <i32>opWord(i, 15);
   if (tDtype(a) == F.DTYPE_I8) {
-    convI8(transposed, x, tZeroPoint(a), tScale(a), tensorAddr(b, 0), scalesOf(b), biasOf(c), y, tZeroPoint(out), tScale(out),
+    convI8(transposed, x, tZeroPoint(a), tScale(a), tensorAddr(b, 0), convWeights(i), scalesOf(b), biasOf(c), y, tZeroPoint(out), tScale(out),
       act == F.ACT_RELU, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, g);
     return;
   }

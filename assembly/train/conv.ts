@@ -8,7 +8,7 @@ import { MR, NR, gemmPacked } from './gemm';
 import { im2colRowIntoPanelA, im2colRowsIntoPanelsB, col2imAdd } from './im2col';
 
 /** Output pixels per block in forward / backprop-input: A block and C block stay in L2. */
-const ROW_BLOCK: i32 = MR * 16;
+const ROW_BLOCK: i32 = 64;
 /** Pixels per k-block in backprop-filter. */
 const PIXEL_BLOCK: i32 = 256;
 
@@ -121,7 +121,11 @@ export function conv2dBackpropFilter(x: usize, dy: usize, dw: usize, scratch: us
       for (let q = 0; q < kb; q++) {
         const src = dy + ((<usize>(p0 + q) * <usize>CO + <usize>co0) << 2);
         const d = panel + (<usize>(q * MR) << 2);
-        for (let r = 0; r < MR; r++) store<f32>(d + (<usize>r << 2), co0 + r < CO ? load<f32>(src + (<usize>r << 2)) : 0);
+        if (co0 + MR <= CO) {
+          v128.store(d, v128.load(src));
+        } else {
+          for (let r = 0; r < MR; r++) store<f32>(d + (<usize>r << 2), co0 + r < CO ? load<f32>(src + (<usize>r << 2)) : 0);
+        }
       }
     }
     if (kkPad != KK) memory.fill(bPack + ((<usize>(nPanels - 1) * <usize>kb * NR) << 2), 0, (<usize>kb * NR) << 2);

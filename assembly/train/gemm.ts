@@ -3,22 +3,18 @@
 // B is packed as panels of NR columns: for each k, NR consecutive values.
 // 4x8 keeps 8 f32x4 accumulators + 2 B vectors + 1 broadcast in registers (x64 has 16 xmm).
 
-export const MR: i32 = 6;
+export const MR: i32 = 4;
 export const NR: i32 = 8;
 
-/** C tile [6 x 8] (row stride `ldcBytes`) += A panel [k x 6] * B panel [k x 8]. */
-@inline function tile6x8(a: usize, b: usize, k: i32, c: usize, ldcBytes: usize): void {
+/** C tile [4 x 8] (row stride `ldcBytes`) += A panel [k x 4] * B panel [k x 8]. */
+@inline function tile4x8(a: usize, b: usize, k: i32, c: usize, ldcBytes: usize): void {
   const c1 = c + ldcBytes;
   const c2 = c1 + ldcBytes;
   const c3 = c2 + ldcBytes;
-  const c4 = c3 + ldcBytes;
-  const c5 = c4 + ldcBytes;
   let s00 = v128.load(c), s01 = v128.load(c, 16);
   let s10 = v128.load(c1), s11 = v128.load(c1, 16);
   let s20 = v128.load(c2), s21 = v128.load(c2, 16);
   let s30 = v128.load(c3), s31 = v128.load(c3, 16);
-  let s40 = v128.load(c4), s41 = v128.load(c4, 16);
-  let s50 = v128.load(c5), s51 = v128.load(c5, 16);
   for (let p = 0; p < k; p++) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
@@ -34,21 +30,13 @@ export const NR: i32 = 8;
     av = v128.load32_splat(a, 12);
     s30 = f32x4.add(s30, f32x4.mul(av, b0));
     s31 = f32x4.add(s31, f32x4.mul(av, b1));
-    av = v128.load32_splat(a, 16);
-    s40 = f32x4.add(s40, f32x4.mul(av, b0));
-    s41 = f32x4.add(s41, f32x4.mul(av, b1));
-    av = v128.load32_splat(a, 20);
-    s50 = f32x4.add(s50, f32x4.mul(av, b0));
-    s51 = f32x4.add(s51, f32x4.mul(av, b1));
-    a += 24;
+    a += 16;
     b += 32;
   }
   v128.store(c, s00); v128.store(c, s01, 16);
   v128.store(c1, s10); v128.store(c1, s11, 16);
   v128.store(c2, s20); v128.store(c2, s21, 16);
   v128.store(c3, s30); v128.store(c3, s31, 16);
-  v128.store(c4, s40); v128.store(c4, s41, 16);
-  v128.store(c5, s50); v128.store(c5, s51, 16);
 }
 
 /**
@@ -57,13 +45,13 @@ export const NR: i32 = 8;
  */
 export function gemmPacked(a: usize, b: usize, c: usize, mPanels: i32, nPanels: i32, k: i32, ldc: i32): void {
   const ldcBytes = <usize>ldc << 2;
-  const aPanelBytes = <usize>k * 24;
+  const aPanelBytes = <usize>k << 4;
   const bPanelBytes = <usize>k << 5;
   for (let j = 0; j < nPanels; j++) {
     const bj = b + <usize>j * bPanelBytes;
     const cj = c + (<usize>j << 5);
     for (let i = 0; i < mPanels; i++) {
-      tile6x8(a + <usize>i * aPanelBytes, bj, k, cj + <usize>i * ldcBytes * 6, ldcBytes);
+      tile4x8(a + <usize>i * aPanelBytes, bj, k, cj + <usize>i * (ldcBytes << 2), ldcBytes);
     }
   }
 }

@@ -29,7 +29,7 @@ export function setConvGeometry(
   P = n * oh * ow;
 }
 
-/** Rounds up to a multiple of `m`. */
+/** Rounds up to a multiple of `m` (a power of two). */
 @inline export function roundUp(v: i32, m: i32): i32 {
-  return ((v + m - 1) / m) * m;
+  return (v + m - 1) & ~(m - 1);
 }

@@ -5,7 +5,7 @@ import { MR, NR, gemmPacked } from './gemm';
 import { roundUp } from './geometry';
 
 const KC: i32 = 128;
-const MC: i32 = MR * 16;
+const MC: i32 = 64;
 
 export function matmulScratchBytes(m: i32, k: i32, n: i32): i32 {
   const mPad = roundUp(m, MR);

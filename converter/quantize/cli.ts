@@ -8,7 +8,7 @@ const HELP = `Usage: edgevae quantize --model model.evae --quant MODE -o out.eva
   --quant MODE        f16 | int8-weights | int8 | mixed (see docs/quantization.md)
   --calib SRC         calibration images: an IDX file, an image folder, a .npy file, or "fashion-mnist"
                       (needed for int8/mixed when the model has an encoder)
-  --calib-method M    minmax (default) or percentile (0.01% / 99.99%)
+  --calib-method M    percentile (default: 0.01% / 99.99%) or minmax
   --target-psnr DB    mixed: keep layers in float until the mean PSNR reaches DB (default 40)`;
 
 export async function main(argv: string[]): Promise<number> {

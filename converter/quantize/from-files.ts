@@ -3,7 +3,7 @@
 import { readModel } from '../../runtime/format.js';
 import type { CalibMethod } from './calibration.js';
 import { loadCalibrationImages } from './calibration-data.js';
-import { QUANT_MODES, quantizeModel, type QuantizeReport, type QuantMode } from './index.js';
+import { DEFAULT_CALIB_METHOD, QUANT_MODES, quantizeModel, type QuantizeReport, type QuantMode } from './index.js';
 
 export interface QuantFlags {
   quant: string;
@@ -17,7 +17,7 @@ export interface QuantFlags {
 
 export function checkQuantFlags(f: QuantFlags): { mode: QuantMode; method: CalibMethod } {
   if (!QUANT_MODES.includes(f.quant as QuantMode)) throw new Error(`--quant must be one of ${QUANT_MODES.join(', ')}, got '${f.quant}'`);
-  const method = (f.calibMethod ?? 'minmax') as CalibMethod;
+  const method = (f.calibMethod ?? DEFAULT_CALIB_METHOD) as CalibMethod;
   if (method !== 'minmax' && method !== 'percentile') throw new Error(`--calib-method must be minmax or percentile, got '${f.calibMethod}'`);
   if (f.targetPsnr !== undefined && !(f.targetPsnr > 0 && f.targetPsnr <= 100)) throw new Error(`--target-psnr must be in (0, 100] dB, got ${f.targetPsnr}`);
   return { mode: f.quant as QuantMode, method };

@@ -1,6 +1,7 @@
 // Node flavour of the worker pool: workers are worker_threads running node-entry. Under tsx / vitest the
 // entry is TypeScript, so the worker first registers tsx's loader (plain Node cannot import .ts files).
 import { Worker } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,9 +23,14 @@ export function nodeWorkerSpawner(): (index: number) => WorkerPort {
   return () => portOf(entry.pathname.endsWith('.ts') ? new Worker(tsBootstrap(entry.href), { eval: true }) : new Worker(entry));
 }
 
+/** Eval-worker source: register tsx's ESM loader (its "tsx/esm/api" export, import flavour), then import the entry. */
 function tsBootstrap(target: string): string {
-  const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-  return `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+  const exported = JSON.parse(readFileSync(manifest, 'utf8')).exports?.['./esm/api']?.import;
+  const relative = typeof exported === 'string' ? exported : exported?.default;
+  if (typeof relative !== 'string') throw new Error(`cannot find the "tsx/esm/api" export in ${manifest}: needed to run TypeScript workers`);
+  const api = pathToFileURL(join(dirname(manifest), relative)).href;
+  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
 }
 
 function portOf(worker: Worker): WorkerPort {

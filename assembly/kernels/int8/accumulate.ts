@@ -5,8 +5,11 @@
 // sequential reference).
 import { pairBuf } from './scratch';
 
-/** acc (i32[cog]) += (x - zp)(i8[cig]) · w (i8[cig, cog]). */
-export function accumulateI8(acc: usize, x: usize, zp: i32, w: usize, cig: u32, cog: u32): void {
+/**
+ * acc (i32[cog]) += (x - zp)(i8[cig]) · w (i8[cig, cog]); `packed` is the same block repacked by
+ * kernels/int8/pack.ts (used for every full group of 8 output channels; the rest reads w).
+ */
+export function accumulateI8(acc: usize, x: usize, zp: i32, w: usize, packed: usize, cig: u32, cog: u32): void {
   const pairs = (cig + 1) >> 1;
   for (let p: u32 = 0; p < pairs; p++) {
     const ci = p << 1;
@@ -14,31 +17,38 @@ export function accumulateI8(acc: usize, x: usize, zp: i32, w: usize, cig: u32, 
     const x1 = ci + 1 < cig ? <i32>load<i8>(x + ci + 1) - zp : 0;
     store<i32>(pairBuf + (<usize>p << 2), (x0 & 0xffff) | (x1 << 16));
   }
-  const rowStep = <usize>cog;
-  const fullPairs = cig >> 1;
+  const pairRow = <usize>cog << 1; // bytes per input-channel pair in the packed block
   let co: u32 = 0;
+  for (; co + 16 <= cog; co += 16) {
+    const ap = acc + (<usize>co << 2);
+    let a0 = v128.load(ap), a1 = v128.load(ap, 16), a2 = v128.load(ap, 32), a3 = v128.load(ap, 48);
+    let wp = packed + (<usize>co << 1);
+    for (let p: u32 = 0; p < pairs; p++) {
+      const xp = i32x4.splat(load<i32>(pairBuf + (<usize>p << 2)));
+      const r0 = v128.load(wp), r1 = v128.load(wp, 16);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(r0), xp));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(r0), xp));
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(r1), xp));
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(r1), xp));
+      wp += pairRow;
+    }
+    v128.store(ap, a0); v128.store(ap, a1, 16); v128.store(ap, a2, 32); v128.store(ap, a3, 48);
+  }
   for (; co + 8 <= cog; co += 8) {
     const ap = acc + (<usize>co << 2);
     let a0 = v128.load(ap), a1 = v128.load(ap, 16);
-    let wp = w + co;
-    for (let p: u32 = 0; p < fullPairs; p++) {
+    let wp = packed + (<usize>co << 1);
+    for (let p: u32 = 0; p < pairs; p++) {
       const xp = i32x4.splat(load<i32>(pairBuf + (<usize>p << 2)));
-      const r0 = v128.load8x8_s(wp), r1 = v128.load8x8_s(wp + rowStep);
-      const lo = v128.shuffle<i16>(r0, r1, 0, 8, 1, 9, 2, 10, 3, 11);
-      const hi = v128.shuffle<i16>(r0, r1, 4, 12, 5, 13, 6, 14, 7, 15);
-      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(lo, xp));
-      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(hi, xp));
-      wp += rowStep << 1;
-    }
-    if (cig & 1) { // last ci alone: its pair partner is zero
-      const xp = i32x4.splat(load<i32>(pairBuf + (<usize>fullPairs << 2)));
-      const r0 = v128.load8x8_s(wp), z = i16x8.splat(0);
-      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.shuffle<i16>(r0, z, 0, 8, 1, 9, 2, 10, 3, 11), xp));
-      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.shuffle<i16>(r0, z, 4, 12, 5, 13, 6, 14, 7, 15), xp));
+      const r0 = v128.load(wp);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(r0), xp));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(r0), xp));
+      wp += pairRow;
     }
     v128.store(ap, a0);
     v128.store(ap, a1, 16);
   }
+  const rowStep = <usize>cog;
   for (; co < cog; co++) {
     let s: i32 = 0;
     let wp = w + co;

@@ -7,6 +7,7 @@ import { accumulateI8, accumulateF32 } from './accumulate';
 import { prepareRequant, requantizeRow } from './requantize';
 import { scaleRow } from './dense';
 import { convSource, convTransposeSource } from './taps';
+import { packedBlockBytes } from './pack';
 
 @inline function source(transposed: bool, o: i32, k: i32, stride: i32, pad: i32, dil: i32, size: i32): i32 {
   return transposed ? convTransposeSource(o, k, stride, pad, dil, size) : convSource(o, k, stride, pad, dil, size);
@@ -21,7 +22,7 @@ let kh: i32 = 0, kw: i32 = 0, sH: i32 = 0, sW: i32 = 0, padT: i32 = 0, padL: i32
  * One output pixel: for every group, zero the accumulators, add each valid tap's contribution and hand the
  * group's accumulators to `integer ? requantizeRow : scaleRow`.
  */
-function convPixel(transposed: bool, integer: bool, x: usize, zpX: i32, w: usize, wScales: usize, bias: usize,
+function convPixel(transposed: bool, integer: bool, x: usize, zpX: i32, w: usize, packed: usize, wScales: usize, bias: usize,
   y: usize, zpY: i32, lo: i32, oy: i32, ox: i32): void {
   const cig = <u32>(Ci / groups), cog = <u32>(Co / groups);
   const elem: usize = integer ? 1 : 4;
@@ -37,7 +38,8 @@ function convPixel(transposed: bool, integer: bool, x: usize, zpX: i32, w: usize
         if (ix < 0) continue;
         const xp = x + (<usize>(iy * W + ix) * Ci + <usize>g * cig) * elem;
         const wp = w + <usize>((g * kh + ky) * kw + kx) * tapBytes;
-        if (integer) accumulateI8(accBuf, xp, zpX, wp, cig, cog);
+        const block = <u32>((g * kh + ky) * kw + kx);
+        if (integer) accumulateI8(accBuf, xp, zpX, wp, packed + <usize>block * packedBlockBytes(cig, cog), cig, cog);
         else accumulateF32(accBuf, xp, wp, cig, cog);
       }
     }
@@ -47,12 +49,12 @@ function convPixel(transposed: bool, integer: bool, x: usize, zpX: i32, w: usize
   }
 }
 
-function convAll(transposed: bool, integer: bool, x: usize, zpX: i32, sX: f32, w: usize, wScales: usize,
+function convAll(transposed: bool, integer: bool, x: usize, zpX: i32, sX: f32, w: usize, packed: usize, wScales: usize,
   bias: usize, y: usize, zpY: i32, sY: f32, relu: bool): void {
   if (integer) prepareRequant(sX, wScales, sY, <u32>Co);
   const lo = relu ? max(zpY, -128) : -128;
   for (let oy: i32 = 0; oy < OH; oy++) {
-    for (let ox: i32 = 0; ox < OW; ox++) convPixel(transposed, integer, x, zpX, w, wScales, bias, y, zpY, lo, oy, ox);
+    for (let ox: i32 = 0; ox < OW; ox++) convPixel(transposed, integer, x, zpX, w, packed, wScales, bias, y, zpY, lo, oy, ox);
   }
 }
 
@@ -63,11 +65,12 @@ function setShape(ci: i32, h: i32, w: i32, co: i32, oh: i32, ow: i32, kH: i32, k
 }
 
 /** Integer conv / transposed conv of one sample: i8 x (scale sX, zero point zpX) -> i8 y (sY, zpY). */
-export function convI8(transposed: bool, x: usize, zpX: i32, sX: f32, w: usize, wScales: usize, bias: usize,
+/** `packed`: w repacked by kernels/int8/pack.ts (G*KH*KW blocks). */
+export function convI8(transposed: bool, x: usize, zpX: i32, sX: f32, w: usize, packed: usize, wScales: usize, bias: usize,
   y: usize, zpY: i32, sY: f32, relu: bool, ci: i32, h: i32, wd: i32, co: i32, oh: i32, ow: i32, kH: i32, kW: i32,
   strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilH: i32, dilW: i32, g: i32): void {
   setShape(ci, h, wd, co, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW, g);
-  convAll(transposed, true, x, zpX, sX, w, wScales, bias, y, zpY, sY, relu);
+  convAll(transposed, true, x, zpX, sX, w, packed, wScales, bias, y, zpY, sY, relu);
 }
 
 /** Weight-only conv / transposed conv of one sample: f32 x -> f32 y (activation applied by the caller). */
@@ -75,5 +78,5 @@ export function convWeightsI8(transposed: bool, x: usize, w: usize, wScales: usi
   ci: i32, h: i32, wd: i32, co: i32, oh: i32, ow: i32, kH: i32, kW: i32,
   strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilH: i32, dilW: i32, g: i32): void {
   setShape(ci, h, wd, co, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW, g);
-  convAll(transposed, false, x, 0, 1, w, wScales, bias, y, 0, 1, false);
+  convAll(transposed, false, x, 0, 1, w, 0, wScales, bias, y, 0, 1, false);
 }

@@ -4,13 +4,14 @@ import { accBuf } from './scratch';
 import { accumulateI8, accumulateF32 } from './accumulate';
 import { prepareRequant, requantizeRow } from './requantize';
 
-export function denseI8(x: usize, xStride: usize, zpX: i32, sX: f32, w: usize, wScales: usize, bias: usize,
+/** `packed`: w repacked by kernels/int8/pack.ts (one block). */
+export function denseI8(x: usize, xStride: usize, zpX: i32, sX: f32, w: usize, packed: usize, wScales: usize, bias: usize,
   y: usize, yStride: usize, zpY: i32, sY: f32, relu: bool, K: u32, M: u32, n: u32): void {
   prepareRequant(sX, wScales, sY, M);
   const lo = relu ? max(zpY, -128) : -128;
   for (let s: u32 = 0; s < n; s++) {
     memory.fill(accBuf, 0, <usize>M << 2);
-    accumulateI8(accBuf, x + <usize>s * xStride, zpX, w, K, M);
+    accumulateI8(accBuf, x + <usize>s * xStride, zpX, w, packed, K, M);
     requantizeRow(accBuf, bias, 0, y + <usize>s * yStride, M, zpY, lo);
   }
 }

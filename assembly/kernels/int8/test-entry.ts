@@ -5,6 +5,14 @@ import { denseI8 as denseI8Kernel, denseWeightsI8 as denseWeightsKernel } from '
 import { convI8 as convI8Kernel, convWeightsI8 as convWeightsKernel } from './conv';
 import { prepareRequant as prepare } from './requantize';
 import { multBuf, shiftBuf, ensureQuantScratch } from './scratch';
+import { packPairs, packedBlockBytes } from './pack';
+
+/** The repacked copy the runtime's loader would make (allocated per call: tests only). */
+function packed(w: usize, blocks: u32, cig: u32, cog: u32): usize {
+  const out = allocBytes(<usize>blocks * packedBlockBytes(cig, cog) + 16);
+  packPairs(w, out, blocks, cig, cog);
+  return out;
+}
 
 export function alloc(bytes: u32): usize { return allocBytes(bytes); }
 
@@ -13,7 +21,7 @@ export function init(): bool { return ensureQuantScratch(); }
 
 export function denseI8(x: usize, zpX: i32, sX: f32, w: usize, wScales: usize, bias: usize, y: usize, zpY: i32, sY: f32,
   relu: bool, K: u32, M: u32, n: u32): void {
-  denseI8Kernel(x, K, zpX, sX, w, wScales, bias, y, M, zpY, sY, relu, K, M, n);
+  denseI8Kernel(x, K, zpX, sX, w, packed(w, 1, K, M), wScales, bias, y, M, zpY, sY, relu, K, M, n);
 }
 
 export function denseWeightsI8(x: usize, w: usize, wScales: usize, bias: usize, y: usize, K: u32, M: u32, n: u32): void {
@@ -23,7 +31,8 @@ export function denseWeightsI8(x: usize, w: usize, wScales: usize, bias: usize, 
 export function convI8(transposed: bool, x: usize, zpX: i32, sX: f32, w: usize, wScales: usize, bias: usize,
   y: usize, zpY: i32, sY: f32, relu: bool, Ci: i32, H: i32, W: i32, Co: i32, OH: i32, OW: i32, kh: i32, kw: i32,
   sH: i32, sW: i32, padT: i32, padL: i32, dH: i32, dW: i32, groups: i32): void {
-  convI8Kernel(transposed, x, zpX, sX, w, wScales, bias, y, zpY, sY, relu, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups);
+  const pw = packed(w, <u32>(groups * kh * kw), <u32>(Ci / groups), <u32>(Co / groups));
+  convI8Kernel(transposed, x, zpX, sX, w, pw, wScales, bias, y, zpY, sY, relu, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups);
 }
 
 export function convWeightsI8(transposed: bool, x: usize, w: usize, wScales: usize, bias: usize, y: usize,

@@ -1,0 +1,153 @@
+// Loader fuzzing (fuzz/): seeded mutations of valid models through both validators and, when accepted,
+// through every entry. CI runs 10,000 cases; `npm run fuzz` runs 1,000,000.
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { runFuzz } from '../fuzz/run.js';
+import { buildCorpus, opZooBytes } from '../fuzz/corpus.js';
+import { runCase, WasmHost, type WasmExports } from '../fuzz/check-case.js';
+import { mutate, MUTATION_KINDS } from '../fuzz/mutate.js';
+import { Rng } from '../fuzz/rng.js';
+import { readModel } from '../runtime/format.js';
+import { ModelBuilder } from './helpers/model-builder.js';
+import { DType, Op } from '../runtime/format-constants.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const WASM = process.env.EDGEVAE_WASM ?? join(ROOT, 'build', 'edgevae.wasm');
+const haveWasm = existsSync(WASM);
+if (!haveWasm && process.env.CI) throw new Error('build/edgevae.wasm is missing; npm test builds it first');
+
+interface Loader { memory: WebAssembly.Memory; alloc(n: number): number; load(p: number, n: number, b: number): number; run(k: number, n: number): number; entryInput(k: number): number }
+
+describe('mutations', () => {
+  it('are deterministic per seed and every kind changes the file', () => {
+    const src = opZooBytes();
+    expect(mutate(src, new Rng(5)).bytes).toEqual(mutate(src, new Rng(5)).bytes);
+    for (const kind of MUTATION_KINDS) {
+      let changed = 0;
+      for (let s = 0; s < 20; s++) {
+        const m = mutate(src, new Rng(s), kind);
+        if (m.bytes.length !== src.length || m.bytes.some((b, i) => b !== src[i])) changed++;
+      }
+      expect(changed, kind).toBeGreaterThan(10);
+    }
+  });
+});
+
+describe.skipIf(!haveWasm)('loader fuzzing', () => {
+  it('10,000 seeded cases: no crash, trap, hang, disagreement or memory damage', async () => {
+    const { tally, line } = await runFuzz({ cases: 10_000, seed: 20261126, chunk: 10_000, hangMs: 30_000, slowMs: 5_000 });
+    console.log(line);
+    const shown = tally.failures.slice(0, 10).map((f) => `case ${f.index} (${f.corpus}; ${f.steps.join('; ')}): ${f.failure!.kind}: ${f.failure!.message}`);
+    expect(shown).toEqual([]);
+    expect(tally.failed).toBe(0);
+    expect(tally.cases).toBe(10_000);
+    // The mix must reach both outcomes and many distinct validator rules past the checksum.
+    expect(tally.ran).toBeGreaterThan(1000);
+    expect(tally.rejectedPastChecksum).toBeGreaterThan(3000);
+    expect(Object.keys(tally.byCode).length).toBeGreaterThan(15);
+  }, 180_000);
+
+  it('the harness itself reports disagreements and traps (stand-in wasm exports)', async () => {
+    const corpus = [{ name: 'op-zoo', bytes: opZooBytes() }];
+    const real = new WebAssembly.Module(readFileSync(WASM));
+    // A loader that accepts everything: every file TS refuses becomes a disagreement.
+    const acceptAll = (): WasmExports => {
+      const e = new WebAssembly.Instance(real, {}).exports as unknown as WasmExports;
+      return { ...e, load: () => 0, errorDetail: () => -1, memory: e.memory, alloc: e.alloc };
+    };
+    const kinds = new Set<string>();
+    const host = new WasmHost(acceptAll, 8);
+    for (let i = 0; i < 200; i++) {
+      const r = runCase(i, { runSeed: 3, corpus, host, freshEvery: 0 });
+      if (r.failure) kinds.add(r.failure.kind);
+    }
+    expect(kinds).toContain('disagreement');
+    // A runtime whose run() traps.
+    const trapping = (): WasmExports => {
+      const e = new WebAssembly.Instance(real, {}).exports as unknown as WasmExports;
+      return { ...e, memory: e.memory, alloc: e.alloc, run: () => { throw new WebAssembly.RuntimeError('memory access out of bounds'); } };
+    };
+    const trapHost = new WasmHost(trapping, 8);
+    const trapKinds = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const r = runCase(i, { runSeed: 3, corpus, host: trapHost, freshEvery: 0 });
+      if (r.failure) trapKinds.add(r.failure.kind);
+    }
+    expect(trapKinds).toEqual(new Set(['wasm-trap']));
+  });
+
+  // Regressions: the TS reader refused parameters docs/format.md and the wasm loader allow.
+  describe('validators agree on parameter limits', () => {
+    const module = haveWasm ? new WebAssembly.Module(readFileSync(WASM)) : undefined;
+    const wasmLoad = (bytes: Uint8Array) => {
+      const w = new WebAssembly.Instance(module!, {}).exports as unknown as Loader;
+      const ptr = w.alloc(bytes.length);
+      new Uint8Array(w.memory.buffer, ptr, bytes.length).set(bytes);
+      const rc = w.load(ptr, bytes.length, 1);
+      return { rc, run: rc === 0 ? w.run(1, 1) : rc };
+    };
+    const tsAccepts = (bytes: Uint8Array) => { readModel(bytes); return true; };
+
+    it('dilation 65536 (the documented maximum)', () => {
+      const b = new ModelBuilder();
+      const x = b.activation([65537]);
+      const xs = b.activation([1, 1, 65537]);
+      b.op({ op: Op.Copy, out: xs, a: x });
+      const w = b.constF32([1, 2], [1, 2, 1, 1]);
+      const y = b.activation([1, 1, 1]);
+      b.op({ op: Op.Conv2D, out: y, a: xs, b: w, params: [1, 2, 1, 1, 0, 0, 1, 65536, 1] });
+      const out = b.activation([1]);
+      b.op({ op: Op.Copy, out, a: y });
+      const bytes = b.build(x, [out]);
+      expect(tsAccepts(bytes)).toBe(true);
+      expect(wasmLoad(bytes)).toEqual({ rc: 0, run: 0 });
+    });
+
+    it('groups above 65535 and resize scales above 65535', () => {
+      const G = 65536 * 2;
+      const b = new ModelBuilder();
+      const x = b.activation([G]);
+      const xs = b.activation([G, 1, 1]);
+      b.op({ op: Op.Copy, out: xs, a: x });
+      const w = b.constF32(new Float32Array(G).fill(0.5), [G, 1, 1, 1]);
+      const y = b.activation([G, 1, 1]);
+      b.op({ op: Op.Conv2D, out: y, a: xs, b: w, params: [1, 1, 1, 1, 0, 0, 1, 1, G] });
+      const r = b.activation([1, 70000, 1]);
+      const one = b.activation([1, 1, 1]);
+      b.op({ op: Op.Slice, out: one, a: y, params: [G, 0, 1, 1] });
+      b.op({ op: Op.ResizeNearest, out: r, a: one, params: [70000, 1] });
+      const out = b.activation([70000]);
+      b.op({ op: Op.Copy, out, a: r });
+      const bytes = b.build(x, [out]);
+      expect(tsAccepts(bytes)).toBe(true);
+      expect(wasmLoad(bytes)).toEqual({ rc: 0, run: 0 });
+    });
+
+    it('a dilated kernel wider than 2^24 is refused by both', () => {
+      const b = new ModelBuilder();
+      // kernel width 257 at dilation 65536 spans 65536 * 256 + 1 = 2^24 + 1 input columns.
+      const W = (1 << 24) + 1;
+      const x = b.activation([W], DType.F32);
+      const xs = b.activation([1, 1, W]);
+      b.op({ op: Op.Copy, out: xs, a: x });
+      const w = b.constF32(new Float32Array(257), [1, 257, 1, 1]);
+      const y = b.activation([1, 1, 1]);
+      b.op({ op: Op.Conv2D, out: y, a: xs, b: w, params: [1, 257, 1, 1, 0, 0, 1, 65536, 1] });
+      const out = b.activation([1]);
+      b.op({ op: Op.Copy, out, a: y });
+      const bytes = b.build(x, [out]);
+      expect(() => readModel(bytes)).toThrow(/dilated kernel .* exceeds 2\^24/);
+      expect(wasmLoad(bytes).rc).toBe(-18);
+    });
+  });
+});
+
+describe('corpus', () => {
+  it('every corpus model is valid in the TS reader and covers every op code', async () => {
+    const corpus = await buildCorpus();
+    const ops = new Set<number>();
+    for (const m of corpus) for (const op of readModel(m.bytes).ops) ops.add(op.opcode);
+    expect([...ops].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+});
