@@ -2,7 +2,7 @@
 // a heap, a wasm memory or JIT state. Receives a ChildTask over IPC, sends back a ChildResult.
 import { installWasmMemoryProbe, liveWasmMemories } from './wasm-memory-probe.js';
 import { createEngine, NotAvailableError, type EngineName, type GraphJob } from './engines.js';
-import { measure, relativeMaxDiff, seededInput, type MeasureBudget, type Timing } from './stats.js';
+import { matchOutputs, measure, relativeMaxDiff, seededInput, type MeasureBudget, type Timing } from './stats.js';
 
 export interface ChildJob extends GraphJob {
   /** batch-2 input and onnxruntime-node's outputs for it (the parity check) */
@@ -97,22 +97,6 @@ async function runTask(task: ChildTask): Promise<ChildResult> {
   }
   result.peakRssDeltaMb = (process.resourceUsage().maxRSS * 1024 - rss0) / 2 ** 20;
   return result;
-}
-
-/**
- * An encoder whose ONNX graph has one output [N, 2L] comes out of edgevae as mu and logvar [N, L] each:
- * put the rows back side by side so they compare with the ONNX output.
- */
-function matchOutputs(got: Float32Array[], expectedCount: number, batch: number): Float32Array[] {
-  if (!(got.length === 2 && expectedCount === 1)) return got;
-  const [mu, logvar] = got as [Float32Array, Float32Array];
-  const L = mu.length / batch;
-  const out = new Float32Array(2 * mu.length);
-  for (let n = 0; n < batch; n++) {
-    out.set(mu.subarray(n * L, (n + 1) * L), 2 * n * L);
-    out.set(logvar.subarray(n * L, (n + 1) * L), (2 * n + 1) * L);
-  }
-  return [out];
 }
 
 process.once('message', (task: ChildTask) => {

@@ -30,11 +30,16 @@ for (const a of args) {
 }
 const quick = flag('quick');
 const engines = (list('engines') ?? ENGINE_NAMES) as EngineName[];
-for (const e of engines) if (!ENGINE_NAMES.includes(e)) throw new Error(`unknown engine ${e} (known: ${ENGINE_NAMES.join(', ')})`);
+for (const e of engines) {
+  if (!ENGINE_NAMES.includes(e)) {
+    console.error(`bench: unknown engine ${e} (known: ${ENGINE_NAMES.join(', ')})`);
+    process.exit(2);
+  }
+}
 const BATCHES = [1, 64];
 const budget: MeasureBudget = quick
   ? { warmupMs: 30, measureMs: 100, minSamples: 3, maxSamples: 300 }
-  : { warmupMs: 200, measureMs: 1000, minSamples: 7, maxSamples: 3000 };
+  : { warmupMs: 200, measureMs: 800, minSamples: 7, maxSamples: 3000 };
 
 /** Runs one forked TypeScript child with a message and returns its single reply. */
 function runChild<T>(file: string, message: unknown, what: string): Promise<T> {
@@ -123,4 +128,7 @@ async function main(): Promise<void> {
   console.log(`wrote bench/results.md and bench/results.json (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }
 
-await main();
+await main().catch((e: unknown) => {
+  console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

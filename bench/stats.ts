@@ -101,3 +101,19 @@ export function relativeMaxDiff(a: Float32Array, b: Float32Array): number {
   }
   return Number.isNaN(diff) ? Number.POSITIVE_INFINITY : diff / scale;
 }
+
+/**
+ * An encoder whose ONNX graph has one output [N, 2L] comes out of edgevae as mu and logvar [N, L] each:
+ * put the rows back side by side so they compare with the ONNX output.
+ */
+export function matchOutputs(got: Float32Array[], expectedCount: number, batch: number): Float32Array[] {
+  if (!(got.length === 2 && expectedCount === 1)) return got;
+  const [mu, logvar] = got as [Float32Array, Float32Array];
+  const L = mu.length / batch;
+  const out = new Float32Array(2 * mu.length);
+  for (let n = 0; n < batch; n++) {
+    out.set(mu.subarray(n * L, (n + 1) * L), 2 * n * L);
+    out.set(logvar.subarray(n * L, (n + 1) * L), (2 * n + 1) * L);
+  }
+  return [out];
+}

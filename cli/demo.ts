@@ -1,13 +1,15 @@
 // `npm run demo`: the whole path of a model on the shipped default VAE (models/default), written to out/demo/.
 // `npm run demo -- --train` first trains a fresh small model (Fashion-MNIST, progress bar), then does the same.
 import { existsSync, rmSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { packageRoot } from '../runtime/node.js';
 import { runDemo } from './demo/pipeline.js';
 import { formatMs, type StepRecord } from './demo/steps.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// packageRoot(), not this file's parent: compiled, this file lives in dist/cli/.
+const ROOT = packageRoot();
 
 const HELP = `usage: npm run demo [-- options]
 
@@ -61,10 +63,16 @@ export async function main(argv: string[]): Promise<number> {
     if (opts.train) {
       modelDir = join(opts.out, 'train');
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const code = await trainFresh(modelDir, opts.epochs, opts.limitTrain);
       if (code !== 0) throw new Error(`training stopped with exit code ${code}`);
-      earlier.push({ title: `train a fresh VAE (${opts.epochs} epochs)`, status: 'ok', ms: performance.now() - t0, detail: `ONNX + report in ${modelDir}` });
-      console.log(`[  ok  ] ${earlier[0]!.title.padEnd(40)} ${formatMs(earlier[0]!.ms).padStart(8)}`);
+      const cpu = process.cpuUsage(cpu0);
+      const step: StepRecord = {
+        title: `train a fresh VAE (${opts.epochs} epochs)`, status: 'ok', ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000,
+        detail: `${opts.epochs} epochs of ${opts.limitTrain} Fashion-MNIST images; ONNX + report in ${modelDir}`,
+      };
+      earlier.push(step);
+      console.log(`[  ok  ] ${step.title.padEnd(40)} ${formatMs(step.ms).padStart(8)} (cpu ${formatMs(step.cpuMs!)})`);
     } else if (!existsSync(join(modelDir, 'encoder.onnx'))) {
       throw new Error(`no model in ${modelDir} (encoder.onnx is missing). The default model is trained by ` +
         '"npm run edgevae -- train --out models/default"; or run "npm run demo -- --train" to train a small one now');

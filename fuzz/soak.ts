@@ -2,7 +2,7 @@
 // the JS heap (after a forced GC) and the wasm linear memory are measured, the calls run, and they are
 // measured again; a fixed probe decoded every `probeEvery` calls must stay bit-identical (no state drift).
 // `npm run soak` runs 1,000,000 calls; tests/soak.test.ts runs a short version.
-//   tsx fuzz/soak.ts [--calls N] [--quant f32|f16|int8-weights|int8] [--max-batch N]
+//   tsx fuzz/soak.ts [--calls N] [--model mlp|mixed] [--quant f32|f16|int8-weights|int8] [--max-batch N]
 import { readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,6 +19,8 @@ export interface SoakOptions {
   calls: number;
   /** calls before the first measurement (JIT, lazy allocations, the sampler scratch) */
   warmup?: number;
+  /** fixture to convert: mlp (cheap dense layers, the default) or mixed (convs, resize, concat ...) */
+  fixture?: 'mlp' | 'mixed';
   quant?: QuantMode;
   maxBatch?: number;
   probeEvery?: number;
@@ -56,9 +58,9 @@ function wasmMemoryBytes(vae: EdgeVae): number {
   return engine.instance.memory.buffer.byteLength;
 }
 
-async function soakModel(quant: QuantMode): Promise<Uint8Array> {
+async function soakModel(fixture: string, quant: QuantMode): Promise<Uint8Array> {
   const fixtures = join(ROOT, 'tests', 'fixtures');
-  const { bytes } = await convert({ encoder: join(fixtures, 'mixed.encoder.op13.onnx'), decoder: join(fixtures, 'mixed.decoder.op13.onnx'), name: 'soak' });
+  const { bytes } = await convert({ encoder: join(fixtures, `${fixture}.encoder.op13.onnx`), decoder: join(fixtures, `${fixture}.decoder.op13.onnx`), name: 'soak' });
   if (quant === 'f32') return bytes;
   const rng = new Rng(3);
   const images = Array.from({ length: 8 }, () => Float32Array.from({ length: 784 }, () => rng.float()));
@@ -66,12 +68,13 @@ async function soakModel(quant: QuantMode): Promise<Uint8Array> {
 }
 
 export async function soak(o: SoakOptions): Promise<SoakResult> {
-  const quant = o.quant ?? 'int8';
+  const quant = o.quant ?? 'f32';
+  const fixture = o.fixture ?? 'mlp';
   const maxBatch = o.maxBatch ?? 4;
   const warmup = o.warmup ?? Math.min(2000, Math.max(100, Math.floor(o.calls / 100)));
   const probeEvery = o.probeEvery ?? 1000;
   const wasm = readFileSync(o.wasmPath ?? process.env.EDGEVAE_WASM ?? join(ROOT, 'build', 'edgevae.wasm'));
-  const vae = await EdgeVae.load(await soakModel(quant), { wasm, maxBatch });
+  const vae = await EdgeVae.load(await soakModel(fixture, quant), { wasm, maxBatch });
   const L = vae.info.latentSize;
   // Batches 1..maxBatch+1, so some calls are split into chunks; latents come from a fixed pool.
   const rng = new Rng(17);
@@ -103,7 +106,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
   }
   const seconds = (performance.now() - t0) / 1000;
   const after = snapshot(vae);
-  return { model: `mixed ${quant}`, calls: o.calls, samples, seconds, before, after, probes };
+  return { model: `${fixture} ${quant}`, calls: o.calls, samples, seconds, before, after, probes };
 }
 
 export function soakLine(r: SoakResult): string {
@@ -122,7 +125,8 @@ async function cli(): Promise<number> {
     if (flag === '--calls') o.calls = Number(value);
     else if (flag === '--max-batch') o.maxBatch = Number(value);
     else if (flag === '--quant') o.quant = value as QuantMode;
-    else throw new Error(`soak: unknown flag ${flag} (--calls, --quant, --max-batch)`);
+    else if (flag === '--model' && (value === 'mlp' || value === 'mixed')) o.fixture = value;
+    else throw new Error(`soak: bad flag ${flag} ${value ?? ''} (--calls N, --model mlp|mixed, --quant MODE, --max-batch N)`);
   }
   if (!Number.isInteger(o.calls) || o.calls < 1) throw new Error('soak: --calls needs a positive integer');
   const t0 = performance.now();

@@ -8,7 +8,7 @@ import { loadOnnx } from '../converter/onnx-load.js';
 import { countOnnxMacs } from '../bench/macs.js';
 import { buildTfjsGraph, resolveShape } from '../bench/onnx-tfjs.js';
 import { fmtMs, fmtRatio, gmacsPerSecond, markdownTable, renderMarkdown, type BenchResults } from '../bench/report.js';
-import { measure, percentile, relativeMaxDiff, seededInput, summarize } from '../bench/stats.js';
+import { matchOutputs, measure, percentile, relativeMaxDiff, seededInput, summarize } from '../bench/stats.js';
 
 const fixture = (name: string) => `tests/fixtures/${name}.op13.onnx`;
 
@@ -103,6 +103,12 @@ describe('statistics', () => {
     expect(relativeMaxDiff(Float32Array.of(0.1), Float32Array.of(0.2))).toBeCloseTo(0.1, 6);
     expect(relativeMaxDiff(Float32Array.of(1), Float32Array.of(1, 2))).toBe(Number.POSITIVE_INFINITY);
     expect(relativeMaxDiff(Float32Array.of(Number.NaN), Float32Array.of(1))).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('mu and logvar rows are put side by side to compare with a single [N, 2L] ONNX output', () => {
+    const mu = Float32Array.of(1, 2, 5, 6), logvar = Float32Array.of(3, 4, 7, 8); // batch 2, L = 2
+    expect(matchOutputs([mu, logvar], 1, 2)).toEqual([Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8)]);
+    expect(matchOutputs([mu, logvar], 2, 2)).toEqual([mu, logvar]);
   });
 
   it('ONNX reshape rules: 0 copies, -1 infers', () => {

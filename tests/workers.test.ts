@@ -103,6 +103,18 @@ describe.skipIf(!haveWasm)('WorkerPool', () => {
     expect(terminated.sort()).toEqual([0, 1]);
   });
 
+  it('a worker that dies fails the calls that need it with a clear error', async () => {
+    const ports: WorkerPort[] = [];
+    const spawn = (i: number): WorkerPort => { const port = nodeWorkerSpawner()(i); ports.push(port); return port; };
+    const p = await WorkerPool.create({ model, wasm, workers: 2, spawn });
+    try {
+      await ports[1]!.terminate(); // the thread is gone, as after a crash
+      await expect(p.decode(single.sampleLatents(4, { seed: 2 }), 4)).rejects.toThrow(/worker 1 failed: worker exited/);
+    } finally {
+      await p.terminate();
+    }
+  });
+
   it('terminate stops every worker, rejects pending work and later calls', async () => {
     const terminated: number[] = [];
     const spawn = (i: number): WorkerPort => {

@@ -21,7 +21,7 @@ export function demoHtml(p: DemoPage): string {
   const figures = p.figures.map((f) => `<section><h2>${esc(f.title)}</h2><div class="row">${f.images.map((i) =>
     `<figure><img src="${esc(i.file)}" alt="${esc(i.caption)}"><figcaption>${esc(i.caption)}</figcaption></figure>`).join('')}</div></section>`).join('\n');
   const numbers = p.numbers.map((n) => `<tr><td>${esc(n.label)}</td><td>${esc(n.value)}${n.link ? ` (<a href="${esc(n.link)}">details</a>)` : ''}</td></tr>`).join('\n');
-  const steps = p.steps.map((s) => `<tr class="${s.status}"><td>${esc(s.title)}</td><td>${s.status}</td><td class="num">${formatMs(s.ms)}</td><td>${esc(s.detail)}</td></tr>`).join('\n');
+  const steps = p.steps.map((s) => `<tr class="${s.status}"><td>${esc(s.title)}</td><td>${s.status}</td><td class="num">${formatMs(s.ms)}</td><td class="num">${s.cpuMs === undefined ? '' : formatMs(s.cpuMs)}</td><td>${esc(s.detail)}</td></tr>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>edgevae demo</title>
 <style>
@@ -42,7 +42,8 @@ ${figures}
 ${numbers}
 </table>
 <h2>Steps (${formatMs(total)} in all)</h2>
-<table><tr><th>step</th><th>status</th><th>time</th><th>result</th></tr>
+<p>CPU time counts this process only, so it stays meaningful when other programs share the cores; wall time does not.</p>
+<table><tr><th>step</th><th>status</th><th>wall time</th><th>CPU time</th><th>result</th></tr>
 ${steps}
 </table>
 </body></html>

@@ -7,7 +7,10 @@ export type StepStatus = 'ok' | 'skipped' | 'failed';
 export interface StepRecord {
   title: string;
   status: StepStatus;
+  /** wall-clock time */
   ms: number;
+  /** CPU time of this process (user + system, all its threads): unlike wall time it does not grow when other programs share the cores */
+  cpuMs?: number;
   /** one line: what came out, why it was skipped, or what failed */
   detail: string;
 }
@@ -28,7 +31,7 @@ export class StepLog {
    * result is undefined); any other error is a broken prerequisite and stops the demo.
    */
   async run<T>(title: string, fn: () => Promise<T> | T, describe: (value: T) => string = () => ''): Promise<T | undefined> {
-    const start = performance.now();
+    const start = { wall: performance.now(), cpu: process.cpuUsage() };
     try {
       const value = await fn();
       this.record(title, 'ok', start, describe(value));
@@ -45,11 +48,13 @@ export class StepLog {
     return this.steps.filter((s) => s.status === 'failed');
   }
 
-  private record(title: string, status: StepStatus, start: number, detail: string): void {
-    const ms = performance.now() - start;
-    this.steps.push({ title, status, ms, detail });
+  private record(title: string, status: StepStatus, start: { wall: number; cpu: NodeJS.CpuUsage }, detail: string): void {
+    const ms = performance.now() - start.wall;
+    const used = process.cpuUsage(start.cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    this.steps.push({ title, status, ms, cpuMs, detail });
     const tag = status === 'ok' ? '  ok  ' : status === 'skipped' ? ' skip ' : ' FAIL ';
-    this.print(`[${tag}] ${title.padEnd(40)} ${formatMs(ms).padStart(8)}${detail ? `  ${detail}` : ''}`);
+    this.print(`[${tag}] ${title.padEnd(40)} ${formatMs(ms).padStart(8)} (cpu ${formatMs(cpuMs)})${detail ? `  ${detail}` : ''}`);
   }
 }
 
