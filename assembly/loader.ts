@@ -121,6 +121,8 @@ function checkTensor(t: u32): i32 {
   if (qCount == 0) {
     if (qOff != 0) return fail(E.E_BAD_QUANTIZATION, t);
   } else {
+    // Per-channel scales belong to i8 weights only (as runtime/format.ts requires).
+    if (dtype != F.DTYPE_I8 || kind != F.KIND_CONSTANT) return fail(E.E_BAD_QUANTIZATION, t);
     if (qOff % F.ALIGN != 0 || <u64>qOff < dataStart || <u64>qOff + <u64>qCount * 4 > dataEnd) return fail(E.E_BAD_QUANTIZATION, t);
     for (let i: u32 = 0; i < qCount; i++) {
       const s = load<f32>(filePtrForChecks + <usize>qOff + (<usize>i << 2));
@@ -153,7 +155,8 @@ function checkEntries(p: usize): i32 {
     if (kind > F.ENTRY_DECODE || (seen & (1 << kind)) != 0) return fail(E.E_BAD_ENTRY, e);
     seen |= 1 << kind;
     if (<u64>start + <u64>count > <u64>opCount) return fail(E.E_BAD_ENTRY, e);
-    if (outCount < 1 || outCount > 2 || (outCount == 1 && out1 != F.NONE)) return fail(E.E_BAD_ENTRY, e);
+    // encode: mu and logvar; decode: one output (docs/format.md "Entry table").
+    if (outCount != (kind == F.ENTRY_ENCODE ? 2 : 1) || (outCount == 1 && out1 != F.NONE)) return fail(E.E_BAD_ENTRY, e);
     if (!isIoTensor(input) || !isIoTensor(out0) || (outCount == 2 && !isIoTensor(out1))) return fail(E.E_BAD_ENTRY, e);
     const info = entryInfo + kind * 24;
     store<u32>(info, start);

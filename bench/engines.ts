@@ -3,7 +3,8 @@
 // `load` goes from those bytes to a ready model (timed together with the first output).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { dirname, join } from 'node:path';
+import onnxPkg from 'onnx-proto';
 import type { ConvertOptions } from '../converter/index.js';
 import { encodeNpy } from '../runtime/npy.js';
 import { seededInput } from './stats.js';
@@ -46,13 +47,20 @@ export interface BenchEngine {
 /** The engine cannot run this configuration yet (e.g. a quantization the converter does not offer). */
 export class NotAvailableError extends Error {}
 
-interface OnnxFiles { bytes: Uint8Array; external?: { path: string; data: Uint8Array } }
+interface OnnxFiles { bytes: Uint8Array; external: { path: string; data: Uint8Array }[]; totalBytes: number }
 
+/** The model file and the external-data files its initializers name (onnxruntime-web needs them passed in). */
 function readOnnx(path: string): OnnxFiles {
-  const dataPath = `${path}.data`;
-  return { bytes: readFileSync(path), external: existsSync(dataPath) ? { path: basename(dataPath), data: readFileSync(dataPath) } : undefined };
+  const bytes = readFileSync(path);
+  const locations = new Set<string>();
+  for (const t of onnx.ModelProto.decode(bytes).graph?.initializer ?? []) {
+    for (const kv of t.externalData ?? []) if (kv.key === 'location' && kv.value) locations.add(kv.value);
+  }
+  const external = [...locations].map((location) => ({ path: location, data: readFileSync(join(dirname(path), location)) }));
+  return { bytes, external, totalBytes: bytes.length + external.reduce((a, e) => a + e.data.length, 0) };
 }
 
+const { onnx } = onnxPkg;
 const MAX_BATCH = 64;
 
 export async function createEngine(name: EngineName, repoRoot: string): Promise<BenchEngine> {
@@ -80,7 +88,7 @@ export async function createEngine(name: EngineName, repoRoot: string): Promise<
           const files = p as OnnxFiles;
           const session = await ort.InferenceSession.create(files.bytes, {
             executionProviders: ['wasm'],
-            ...(files.external ? { externalData: [{ path: files.external.path, data: files.external.data }] } : {}),
+            ...(files.external.length ? { externalData: files.external } : {}),
           });
           return ortGraph(ort, session, job.inputDims, files);
         },
@@ -100,11 +108,11 @@ export async function createEngine(name: EngineName, repoRoot: string): Promise<
         prepare: async (job) => readOnnx(job.path),
         async load(p, job) {
           const files = p as OnnxFiles;
-          const graph = buildTfjsGraph(tf, await loadOnnx(files.external ? job.path : files.bytes));
+          const graph = buildTfjsGraph(tf, await loadOnnx(files.external.length ? job.path : files.bytes));
           return {
             run: async (input, batch) => graph.run(input, batch),
             dispose: () => graph.dispose(),
-            modelBytes: files.bytes.length + (files.external?.data.length ?? 0),
+            modelBytes: files.totalBytes,
           };
         },
       };
@@ -181,6 +189,6 @@ function ortGraph(ort: OrtLike, session: SessionLike, inputDims: number[], files
       return session.outputNames.map((n) => out[n]!.data as Float32Array);
     },
     dispose: () => session.release(),
-    modelBytes: files.bytes.length + (files.external?.data.length ?? 0),
+    modelBytes: files.totalBytes,
   };
 }

@@ -49,10 +49,8 @@ export function buildTfjsGraph(tf: Tf, model: OnnxModel): TfjsGraph {
     if (data.length !== batch * per) throw new Error(`tfjs graph: input has ${data.length} values, expected ${batch} x ${per}`);
     return tf.tidy(() => {
       const env = new Map<string, Value>(hostConsts);
-      let x = tf.tensor(data, [batch, ...inputDims]);
-      const spatial = inputDims.length === 3;
-      if (spatial) x = tf.transpose(x, [0, 2, 3, 1]);
-      env.set(input.name, { kind: 'tf', t: x, nhwc: spatial });
+      // ONNX layout in; the first convolution moves it to NHWC (an MLP never pays for a transpose)
+      env.set(input.name, { kind: 'tf', t: tf.tensor(data, [batch, ...inputDims]), nhwc: false });
       for (const step of steps) step(env);
       return model.outputs.map((o) => {
         const v = env.get(o.name);

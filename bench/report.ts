@@ -27,6 +27,8 @@ export interface BenchResults {
   engines: ChildResult[];
   payloads: Payload[];
   scaling: ScalingRow[];
+  /** previously published batch-1 medians (ms) for this machine class, by graph id and engine */
+  published?: Record<string, Partial<Record<EngineName, number>>>;
   notes: string[];
 }
 
@@ -107,6 +109,22 @@ export function renderMarkdown(r: BenchResults): string {
     'On a shared machine this is the trustworthy column; wall-clock medians of long calls (batch 64) include time spent preempted.', '',
     headline((t) => t?.cpuMedian), '');
 
+  if (r.published) {
+    const rows: string[][] = [];
+    for (const [graphId, byEngine] of Object.entries(r.published)) {
+      for (const [engine, ms] of Object.entries(byEngine)) {
+        const t = timingOf(r, engine as EngineName, graphId, 1);
+        if (!t) continue;
+        rows.push([graphId, engine, fmtMs(ms), fmtMs(t.median), fmtMs(t.cpuMedian)]);
+      }
+    }
+    if (rows.length) {
+      out.push('## Sanity check against published batch-1 figures (same machine class, quiet)', '',
+        'Large gaps mean this run was disturbed (or a competitor is set up differently).', '',
+        markdownTable(['graph', 'engine', 'published ms', 'this run wall ms', 'this run cpu ms'], rows, [false, false, true, true, true]), '');
+    }
+  }
+
   out.push('## Per model', '');
   for (const g of r.graphs) {
     out.push(`### ${g.modelLabel}: ${g.part} (${(g.macs / 1e6).toFixed(2)} M MACs per sample, input [${g.inputDims.join(', ')}])`, '');
@@ -150,7 +168,7 @@ export function renderMarkdown(r: BenchResults): string {
     e.error ?? (e.jobs.every((j) => j.notAvailable) ? 'not available yet' : 'ok'),
   ]), [false, false, true, true, false]), '');
   out.push('GMAC/s and % peak use the CPU-time medians (wall-clock when CPU time is missing); samples/s uses wall-clock.', '');
-  out.push('"load ms" = model bytes in memory -> first output (batch 1), including the wasm compile for edgevae (one instance per model); ' +
+  out.push('"load ms" = model bytes in memory -> first output (batch 1; median of up to 3 fresh loads), including the wasm compile for edgevae (one instance per model); ' +
     'ort-web and tfjs compile their runtime once per process ("setup", or inside the first model\'s load for ort-web).', '');
 
   out.push('## Download size (code + wasm, what a browser fetches besides the model)', '');

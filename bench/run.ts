@@ -41,6 +41,14 @@ const budget: MeasureBudget = quick
   ? { warmupMs: 30, measureMs: 100, minSamples: 3, maxSamples: 300 }
   : { warmupMs: 200, measureMs: 800, minSamples: 7, maxSamples: 3000 };
 
+/** Batch-1 medians published for this machine class (issue "beat onnxruntime-web and TensorFlow.js"). */
+const PUBLISHED: BenchResults['published'] = {
+  'conv.decoder': { 'ort-node': 0.32, 'ort-web': 0.88, 'tfjs-wasm': 10 },
+  'conv.encoder': { 'ort-node': 0.078, 'ort-web': 0.37 },
+  'mlp.decoder': { 'ort-node': 0.10, 'ort-web': 0.11 },
+  'bn.decoder': { 'ort-node': 0.33, 'ort-web': 1.50 },
+};
+
 /** Runs one forked TypeScript child with a message and returns its single reply. */
 function runChild<T>(file: string, message: unknown, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -120,7 +128,7 @@ async function main(): Promise<void> {
     command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
     quick,
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: `${platform()} ${release()}`, loadBefore, loadAfter: loadavg() },
-    simdPeak, batches: BATCHES, graphs, engines: results, payloads, scaling,
+    simdPeak, batches: BATCHES, graphs, engines: results, payloads, scaling, published: PUBLISHED,
     notes: [...notes, `total bench time ${((performance.now() - started) / 1000).toFixed(0)} s`],
   };
   writeFileSync(join(here, 'results.json'), JSON.stringify(bench, null, 1) + '\n');

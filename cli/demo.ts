@@ -74,8 +74,8 @@ export async function main(argv: string[]): Promise<number> {
       earlier.push(step);
       console.log(`[  ok  ] ${step.title.padEnd(40)} ${formatMs(step.ms).padStart(8)} (cpu ${formatMs(step.cpuMs!)})`);
     } else if (!existsSync(join(modelDir, 'encoder.onnx'))) {
-      throw new Error(`no model in ${modelDir} (encoder.onnx is missing). The default model is trained by ` +
-        '"npm run edgevae -- train --out models/default"; or run "npm run demo -- --train" to train a small one now');
+      throw new Error(`no model in ${modelDir} (encoder.onnx is missing). Run "npm run demo -- --train" to train a small one ` +
+        'now, or pass --model-dir DIR (a folder with encoder.onnx and decoder.onnx)');
     }
     console.log(`demo: model ${relative(process.cwd(), modelDir) || '.'} -> ${relative(process.cwd(), opts.out) || '.'}`);
     const result = await runDemo({ modelDir, outDir: opts.out, root: ROOT, parityLatents: opts.parity, earlierSteps: earlier });

@@ -69,6 +69,10 @@ export function importConv(
   if (ks && (ks[0] !== kh || ks[1] !== kw)) fail(`kernel_shape [${ks}] does not match the weight [${W.dims}]`);
   const [sH, sW] = lift(attr<number[]>('strides', oneD ? [1] : [1, 1]), 1)!;
   const [dH, dW] = lift(attr<number[]>('dilations', oneD ? [1] : [1, 1]), 1)!;
+  // The format's limits (docs/format.md); 0 or negative values would also break the size arithmetic below.
+  if (![sH, sW, dH, dW].every((v) => Number.isInteger(v) && v >= 1 && v <= 65536)) {
+    fail(`strides [${sH},${sW}] and dilations [${dH},${dW}] must be integers in 1..65536`);
+  }
   let pads = attr<number[]>('pads', oneD ? [0, 0] : [0, 0, 0, 0]);
   if (oneD) pads = [0, pads[0]!, 0, pads[1]!];
   let [pT, pL, pB, pR] = pads as [number, number, number, number];

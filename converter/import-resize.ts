@@ -35,6 +35,9 @@ export function importResize(
     [sH, sW] = [s[2]! / H, s[3]! / W];
   } else return fail('needs scales or sizes');
   if (!Number.isInteger(sH) || !Number.isInteger(sW) || sH < 1 || sW < 1) fail(`scales ${sH}x${sW} are not integer upsampling factors`);
+  // Before the per-pixel check below, which would otherwise loop over a hostile output size.
+  const outCount = C * H * sH * W * sW;
+  if (outCount > 2 ** 26) fail(`output [${C},${H * sH},${W * sW}] has ${outCount} values, more than the 2^26 a tensor may hold`);
   if (ctm === 'tf_crop_and_resize') fail('coordinate_transformation_mode "tf_crop_and_resize" is not supported');
   // The kernel repeats each pixel (source = floor(out / scale)); accept the modes that compute exactly that.
   for (const [n, s] of [[H, sH], [W, sW]] as const) {

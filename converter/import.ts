@@ -200,6 +200,7 @@ function importNode(
     case 'Relu': case 'LeakyRelu': case 'Sigmoid': case 'Tanh': case 'Exp': case 'Softplus': case 'Elu': {
       const a = act(ins[0], 'X');
       const alpha = op === 'LeakyRelu' ? attr('alpha', 0.01) : op === 'Elu' ? attr('alpha', 1) : 0;
+      if (!Number.isFinite(alpha)) fail(`alpha ${alpha} is not finite`);
       const out = newAct(shapeOf(a));
       g.nodes.push({ op: 'unary', a, out, name: node.name, act: UNARY_ACT[op]!, alpha });
       return [actSlot(out)];

@@ -8,6 +8,7 @@ import { loadOnnx, type ConstTensor, type OnnxModel } from './onnx-load.js';
 import { buildGraph, splitHalves, type GraphStats } from './pipeline.js';
 import { planArena } from './plan.js';
 import { writeModel, type WEntry } from './writer.js';
+import { readModel } from '../runtime/format.js';
 import { checkQuantFlags, quantizeWithFlags } from './quantize/from-files.js';
 import type { QuantizeReport } from './quantize/index.js';
 
@@ -90,6 +91,7 @@ export async function convert(opts: ConvertOptions): Promise<{ bytes: Uint8Array
   const floatModel = await assemble(parts, meta, notes, latentSize);
   if (!opts.quant || opts.quant === 'f32') return floatModel;
   const q = await quantizeWithFlags(floatModel.bytes, { quant: opts.quant, calib: opts.calib, calibMethod: opts.calibMethod, targetPsnr: opts.targetPsnr });
+  validated(q.bytes);
   notes.push(...q.report.notes);
   for (const e of q.report.entries) notes.push(`${e.kind}: ${e.int8Ops} int8 ops, ${e.floatOps} float${e.psnrDb !== undefined ? ` (${e.psnrDb.toFixed(2)} dB)` : ''}`);
   return { bytes: q.bytes, report: { ...floatModel.report, fileBytes: q.bytes.byteLength, quantization: q.report } };
@@ -132,6 +134,16 @@ async function assemble(parts: Part[], meta: Record<string, unknown>, notes: str
     reports.push({ kind, ops: entry.ops.length, arenaPerSample: plan.arenaPerSample, inputShape: p.graph.inputShape, outputShapes: p.graph.outputShapes, ...p.stats });
   }
   meta.layers = layers;
-  const bytes = writeModel({ meta, tensors: ctx.tensors, entries, arenaPerSample: arena });
+  const bytes = validated(writeModel({ meta, tensors: ctx.tensors, entries, arenaPerSample: arena }));
   return { bytes, report: { entries: reports, notes, latentSize, arenaPerSample: arena, fileBytes: bytes.byteLength } };
+}
+
+/** Safety net: never hand out (or let the CLI write) a file the loaders would refuse. */
+function validated(bytes: Uint8Array): Uint8Array {
+  try {
+    readModel(bytes);
+  } catch (e) {
+    throw new Error(`the converted model does not pass validation (an input the converter should have refused): ${(e as Error).message}`);
+  }
+  return bytes;
 }

@@ -38,9 +38,11 @@ export function inspectModel(bytes: Uint8Array): string {
   for (const e of info.entries) {
     out.push('', `entry ${e.kind}: input ${shape(info.tensors[e.input]!)} -> ${e.outputs.map((o) => shape(info.tensors[o]!)).join(', ')}  (${e.opCount} ops)`);
     const rows = [['#', 'op', 'act', 'in', 'weights', 'weight bytes', 'out', 'quant', 'params', 'layer']];
+    // Ops that take no b/c (UNARY, LAYOUT ...) may hold any value there: the loaders ignore those words.
+    const operand = (t: number) => (t !== NONE && t < info.tensors.length ? info.tensors[t] : undefined);
     for (const op of info.ops.slice(e.opStart, e.opStart + e.opCount)) {
-      const w = op.b !== NONE ? info.tensors[op.b]! : undefined;
-      const constBytes = [op.b, op.c].filter((t) => t !== NONE && info.tensors[t]!.kind === 'constant').reduce((sum, t) => sum + info.tensors[t]!.byteLength, 0);
+      const w = operand(op.b);
+      const constBytes = [operand(op.b), operand(op.c)].filter((t) => t?.kind === 'constant').reduce((sum, t) => sum + t!.byteLength, 0);
       rows.push([
         String(op.index), OP_NAME[op.opcode] ?? `?${op.opcode}`, op.activation ? ACT_NAME[op.activation]! : '',
         shape(info.tensors[op.a]!), w ? `${w.kind === 'constant' ? '' : 'act '}${shape(w)}` : '', constBytes ? fmtBytes(constBytes) : '',

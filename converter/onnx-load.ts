@@ -60,7 +60,7 @@ const num = (v: unknown): number => Number(v);
 
 /** Loads a model from a file path (external data resolved next to it) or from bytes (no external data). */
 export async function loadOnnx(source: string | Uint8Array): Promise<OnnxModel> {
-  const bytes = typeof source === 'string' ? new Uint8Array(await readFile(source)) : source;
+  const bytes = typeof source === 'string' ? await readModelFile(source) : source;
   const baseDir = typeof source === 'string' ? dirname(resolve(source)) : null;
   let proto: InstanceType<typeof onnx.ModelProto>;
   try {
@@ -116,6 +116,15 @@ export async function loadOnnx(source: string | Uint8Array): Promise<OnnxModel> 
     outputs: (g.output ?? []).map((v) => valueInfo(v as InstanceType<typeof onnx.ValueInfoProto>)),
     initializers,
   };
+}
+
+async function readModelFile(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read ONNX file ${path}: ${code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`);
+  }
 }
 
 async function decodeAttr(a: IAttributeProto, baseDir: string | null): Promise<AttrValue> {

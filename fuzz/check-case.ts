@@ -106,7 +106,8 @@ function firstDifference(a: Float32Array, b: Float32Array, tolerance: number): n
 interface Loaded { w: WasmExports; ptr: number; canary: number }
 
 function loadInto(w: WasmExports, bytes: Uint8Array, maxBatch: number): { rc: number; detail: number; loaded: Loaded } {
-  const ptr = wasmCall('alloc', () => w.alloc(Math.max(bytes.length, 1)));
+  // Addresses are u32 but arrive in JS as signed i32 (negative above 2 GiB).
+  const ptr = wasmCall('alloc', () => w.alloc(Math.max(bytes.length, 1)) >>> 0);
   if (ptr === 0) throw new CaseFailure('run-error', `alloc(${bytes.length}) returned 0`);
   new Uint8Array(w.memory.buffer, ptr, bytes.length).set(bytes);
   const rc = wasmCall('load', () => w.load(ptr, bytes.length, maxBatch));
@@ -118,7 +119,7 @@ function loadInto(w: WasmExports, bytes: Uint8Array, maxBatch: number): { rc: nu
 function runEntries(l: Loaded, info: ModelInfo, bytes: Uint8Array, maxBatch: number, rng: Rng): Float32Array[] {
   const { w } = l;
   // Canary right after everything load() allocated: a kernel that writes past its tensors hits it.
-  l.canary = wasmCall('alloc', () => w.alloc(CANARY_BYTES));
+  l.canary = wasmCall('alloc', () => w.alloc(CANARY_BYTES) >>> 0);
   new Uint8Array(w.memory.buffer, l.canary, CANARY_BYTES).fill(CANARY);
   const results: Float32Array[] = [];
   for (const entry of info.entries) {
@@ -127,12 +128,12 @@ function runEntries(l: Loaded, info: ModelInfo, bytes: Uint8Array, maxBatch: num
     const input = Float32Array.from({ length: inSize * maxBatch }, () => rng.float() * 4 - 2);
     const outputs = (n: number) => entry.outputs.map((t, k) => {
       const size = info.tensors[t]!.elements;
-      const at = wasmCall('entryOutput', () => w.entryOutput(code, k));
+      const at = wasmCall('entryOutput', () => w.entryOutput(code, k) >>> 0);
       if (at === 0) throw new CaseFailure('run-error', `entryOutput(${entry.kind}, ${k}) is 0 after a successful load`);
       return new Float32Array(w.memory.buffer, at, n * size).slice();
     });
     const runAt = (n: number) => {
-      const at = wasmCall('entryInput', () => w.entryInput(code));
+      const at = wasmCall('entryInput', () => w.entryInput(code) >>> 0);
       if (at === 0) throw new CaseFailure('run-error', `entryInput(${entry.kind}) is 0 after a successful load`);
       new Float32Array(w.memory.buffer, at, n * inSize).set(input.subarray(0, n * inSize));
       const rc = wasmCall(`run(${entry.kind}, ${n})`, () => w.run(code, n));

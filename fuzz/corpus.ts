@@ -8,6 +8,7 @@ import { quantizeModel } from '../converter/quantize/index.js';
 import { writeModel, type WTensor } from '../converter/writer.js';
 import { Act, BinaryKind, DType, EntryKind, LayoutMode, Op, TensorKind } from '../runtime/format-constants.js';
 import { Rng } from './rng.js';
+import { refreshChecksum } from './mutate.js';
 
 export interface CorpusModel { name: string; bytes: Uint8Array }
 
@@ -95,7 +96,23 @@ export function opZooBytes(): Uint8Array {
 }
 
 async function convertFixture(name: string): Promise<Uint8Array> {
-  return (await convert({ encoder: join(FIXTURES, `${name}.encoder.op13.onnx`), decoder: join(FIXTURES, `${name}.decoder.op13.onnx`), name })).bytes;
+  const { bytes } = await convert({ encoder: join(FIXTURES, `${name}.encoder.op13.onnx`), decoder: join(FIXTURES, `${name}.decoder.op13.onnx`), name });
+  return pinCreatedDate(bytes);
+}
+
+/**
+ * The converter stamps metadata.created with the current time; a fixed date (same length, so no offset
+ * moves) makes the corpus, and with it every seeded case, identical from run to run.
+ */
+export function pinCreatedDate(bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice();
+  const v = new DataView(out.buffer);
+  const [metaOffset, metaLength] = [v.getUint32(20, true), v.getUint32(24, true)];
+  const meta = new TextDecoder().decode(out.subarray(metaOffset, metaOffset + metaLength));
+  const pinned = meta.replace(/"created":"[0-9T:.\-]+Z"/, (m) => m.replace(/\d/g, '0'));
+  out.set(new TextEncoder().encode(pinned), metaOffset);
+  refreshChecksum(out);
+  return out;
 }
 
 /**

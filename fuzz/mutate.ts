@@ -8,7 +8,7 @@ import type { Rng } from './rng.js';
 
 export const MUTATION_KINDS = [
   'bit-flip', 'byte-set', 'truncate', 'extend', 'header-field', 'section', 'tensor-field', 'op-field',
-  'entry-field', 'quant-params', 'weight-values', 'swap-records', 'copy-record',
+  'entry-field', 'quant-params', 'weight-values', 'swap-records', 'copy-record', 'paired-fields',
 ] as const;
 export type MutationKind = (typeof MUTATION_KINDS)[number];
 
@@ -244,6 +244,47 @@ function swapRecords(e: Editor, copyOnly: boolean): void {
   e.steps.push(`${copyOnly ? 'copy' : 'swap'} ${r.name} ${j}${copyOnly ? ' over' : ' and'} ${i}`);
 }
 
+const DTYPE_BYTES = [4, 2, 1, 4, 1];
+
+/**
+ * Two fields changed together so the pair stays self-consistent and reaches a rule behind the first one:
+ * outputCount with output1, qOffset (pointing at a positive float) with qCount, dims or dtype with byteLength.
+ */
+function pairedFields(e: Editor): void {
+  const L = e.layout;
+  const choice = e.rng.int(4);
+  if (choice === 0 && L.entryCount > 0) {
+    const base = L.entryOffset + e.rng.int(L.entryCount) * ENTRY_BYTES;
+    const two = e.rng.chance(0.5);
+    e.setU32(base + 16, two ? 2 : 1, 'entry.outputCount');
+    e.setU32(base + 24, two ? e.u32(base + 20) : 0xffffffff, 'entry.output1');
+    return;
+  }
+  if (L.tensorCount === 0) return bitFlip(e);
+  const t = e.rng.int(L.tensorCount);
+  const rec = L.tensorOffset + t * TENSOR_BYTES;
+  if (!e.inFile(rec, TENSOR_BYTES)) return;
+  if (choice === 1) {
+    let at = L.dataOffset + 16 * e.rng.int(Math.max(1, Math.floor(L.dataLength / 16)));
+    while (e.inFile(at, 4) && at < L.dataOffset + L.dataLength && !(e.view.getFloat32(at, true) > 0)) at += 16;
+    e.setU32(rec + 40, at, `tensor ${t}.qOffset`);
+    e.setU32(rec + 44, 1 + e.rng.int(4), `tensor ${t}.qCount`);
+    return;
+  }
+  const rank = e.u32(rec + 4);
+  if (choice === 2 && rank >= 1 && rank <= 4) {
+    const k = e.rng.int(rank);
+    e.setU32(rec + 8 + 4 * k, e.rng.pick([1, 2, 3, 4, 7, 8, 16, 28, 64, 784, e.u32(rec + 8 + 4 * k) + 1]), `tensor ${t}.dims[${k}]`);
+  } else {
+    const dtype = e.rng.int(5);
+    e.view.setUint16(rec + 2, dtype, true);
+    e.steps.push(`tensor ${t}.dtype=${dtype}`);
+  }
+  let elements = 1;
+  for (let k = 0; k < Math.min(rank, 4); k++) elements *= e.u32(rec + 8 + 4 * k);
+  e.setU32(rec + 28, elements * (DTYPE_BYTES[e.view.getUint16(rec + 2, true)] ?? 4), `tensor ${t}.byteLength`);
+}
+
 function applyOne(e: Editor, kind: MutationKind): Uint8Array | undefined {
   const L = e.layout;
   switch (kind) {
@@ -260,10 +301,14 @@ function applyOne(e: Editor, kind: MutationKind): Uint8Array | undefined {
     case 'weight-values': weightValues(e); return;
     case 'swap-records': swapRecords(e, false); return;
     case 'copy-record': swapRecords(e, true); return;
+    case 'paired-fields': pairedFields(e); return;
   }
 }
 
-/** Weights of each mutation kind: the structure-aware kinds dominate, byte-level damage keeps them honest. */
+/**
+ * Weights of each mutation kind: the structure-aware kinds dominate, byte-level damage keeps them honest.
+ * 'paired-fields' came later and runs only when forced (run.ts --kind), so earlier seeded runs replay unchanged.
+ */
 const KIND_WEIGHTS: Array<[MutationKind, number]> = [
   ['bit-flip', 10], ['byte-set', 6], ['truncate', 3], ['extend', 3], ['header-field', 6], ['section', 6],
   ['tensor-field', 20], ['op-field', 20], ['entry-field', 6], ['quant-params', 8], ['weight-values', 6],

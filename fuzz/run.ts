@@ -1,7 +1,7 @@
 // Loader fuzzing driver: runs seeded cases (check-case.ts) in worker threads, chunk by chunk, with a
 // watchdog that names and skips a case that hangs. `npm run fuzz` runs 1,000,000 cases and prints a
 // summary line; tests/fuzz.test.ts calls runFuzz() with 10,000.
-//   tsx fuzz/run.ts [--cases N] [--seed S] [--start I] [--chunk N] [--workers N] [--full]
+//   tsx fuzz/run.ts [--cases N] [--seed S] [--start I] [--chunk N] [--workers N] [--full] [--kind K]
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { buildCorpus, type CorpusModel } from './corpus.js';
 import { emptyTally, mergeTally, summaryLine, MAX_KEPT_FAILURES, type Tally, type WorkerJob } from './tally.js';
+import { MUTATION_KINDS, type MutationKind } from './mutate.js';
 
 export interface FuzzOptions {
   cases: number;
@@ -31,11 +32,17 @@ export interface FuzzOptions {
   /** a case that finishes but takes longer than this is reported as slow */
   slowMs?: number;
   onChunk?: (done: number, total: number, tally: Tally) => void;
+  /** test hook: the worker spins forever at this case (checks the watchdog) */
+  simulateHangAt?: number;
+  /** apply only this mutation kind (e.g. paired-fields, which the default mix leaves out) */
+  forceKind?: MutationKind;
 }
 
 export interface FuzzResult { tally: Tally; seconds: number; line: string }
 
 const ROOT = resolve(import.meta.dirname, '..');
+/** A worker must reach its first case within this time (tsx, the corpus and the wasm module load first). */
+const STARTUP_LIMIT_MS = 120_000;
 
 export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const t0 = performance.now();
@@ -46,6 +53,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const base = {
     wasmPath: o.wasmPath ?? process.env.EDGEVAE_WASM ?? join(ROOT, 'build', 'edgevae.wasm'),
     corpus, seed, casesPerInstance: o.casesPerInstance ?? 32, freshEvery: o.freshEvery ?? 16, slowMs: o.slowMs ?? 5_000,
+    simulateHangAt: o.simulateHangAt, forceKind: o.forceKind,
   };
   const hangMs = o.hangMs ?? 30_000;
   const ranges: Array<[number, number]> = [];
@@ -68,12 +76,23 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
 async function runRange(job: Omit<WorkerJob, 'progress'>, hangMs: number): Promise<Tally> {
   const progress = new SharedArrayBuffer(4);
   const current = new Int32Array(progress);
-  const worker = spawn({ ...job, progress });
-  const result = await new Promise<{ tally?: Tally; stuckAt?: number; error?: string }>((resolvePromise) => {
+  Atomics.store(current, 0, -1); // -1 until the worker starts its first case (startup is not a hang)
+  const spawnedAt = performance.now();
+  const worker = spawn({ ...job, progress, partialTallies: true });
+  const tally = emptyTally();
+  let covered = job.start; // cases [job.start, covered) are in `tally`
+  const result = await new Promise<{ stuckAt?: number; error?: string }>((resolvePromise) => {
     let last = -1;
     let since = performance.now();
     const timer = setInterval(() => {
       const at = Atomics.load(current, 0);
+      if (at < 0) {
+        if (performance.now() - spawnedAt < Math.max(hangMs, STARTUP_LIMIT_MS)) return;
+        clearInterval(timer);
+        void worker.terminate();
+        resolvePromise({ stuckAt: job.start, error: `the worker did not start within ${STARTUP_LIMIT_MS} ms` });
+        return;
+      }
       if (at !== last) { last = at; since = performance.now(); return; }
       if (performance.now() - since > hangMs) {
         clearInterval(timer);
@@ -81,22 +100,28 @@ async function runRange(job: Omit<WorkerJob, 'progress'>, hangMs: number): Promi
         resolvePromise({ stuckAt: job.start + at });
       }
     }, 100);
-    worker.once('message', (tally: Tally) => { clearInterval(timer); resolvePromise({ tally }); });
+    worker.on('message', (m: { tally: Tally; upTo: number }) => {
+      mergeTally(tally, m.tally);
+      covered = m.upTo;
+      if (covered === job.end) { clearInterval(timer); resolvePromise({}); }
+    });
     worker.once('error', (e) => { clearInterval(timer); resolvePromise({ stuckAt: job.start + Atomics.load(current, 0), error: `${e.name}: ${e.message}` }); });
   });
   await worker.terminate();
-  if (result.tally) return result.tally;
-  // The worker died inside case `stuckAt`: report it, then run the remainder in a new worker.
-  const t = emptyTally();
-  const index = result.stuckAt!;
+  if (result.stuckAt === undefined) return tally;
+  // The worker died inside case `stuckAt`: report it, rerun what its last part did not cover, go on after it.
+  const index = result.stuckAt;
   const kind = result.error ? 'harness-error' : 'hang';
   const message = result.error ?? `no progress for ${hangMs} ms`;
-  t.cases = 1;
-  t.failed = 1;
-  t.failuresByKind[kind] = 1;
-  t.failures.push({ index, corpus: '?', steps: [`replay: tsx fuzz/run.ts --seed ${job.seed} --start ${index} --cases 1`], checksum: 'fixed', outcome: 'failed', wasmCode: '?', failure: { kind, message } });
-  if (index + 1 < job.end) mergeTally(t, await runRange({ ...job, start: index + 1 }, hangMs));
-  return t;
+  tally.cases++;
+  tally.failed++;
+  tally.failuresByKind[kind] = (tally.failuresByKind[kind] ?? 0) + 1;
+  if (tally.failures.length < MAX_KEPT_FAILURES) {
+    tally.failures.push({ index, corpus: '?', steps: [`replay: tsx fuzz/run.ts --seed ${job.seed} --start ${index} --cases 1`], checksum: 'fixed', outcome: 'failed', wasmCode: '?', failure: { kind, message } });
+  }
+  if (covered < index) mergeTally(tally, await runRange({ ...job, start: covered, end: index }, hangMs));
+  if (index + 1 < job.end) mergeTally(tally, await runRange({ ...job, start: index + 1 }, hangMs));
+  return tally;
 }
 
 function spawn(job: WorkerJob): Worker {
@@ -112,6 +137,12 @@ function parseArgs(argv: string[]): FuzzOptions {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     if (flag === '--full') { o.full = true; continue; }
+    if (flag === '--kind') {
+      const kind = argv[++i] as MutationKind;
+      if (!MUTATION_KINDS.includes(kind)) throw new Error(`fuzz: --kind must be one of ${MUTATION_KINDS.join(', ')}`);
+      o.forceKind = kind;
+      continue;
+    }
     const value = Number(argv[++i]);
     if (!Number.isInteger(value) || value < 0) throw new Error(`fuzz: ${flag} needs a non-negative integer, got '${argv[i]}'`);
     if (flag === '--cases') o.cases = value;
@@ -119,7 +150,7 @@ function parseArgs(argv: string[]): FuzzOptions {
     else if (flag === '--start') o.start = value;
     else if (flag === '--chunk') o.chunk = Math.max(1, value);
     else if (flag === '--workers') o.workers = Math.max(1, value);
-    else throw new Error(`fuzz: unknown flag ${flag} (--cases, --seed, --start, --chunk, --workers, --full)`);
+    else throw new Error(`fuzz: unknown flag ${flag} (--cases, --seed, --start, --chunk, --workers, --full, --kind)`);
   }
   return o;
 }

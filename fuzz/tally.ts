@@ -1,6 +1,7 @@
 // Counting fuzz results: how many cases ran, were rejected (by which wasm code) or failed (how).
 import type { CaseResult } from './check-case.js';
 import type { CorpusModel } from './corpus.js';
+import type { MutationKind } from './mutate.js';
 
 export interface WorkerJob {
   wasmPath: string;
@@ -13,6 +14,12 @@ export interface WorkerJob {
   slowMs: number;
   /** SharedArrayBuffer holding the offset of the case in progress */
   progress: SharedArrayBuffer;
+  /** test hook: spin forever at this case index, so the watchdog can be tested */
+  simulateHangAt?: number;
+  /** post {tally, upTo} every few hundred cases instead of one tally at the end */
+  partialTallies?: boolean;
+  /** apply only this mutation kind */
+  forceKind?: MutationKind;
 }
 
 export interface Tally {

@@ -88,7 +88,8 @@ export class Engine {
     this.pristine = false;
     this.loaded = undefined;
     this.scratch = { ptr: 0, bytes: 0 };
-    const ptr = w.alloc(modelBytes.length);
+    // Addresses are u32 but arrive as signed i32: above 2 GiB they would be negative without >>> 0.
+    const ptr = w.alloc(modelBytes.length) >>> 0;
     if (ptr === 0) throw new RuntimeError(`could not allocate ${modelBytes.length} bytes of wasm memory for the model`, -21);
     new Uint8Array(w.memory.buffer, ptr, modelBytes.length).set(modelBytes);
     const rc = w.load(ptr, modelBytes.length, maxBatch);
@@ -118,13 +119,13 @@ export class Engine {
     const outputs = sizes.outputs.map((size) => new Float32Array(n * size));
     for (let start = 0; start < n; start += maxBatch) {
       const m = Math.min(maxBatch, n - start);
-      new Float32Array(w.memory.buffer, w.entryInput(code), m * sizes.input)
+      new Float32Array(w.memory.buffer, w.entryInput(code) >>> 0, m * sizes.input)
         .set(input.subarray(start * sizes.input, (start + m) * sizes.input));
       const rc = w.run(code, m);
       if (rc !== 0) throw new RuntimeError(`${kind} failed in the wasm runtime: ${describeWasmError(rc, w.errorDetail())}`, rc);
       sizes.outputs.forEach((size, k) => {
         // Views are created after run(): memory.buffer changes identity whenever memory grows.
-        outputs[k].set(new Float32Array(w.memory.buffer, w.entryOutput(code, k), m * size), start * size);
+        outputs[k].set(new Float32Array(w.memory.buffer, w.entryOutput(code, k) >>> 0, m * size), start * size);
       });
     }
     return outputs;
@@ -144,7 +145,7 @@ export class Engine {
     if (bytes > this.scratch.bytes) {
       // The allocator never frees: grow geometrically so repeated calls stay bounded.
       const size = Math.min(Math.max(bytes, this.scratch.bytes * 2), MAX_SAMPLE_VALUES * 4);
-      const ptr = w.alloc(size);
+      const ptr = w.alloc(size) >>> 0;
       if (ptr === 0) throw new RuntimeError(`could not allocate ${size} bytes of wasm memory for sampling`, -21);
       this.scratch = { ptr, bytes: size };
     }

@@ -3,7 +3,7 @@
 // and f32 models both ran, and no check failed. The example sets come from Fashion-MNIST (the demo's own
 // maker) so the test does not depend on models/default being present.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +39,6 @@ describe('demo pipeline on the conv fixture', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'edgevae-demo-test-'));
     const modelDir = join(dir, 'model');
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(modelDir);
     copyFileSync(join(FIXTURES, 'conv.encoder.op13.onnx'), join(modelDir, 'encoder.onnx'));
     copyFileSync(join(FIXTURES, 'conv.decoder.op13.onnx'), join(modelDir, 'decoder.onnx'));

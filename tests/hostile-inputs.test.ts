@@ -8,7 +8,9 @@ import { join, resolve } from 'node:path';
 import { main } from '../cli/edgevae.js';
 import { EdgeVae, InputError } from '../runtime/index.js';
 import { encodeNpy } from '../runtime/npy.js';
-import { DENSE_VAE, denseVaeBytes, referenceDecode, seededValues } from './format-fixtures.js';
+import { DENSE_VAE, denseVaeBytes, denseVaeModel, referenceDecode, seededValues } from './format-fixtures.js';
+import { writeModel } from '../converter/writer.js';
+import { Act, DType, EntryKind, Op, TensorKind } from '../runtime/format-constants.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const WASM = process.env.EDGEVAE_WASM ?? join(ROOT, 'build', 'edgevae.wasm');
@@ -166,9 +168,41 @@ describe.skipIf(!haveWasm)('CLI inputs', () => {
     expect(existsSync(join(dir, 'x.npy'))).toBe(false);
   });
 
+  it('quantize refuses a model with infinite weights instead of writing a file the loaders reject', async () => {
+    const m = denseVaeModel();
+    const w = m.tensors.find((t) => t.kind === TensorKind.Constant && t.dims.length === 2)!;
+    const values = new Float32Array(w.data!.slice().buffer);
+    values[3] = Number.POSITIVE_INFINITY;
+    w.data = new Uint8Array(values.buffer);
+    writeFileSync(join(dir, 'inf.evae'), writeModel(m));
+    await expectError(1, /quantize: the int8-weights model would not pass validation .*per-channel scale \d+ is Infinity/,
+      'quantize', '--model', '$/inf.evae', '--quant', 'int8-weights', '-o', '$/inf-q.evae');
+    expect(existsSync(join(dir, 'inf-q.evae'))).toBe(false);
+  });
+
   it('an output path that is a directory or in a missing directory exits 1 before any work', async () => {
     mkdirSync(join(dir, 'outdir'), { recursive: true });
     await expectError(1, 'is a directory', 'decode', '-m', model, '-i', '$/z.npy', '-o', '$/outdir');
     await expectError(1, 'does not exist', 'sample', '-m', model, '--npy', '$/no/such/x.npy');
+  });
+});
+
+describe.skipIf(!haveWasm)('runtime addresses above 2 GiB', () => {
+  // Regression: wasm returns u32 addresses as signed i32, so an arena reaching past 2 GiB gave negative
+  // offsets and a RangeError in runtime/engine.ts. This model's only activations sit at the top of a
+  // ~2 GiB arena (memory is reserved lazily, only the touched pages are real).
+  it('a model whose activations live above 2 GiB runs', async () => {
+    const top = 2 ** 31 - 256;
+    const bytes = writeModel({
+      meta: { name: 'high-arena' },
+      tensors: [
+        { kind: TensorKind.Activation, dtype: DType.F32, dims: [4], offset: top - 512 },
+        { kind: TensorKind.Activation, dtype: DType.F32, dims: [4], offset: top - 256 },
+      ],
+      entries: [{ kind: EntryKind.Decode, input: 0, outputs: [1], ops: [{ op: Op.Unary, out: 1, a: 0, act: Act.Relu }] }],
+      arenaPerSample: top,
+    });
+    const vae = await EdgeVae.load(bytes, { wasm: readFileSync(WASM), maxBatch: 1 });
+    expect(Array.from(vae.decode(new Float32Array([1, -1, 2, -2]), 1))).toEqual([1, 0, 2, 0]);
   });
 });

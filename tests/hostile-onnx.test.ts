@@ -7,10 +7,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import onnxPkg from 'onnx-proto';
 import { main } from '../cli/edgevae.js';
-import { buildModel, randomData, tensorBytes, type ModelSpec } from './helpers/onnx-build.js';
+import { buildModel, float, randomData, tensorBytes, type ModelSpec } from './helpers/onnx-build.js';
+import { convert } from '../converter/index.js';
+import { readModel } from '../runtime/format.js';
 
 const { onnx } = onnxPkg;
 const FIXTURES = resolve(import.meta.dirname, 'fixtures');
+const WASM = process.env.EDGEVAE_WASM ?? join(resolve(import.meta.dirname, '..'), 'build', 'edgevae.wasm');
+if (!existsSync(WASM)) throw new Error(`${WASM} is missing; npm test builds it first`);
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'edgevae-hostile-onnx-')); });
@@ -88,6 +92,15 @@ describe('hostile ONNX models are refused with a clear error and no output file'
     await expectRefused(write('truncated.onnx', fixture.subarray(0, Math.floor(fixture.length / 2))), /not an ONNX model|index out of range|truncated/i);
     await expectRefused(write('text.onnx', 'this is not a model\n'), /not an ONNX model|opset/);
     await expectRefused(write('empty.onnx', new Uint8Array(0)), /opset|no graph|not an ONNX model/);
+  });
+
+  it('a directory or a missing file given as the model', async () => {
+    const folder = join(dir, 'folder.onnx');
+    mkdirSync(folder, { recursive: true });
+    await expectRefused(folder, /cannot read ONNX file .*folder\.onnx: it is a directory/);
+    const r = await cli(['convert', '--decoder', join(dir, 'absent.onnx'), '-o', join(dir, 'absent.evae')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^edgevae: convert: --decoder .*absent\.onnx does not exist\n$/);
   });
 
   it('a graph with a cycle', async () => {
@@ -178,4 +191,104 @@ describe('hostile ONNX models are refused with a clear error and no output file'
     zeroInput.inputs = [{ name: 'z', dims: ['N', 0] }];
     await expectRefused(write('zero-input.onnx', buildModel(zeroInput)), /fixed size|"z"/);
   });
+});
+
+// Hostile attributes and graph structure: each either converts into a file both loaders accept and run,
+// or is refused with a converter error naming the node (never a TypeError/RangeError, never minutes of work).
+const conv = (attrs: ModelSpec['nodes'][number]['attrs'], wdims = [4, 2, 3, 3], xdims: (number | string)[] = ['N', 2, 8, 8]): ModelSpec => ({
+  inputs: [{ name: 'x', dims: xdims }], outputs: [{ name: 'y' }],
+  nodes: [{ op: 'Conv', inputs: ['x', 'W'], outputs: ['y'], attrs }],
+  initializers: { W: { dims: wdims, data: randomData(wdims.reduce((a, b) => a * b, 1), 1) } },
+});
+const convT = (attrs: ModelSpec['nodes'][number]['attrs'], wdims = [2, 4, 3, 3]): ModelSpec => ({
+  inputs: [{ name: 'x', dims: ['N', 2, 8, 8] }], outputs: [{ name: 'y' }],
+  nodes: [{ op: 'ConvTranspose', inputs: ['x', 'W'], outputs: ['y'], attrs }],
+  initializers: { W: { dims: wdims, data: randomData(wdims.reduce((a, b) => a * b, 1), 1) } },
+});
+const reshape = (shape: number[]): ModelSpec => ({
+  inputs: [{ name: 'x', dims: ['N', 2, 8, 8] }], outputs: [{ name: 'y' }],
+  nodes: [{ op: 'Reshape', inputs: ['x', 's'], outputs: ['r'] }, { op: 'Relu', inputs: ['r'], outputs: ['y'] }],
+  initializers: { s: { dims: [shape.length], data: shape, type: 'int64' } },
+});
+const resize = (scales: number[]): ModelSpec => ({
+  inputs: [{ name: 'x', dims: ['N', 2, 8, 8] }], outputs: [{ name: 'y' }],
+  nodes: [{ op: 'Resize', inputs: ['x', '', 'sc'], outputs: ['y'], attrs: { mode: 'nearest' } }],
+  initializers: { sc: { dims: [scales.length], data: scales } },
+});
+const slice = (starts: number[], ends: number[], axes: number[], steps: number[]): ModelSpec => ({
+  inputs: [{ name: 'x', dims: ['N', 2, 8, 8] }], outputs: [{ name: 'y' }],
+  nodes: [{ op: 'Slice', inputs: ['x', 'st', 'en', 'ax', 'sp'], outputs: ['y'] }],
+  initializers: { st: { dims: [starts.length], data: starts, type: 'int64' }, en: { dims: [ends.length], data: ends, type: 'int64' }, ax: { dims: [axes.length], data: axes, type: 'int64' }, sp: { dims: [steps.length], data: steps, type: 'int64' } },
+});
+const HOSTILE_ATTRS: [string, ModelSpec][] = [
+  ['conv strides 0', conv({ strides: [0, 0] })], ['conv strides -1', conv({ strides: [-1, 1] })], ['conv pads -1', conv({ pads: [-1, 0, 0, 0] })],
+  ['conv pads 100', conv({ pads: [100, 100, 100, 100] })], ['conv dil 0', conv({ dilations: [0, 0] })], ['conv dil 100', conv({ dilations: [100, 1] })],
+  ['conv group 0', conv({ group: 0 })], ['conv group 3', conv({ group: 3 })], ['conv group -1', conv({ group: -1 })], ['conv kshape mismatch', conv({ kernel_shape: [5, 5] })],
+  ['conv weight rank 2', conv({}, [4, 18])], ['conv weight ci wrong', conv({}, [4, 3, 3, 3])], ['conv kernel > input', conv({}, [4, 2, 9, 9])],
+  ['conv strides huge', conv({ strides: [2 ** 31, 1] })], ['conv auto_pad bogus', conv({ auto_pad: 'WHATEVER' })], ['conv auto_pad SAME_UPPER s3', conv({ auto_pad: 'SAME_UPPER', strides: [3, 3] })],
+  ['conv 1d', conv({}, [4, 2, 3], ['N', 2, 8])], ['conv 3d', conv({}, [4, 2, 3, 3, 3], ['N', 2, 8, 8, 8])],
+  ['convT strides 0', convT({ strides: [0, 0] })], ['convT outpad 5', convT({ strides: [2, 2], output_padding: [5, 5] })], ['convT pads 10', convT({ pads: [10, 10, 10, 10] })],
+  ['convT output_shape huge', convT({ output_shape: [100000, 100000] })], ['convT group 5', convT({ group: 5 })], ['convT dil 0', convT({ dilations: [0, 0] })],
+  ['reshape -1 -1', reshape([-1, -1, -1])], ['reshape 0', reshape([0, 0])], ['reshape huge', reshape([-1, 1e9])], ['reshape wrong count', reshape([-1, 7])], ['reshape -2', reshape([-1, -2, 64])],
+  ['resize 0', resize([1, 1, 0, 0])], ['resize -1', resize([1, 1, -1, 2])], ['resize NaN', resize([1, 1, NaN, 2])], ['resize 1e9', resize([1, 1, 1e9, 1e9])], ['resize 2.5', resize([1, 1, 2.5, 2.5])], ['resize wrong len', resize([2, 2])], ['resize batch x2', resize([2, 1, 2, 2])],
+  ['slice step 0', slice([0], [4], [2], [0])], ['slice axis 9', slice([0], [4], [9], [1])], ['slice neg step', slice([7], [0], [2], [-1])], ['slice huge', slice([0], [2 ** 40], [3], [1])], ['slice axis 0 (batch)', slice([0], [1], [0], [1])], ['slice empty', slice([5], [2], [2], [1])],
+  ['gemm transB 2', { inputs: [{ name: 'z', dims: ['N', 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Gemm', inputs: ['z', 'W'], outputs: ['y'], attrs: { transB: 2, alpha: float(NaN) } }], initializers: { W: { dims: [6, 4], data: randomData(24, 1) } } }],
+  ['gemm alpha inf', { inputs: [{ name: 'z', dims: ['N', 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Gemm', inputs: ['z', 'W'], outputs: ['y'], attrs: { transB: 1, alpha: float(Infinity) } }], initializers: { W: { dims: [6, 4], data: randomData(24, 1) } } }],
+  ['concat axis 9', { inputs: [{ name: 'x', dims: ['N', 2, 8, 8] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Concat', inputs: ['x', 'x'], outputs: ['y'], attrs: { axis: 9 } }] }],
+  ['concat axis 0', { inputs: [{ name: 'x', dims: ['N', 2, 8, 8] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Concat', inputs: ['x', 'x'], outputs: ['y'], attrs: { axis: 0 } }] }],
+  ['split 0 outputs', { inputs: [{ name: 'x', dims: ['N', 2, 8, 8] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Split', inputs: ['x'], outputs: ['y', 'q'], attrs: { axis: 1, split: [0, 2] } }] }],
+  ['transpose bad perm', { inputs: [{ name: 'x', dims: ['N', 2, 8, 8] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Transpose', inputs: ['x'], outputs: ['y'], attrs: { perm: [0, 1, 1, 5] } }] }],
+  ['leaky alpha nan', { inputs: [{ name: 'x', dims: ['N', 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'LeakyRelu', inputs: ['x'], outputs: ['y'], attrs: { alpha: float(NaN) } }] }],
+  ['elu alpha inf', { inputs: [{ name: 'x', dims: ['N', 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Elu', inputs: ['x'], outputs: ['y'], attrs: { alpha: float(Infinity) } }] }],
+  ['bn eps -1', { inputs: [{ name: 'x', dims: ['N', 2, 4, 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'BatchNormalization', inputs: ['x', 's', 'b', 'm', 'v'], outputs: ['y'], attrs: { epsilon: float(-1) } }], initializers: { s: { dims: [2], data: [1, 1] }, b: { dims: [2], data: [0, 0] }, m: { dims: [2], data: [0, 0] }, v: { dims: [2], data: [0, 0] } } }],
+  ['gather idx oob', { inputs: [{ name: 'x', dims: ['N', 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Shape', inputs: ['x'], outputs: ['s'] }, { op: 'Gather', inputs: ['s', 'i'], outputs: ['g'], attrs: { axis: 0 } }, { op: 'Reshape', inputs: ['x', 'g'], outputs: ['y'] }], initializers: { i: { dims: [1], data: [7], type: 'int64' } } }],
+  ['unknown op', { inputs: [{ name: 'x', dims: ['N', 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Frobnicate', inputs: ['x'], outputs: ['y'] }] }],
+  ['no nodes', { inputs: [{ name: 'x', dims: ['N', 4] }], outputs: [{ name: 'x' }], nodes: [] }],
+  ['output not produced', { inputs: [{ name: 'x', dims: ['N', 4] }], outputs: [{ name: 'nothing' }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] }],
+  ['two inputs', { inputs: [{ name: 'x', dims: ['N', 4] }, { name: 'x2', dims: ['N', 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Add', inputs: ['x', 'x2'], outputs: ['y'] }] }],
+  ['dup node output', { inputs: [{ name: 'x', dims: ['N', 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }, { op: 'Sigmoid', inputs: ['x'], outputs: ['y'] }] }],
+];
+
+/** The cases that used to crash, hang, or produce a file the loaders refuse, with the error they now give. */
+const EXPECTED: Record<string, RegExp> = {
+  'conv strides 0': /"Conv_0" \(Conv\): strides \[0,0\] and dilations \[1,1\] must be integers in 1\.\.65536/,
+  'conv strides huge': /strides \[2147483648,1\]/,
+  'conv dil 0': /dilations \[0,0\]/,
+  'convT strides 0': /"ConvTranspose_0" \(ConvTranspose\): strides \[0,0\]/,
+  'convT dil 0': /dilations \[0,0\]/,
+  'resize 1e9': /"Resize_0" \(Resize\): output \[2,8000000000,8000000000\] has .* more than the 2\^26/,
+  'leaky alpha nan': /"LeakyRelu_0" \(LeakyRelu\): alpha NaN is not finite/,
+  'elu alpha inf': /"Elu_0" \(Elu\): alpha Infinity is not finite/,
+};
+
+describe('hostile ONNX attributes and graph structure', () => {
+  const module = new WebAssembly.Module(readFileSync(WASM));
+  const runsInWasm = (bytes: Uint8Array) => {
+    const w = new WebAssembly.Instance(module, {}).exports as unknown as { memory: WebAssembly.Memory; alloc(n: number): number; load(p: number, n: number, b: number): number; run(k: number, n: number): number };
+    const ptr = w.alloc(bytes.length) >>> 0;
+    new Uint8Array(w.memory.buffer, ptr, bytes.length).set(bytes);
+    const rc = w.load(ptr, bytes.length, 2);
+    return rc === 0 ? w.run(1, 2) : rc;
+  };
+  for (const [name, spec] of HOSTILE_ATTRS) {
+    it(name, async () => {
+      const t0 = performance.now();
+      let bytes: Uint8Array | undefined;
+      let error: Error | undefined;
+      try {
+        bytes = (await convert({ decoder: buildModel(spec) })).bytes;
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(performance.now() - t0).toBeLessThan(10_000);
+      if (EXPECTED[name]) expect(error?.message).toMatch(EXPECTED[name]!);
+      if (error) {
+        expect([TypeError, RangeError, ReferenceError].some((c) => error instanceof c), `${error.name}: ${error.message}`).toBe(false);
+        expect(error.message).toMatch(/node "|graph/);
+      } else {
+        expect(() => readModel(bytes!)).not.toThrow();
+        expect(runsInWasm(bytes!)).toBe(0);
+      }
+    });
+  }
 });

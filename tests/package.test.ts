@@ -3,7 +3,7 @@
 // the wasm plus a small JS file. dist/ is compiled into a temp copy of the package: building it inside
 // the work tree would make bin/edgevae.js run the compiled (possibly stale) CLI instead of the sources.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,6 +28,12 @@ function packList(dir: string): string[] {
   return info.files.map((f) => f.path);
 }
 
+/** Module specifiers of static imports/re-exports, side-effect imports and literal dynamic imports in compiled JS. */
+function importSpecifiers(code: string): string[] {
+  const pattern = /(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm;
+  return [...code.matchAll(pattern)].map((m) => m[1] ?? m[2] ?? m[3]!);
+}
+
 const exportTargets = () => Object.values(PKG.exports).flatMap((t) => (typeof t === 'string' ? [t] : [t.types, t.default])).map((t) => t.replace(/^\.\//, ''));
 
 describe('npm pack of the work tree', () => {
@@ -37,13 +43,17 @@ describe('npm pack of the work tree', () => {
     for (const f of ['package.json', 'build/edgevae.wasm', 'build/edgevae-wasi.wasm', 'bin/edgevae.js', 'docs/format.md', 'docs/architecture.md']) {
       expect(files, f).toContain(f);
     }
-    if (existsSync(join(ROOT, 'models', 'default', 'decoder.onnx'))) expect(files).toContain('models/default/decoder.onnx');
+    for (const f of ['calib.npy', 'examples.npy', 'labels.json', 'encoder.onnx', 'decoder.onnx']) {
+      if (existsSync(join(ROOT, 'models', 'default', f))) expect(files).toContain(`models/default/${f}`);
+    }
+    expect(files.filter((f) => f.startsWith('models/default/') && /checkpoint|\.evck$/.test(f))).toEqual([]);
   });
 
   it('ships no tests, fixtures, sources of the wasm, benchmarks, build leftovers or node_modules', () => {
-    const allowed = PKG.files;
+    // "files" entries are folders, files or `*` globs within one folder.
+    const allowed = PKG.files.map((a) => new RegExp(`^${a.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}(/.*)?$`));
     for (const f of files) {
-      const ok = f === 'package.json' || /^(README|LICENSE)/i.test(f) || allowed.some((a) => f === a || f.startsWith(a + '/'));
+      const ok = f === 'package.json' || /^(README|LICENSE)/i.test(f) || allowed.some((a) => a.test(f));
       expect(ok, `${f} is outside the "files" whitelist`).toBe(true);
       expect(f).not.toMatch(/^(tests|node_modules|assembly|bench|fuzz|scripts)\//);
       expect(f).not.toMatch(/fixtures|\.test\.|\.tmp$|\.wat$/);
@@ -61,7 +71,7 @@ describe('the compiled package (dist/ built into a temp copy)', () => {
     // The same compile as "prepack", only into the copy.
     execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(pkgDir, 'dist')], { cwd: ROOT, stdio: 'pipe' });
     cpSync(join(ROOT, 'package.json'), join(pkgDir, 'package.json'));
-    for (const f of PKG.files.filter((f) => f !== 'dist')) {
+    for (const f of new Set(PKG.files.filter((f) => f !== 'dist').map((f) => (f.includes('*') ? dirname(f) : f)))) {
       if (existsSync(join(ROOT, f))) {
         mkdirSync(dirname(join(pkgDir, f)), { recursive: true });
         cpSync(join(ROOT, f), join(pkgDir, f), { recursive: true });
@@ -92,9 +102,7 @@ describe('the compiled package (dist/ built into a temp copy)', () => {
     const visit = (file: string) => {
       if (seen.has(file)) return;
       seen.add(file);
-      const code = readFileSync(file, 'utf8');
-      for (const m of code.matchAll(/(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm)) {
-        const spec = m[1] ?? m[2] ?? m[3]!;
+      for (const spec of importSpecifiers(readFileSync(file, 'utf8'))) {
         if (spec.startsWith('./') || spec.startsWith('../')) visit(resolve(dirname(file), spec));
         else outside.push(`${file.slice(pkgDir.length + 1)} imports ${spec}`);
       }
@@ -104,6 +112,31 @@ describe('the compiled package (dist/ built into a temp copy)', () => {
     expect(outside).toEqual([]);
     // It may leave dist/runtime only for the shared CRC-32 table.
     for (const f of seen) expect(f.slice(pkgDir.length + 1)).toMatch(/^dist\/(runtime\/|converter\/crc32\.js$)/);
+  });
+
+  it('no file of dist/runtime/ imports an npm package (Node builtins only in the Node helpers)', () => {
+    const bare: string[] = [];
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : []));
+    const runtimeFiles = walk(join(pkgDir, 'dist', 'runtime'));
+    expect(runtimeFiles.length).toBeGreaterThan(10);
+    for (const file of runtimeFiles) {
+      for (const spec of importSpecifiers(readFileSync(file, 'utf8'))) {
+        if (!spec.startsWith('.') && !spec.startsWith('node:')) bare.push(`${file.slice(pkgDir.length + 1)} imports ${spec}`);
+      }
+    }
+    expect(bare).toEqual([]);
+  });
+
+  it('the packaged `edgevae` command runs from dist/ (no tsx) and finds the packaged wasm', () => {
+    symlinkSync(join(ROOT, 'node_modules'), join(pkgDir, 'node_modules'), 'dir'); // what `npm install` would provide
+    const bin = join(pkgDir, PKG.bin.edgevae!);
+    const run = (args: string[]) => execFileSync(process.execPath, [bin, ...args], { cwd: pkgDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(run(['--version']).trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+    run(['convert', '--decoder', join(ROOT, 'tests', 'fixtures', 'conv.decoder.op13.onnx'), '-o', join(pkgDir, 'm.evae')]);
+    run(['sample', '--model', join(pkgDir, 'm.evae'), '--n', '4', '--out', join(pkgDir, 'g.png')]);
+    expect(readFileSync(join(pkgDir, 'g.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(existsSync(join(pkgDir, 'cli')), 'no TypeScript sources in the copy, so dist/ was used').toBe(false);
   });
 
   it('the compiled runtime entry loads and runs a model with the packaged wasm', async () => {

@@ -13,6 +13,10 @@ import { readModel } from '../runtime/format.js';
 import { Op } from '../runtime/format-constants.js';
 import { runOnnx, ortSignature } from './helpers/ort.js';
 import { WasmRuntime } from './kernels/harness.js';
+import { main as quantizeCli } from '../converter/quantize/cli.js';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const ENC = 'tests/fixtures/conv.encoder.op13.onnx';
 const DEC = 'tests/fixtures/conv.decoder.op13.onnx';
@@ -59,6 +63,10 @@ describe('int8 (full integer)', () => {
     expect(meta.quantization).toBe('int8');
     expect(meta.calibration.method).toBe('percentile');
     expect(meta.calibration.decoder.randomLatents).toBe(256);
+  });
+
+  it('re-plans the arena for i8 activations (smaller than the float plan)', () => {
+    expect(readModel(q).arenaPerSample).toBeLessThanOrEqual(readModel(floatBytes).arenaPerSample / 2);
   });
 
   it('decoder matches the float ONNX model within PSNR bounds', () => {
@@ -130,5 +138,17 @@ describe('mixed', () => {
     if (int8.length) expect(Math.max(...kept)).toBeLessThanOrEqual(Math.min(...int8));
     expect((readModel(bytes).metadata as { calibration: { method: string } }).calibration.method).toBe('minmax');
     expect(meanPsnr(runWasm(bytes, 1, latents, [784])[0]!)).toBeGreaterThanOrEqual(48);
+  });
+});
+
+describe('edgevae quantize', () => {
+  it('writes a quantized copy, and rejects bad options with exit codes 1 / 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'h8-qcli-'));
+    writeFileSync(join(dir, 'f.evae'), floatBytes);
+    expect(await quantizeCli(['--model', join(dir, 'f.evae'), '--quant', 'int8-weights', '-o', join(dir, 'q.evae')])).toBe(0);
+    expect((readModel(readFileSync(join(dir, 'q.evae'))).metadata as { quantization: string }).quantization).toBe('int8-weights');
+    expect(await quantizeCli(['--model', join(dir, 'f.evae'), '--quant', 'int4', '-o', join(dir, 'x.evae')])).toBe(1);
+    expect(await quantizeCli(['--model', join(dir, 'f.evae'), '--quant', 'int8', '-o', join(dir, 'x.evae')])).toBe(1); // encoder needs --calib
+    expect(await quantizeCli(['--model', join(dir, 'f.evae')])).toBe(2);
   });
 });

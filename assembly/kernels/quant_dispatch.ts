@@ -5,7 +5,8 @@ import { filePtr, tensorAddr, convWeights, tDim, tDtype, tCount, tScale, tZeroPo
 import { allocBytes } from '../memory';
 import { packPairs, packedBlockBytes } from './int8/pack';
 import { denseI8, denseWeightsI8 } from './int8/dense';
-import { convI8, convWeightsI8 } from './int8/conv';
+import { convI8, convWeightsI8, pairImageBytes } from './int8/conv';
+import { ensurePairImage } from './int8/scratch';
 import { applyActivation } from './activation';
 
 /** True when op i reads i8 weights (the caller then runs it here instead of the float kernels). */
@@ -26,6 +27,7 @@ export function prepareQuantWeights(i: u32, w: usize): usize {
   const blocks: u32 = dense ? 1 : g * opWord(i, 7) * opWord(i, 8);
   const cig: u32 = dense ? tDim(opWord(i, 3), 0) : tDim(a, 0) / g;
   const cog: u32 = dense ? tDim(opWord(i, 3), 1) : tDim(out, 0) / g;
+  if (!dense && !ensurePairImage(pairImageBytes(tDim(a, 0), tDim(a, 1), tDim(a, 2), g))) return 1;
   const p = allocBytes(<usize>blocks * packedBlockBytes(cig, cog) + 16);
   if (p == 0) return 1;
   packPairs(w, p, blocks, cig, cog);

@@ -1,12 +1,14 @@
 // Public quantization API: a float .evae -> its f16, int8-weights, int8 or mixed variant, with a report of
 // what was chosen. Works on the file produced by the converter (converter/index.ts calls it for --quant).
 import { EntryKind } from '../../runtime/format-constants.js';
+import { readModel } from '../../runtime/format.js';
 import { readEditable, writeEditable, type EditableModel } from './editable-model.js';
 import { calibrate, type CalibMethod, type Calibration } from './calibration.js';
 import { cloneModel, eligibleOps, toF16, toInt8, toInt8Weights } from './transform.js';
 import { latentBatch } from './latents.js';
 import { runMany } from './evaluate.js';
 import { Interpreter } from './interpreter.js';
+import { replanArena } from './replan.js';
 import { mean, psnr } from './metrics.js';
 
 export type QuantMode = 'f32' | 'f16' | 'int8-weights' | 'int8' | 'mixed';
@@ -74,6 +76,8 @@ export async function quantizeModel(floatBytes: Uint8Array, opts: QuantizeOption
         chosen = r.chosen;
         entryReport.psnrDb = r.psnrDb;
         entryReport.layers = r.layers;
+        const kept = r.layers.filter((l) => !l.int8).map((l) => `${l.name} (${l.psnrAloneDb.toFixed(1)} dB alone)`);
+        report.notes.push(`${KIND_NAME[kind]}: mixed kept in float: ${kept.length ? kept.join(', ') : 'nothing'}`);
         if (r.psnrDb < (opts.targetPsnr ?? 40)) report.notes.push(`${KIND_NAME[kind]}: even all-float layers miss the target (${r.psnrDb.toFixed(1)} dB)`);
       }
       out = toInt8(out, kind, chosen, calib);
@@ -86,7 +90,15 @@ export async function quantizeModel(floatBytes: Uint8Array, opts: QuantizeOption
   }
   out.meta = { ...out.meta, ...meta };
   syncLayerNames(out);
-  return { bytes: writeEditable(out), report };
+  replanArena(out);
+  const bytes = writeEditable(out);
+  // Never return a file the loaders refuse (e.g. infinite weights give infinite per-channel scales).
+  try {
+    readModel(bytes);
+  } catch (e) {
+    throw new Error(`the ${opts.mode} model would not pass validation (non-finite or extreme weights?): ${(e as Error).message}`);
+  }
+  return { bytes, report };
 }
 
 /** Gives every op the layer name the converter recorded in the metadata, so inserted ops can be named after it. */

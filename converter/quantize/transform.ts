@@ -141,8 +141,9 @@ export function toInt8(src: EditableModel, kind: EntryKind, int8Ops: Set<number>
     const c = op.c !== undefined ? addConstant(m, DType.I32, [scales.length], bytesOf(quantizeBias(constantF32(m.tensors[op.c]!), sX, scales))) : undefined;
     const act = op.act ?? Act.None;
     const fused = act === Act.None || act === Act.Relu;
-    const range = fused ? rangeOf(op.out) : calib.preActivation.get(i);
-    if (!range) throw new Error(`no calibration range for the result of op ${i}`);
+    const measured = fused ? rangeOf(op.out) : calib.preActivation.get(i);
+    if (!measured) throw new Error(`no calibration range for the result of op ${i}`);
+    const range = saturationClip(measured, act);
     const outParams: QuantParams = activationParams(fused && act === Act.Relu ? 0 : range.min, range.max);
     const oq = addActivation(m, m.tensors[op.out]!, DType.I8, outParams);
     ops.push({ ...op, a: xq, b, c, out: oq, act: fused ? act : Act.None, alpha: fused ? op.alpha : 0 });
@@ -154,6 +155,18 @@ export function toInt8(src: EditableModel, kind: EntryKind, int8Ops: Set<number>
   });
   e.ops = ops;
   return compact(m);
+}
+
+/**
+ * Pre-activation range for an activation applied in f32 after the int8 op: sigmoid and tanh are flat beyond
+ * +-SIGMOID_CLIP / +-TANH_CLIP (they change the output by < 1e-3 there), so spending int8 steps on larger
+ * logits only coarsens the part of the range that matters.
+ */
+export const SIGMOID_CLIP = 7;
+export const TANH_CLIP = 4;
+function saturationClip(r: Range, act: number): Range {
+  const lim = act === Act.Sigmoid ? SIGMOID_CLIP : act === Act.Tanh ? TANH_CLIP : Infinity;
+  return { min: Math.max(r.min, -lim), max: Math.min(r.max, lim) };
 }
 
 /** Drops tensors no op or entry refers to (replaced weights) and renumbers the rest. */

@@ -5,18 +5,30 @@
 // sequential reference).
 import { pairBuf } from './scratch';
 
-/**
- * acc (i32[cog]) += (x - zp)(i8[cig]) · w (i8[cig, cog]); `packed` is the same block repacked by
- * kernels/int8/pack.ts (used for every full group of 8 output channels; the rest reads w).
- */
-export function accumulateI8(acc: usize, x: usize, zp: i32, w: usize, packed: usize, cig: u32, cog: u32): void {
+/** Packs (x[2p] - zp, x[2p+1] - zp) as the i16 halves of out[p] (the odd last channel pairs with 0). */
+export function packInputPairs(x: usize, zp: i32, cig: u32, out: usize): void {
   const pairs = (cig + 1) >> 1;
   for (let p: u32 = 0; p < pairs; p++) {
     const ci = p << 1;
     const x0 = <i32>load<i8>(x + ci) - zp;
     const x1 = ci + 1 < cig ? <i32>load<i8>(x + ci + 1) - zp : 0;
-    store<i32>(pairBuf + (<usize>p << 2), (x0 & 0xffff) | (x1 << 16));
+    store<i32>(out + (<usize>p << 2), (x0 & 0xffff) | (x1 << 16));
   }
+}
+
+/** acc (i32[cog]) += (x - zp)(i8[cig]) · w (i8[cig, cog]), packing the input pairs first. */
+export function accumulateI8(acc: usize, x: usize, zp: i32, w: usize, packed: usize, cig: u32, cog: u32): void {
+  packInputPairs(x, zp, cig, pairBuf);
+  accumulatePairs(acc, pairBuf, x, zp, w, packed, cig, cog);
+}
+
+/**
+ * acc (i32[cog]) += (x - zp)(i8[cig]) · w (i8[cig, cog]) with the input already packed into `pairBase`
+ * (packInputPairs) and `packed` the weight block repacked by kernels/int8/pack.ts, used for every full group
+ * of 8 output channels; the remaining channels read x and w directly.
+ */
+export function accumulatePairs(acc: usize, pairBase: usize, x: usize, zp: i32, w: usize, packed: usize, cig: u32, cog: u32): void {
+  const pairs = (cig + 1) >> 1;
   const pairRow = <usize>cog << 1; // bytes per input-channel pair in the packed block
   let co: u32 = 0;
   for (; co + 16 <= cog; co += 16) {
@@ -24,7 +36,7 @@ export function accumulateI8(acc: usize, x: usize, zp: i32, w: usize, packed: us
     let a0 = v128.load(ap), a1 = v128.load(ap, 16), a2 = v128.load(ap, 32), a3 = v128.load(ap, 48);
     let wp = packed + (<usize>co << 1);
     for (let p: u32 = 0; p < pairs; p++) {
-      const xp = i32x4.splat(load<i32>(pairBuf + (<usize>p << 2)));
+      const xp = i32x4.splat(load<i32>(pairBase + (<usize>p << 2)));
       const r0 = v128.load(wp), r1 = v128.load(wp, 16);
       a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(r0), xp));
       a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(r0), xp));
@@ -39,7 +51,7 @@ export function accumulateI8(acc: usize, x: usize, zp: i32, w: usize, packed: us
     let a0 = v128.load(ap), a1 = v128.load(ap, 16);
     let wp = packed + (<usize>co << 1);
     for (let p: u32 = 0; p < pairs; p++) {
-      const xp = i32x4.splat(load<i32>(pairBuf + (<usize>p << 2)));
+      const xp = i32x4.splat(load<i32>(pairBase + (<usize>p << 2)));
       const r0 = v128.load(wp);
       a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(r0), xp));
       a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(r0), xp));

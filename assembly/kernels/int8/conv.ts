@@ -2,8 +2,8 @@
 // scales), in two flavours: integer (i8 in/out, i32 bias, fixed-point requantization) and weight-only
 // (f32 in/out, weights widened on the fly). Each output pixel gathers its taps (kernels/int8/taps.ts),
 // accumulates every group's channels, then requantizes or scales into the output row.
-import { accBuf } from './scratch';
-import { accumulateI8, accumulateF32 } from './accumulate';
+import { accBuf, pairImage } from './scratch';
+import { accumulatePairs, accumulateF32, packInputPairs } from './accumulate';
 import { prepareRequant, requantizeRow } from './requantize';
 import { scaleRow } from './dense';
 import { convSource, convTransposeSource } from './taps';
@@ -39,7 +39,10 @@ function convPixel(transposed: bool, integer: bool, x: usize, zpX: i32, w: usize
         const xp = x + (<usize>(iy * W + ix) * Ci + <usize>g * cig) * elem;
         const wp = w + <usize>((g * kh + ky) * kw + kx) * tapBytes;
         const block = <u32>((g * kh + ky) * kw + kx);
-        if (integer) accumulateI8(accBuf, xp, zpX, wp, packed + <usize>block * packedBlockBytes(cig, cog), cig, cog);
+        if (integer) {
+          const pp = pairImage + (<usize>(iy * W + ix) * groups + g) * (<usize>((cig + 1) >> 1) << 2);
+          accumulatePairs(accBuf, pp, xp, zpX, wp, packed + <usize>block * packedBlockBytes(cig, cog), cig, cog);
+        }
         else accumulateF32(accBuf, xp, wp, cig, cog);
       }
     }
@@ -51,7 +54,16 @@ function convPixel(transposed: bool, integer: bool, x: usize, zpX: i32, w: usize
 
 function convAll(transposed: bool, integer: bool, x: usize, zpX: i32, sX: f32, w: usize, packed: usize, wScales: usize,
   bias: usize, y: usize, zpY: i32, sY: f32, relu: bool): void {
-  if (integer) prepareRequant(sX, wScales, sY, <u32>Co);
+  if (integer) {
+    prepareRequant(sX, wScales, sY, <u32>Co);
+    // Every input pixel's (x - zp) pairs once, per group (pairImage is sized at load: pairImageBytes).
+    const cig = <u32>(Ci / groups), rowBytes = <usize>((cig + 1) >> 1) << 2;
+    for (let p: i32 = 0; p < H * W; p++) {
+      for (let g: i32 = 0; g < groups; g++) {
+        packInputPairs(x + <usize>p * Ci + <usize>g * cig, zpX, cig, pairImage + (<usize>p * groups + g) * rowBytes);
+      }
+    }
+  }
   const lo = relu ? max(zpY, -128) : -128;
   for (let oy: i32 = 0; oy < OH; oy++) {
     for (let ox: i32 = 0; ox < OW; ox++) convPixel(transposed, integer, x, zpX, w, packed, wScales, bias, y, zpY, lo, oy, ox);
@@ -79,4 +91,9 @@ export function convWeightsI8(transposed: bool, x: usize, w: usize, wScales: usi
   strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilH: i32, dilW: i32, g: i32): void {
   setShape(ci, h, wd, co, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW, g);
   convAll(transposed, false, x, 0, 1, w, 0, wScales, bias, y, 0, 1, false);
+}
+
+/** Bytes of pairImage an integer conv over [Ci, H, W] input with `groups` groups needs. */
+export function pairImageBytes(ci: u32, h: u32, w: u32, g: u32): usize {
+  return <usize>h * w * g * (<usize>(((ci / g) + 1) >> 1) << 2);
 }

@@ -25,3 +25,17 @@ export function ensureQuantScratch(): bool {
   pairBuf = shiftBuf + <usize>MAX_QUANT_CHANNELS * 4;
   return true;
 }
+
+/** (x - zp) pairs of a whole conv input (per pixel, per group), so each input pixel is packed once per call. */
+export let pairImage: usize = 0;
+let pairImageBytes: usize = 0;
+
+/** Makes pairImage at least `bytes` long (load time); false when memory cannot grow. */
+export function ensurePairImage(bytes: usize): bool {
+  if (bytes <= pairImageBytes) return true;
+  const block = allocBytes(bytes + 16);
+  if (block == 0) return false;
+  pairImage = block;
+  pairImageBytes = bytes;
+  return true;
+}

@@ -2,9 +2,9 @@
 // they can be compared with the TypeScript reference twins without a whole model around them.
 import { allocBytes } from '../../memory';
 import { denseI8 as denseI8Kernel, denseWeightsI8 as denseWeightsKernel } from './dense';
-import { convI8 as convI8Kernel, convWeightsI8 as convWeightsKernel } from './conv';
+import { convI8 as convI8Kernel, convWeightsI8 as convWeightsKernel, pairImageBytes } from './conv';
 import { prepareRequant as prepare } from './requantize';
-import { multBuf, shiftBuf, ensureQuantScratch } from './scratch';
+import { multBuf, shiftBuf, ensureQuantScratch, ensurePairImage } from './scratch';
 import { packPairs, packedBlockBytes } from './pack';
 
 /** The repacked copy the runtime's loader would make (allocated per call: tests only). */
@@ -32,6 +32,7 @@ export function convI8(transposed: bool, x: usize, zpX: i32, sX: f32, w: usize, 
   y: usize, zpY: i32, sY: f32, relu: bool, Ci: i32, H: i32, W: i32, Co: i32, OH: i32, OW: i32, kh: i32, kw: i32,
   sH: i32, sW: i32, padT: i32, padL: i32, dH: i32, dW: i32, groups: i32): void {
   const pw = packed(w, <u32>(groups * kh * kw), <u32>(Ci / groups), <u32>(Co / groups));
+  ensurePairImage(pairImageBytes(<u32>Ci, <u32>H, <u32>W, <u32>groups));
   convI8Kernel(transposed, x, zpX, sX, w, pw, wScales, bias, y, zpY, sY, relu, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups);
 }
 
