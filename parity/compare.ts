@@ -177,14 +177,11 @@ async function perLayer(o: ParityOptions, scheme: string, method: CalibMethod): 
   const calib = scheme === 'int8' || scheme === 'mixed' ? calibrate(float, EntryKind.Decode, decoderCalibrationLatents(256, L, 1234), method) : undefined;
   const out: LayerError[] = [];
   for (const op of eligibleOps(float, e)) {
+    const only = (k: EntryKind, i: number) => k === EntryKind.Decode && i === op;
     const variant = calib ? toInt8(float, EntryKind.Decode, new Set([op]), calib)
-      : scheme === 'f16' ? toF16Only(float, op) : toInt8Weights(float, (k, i) => k === EntryKind.Decode && i === op);
+      : scheme === 'f16' ? toF16(float, only) : toInt8Weights(float, only);
     const outs = (await runMany(variant, EntryKind.Decode, inputs)).outputs[0]!;
     out.push({ entry: 'decode', op, name: names[op] ?? `op${op}`, kind: calib ? 'int8' : scheme, psnrDb: mean(outs.map((v, i) => psnr(ref[i]!, v))) });
   }
   return out.sort((a, b) => a.psnrDb - b.psnrDb);
-}
-
-function toF16Only(m: ReturnType<typeof readEditable>, _op: number) {
-  return toF16(m); // f16 rounding is per weight and tiny; the whole model is the meaningful unit
 }

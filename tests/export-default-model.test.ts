@@ -38,7 +38,7 @@ describe('default model', () => {
       nll -= test.images[i] * Math.log(q) + (1 - test.images[i]) * Math.log(1 - q);
     }
     const negElbo = (nll + kl) / n;
-    expect(negElbo).toBeGreaterThan(150); // a sanity floor: Fashion-MNIST VAEs of this size do not go far below ~230
+    expect(negElbo).toBeGreaterThan(150); // far below any VAE of this size: would mean the metric is broken
     expect(negElbo).toBeLessThanOrEqual(TARGET_NATS);
   });
 });

@@ -2,9 +2,7 @@
 // then @tensorflow/tfjs-node, optional peers loaded only if installed), then the pure backends with
 // the project's WebAssembly SIMD convolution kernels (trainer/kernels) when they load, else plain 'cpu'.
 import * as tf from '@tensorflow/tfjs-core';
-// The tfjs-layers bundle registers every gradient function in tfjs's global registry; tfjs-core's own
-// ESM gradient files cannot be imported by Node directly.
-import '@tensorflow/tfjs-layers';
+import './register-gradients.js';
 import '@tensorflow/tfjs-backend-cpu';
 
 export type BackendChoice = 'auto' | 'cpu' | 'wasm' | 'tensorflow';

@@ -7,7 +7,7 @@ import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './backend.js
 import { loadDataset } from './data.js';
 import { defaultConfig, type ModelConfig, type ModelKind, type VaeModel } from './models.js';
 import { stderrProgress } from './progress.js';
-import { DEFAULT_SETTINGS, Trainer, type TrainSettings } from './train.js';
+import { DEFAULT_SETTINGS, Trainer, validateSettings, type TrainSettings } from './train.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.evck';
 
@@ -145,6 +145,8 @@ async function train(args: ParsedArgs): Promise<TrainRunResult> {
   const limitTrain = args.values.has('limit-train') ? num(args, 'limit-train', 0, true) : undefined;
   const limitTest = args.values.has('limit-test') ? num(args, 'limit-test', 0, true) : undefined;
 
+  // Check cheap things before the slow backend start and data loading.
+  validateSettings(resume ? { ...settings, epochs: Math.max(1, settings.epochs) } : settings);
   if (resume && !existsSync(checkpointPath)) throw new Error(`--resume: no checkpoint at ${checkpointPath}`);
   if (!resume && existsSync(checkpointPath)) {
     throw new Error(`${checkpointPath} exists: pass --resume to continue that run, or choose another --out`);

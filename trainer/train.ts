@@ -4,6 +4,7 @@
 // generator whose state is checkpointed; weights and Adam moments are stored as float32 bit patterns.
 import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from './adam.js';
+import './register-gradients.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { Dataset, ImageSet } from './data.js';
 import { vaeLoss, warmedBeta, type ReconKind } from './loss.js';

@@ -51,14 +51,17 @@ export function eligibleOps(m: EditableModel, e: WEntry): number[] {
   });
 }
 
-export function toF16(src: EditableModel): EditableModel {
+/** `select(kind, op)` limits the rewrite to some ops (per-layer measurements); default every dense/conv op. */
+export function toF16(src: EditableModel, select?: (kind: EntryKind, op: number) => boolean): EditableModel {
   const m = cloneModel(src);
   const half = (t: number | undefined) => {
     if (t === undefined || !isFloatConst(m.tensors[t])) return t;
     const v = constantF32(m.tensors[t]!);
     return addConstant(m, DType.F16, m.tensors[t]!.dims, bytesOf(Uint16Array.from(v, toHalfBits)));
   };
-  for (const e of m.entries) for (const op of e.ops) if (COMPUTE_OPS.has(op.op)) { op.b = half(op.b); op.c = half(op.c); }
+  for (const e of m.entries) {
+    e.ops.forEach((op, i) => { if (COMPUTE_OPS.has(op.op) && (!select || select(e.kind, i))) { op.b = half(op.b); op.c = half(op.c); } });
+  }
   return compact(m);
 }
 
