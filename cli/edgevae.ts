@@ -85,6 +85,10 @@ async function runPlugin(name: string, module: string, exportName: string, sourc
     const err = e as NodeJS.ErrnoException;
     const missing = err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(module.replace(/^\.\.\//, '').replace(/\.js$/, ''));
     if (missing) throw new UserError(`'${name}' is not available yet (${source} is missing)`);
+    // The trainer and parity need optional peer packages (TensorFlow.js, onnxruntime-node) that a
+    // runtime-only install (a Pi, a kiosk) leaves out: say which one to install.
+    const pkg = err.code === 'ERR_MODULE_NOT_FOUND' ? /Cannot find package '([^']+)'/.exec(String(err.message))?.[1] : undefined;
+    if (pkg) throw new UserError(`'${name}' needs the npm package ${pkg}, which is not installed (npm install ${pkg})`);
     throw e;
   }
   const entry = mod[exportName];
