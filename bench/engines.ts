@@ -130,9 +130,9 @@ export async function createEngine(name: EngineName, repoRoot: string): Promise<
         setup: async () => {},
         async prepare(job) {
           const options: ConvertOptions = { [job.part]: job.path, name: job.model, quant };
-          // int8 activations of an encoder need calibration images: Fashion-MNIST for 28x28x1 inputs,
-          // else seeded uniform noise (enough to time the kernels; the accuracy column shows the cost)
-          if (quant === 'int8' && job.part === 'encoder') options.calib = calibrationFor(job);
+          // int8 activations of an encoder need calibration images: the default model's calib.npy,
+          // Fashion-MNIST for other 28x28x1 inputs, else seeded uniform noise (enough to time the kernels; the accuracy column shows the cost)
+          if (quant === 'int8' && job.part === 'encoder') options.calib = calibrationFor(job, repoRoot);
           try {
             return (await convert(options)).bytes;
           } catch (e) {
@@ -162,7 +162,9 @@ export async function createEngine(name: EngineName, repoRoot: string): Promise<
   }
 }
 
-function calibrationFor(job: GraphJob): string {
+function calibrationFor(job: GraphJob, repoRoot: string): string {
+  const shipped = join(repoRoot, 'models/default/calib.npy'); // the default model's own calibration set
+  if (job.model === 'default' && existsSync(shipped)) return shipped;
   if (job.inputDims.join('x') === '1x28x28' && existsSync('/usr/share/datasets/fashion-mnist')) return 'fashion-mnist';
   const per = job.inputDims.reduce((a, b) => a * b, 1);
   const count = 64;

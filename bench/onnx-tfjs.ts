@@ -227,17 +227,33 @@ function compileNode(tf: Tf, node: Node, consts: Map<string, ConstTensor>, keep:
       const strides = ints('strides', [1, 1]), dil = ints('dilations', [1, 1]);
       const pads = ints('pads', [0, 0, 0, 0]), outPad = ints('output_padding', [0, 0]);
       if (dil.some((d) => d !== 1)) fail('dilated ConvTranspose is not supported');
-      if (pads[0] !== pads[2] || pads[1] !== pads[3] || pads[0] !== pads[1]) fail(`tfjs needs equal pads on every side, got [${pads}]`);
       if (node.attrs.has('output_shape')) fail('output_shape is not supported');
       // ONNX [Ci, Co, KH, KW] -> tfjs conv2dTranspose filter [KH, KW, Co, Ci]
       const filter = keep(tf.transpose(rawTensor(tf, w), [2, 3, 1, 0]) as tfTypes.Tensor4D);
       const bias = node.inputs[2] ? keep(tf.tensor1d(constant(2).data as Float32Array)) : undefined;
+      const [pt, pl, pb, pr] = pads as [number, number, number, number];
+      const [sh, sw] = strides as [number, number];
       return (env) => {
         const x = nhwcOf(tf, tensorIn(env, 0));
         const [n, h, wIn] = x.shape;
-        const oh = (h - 1) * strides[0]! + kh - pads[0]! - pads[2]! + outPad[0]!;
-        const ow = (wIn - 1) * strides[1]! + kw - pads[1]! - pads[3]! + outPad[1]!;
-        let y: Tensor = tf.conv2dTranspose(x, filter, [n, oh, ow, co], strides as [number, number], pads[0]!);
+        const oh = (h - 1) * sh + kh - pt - pb + outPad[0]!;
+        const ow = (wIn - 1) * sw + kw - pl - pr + outPad[1]!;
+        // tfjs computes conv2dTranspose as the gradient of a conv2d from [oh, ow] to [h, w]; that conv's
+        // padding must put the ONNX top/left pad first. Try a number, then 'same', else crop a 'valid' output.
+        const numberFits = pt === pl && Math.floor((oh + 2 * pt - kh) / sh) + 1 === h && Math.floor((ow + 2 * pl - kw) / sw) + 1 === wIn;
+        const sameBefore = (o: number, i: number, k: number, st: number) => (Math.ceil(o / st) === i ? Math.floor(Math.max((i - 1) * st + k - o, 0) / 2) : -1);
+        const sameFits = sameBefore(oh, h, kh, sh) === pt && sameBefore(ow, wIn, kw, sw) === pl;
+        let y: Tensor;
+        if (numberFits || sameFits) {
+          y = tf.conv2dTranspose(x, filter, [n, oh, ow, co], [sh, sw], numberFits ? pt : 'same');
+        } else {
+          const fh = (h - 1) * sh + kh, fw = (wIn - 1) * sw + kw;
+          const full = tf.conv2dTranspose(x, filter, [n, fh, fw, co], [sh, sw], 'valid');
+          const ch = Math.min(oh, fh - pt), cw = Math.min(ow, fw - pl);
+          y = tf.slice(full, [0, pt, pl, 0], [n, ch, cw, co]);
+          // output_padding beyond the full output: zeros (the bias is added below)
+          if (ch < oh || cw < ow) y = tf.pad(y, [[0, 0], [0, oh - ch], [0, ow - cw], [0, 0]]);
+        }
         if (bias) y = tf.add(y, bias);
         addMacs(n * h * wIn * ci * co * kh * kw);
         out(env, y, true);
