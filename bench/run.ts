@@ -121,7 +121,8 @@ async function main(): Promise<void> {
   let scaling: ScalingRow[] = [];
   if (!flag('no-workers') && engines.includes('edgevae-f32')) {
     console.log('measuring the worker pool (batch 64, 1 and 2 workers) ...');
-    const scaleModels = models.filter((m) => m.id === 'conv' || m.id === 'default' || m.id === 'conv64').map((m) => ({ id: m.id, decoder: m.decoder }));
+    const headline = models.find((m) => m.id === 'default') ?? models.find((m) => m.id === 'conv');
+    const scaleModels = models.filter((m) => m === headline || m.id === 'conv64').map((m) => ({ id: m.id, decoder: m.decoder }));
     const task: ScalingTask = { repoRoot: root, models: scaleModels, batch: 64, budget };
     scaling = await runChild<ScalingRow[]>('workers-scaling.ts', task, 'worker scaling').catch((e: Error) => [{ model: '*', batch: 64, pool: {}, error: e.message }]);
   }
