@@ -83,7 +83,8 @@ export async function buildKiosk(opts: KioskBuildOptions = {}): Promise<KioskBui
     }
     // Inline script last, so the data blocks above it are already parsed when it runs.
     const inlineJs = Buffer.from(js).toString('utf8').replace(/<\/script/gi, '<\\/script');
-    const standalone = html.replace(SCRIPT_TAG, '').replace('</body>', `${blocks}<script>${inlineJs}</script>\n</body>`);
+    // A function replacer: a string one would expand `$'`, `$&`... that minified JS may contain.
+    const standalone = html.replace(SCRIPT_TAG, '').replace('</body>', () => `${blocks}<script>${inlineJs}</script>\n</body>`);
     result.standalone = join(outDir, 'standalone.html');
     writeFileSync(result.standalone, standalone);
   }
