@@ -346,7 +346,8 @@ export function loadModel(ptr: usize, len: u32, batch: u32): i32 {
 function prepareConvWeights(i: u32, addrs: usize): usize {
   const code = opWord(i, 0);
   const b = opWord(i, 3);
-  // i8 weights: integer ops get the pair-interleaved copy of kernels/quant_dispatch.ts, int8-weights ops 0
+  // i8 weights: integer ops get the packed copy of kernels/quant_dispatch.ts (kernels/int8/pack.ts); int8-weights
+  // ops 0 (it only sizes their scratch)
   if (b != F.NONE && (code == F.OP_DENSE || code == F.OP_CONV2D || code == F.OP_CONV_TRANSPOSE) && tDtype(b) == F.DTYPE_I8) {
     return prepareQuantWeights(i, <usize>load<u32>(addrs + (<usize>b << 3)));
   }

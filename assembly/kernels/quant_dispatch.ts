@@ -3,10 +3,12 @@
 import * as F from '../format';
 import { filePtr, tensorAddr, convWeights, tDim, tDtype, tCount, tScale, tZeroPoint, tQOffset, opWord } from '../model';
 import { allocBytes } from '../memory';
-import { packPairs, packedBlockBytes } from './int8/pack';
+import { packWeightsI8, packedBlockBytes } from './int8/pack';
 import { denseI8, denseWeightsI8 } from './int8/dense';
-import { convI8, convWeightsI8, pairImageBytes } from './int8/conv';
-import { ensurePairImage } from './int8/scratch';
+import { convI8, convScratchBytes } from './int8/conv';
+import { convWeightsI8, weightOnlyScratchBytes } from './int8/conv_weights';
+import { ensurePairImage, ensureWideF32 } from './int8/scratch';
+import { prepareRequant, requantTableBytes } from './int8/requantize';
 import { applyActivation } from './activation';
 
 /** True when op i reads i8 weights (the caller then runs it here instead of the float kernels). */
@@ -15,27 +17,37 @@ export function usesQuantWeights(i: u32): bool {
   return b != F.NONE && tDtype(b) == F.DTYPE_I8;
 }
 
+@inline function scalesOf(b: u32): usize { return filePtr + <usize>tQOffset(b); }
+@inline function biasOf(c: u32): usize { return c == F.NONE ? 0 : tensorAddr(c, 0); }
+/** Where the packed weights start in an integer op's load-time block (after the requantization table). */
+@inline function packedOffset(channels: u32): usize { return (requantTableBytes(channels) + 15) & ~<usize>15; }
+
 /**
- * Load time: the pair-interleaved copy of an integer op's weights (kernels/int8/pack.ts), kept in the op's
- * conv-weights slot (model.ts convWeights); 0 for other ops, 1 when out of memory. `w` is the weights' address.
+ * Load time, for an integer op: its requantization table (kernels/int8/requantize.ts) followed by the packed
+ * copy of its weights (kernels/int8/pack.ts), kept in the op's conv-weights slot (model.ts convWeights);
+ * 0 for other ops (a weight-only conv only sizes its scratch), 1 when out of memory. `w` is the weights' address.
  */
 export function prepareQuantWeights(i: u32, w: usize): usize {
-  const code = opWord(i, 0), a = opWord(i, 2), out = opWord(i, 1);
-  if (!usesQuantWeights(i) || tDtype(a) != F.DTYPE_I8) return 0;
+  const code = opWord(i, 0), a = opWord(i, 2), b = opWord(i, 3), out = opWord(i, 1);
+  if (!usesQuantWeights(i)) return 0;
+  if (tDtype(a) != F.DTYPE_I8) { // weight-only: no copy, only the f32 widening scratch of a conv
+    if (code == F.OP_DENSE) return 0;
+    const g = opWord(i, 15);
+    return ensureWideF32(weightOnlyScratchBytes(tDim(a, 0), tDim(out, 0), opWord(i, 7), opWord(i, 8), g)) ? 0 : 1;
+  }
   const dense = code == F.OP_DENSE;
   const g: u32 = dense ? 1 : opWord(i, 15);
   const blocks: u32 = dense ? 1 : g * opWord(i, 7) * opWord(i, 8);
-  const cig: u32 = dense ? tDim(opWord(i, 3), 0) : tDim(a, 0) / g;
-  const cog: u32 = dense ? tDim(opWord(i, 3), 1) : tDim(out, 0) / g;
-  if (!dense && !ensurePairImage(pairImageBytes(tDim(a, 0), tDim(a, 1), tDim(a, 2), g))) return 1;
-  const p = allocBytes(<usize>blocks * packedBlockBytes(cig, cog) + 16);
+  const cig: u32 = dense ? tDim(b, 0) : tDim(a, 0) / g;
+  const cog: u32 = dense ? tDim(b, 1) : tDim(out, 0) / g;
+  const channels = cog * g;
+  if (!dense && !ensurePairImage(convScratchBytes(tDim(a, 0), tDim(a, 1), tDim(a, 2), g, tDim(out, 2), opWord(i, 8)))) return 1;
+  const p = allocBytes(packedOffset(channels) + <usize>blocks * packedBlockBytes(cig, cog) + 16);
   if (p == 0) return 1;
-  packPairs(w, p, blocks, cig, cog);
+  prepareRequant(tScale(a), scalesOf(b), tScale(out), channels, p);
+  packWeightsI8(w, p + packedOffset(channels), blocks, cig, cog);
   return p;
 }
-
-@inline function scalesOf(b: u32): usize { return filePtr + <usize>tQOffset(b); }
-@inline function biasOf(c: u32): usize { return c == F.NONE ? 0 : tensorAddr(c, 0); }
 
 /** DENSE with i8 weights over n samples. */
 export function runQuantDense(i: u32, n: u32): void {
@@ -44,8 +56,8 @@ export function runQuantDense(i: u32, n: u32): void {
   const xStride = tensorAddr(a, 1) - x, yStride = tensorAddr(out, 1) - y;
   const K = tDim(b, 0), M = tDim(b, 1);
   if (tDtype(a) == F.DTYPE_I8) {
-    denseI8(x, xStride, tZeroPoint(a), tScale(a), tensorAddr(b, 0), convWeights(i), scalesOf(b), biasOf(c), y, yStride,
-      tZeroPoint(out), tScale(out), act == F.ACT_RELU, K, M, n);
+    const rq = convWeights(i);
+    denseI8(x, xStride, tZeroPoint(a), rq + packedOffset(M), rq, biasOf(c), y, yStride, tZeroPoint(out), act == F.ACT_RELU, K, M, n);
     return;
   }
   denseWeightsI8(x, xStride, tensorAddr(b, 0), scalesOf(b), biasOf(c), y, yStride, K, M, n);
@@ -65,8 +77,8 @@ export function runQuantConv(i: u32, s: u32): void {
   const kh = <i32>opWord(i, 7), kw = <i32>opWord(i, 8), sH = <i32>opWord(i, 9), sW = <i32>opWord(i, 10);
   const padT = <i32>opWord(i, 11), padL = <i32>opWord(i, 12), dH = <i32>opWord(i, 13), dW = <i32>opWord(i, 14), g = <i32>opWord(i, 15);
   if (tDtype(a) == F.DTYPE_I8) {
-    convI8(transposed, x, tZeroPoint(a), tScale(a), tensorAddr(b, 0), convWeights(i), scalesOf(b), biasOf(c), y, tZeroPoint(out), tScale(out),
-      act == F.ACT_RELU, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, g);
+    const rq = convWeights(i);
+    convI8(transposed, x, tZeroPoint(a), rq + packedOffset(<u32>Co), rq, biasOf(c), y, tZeroPoint(out), act == F.ACT_RELU, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, g);
     return;
   }
   convWeightsI8(transposed, x, tensorAddr(b, 0), scalesOf(b), biasOf(c), y, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, g);

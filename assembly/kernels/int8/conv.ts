@@ -1,74 +1,19 @@
-// CONV2D and CONV_TRANSPOSE over HWC activations with i8 weights [G, KH, KW, Ci/G, Co/G] (per-output-channel
-// scales), in two flavours: integer (i8 in/out, i32 bias, fixed-point requantization) and weight-only
-// (f32 in/out, weights widened on the fly). Each output pixel gathers its taps (kernels/int8/taps.ts),
-// accumulates every group's channels, then requantizes or scales into the output row.
-import { accBuf, pairImage } from './scratch';
-import { accumulatePairs, accumulateF32, packInputPairs } from './accumulate';
-import { prepareRequant, requantizeRow } from './requantize';
-import { scaleRow } from './dense';
-import { convSource, convTransposeSource } from './taps';
-import { packedBlockBytes } from './pack';
-
-@inline function source(transposed: bool, o: i32, k: i32, stride: i32, pad: i32, dil: i32, size: i32): i32 {
-  return transposed ? convTransposeSource(o, k, stride, pad, dil, size) : convSource(o, k, stride, pad, dil, size);
-}
+// Integer CONV2D and CONV_TRANSPOSE over HWC activations: i8 in/out, i8 weights [G, KH, KW, Ci/G, Co/G]
+// (per-output-channel scales), i32 bias, fixed-point requantization. Gather form: each output pixel sums its
+// own taps (taps.ts). The weight-only flavour (f32 activations) is kernels/int8/conv_weights.ts.
+// Works on tiles of two (four for cog < 8) output pixels of one row that share their valid taps: neighbours
+// for a conv, neighbours within a stride phase (ox, ox + sW, ...) for a transposed conv, so no tap of a tile is
+// wasted between strided inputs. A tap outside the input for some pixel of the tile reads a zero row for it.
+import { accBuf, acc1Buf, acc2Buf, acc3Buf, pairImage, tapList, MAX_TILE_TAPS, TAP_ENTRY_BYTES } from './scratch';
+import { accumulateWide1, accumulateWide2, accumulateNarrow, packInputRow, zeroAcc } from './tile';
+import { requantizeRow } from './requantize';
+import { tapSource as source } from './taps';
+import { packedBlockBytes, packedIsWide, roundUp8 } from './pack';
 
 // Geometry of the current call, in module globals: the runtime's bump allocator owns the heap, so the
 // kernels must not create objects.
 let Ci: i32 = 0, H: i32 = 0, W: i32 = 0, Co: i32 = 0, OH: i32 = 0, OW: i32 = 0;
 let kh: i32 = 0, kw: i32 = 0, sH: i32 = 0, sW: i32 = 0, padT: i32 = 0, padL: i32 = 0, dH: i32 = 0, dW: i32 = 0, groups: i32 = 1;
-
-/**
- * One output pixel: for every group, zero the accumulators, add each valid tap's contribution and hand the
- * group's accumulators to `integer ? requantizeRow : scaleRow`.
- */
-function convPixel(transposed: bool, integer: bool, x: usize, zpX: i32, w: usize, packed: usize, wScales: usize, bias: usize,
-  y: usize, zpY: i32, lo: i32, oy: i32, ox: i32): void {
-  const cig = <u32>(Ci / groups), cog = <u32>(Co / groups);
-  const elem: usize = integer ? 1 : 4;
-  const tapBytes = <usize>cig * cog; // i8 weights of one tap of one group
-  const outPix = y + <usize>(oy * OW + ox) * Co * elem;
-  for (let g: i32 = 0; g < groups; g++) {
-    memory.fill(accBuf, 0, <usize>cog << 2);
-    for (let ky: i32 = 0; ky < kh; ky++) {
-      const iy = source(transposed, oy, ky, sH, padT, dH, H);
-      if (iy < 0) continue;
-      for (let kx: i32 = 0; kx < kw; kx++) {
-        const ix = source(transposed, ox, kx, sW, padL, dW, W);
-        if (ix < 0) continue;
-        const xp = x + (<usize>(iy * W + ix) * Ci + <usize>g * cig) * elem;
-        const wp = w + <usize>((g * kh + ky) * kw + kx) * tapBytes;
-        const block = <u32>((g * kh + ky) * kw + kx);
-        if (integer) {
-          const pp = pairImage + (<usize>(iy * W + ix) * groups + g) * (<usize>((cig + 1) >> 1) << 2);
-          accumulatePairs(accBuf, pp, xp, zpX, wp, packed + <usize>block * packedBlockBytes(cig, cog), cig, cog);
-        }
-        else accumulateF32(accBuf, xp, wp, cig, cog);
-      }
-    }
-    const first = <u32>g * cog;
-    if (integer) requantizeRow(accBuf, bias, first, outPix + first, cog, zpY, lo);
-    else scaleRow(accBuf, wScales + (<usize>first << 2), bias ? bias + (<usize>first << 2) : 0, outPix + (<usize>first << 2), cog);
-  }
-}
-
-function convAll(transposed: bool, integer: bool, x: usize, zpX: i32, sX: f32, w: usize, packed: usize, wScales: usize,
-  bias: usize, y: usize, zpY: i32, sY: f32, relu: bool): void {
-  if (integer) {
-    prepareRequant(sX, wScales, sY, <u32>Co);
-    // Every input pixel's (x - zp) pairs once, per group (pairImage is sized at load: pairImageBytes).
-    const cig = <u32>(Ci / groups), rowBytes = <usize>((cig + 1) >> 1) << 2;
-    for (let p: i32 = 0; p < H * W; p++) {
-      for (let g: i32 = 0; g < groups; g++) {
-        packInputPairs(x + <usize>p * Ci + <usize>g * cig, zpX, cig, pairImage + (<usize>p * groups + g) * rowBytes);
-      }
-    }
-  }
-  const lo = relu ? max(zpY, -128) : -128;
-  for (let oy: i32 = 0; oy < OH; oy++) {
-    for (let ox: i32 = 0; ox < OW; ox++) convPixel(transposed, integer, x, zpX, w, packed, wScales, bias, y, zpY, lo, oy, ox);
-  }
-}
 
 function setShape(ci: i32, h: i32, w: i32, co: i32, oh: i32, ow: i32, kH: i32, kW: i32, strideH: i32, strideW: i32,
   padTop: i32, padLeft: i32, dilH: i32, dilW: i32, g: i32): void {
@@ -76,24 +21,104 @@ function setShape(ci: i32, h: i32, w: i32, co: i32, oh: i32, ow: i32, kH: i32, k
   padT = padTop; padL = padLeft; dH = dilH; dW = dilW; groups = g;
 }
 
-/** Integer conv / transposed conv of one sample: i8 x (scale sX, zero point zpX) -> i8 y (sY, zpY). */
-/** `packed`: w repacked by kernels/int8/pack.ts (G*KH*KW blocks). */
-export function convI8(transposed: bool, x: usize, zpX: i32, sX: f32, w: usize, packed: usize, wScales: usize, bias: usize,
-  y: usize, zpY: i32, sY: f32, relu: bool, ci: i32, h: i32, wd: i32, co: i32, oh: i32, ow: i32, kH: i32, kW: i32,
-  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilH: i32, dilW: i32, g: i32): void {
-  setShape(ci, h, wd, co, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW, g);
-  convAll(transposed, true, x, zpX, sX, w, packed, wScales, bias, y, zpY, sY, relu);
+/** Bytes of one (x - zp) row of a group: i16 per input channel, padded to a multiple of 8 channels. */
+@inline function rowBytesOf(cig: u32): usize { return <usize>roundUp8(cig) << 1; }
+
+/**
+ * Scratch an integer conv over [Ci, H, W] input needs at pairImage (see scratch.ts): rows, zero row, column
+ * table (per output column and kernel column: the byte offset of the input column's rows, or -1), tile
+ * offsets (per kernel column: those of the tile's up to 4 pixels).
+ */
+export function convScratchBytes(ci: u32, h: u32, w: u32, g: u32, ow: u32, kW: u32): usize {
+  return (<usize>h * w * g + 1) * rowBytesOf(ci / g) + <usize>ow * kW * 4 + <usize>kW * 16;
 }
 
-/** Weight-only conv / transposed conv of one sample: f32 x -> f32 y (activation applied by the caller). */
-export function convWeightsI8(transposed: bool, x: usize, w: usize, wScales: usize, bias: usize, y: usize,
-  ci: i32, h: i32, wd: i32, co: i32, oh: i32, ow: i32, kH: i32, kW: i32,
-  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilH: i32, dilW: i32, g: i32): void {
-  setShape(ci, h, wd, co, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW, g);
-  convAll(transposed, false, x, 0, 1, w, 0, wScales, bias, y, 0, 1, false);
+let rowBytes: usize = 0, zeroRow: usize = 0, colTable: usize = 0, tileOffsets: usize = 0, blockBytes: usize = 0;
+let pairs: u32 = 0, cigG: u32 = 0, cogG: u32 = 0, wide: bool = true;
+
+/** Accumulates the first `n` taps of tapList into the tile's accumulators. */
+@inline function flush(n: u32, two: bool): void {
+  if (n == 0) return;
+  if (!wide) accumulateNarrow(n, roundUp8(cigG) >> 3, cogG);
+  else if (two) accumulateWide2(n, pairs, roundUp8(cogG));
+  else accumulateWide1(n, pairs, roundUp8(cogG));
 }
 
-/** Bytes of pairImage an integer conv over [Ci, H, W] input with `groups` groups needs. */
-export function pairImageBytes(ci: u32, h: u32, w: u32, g: u32): usize {
-  return <usize>h * w * g * (<usize>(((ci / g) + 1) >> 1) << 2);
+@inline function accOf(j: i32): usize { return j == 0 ? accBuf : j == 1 ? acc1Buf : j == 2 ? acc2Buf : acc3Buf; }
+
+/**
+ * Output pixels (oy, ox + j * step) for j in [0, np): all groups, taps, requantization. Tiles hold up to 2
+ * pixels for the wide weight layout, 4 for the narrow one (tilePixels).
+ */
+function tileI8(transposed: bool, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32, oy: i32, ox: i32, np: i32): void {
+  const step = transposed ? sW : 1, P = tilePixels();
+  const accBytes = <usize>roundUp8(cogG) << 2;
+  // Per kernel column, the input-row offsets of the tile's pixels as one i32x4 (-1: outside / no pixel), once per tile.
+  for (let kx: i32 = 0; kx < kw; kx++) {
+    v128.store(tileOffsets + (<usize>kx << 4), i32x4.splat(-1));
+    for (let j: i32 = 0; j < np; j++) store<i32>(tileOffsets + (<usize>kx << 4) + (<usize>j << 2), load<i32>(colTable + (<usize>((ox + j * step) * kw + kx) << 2)));
+  }
+  const zeroV = i32x4.splat(<i32>zeroRow);
+  for (let g: i32 = 0; g < groups; g++) {
+    for (let j: i32 = 0; j < P; j++) zeroAcc(accOf(j), accBytes);
+    let n: u32 = 0;
+    for (let ky: i32 = 0; ky < kh; ky++) {
+      const iy = source(transposed, oy, ky, sH, padT, dH, H);
+      if (iy < 0) continue;
+      const rowBase = i32x4.splat(<i32>(pairImage + (<usize>iy * W * groups + g) * rowBytes));
+      for (let kx: i32 = 0; kx < kw; kx++) {
+        const off = v128.load(tileOffsets + (<usize>kx << 4));
+        const valid = i32x4.ge_s(off, i32x4.splat(0));
+        if (!v128.any_true(valid)) continue;
+        const e = tapList + <usize>n * TAP_ENTRY_BYTES;
+        v128.store(e, v128.bitselect(i32x4.add(off, rowBase), zeroV, valid));
+        store<u32>(e, <u32>(packed + <usize>((g * kh + ky) * kw + kx) * blockBytes), 16);
+        if (++n == MAX_TILE_TAPS) { flush(n, np > 1); n = 0; }
+      }
+    }
+    flush(n, np > 1);
+    const first = <u32>g * cogG;
+    for (let j: i32 = 0; j < np; j++) {
+      const out = y + <usize>(oy * OW + ox + j * step) * Co + first;
+      requantizeRow(accOf(j), bias, rq, <u32>Co, first, out, cogG, zpY, lo);
+    }
+  }
+}
+
+@inline function tilePixels(): i32 { return wide ? 2 : 4; }
+
+/**
+ * Integer conv / transposed conv of one sample: i8 x (zero point zpX) -> i8 y (zero point zpY). `packed`: the
+ * weights repacked by kernels/int8/pack.ts (G*KH*KW blocks); rq: requantization table (requantize.ts);
+ * pairImage sized by convScratchBytes.
+ */
+export function convI8(transposed: bool, x: usize, zpX: i32, packed: usize, rq: usize, bias: usize,
+  y: usize, zpY: i32, relu: bool, ci: i32, h: i32, wd: i32, co: i32, oh: i32, ow: i32, kH: i32, kW: i32,
+  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilH: i32, dilW: i32, g: i32): void {
+  setShape(ci, h, wd, co, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW, g);
+  cigG = <u32>(Ci / groups); cogG = <u32>(Co / groups);
+  pairs = (cigG + 1) >> 1; wide = packedIsWide(cogG);
+  rowBytes = rowBytesOf(cigG); blockBytes = packedBlockBytes(cigG, cogG);
+  // Every input pixel's (x - zp) row once, per group; then the zero row and the column table.
+  const rows = <usize>H * W * groups;
+  for (let r: usize = 0; r < rows; r++) packInputRow(x + r * cigG, zpX, cigG, pairImage + r * rowBytes);
+  zeroRow = pairImage + rows * rowBytes;
+  memory.fill(zeroRow, 0, rowBytes);
+  colTable = zeroRow + rowBytes;
+  for (let ox: i32 = 0; ox < OW; ox++) {
+    for (let kx: i32 = 0; kx < kw; kx++) {
+      const ix = source(transposed, ox, kx, sW, padL, dW, W); // byte offset of its rows within an input row, or -1
+      store<i32>(colTable + (<usize>(ox * kw + kx) << 2), ix < 0 ? -1 : <i32>(<usize>ix * groups * rowBytes));
+    }
+  }
+  tileOffsets = colTable + (<usize>OW * kw << 2);
+  const lo = relu ? max(zpY, -128) : -128;
+  const step = transposed ? sW : 1, phases = transposed ? min(sW, OW) : 1;
+  for (let oy: i32 = 0; oy < OH; oy++) {
+    for (let ph: i32 = 0; ph < phases; ph++) {
+      // pixels ph, ph + step, ...: tiles of P consecutive ones (the last may be shorter)
+      const count = (OW - ph + step - 1) / step, P = tilePixels();
+      for (let t: i32 = 0; t < count; t += P) tileI8(transposed, packed, rq, bias, y, zpY, lo, oy, ph + t * step, min(P, count - t));
+    }
+  }
 }

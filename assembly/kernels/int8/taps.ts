@@ -15,3 +15,8 @@
   const i = t / stride;
   return i < size ? i : -1;
 }
+
+/** Either of the two, by `transposed`. */
+@inline export function tapSource(transposed: bool, o: i32, k: i32, stride: i32, pad: i32, dil: i32, size: i32): i32 {
+  return transposed ? convTransposeSource(o, k, stride, pad, dil, size) : convSource(o, k, stride, pad, dil, size);
+}

@@ -2,17 +2,23 @@
 // they can be compared with the TypeScript reference twins without a whole model around them.
 import { allocBytes } from '../../memory';
 import { denseI8 as denseI8Kernel, denseWeightsI8 as denseWeightsKernel } from './dense';
-import { convI8 as convI8Kernel, convWeightsI8 as convWeightsKernel, pairImageBytes } from './conv';
-import { prepareRequant as prepare } from './requantize';
-import { multBuf, shiftBuf, ensureQuantScratch, ensurePairImage } from './scratch';
-import { packPairs, packedBlockBytes } from './pack';
+import { convI8 as convI8Kernel, convScratchBytes } from './conv';
+import { convWeightsI8 as convWeightsKernel, weightOnlyScratchBytes } from './conv_weights';
+import { prepareRequant, requantTableBytes } from './requantize';
+import { ensureQuantScratch, ensurePairImage, ensureWideF32 } from './scratch';
+import { packWeightsI8, packedBlockBytes } from './pack';
 
-/** The repacked copy the runtime's loader would make (allocated per call: tests only). */
-function packed(w: usize, blocks: u32, cig: u32, cog: u32): usize {
-  const out = allocBytes(<usize>blocks * packedBlockBytes(cig, cog) + 16);
-  packPairs(w, out, blocks, cig, cog);
-  return out;
+/**
+ * The block the runtime's loader makes for an integer op (kernels/quant_dispatch.ts prepareQuantWeights): the
+ * requantization table, then the packed weights right after it (allocated per call: tests only).
+ */
+function tableAndPacked(sIn: f32, wScales: usize, sOut: f32, count: u32, w: usize, blocks: u32, cig: u32, cog: u32): usize {
+  const rq = allocBytes(packedOf(0, count) + <usize>blocks * packedBlockBytes(cig, cog) + 16);
+  prepareRequant(sIn, wScales, sOut, count, rq);
+  packWeightsI8(w, packedOf(rq, count), blocks, cig, cog);
+  return rq;
 }
+@inline function packedOf(rq: usize, count: u32): usize { return rq + ((requantTableBytes(count) + 15) & ~<usize>15); }
 
 export function alloc(bytes: u32): usize { return allocBytes(bytes); }
 
@@ -21,7 +27,8 @@ export function init(): bool { return ensureQuantScratch(); }
 
 export function denseI8(x: usize, zpX: i32, sX: f32, w: usize, wScales: usize, bias: usize, y: usize, zpY: i32, sY: f32,
   relu: bool, K: u32, M: u32, n: u32): void {
-  denseI8Kernel(x, K, zpX, sX, w, packed(w, 1, K, M), wScales, bias, y, M, zpY, sY, relu, K, M, n);
+  const rq = tableAndPacked(sX, wScales, sY, M, w, 1, K, M);
+  denseI8Kernel(x, K, zpX, packedOf(rq, M), rq, bias, y, M, zpY, relu, K, M, n);
 }
 
 export function denseWeightsI8(x: usize, w: usize, wScales: usize, bias: usize, y: usize, K: u32, M: u32, n: u32): void {
@@ -31,22 +38,21 @@ export function denseWeightsI8(x: usize, w: usize, wScales: usize, bias: usize, 
 export function convI8(transposed: bool, x: usize, zpX: i32, sX: f32, w: usize, wScales: usize, bias: usize,
   y: usize, zpY: i32, sY: f32, relu: bool, Ci: i32, H: i32, W: i32, Co: i32, OH: i32, OW: i32, kh: i32, kw: i32,
   sH: i32, sW: i32, padT: i32, padL: i32, dH: i32, dW: i32, groups: i32): void {
-  const pw = packed(w, <u32>(groups * kh * kw), <u32>(Ci / groups), <u32>(Co / groups));
-  ensurePairImage(pairImageBytes(<u32>Ci, <u32>H, <u32>W, <u32>groups));
-  convI8Kernel(transposed, x, zpX, sX, w, pw, wScales, bias, y, zpY, sY, relu, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups);
+  const rq = tableAndPacked(sX, wScales, sY, <u32>Co, w, <u32>(groups * kh * kw), <u32>(Ci / groups), <u32>(Co / groups));
+  ensurePairImage(convScratchBytes(<u32>Ci, <u32>H, <u32>W, <u32>groups, <u32>OW, <u32>kw));
+  convI8Kernel(transposed, x, zpX, packedOf(rq, <u32>Co), rq, bias, y, zpY, relu, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups);
 }
 
 export function convWeightsI8(transposed: bool, x: usize, w: usize, wScales: usize, bias: usize, y: usize,
   Ci: i32, H: i32, W: i32, Co: i32, OH: i32, OW: i32, kh: i32, kw: i32,
   sH: i32, sW: i32, padT: i32, padL: i32, dH: i32, dW: i32, groups: i32): void {
+  ensureWideF32(weightOnlyScratchBytes(<u32>Ci, <u32>Co, <u32>kh, <u32>kw, <u32>groups));
   convWeightsKernel(transposed, x, w, wScales, bias, y, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups);
 }
 
 /** Requantization parameters of `count` channels, written to out as (mult, shift) i32 pairs. */
 export function requantParams(sIn: f32, wScales: usize, sOut: f32, count: u32, out: usize): void {
-  prepare(sIn, wScales, sOut, count);
-  for (let c: u32 = 0; c < count; c++) {
-    store<i32>(out + (<usize>c << 3), load<i32>(multBuf + (<usize>c << 2)));
-    store<i32>(out + (<usize>c << 3), load<i32>(shiftBuf + (<usize>c << 2)), 4);
-  }
+  const rq = allocBytes(requantTableBytes(count) + 16);
+  prepareRequant(sIn, wScales, sOut, count, rq);
+  memory.copy(out, rq, <usize>count << 3);
 }
