@@ -178,12 +178,14 @@ export function renderMarkdown(r: BenchResults): string {
 
   if (r.scaling.length) {
     out.push('## Multi-core: runtime/workers pool (decode)', '');
-    out.push(markdownTable(['model', 'batch', 'single instance ms', '1 worker ms', '2 workers ms', '2 vs 1 worker', '2 workers vs single'], r.scaling.map((s) => [
+    const cores = (t: Timing | undefined) => (t?.cpuMedian !== undefined ? (t.cpuMedian / t.median).toFixed(2) : '–');
+    out.push(markdownTable(['model', 'batch', 'single instance ms', '1 worker ms', '2 workers ms', '2 vs 1 worker', '2 workers vs single', 'cores used (cpu/wall, 2 workers)'], r.scaling.map((s) => [
       s.model, String(s.batch), fmtMs(s.single?.median), fmtMs(s.pool[1]?.median), fmtMs(s.pool[2]?.median),
-      fmtRatio(s.pool[2]?.median, s.pool[1]?.median), fmtRatio(s.pool[2]?.median, s.single?.median),
+      fmtRatio(s.pool[2]?.median, s.pool[1]?.median), fmtRatio(s.pool[2]?.median, s.single?.median), cores(s.pool[2]),
     ])), '');
     for (const s of r.scaling.filter((x) => x.error)) out.push(`- ${s.model}: ${s.error}`);
-    out.push('Target: 2 workers >= 1.8x one worker (only meaningful when both cores are otherwise idle).', '');
+    out.push('Target: 2 workers >= 1.8x one worker. Only meaningful when both cores are otherwise idle: "cores used" is the ' +
+      'process CPU time (all threads) per wall-clock time of a call; well below 2 means the workers did not get two cores.', '');
   }
   if (r.notes.length) out.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
   return out.join('\n');

@@ -176,7 +176,7 @@ describe('report', () => {
         { engine: 'tfjs-wasm', setupMs: 3, peakRssDeltaMb: 50, jobs: [{ id: 'conv.decoder', loadMs: 9, parity: [0.5], parityOk: false }] },
         { engine: 'edgevae-int8', setupMs: 0, peakRssDeltaMb: 1, jobs: [{ id: 'conv.decoder', error: 'not available yet (converter: no int8)', notAvailable: true }] },
       ],
-      payloads: [], scaling: [{ model: 'conv', batch: 64, single: timing(20), pool: { 1: timing(21), 2: timing(11) } }], notes: ['a note'],
+      payloads: [], scaling: [{ model: 'conv', batch: 64, single: timing(20), pool: { 1: timing(21), 2: timing(11, 20.9) } }], notes: ['a note'],
     };
     const md = renderMarkdown(results);
     expect(md).toContain('| conv decoder | 1 | 0.500 | 1.00 | – | – | 2.00x | – | – |');
@@ -190,7 +190,7 @@ describe('report', () => {
     // the CPU-time headline: ort-web 0.8 / 0.4 = 2.00x and 40 / 10 = 4.00x
     expect(md).toContain('| conv decoder | 1 | 0.400 | 0.800 | – | – | 2.00x | – | – |');
     expect(md).toContain('| conv decoder | 64 | 10.0 | 40.0 | – | – | 4.00x | – | – |');
-    expect(md).toContain('| conv | 64 | 20.0 | 21.0 | 11.0 | 1.91x | 1.82x |');
+    expect(md).toContain('| conv | 64 | 20.0 | 21.0 | 11.0 | 1.91x | 1.82x | 1.90 |');
     expect(md).toContain('- a note');
   });
 });
