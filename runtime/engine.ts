@@ -55,6 +55,11 @@ export class Engine {
     return this.loaded.info;
   }
 
+  /** Current size of the module's linear memory (model, packed weights, arena, scratch). */
+  get memoryBytes(): number {
+    return this.instance.memory.buffer.byteLength;
+  }
+
   get maxBatch(): number {
     return this.loaded?.maxBatch ?? 0;
   }

@@ -57,6 +57,11 @@ export class EdgeVae {
     return new EdgeVae(engine, options.allowNonFinite ?? false);
   }
 
+  /** Bytes of WebAssembly linear memory this instance uses now (its peak: memory never shrinks). */
+  get memoryBytes(): number {
+    return this.engine.memoryBytes;
+  }
+
   /** x: batch * prod(inputShape) floats in ONNX (CHW) order -> mu, logvar: batch * latentSize each. */
   encode(x: Float32Array, batch: number, options: RunOptions = {}): { mu: Float32Array; logvar: Float32Array } {
     this.checkInput('encode', x, batch, options);
