@@ -9,15 +9,8 @@ import { caseSeed, Rng } from './rng.js';
 import type { CorpusModel } from './corpus.js';
 import { hasDefinedDataflow } from './dataflow.js';
 
-export interface WasmExports {
-  memory: WebAssembly.Memory;
-  alloc(bytes: number): number;
-  load(ptr: number, len: number, maxBatch: number): number;
-  errorDetail(): number;
-  entryInput(kind: number): number;
-  entryOutput(kind: number, k: number): number;
-  run(kind: number, n: number): number;
-}
+export type { WasmExports } from '../runtime/engine.js';
+import type { WasmExports } from '../runtime/engine.js';
 
 export type FailureKind = 'ts-crash' | 'harness-error' | 'wasm-trap' | 'disagreement' | 'run-error' | 'batch-mismatch' |
   'memory-corruption' | 'state-leak' | 'hang' | 'slow';

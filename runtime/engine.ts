@@ -5,7 +5,8 @@ import { readModel, type EntryName, type ModelInfo } from './format.js';
 import { InputError, ModelFormatError, RuntimeError } from './errors.js';
 import { describeWasmError } from './wasm-errors.js';
 
-interface WasmExports {
+/** The host interface of build/edgevae.wasm (docs/format.md); tests and the fuzzer use it too. */
+export interface WasmExports {
   memory: WebAssembly.Memory;
   alloc(bytes: number): number;
   load(ptr: number, len: number, maxBatch: number): number;

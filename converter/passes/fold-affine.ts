@@ -2,17 +2,8 @@
 // a conv, transposed conv or dense layer (possibly through a reshape) into that layer's weights and bias.
 import { Act, BinaryKind } from '../../runtime/format-constants.js';
 import { consumers, type ConvNode, type DenseNode, type Graph, type Node } from '../ir.js';
+import { perChannel } from './per-channel.js';
 
-/** Per-channel vector of a constant broadcast over [Co, ...spatial] (ONNX order), or null when it varies spatially. */
-function perChannel(data: Float32Array, channels: number): Float32Array | null {
-  const inner = data.length / channels;
-  const out = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    out[c] = data[c * inner]!;
-    for (let i = 1; i < inner; i++) if (data[c * inner + i] !== out[c]) return null;
-  }
-  return out;
-}
 
 export function foldAffine(g: Graph): number {
   let folded = 0;

@@ -3,17 +3,8 @@
 // nothing at run time. Add/Sub is not folded into convolutions: zero padding would then see the offset.
 import { Act, BinaryKind } from '../../runtime/format-constants.js';
 import { consumers, type BinaryNode, type ConvNode, type DenseNode, type Graph } from '../ir.js';
+import { perChannel } from './per-channel.js';
 
-/** Per-input-channel vector of a constant over [Ci, H, W] (ONNX order), or null when it varies spatially. */
-function perChannel(data: Float32Array, channels: number): Float32Array | null {
-  const inner = data.length / channels;
-  const out = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    out[c] = data[c * inner]!;
-    for (let i = 1; i < inner; i++) if (data[c * inner + i] !== out[c]) return null;
-  }
-  return out;
-}
 
 export function foldInputAffine(g: Graph): number {
   let folded = 0;

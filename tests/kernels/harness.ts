@@ -5,16 +5,8 @@ import { fileURLToPath } from 'node:url';
 /** EDGEVAE_WASM overrides the module path (e.g. to test an experimental build without touching build/). */
 export const WASM_PATH = process.env.EDGEVAE_WASM ?? fileURLToPath(new URL('../../build/edgevae.wasm', import.meta.url));
 
-export interface RuntimeExports {
-  memory: WebAssembly.Memory;
-  alloc(bytes: number): number;
-  load(ptr: number, len: number, maxBatch: number): number;
-  errorDetail(): number;
-  entryInput(kind: number): number;
-  entryOutput(kind: number, k: number): number;
-  run(kind: number, n: number): number;
-  sampleNormal(ptr: number, count: number, seed: number, temperature: number): void;
-}
+export type { WasmExports as RuntimeExports } from '../../runtime/engine.js';
+import type { WasmExports as RuntimeExports } from '../../runtime/engine.js';
 
 let compiled: WebAssembly.Module | undefined;
 
