@@ -5,7 +5,7 @@ import { filePtr, tensorAddr, convWeights, tDim, tDtype, tCount, tScale, tZeroPo
 import { allocBytes } from '../memory';
 import { packWeightsI8, packedBlockBytes } from './int8/pack';
 import { denseI8, denseWeightsI8 } from './int8/dense';
-import { convI8, convScratchBytes } from './int8/conv';
+import { convI8, convScratchBytes, usesTapRows, tapRowsScratchBytes } from './int8/conv';
 import { convWeightsI8, weightOnlyScratchBytes } from './int8/conv_weights';
 import { ensurePairImage, ensureWideF32 } from './int8/scratch';
 import { prepareRequant, requantTableBytes } from './int8/requantize';
@@ -37,11 +37,14 @@ export function prepareQuantWeights(i: u32, w: usize): usize {
   }
   const dense = code == F.OP_DENSE;
   const g: u32 = dense ? 1 : opWord(i, 15);
-  const blocks: u32 = dense ? 1 : g * opWord(i, 7) * opWord(i, 8);
-  const cig: u32 = dense ? tDim(b, 0) : tDim(a, 0) / g;
+  const kh = opWord(i, 7), kw = opWord(i, 8);
+  // a tap-row conv (kernels/int8/conv.ts) reduces over all KH*KW*Ci taps at once: one [KH*KW*Ci, Co] block
+  const tapRows = !dense && usesTapRows(code == F.OP_CONV_TRANSPOSE, tDim(a, 0), g, kh, kw);
+  const blocks: u32 = dense || tapRows ? 1 : g * kh * kw;
+  const cig: u32 = dense ? tDim(b, 0) : tapRows ? kh * kw * tDim(a, 0) : tDim(a, 0) / g;
   const cog: u32 = dense ? tDim(b, 1) : tDim(out, 0) / g;
   const channels = cog * g;
-  if (!dense && !ensurePairImage(convScratchBytes(tDim(a, 0), tDim(a, 1), tDim(a, 2), g, tDim(out, 2), opWord(i, 8)))) return 1;
+  if (!dense && !ensurePairImage(tapRows ? tapRowsScratchBytes(tDim(a, 0), kh, kw) : convScratchBytes(tDim(a, 0), tDim(a, 1), tDim(a, 2), g, tDim(out, 2), kw))) return 1;
   const p = allocBytes(packedOffset(channels) + <usize>blocks * packedBlockBytes(cig, cog) + 16);
   if (p == 0) return 1;
   prepareRequant(tScale(a), scalesOf(b), tScale(out), channels, p);

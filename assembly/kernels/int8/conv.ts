@@ -6,7 +6,7 @@
 // wasted between strided inputs. A tap outside the input for some pixel of the tile reads a zero row for it.
 import { accBuf, acc1Buf, acc2Buf, acc3Buf, pairImage, tapList, MAX_TILE_TAPS, TAP_ENTRY_BYTES } from './scratch';
 import { accumulateWide1, accumulateWide2, accumulateNarrow, packInputRow, zeroAcc } from './tile';
-import { requantizeRow } from './requantize';
+import { requantizeRow, requantizeChannelLanes, hasSimdStep } from './requantize';
 import { tapSource as source } from './taps';
 import { packedBlockBytes, packedIsWide, roundUp8 } from './pack';
 
@@ -78,10 +78,31 @@ function tileI8(transposed: bool, packed: usize, rq: usize, bias: usize, y: usiz
     }
     flush(n, np > 1);
     const first = <u32>g * cogG;
+    if (!wide && hasSimdStep(rq, <u32>Co)) { storeNarrowTile(bias, rq, y + <usize>(oy * OW + ox) * Co + first, <usize>step * Co, first, zpY, lo, np); continue; }
     for (let j: i32 = 0; j < np; j++) {
       const out = y + <usize>(oy * OW + ox + j * step) * Co + first;
       requantizeRow(accOf(j), bias, rq, <u32>Co, first, out, cogG, zpY, lo);
     }
+  }
+}
+
+/**
+ * Requantizes a narrow tile (cogG < 8 channels of up to 4 pixels): per channel, the four pixels' accumulators
+ * in the lanes of one vector; pixel j's outputs start at out + j * pixelStep.
+ */
+function storeNarrowTile(bias: usize, rq: usize, out: usize, pixelStep: usize, first: u32, zpY: i32, lo: i32, np: i32): void {
+  for (let co: u32 = 0; co < cogG; co++) {
+    const o = <usize>co << 2;
+    let a = i32x4.splat(load<i32>(accBuf + o));
+    a = i32x4.replace_lane(a, 1, load<i32>(acc1Buf + o));
+    a = i32x4.replace_lane(a, 2, load<i32>(acc2Buf + o));
+    a = i32x4.replace_lane(a, 3, load<i32>(acc3Buf + o));
+    const q = requantizeChannelLanes(a, bias, rq, <u32>Co, first + co, zpY, lo);
+    const p = out + co;
+    store<i8>(p, <i8>i32x4.extract_lane(q, 0));
+    if (np > 1) store<i8>(p + pixelStep, <i8>i32x4.extract_lane(q, 1));
+    if (np > 2) store<i8>(p + pixelStep * 2, <i8>i32x4.extract_lane(q, 2));
+    if (np > 3) store<i8>(p + pixelStep * 3, <i8>i32x4.extract_lane(q, 3));
   }
 }
 
@@ -96,6 +117,7 @@ export function convI8(transposed: bool, x: usize, zpX: i32, packed: usize, rq: 
   y: usize, zpY: i32, relu: bool, ci: i32, h: i32, wd: i32, co: i32, oh: i32, ow: i32, kH: i32, kW: i32,
   strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilH: i32, dilW: i32, g: i32): void {
   setShape(ci, h, wd, co, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW, g);
+  if (usesTapRows(transposed, <u32>ci, <u32>g, <u32>kH, <u32>kW)) { convTapRowsI8(x, zpX, packed, rq, bias, y, zpY, relu ? max(zpY, -128) : -128); return; }
   cigG = <u32>(Ci / groups); cogG = <u32>(Co / groups);
   pairs = (cigG + 1) >> 1; wide = packedIsWide(cogG);
   rowBytes = rowBytesOf(cigG); blockBytes = packedBlockBytes(cigG, cogG);
@@ -119,6 +141,71 @@ export function convI8(transposed: bool, x: usize, zpX: i32, packed: usize, rq: 
       // pixels ph, ph + step, ...: tiles of P consecutive ones (the last may be shorter)
       const count = (OW - ph + step - 1) / step, P = tilePixels();
       for (let t: i32 = 0; t < count; t += P) tileI8(transposed, packed, rq, bias, y, zpY, lo, oy, ph + t * step, min(P, count - t));
+    }
+  }
+}
+
+// Tap-row form, for a conv with few input channels (e.g. the first layer, one channel): channel pairs would
+// be mostly padding and each tap too short to pay for its bookkeeping, so all KH*KW*Ci taps of an output
+// pixel are gathered into one (x - zp) row ("im2col") and reduced in one pass against the weights packed as a
+// single [KH*KW*Ci, Co] block (memory order [KH, KW, Ci, Co] is exactly that K-major matrix when G = 1).
+
+/** Longest tap row (KH*KW*Ci) the tap-row form takes. */
+const MAX_TAP_ROW: u64 = 1024;
+
+/** True when convI8 runs this conv in tap-row form; the weights must then be packed as one [KH*KW*Ci, Co] block. */
+export function usesTapRows(transposed: bool, ci: u32, g: u32, kH: u32, kW: u32): bool {
+  return !transposed && g == 1 && ci < 8 && <u64>kH * <u64>kW * <u64>ci <= MAX_TAP_ROW;
+}
+
+/** Scratch (at pairImage) of the tap-row form: four rows of KH*KW*Ci i16, padded to a multiple of 8. */
+export function tapRowsScratchBytes(ci: u32, kH: u32, kW: u32): usize { return <usize>roundUp8(kH * kW * ci) << 3; }
+
+/** (x - zp) of every tap of output pixel (oy, ox) into row, 0 for taps in the padding. */
+function fillTapRow(x: usize, zpX: i32, oy: i32, ox: i32, row: usize): void {
+  const iy0 = oy * sH - padT, ix0 = ox * sW - padL;
+  if (Ci == 1 && iy0 >= 0 && ix0 >= 0 && iy0 + (kh - 1) * dH < H && ix0 + (kw - 1) * dW < W) {
+    // all taps inside and one channel (the common first layer): no bounds checks, no channel loop
+    let p = row;
+    for (let ky: i32 = 0; ky < kh; ky++) {
+      let src = x + <usize>((iy0 + ky * dH) * W + ix0);
+      for (let kx: i32 = 0; kx < kw; kx++) { store<i16>(p, <i16>(<i32>load<i8>(src) - zpX)); src += <usize>dW; p += 2; }
+    }
+    return;
+  }
+  let p = row;
+  for (let ky: i32 = 0; ky < kh; ky++) {
+    const iy = oy * sH - padT + ky * dH;
+    for (let kx: i32 = 0; kx < kw; kx++) {
+      const ix = ox * sW - padL + kx * dW;
+      if (<u32>iy < <u32>H && <u32>ix < <u32>W) { // unsigned compares: negative coordinates are outside too
+        const src = x + <usize>(iy * W + ix) * Ci;
+        for (let c: i32 = 0; c < Ci; c++) store<i16>(p + (<usize>c << 1), <i16>(<i32>load<i8>(src + c) - zpX));
+      } else {
+        for (let c: i32 = 0; c < Ci; c++) store<i16>(p + (<usize>c << 1), 0);
+      }
+      p += <usize>Ci << 1;
+    }
+  }
+}
+
+function convTapRowsI8(x: usize, zpX: i32, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32): void {
+  const K = <u32>(kh * kw * Ci), rowB = <usize>roundUp8(K) << 1;
+  const wideL = packedIsWide(<u32>Co), P: i32 = wideL ? 2 : 4;
+  const accBytes = <usize>roundUp8(<u32>Co) << 2;
+  memory.fill(pairImage, 0, rowB * 4); // the padding past K stays zero: rows are only written in [0, K)
+  for (let j: i32 = 0; j < 4; j++) store<u32>(tapList + (<usize>j << 2), <u32>(pairImage + <usize>j * rowB));
+  store<u32>(tapList, <u32>packed, 16);
+  for (let oy: i32 = 0; oy < OH; oy++) {
+    for (let ox: i32 = 0; ox < OW; ox += P) {
+      const np = min(P, OW - ox);
+      for (let j: i32 = 0; j < P; j++) zeroAcc(accOf(j), accBytes);
+      for (let j: i32 = 0; j < np; j++) fillTapRow(x, zpX, oy, ox + j, pairImage + <usize>j * rowB);
+      // a narrow tile always computes four pixels; rows of absent ones hold stale values and are not stored
+      if (!wideL) accumulateNarrow(1, roundUp8(K) >> 3, <u32>Co);
+      else if (np > 1) accumulateWide2(1, (K + 1) >> 1, roundUp8(<u32>Co));
+      else accumulateWide1(1, (K + 1) >> 1, roundUp8(<u32>Co));
+      for (let j: i32 = 0; j < np; j++) requantizeRow(accOf(j), bias, rq, <u32>Co, 0, y + <usize>(oy * OW + ox + j) * Co, <u32>Co, zpY, lo);
     }
   }
 }

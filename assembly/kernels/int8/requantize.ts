@@ -6,21 +6,28 @@
 
 // The table of an op (computed once at load, prepareRequant), for `count` channels:
 //   [0, 8C)          (mult, shift) i32 pairs, read by the scalar path
-//   [8C, 8C+16)      i32 flag: 1 when every shift is in [32, 62], so the SIMD path applies
-//   then mult[C] (i32), half[C] (i64 2^(shift-1)), pow[C] (i32 2^(63-shift))
-// SIMD path, 4 channels at a time, exact: with X = |acc| * mult + half (< 2^63, as u64),
-// floor(X / 2^shift) = floor(floor(X / 2^32) / 2^(shift-32)) = (hi32(X) * 2^(63-shift)) >> 31, all in u64
-// lanes (i64x2.extmul), so no per-lane variable shift is needed.
+//   [8C, 8C+16)      i32 S: max(shift) - 32 when every shift - 32 is in [0, MAX_SIMD_SHIFT] (the SIMD path
+//                    applies), else -1
+//   then mult[C] (i32), half[C] (i64 2^(shift-1)), cap[C] (i32 2^(9+s) - 1), scaleUp[C] (i32 2^(S-s)), s = shift - 32
+// SIMD path, 4 channels at a time, exact: with X = |acc| * mult + half (< 2^63, u64 lanes of i64x2.extmul) and
+// h = hi32(X) < 2^31, floor(X / 2^shift) = floor(h / 2^s). Then floor(min(h, cap) / 2^s) = min(floor(h / 2^s), 511)
+// and, as min(h, cap) * 2^(S-s) < 2^(9+S) <= 2^31, it equals (min(h, cap) * 2^(S-s)) >> S in plain i32 lanes:
+// one uniform shift instead of a per-lane one. Capping the magnitude at 511 cannot change the output, as
+// zp +- 511 lies outside [-128, 127] for every zero point and clamps the same way.
 
 /** Bytes of the requantization table of `count` channels. */
-@inline export function requantTableBytes(count: u32): usize { return <usize>count * 24 + 16; }
+@inline export function requantTableBytes(count: u32): usize { return <usize>count * 28 + 16; }
+/** Largest shift - 32 of the SIMD path: 2^(9 + MAX_SIMD_SHIFT) must fit an i32 lane (smaller M rounds to ~0 anyway). */
+const MAX_SIMD_SHIFT: i32 = 22;
 @inline function flagAt(rq: usize, count: u32): usize { return rq + (<usize>count << 3); }
 @inline function multsAt(rq: usize, count: u32): usize { return rq + (<usize>count << 3) + 16; }
 @inline function halvesAt(rq: usize, count: u32): usize { return rq + <usize>count * 12 + 16; }
-@inline function powsAt(rq: usize, count: u32): usize { return rq + <usize>count * 20 + 16; }
+@inline function capsAt(rq: usize, count: u32): usize { return rq + <usize>count * 20 + 16; }
+@inline function scaleUpsAt(rq: usize, count: u32): usize { return rq + <usize>count * 24 + 16; }
 
 /** Writes the table of `count` channels (per-channel weight scales at wScales) to rq. */
 export function prepareRequant(sIn: f32, wScales: usize, sOut: f32, count: u32, rq: usize): void {
+  let S: i32 = 0;
   for (let c: u32 = 0; c < count; c++) {
     const m: f64 = (<f64>sIn * <f64>load<f32>(wScales + (<usize>c << 2))) / <f64>sOut;
     let mult: i32 = 0, shift: i32 = 1;
@@ -38,16 +45,17 @@ export function prepareRequant(sIn: f32, wScales: usize, sOut: f32, count: u32, 
     }
     store<i32>(rq + (<usize>c << 3), mult);
     store<i32>(rq + (<usize>c << 3), shift, 4);
+    S = shift < 32 || S < 0 ? -1 : max(S, shift - 32);
   }
-  let simd: i32 = 1;
+  if (S > MAX_SIMD_SHIFT) S = -1;
   for (let c: u32 = 0; c < count; c++) {
-    const mult = load<i32>(rq + (<usize>c << 3)), shift = load<i32>(rq + (<usize>c << 3), 4);
-    if (shift < 32 || shift > 62) simd = 0;
-    store<i32>(multsAt(rq, count) + (<usize>c << 2), mult);
+    const shift = load<i32>(rq + (<usize>c << 3), 4), s = shift - 32;
+    store<i32>(multsAt(rq, count) + (<usize>c << 2), load<i32>(rq + (<usize>c << 3)));
     store<i64>(halvesAt(rq, count) + (<usize>c << 3), (<i64>1) << (shift - 1));
-    store<i32>(powsAt(rq, count) + (<usize>c << 2), shift >= 32 && shift <= 62 ? <i32>((<u64>1) << <u64>(63 - shift)) : 0);
+    store<i32>(capsAt(rq, count) + (<usize>c << 2), S >= 0 ? (512 << s) - 1 : 0);
+    store<i32>(scaleUpsAt(rq, count) + (<usize>c << 2), S >= 0 ? 1 << (S - s) : 0);
   }
-  store<i32>(flagAt(rq, count), simd);
+  store<i32>(flagAt(rq, count), S);
 }
 
 @inline export function requantizeOne(acc: i32, mult: i32, shift: i32): i32 {
@@ -61,17 +69,21 @@ export function prepareRequant(sIn: f32, wScales: usize, sOut: f32, count: u32, 
   return i8x16.shuffle(a, b, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
 }
 
-/** Requantizes 4 channels (acc already includes the bias) with the SIMD table entries at channel c. */
-@inline function requantize4(a: v128, mults: usize, halves: usize, pows: usize, c: usize, zp: v128, lo: v128): v128 {
+/** Requantizes 4 channels (acc already includes the bias) with the table entries at channel c (see the top of this file). */
+@inline function requantize4(a: v128, mults: usize, halves: usize, caps: usize, ups: usize, c: usize, S: i32, zp: v128, lo: v128): v128 {
+  return cappedLanes(a, v128.load(mults + (c << 2)), v128.load(halves + (c << 3)), v128.load(halves + (c << 3), 16),
+    v128.load(caps + (c << 2)), v128.load(ups + (c << 2)), S, zp, lo);
+}
+
+/** The capped requantization of the four lanes of a, each with its own table values (m, half, cap, up). */
+@inline function cappedLanes(a: v128, m: v128, half01: v128, half23: v128, cap: v128, up: v128, S: i32, zp: v128, lo: v128): v128 {
   const sign = i32x4.shr_s(a, 31);
-  const u = i32x4.abs(a); // |-2^31| stays 0x80000000: right as an unsigned lane
-  const m = v128.load(mults + (c << 2));
-  const x0 = i64x2.add(i64x2.extmul_low_i32x4_u(u, m), v128.load(halves + (c << 3)));
-  const x1 = i64x2.add(i64x2.extmul_high_i32x4_u(u, m), v128.load(halves + (c << 3), 16));
-  const h = highHalves(x0, x1), pw = v128.load(pows + (c << 2));
-  // (h * 2^(63-shift)) >> 31, taken as the high halves of the product << 1
-  const r0 = i64x2.shl(i64x2.extmul_low_i32x4_u(h, pw), 1), r1 = i64x2.shl(i64x2.extmul_high_i32x4_u(h, pw), 1);
-  const q = i32x4.sub(v128.xor(highHalves(r0, r1), sign), sign);
+  const u = i32x4.abs(a);
+  const x0 = i64x2.add(i64x2.extmul_low_i32x4_u(u, m), half01);
+  const x1 = i64x2.add(i64x2.extmul_high_i32x4_u(u, m), half23);
+  const h = i32x4.min_u(highHalves(x0, x1), cap);
+  const r = i32x4.shr_u(i32x4.mul(h, up), S);
+  const q = i32x4.sub(v128.xor(r, sign), sign);
   return i32x4.min_s(i32x4.max_s(i32x4.add(q, zp), lo), i32x4.splat(127));
 }
 
@@ -82,14 +94,15 @@ export function prepareRequant(sIn: f32, wScales: usize, sOut: f32, count: u32, 
  */
 export function requantizeRow(acc: usize, bias: usize, rq: usize, total: u32, first: u32, out: usize, count: u32, zpOut: i32, lo: i32): void {
   let c: u32 = 0;
-  if (load<i32>(flagAt(rq, total))) {
+  const S = load<i32>(flagAt(rq, total));
+  if (S >= 0) {
     const mults = multsAt(rq, total) + (<usize>first << 2), halves = halvesAt(rq, total) + (<usize>first << 3);
-    const pows = powsAt(rq, total) + (<usize>first << 2), bp = bias + (<usize>first << 2);
-    const zp = i32x4.splat(zpOut), lov = i32x4.splat(lo);
+    const caps = capsAt(rq, total) + (<usize>first << 2), ups = scaleUpsAt(rq, total) + (<usize>first << 2);
+    const bp = bias + (<usize>first << 2), zp = i32x4.splat(zpOut), lov = i32x4.splat(lo);
     for (; c + 4 <= count; c += 4) {
       let a = v128.load(acc + (<usize>c << 2));
       if (bias) a = i32x4.add(a, v128.load(bp + (<usize>c << 2)));
-      const q = requantize4(a, mults, halves, pows, c, zp, lov);
+      const q = requantize4(a, mults, halves, caps, ups, c, S, zp, lov);
       v128.store32_lane(out + c, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q, q), q), 0);
     }
   }
@@ -103,3 +116,19 @@ export function requantizeRow(acc: usize, bias: usize, rq: usize, total: u32, fi
 }
 
 @inline function clampOut(q: i32, lo: i32): i32 { return q < lo ? lo : q > 127 ? 127 : q; }
+
+/** True when the table rq of `total` channels allows the SIMD path (requantizeChannelLanes needs it). */
+export function hasSimdStep(rq: usize, total: u32): bool { return load<i32>(flagAt(rq, total)) >= 0; }
+
+/**
+ * Four accumulators of the one channel `ch` (in the lanes: e.g. the four pixels of a narrow conv tile), bias
+ * included here, requantized like requantizeRow: the lanes of the result are the clamped outputs (as i32).
+ * Only for tables with the SIMD path (hasSimdStep).
+ */
+export function requantizeChannelLanes(a: v128, bias: usize, rq: usize, total: u32, ch: u32, zpOut: i32, lo: i32): v128 {
+  const o = <usize>ch << 2;
+  if (bias) a = i32x4.add(a, i32x4.splat(load<i32>(bias + o)));
+  const half = i64x2.splat(load<i64>(halvesAt(rq, total) + (o << 1)));
+  return cappedLanes(a, i32x4.splat(load<i32>(multsAt(rq, total) + o)), half, half, i32x4.splat(load<i32>(capsAt(rq, total) + o)),
+    i32x4.splat(load<i32>(scaleUpsAt(rq, total) + o)), load<i32>(flagAt(rq, total)), i32x4.splat(zpOut), i32x4.splat(lo));
+}

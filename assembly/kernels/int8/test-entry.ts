@@ -2,7 +2,7 @@
 // they can be compared with the TypeScript reference twins without a whole model around them.
 import { allocBytes } from '../../memory';
 import { denseI8 as denseI8Kernel, denseWeightsI8 as denseWeightsKernel } from './dense';
-import { convI8 as convI8Kernel, convScratchBytes } from './conv';
+import { convI8 as convI8Kernel, convScratchBytes, usesTapRows, tapRowsScratchBytes } from './conv';
 import { convWeightsI8 as convWeightsKernel, weightOnlyScratchBytes } from './conv_weights';
 import { prepareRequant, requantTableBytes } from './requantize';
 import { ensureQuantScratch, ensurePairImage, ensureWideF32 } from './scratch';
@@ -38,8 +38,11 @@ export function denseWeightsI8(x: usize, w: usize, wScales: usize, bias: usize, 
 export function convI8(transposed: bool, x: usize, zpX: i32, sX: f32, w: usize, wScales: usize, bias: usize,
   y: usize, zpY: i32, sY: f32, relu: bool, Ci: i32, H: i32, W: i32, Co: i32, OH: i32, OW: i32, kh: i32, kw: i32,
   sH: i32, sW: i32, padT: i32, padL: i32, dH: i32, dW: i32, groups: i32): void {
-  const rq = tableAndPacked(sX, wScales, sY, <u32>Co, w, <u32>(groups * kh * kw), <u32>(Ci / groups), <u32>(Co / groups));
-  ensurePairImage(convScratchBytes(<u32>Ci, <u32>H, <u32>W, <u32>groups, <u32>OW, <u32>kw));
+  const tapRows = usesTapRows(transposed, <u32>Ci, <u32>groups, <u32>kh, <u32>kw);
+  const rq = tapRows
+    ? tableAndPacked(sX, wScales, sY, <u32>Co, w, 1, <u32>(kh * kw * Ci), <u32>Co)
+    : tableAndPacked(sX, wScales, sY, <u32>Co, w, <u32>(groups * kh * kw), <u32>(Ci / groups), <u32>(Co / groups));
+  ensurePairImage(tapRows ? tapRowsScratchBytes(<u32>Ci, <u32>kh, <u32>kw) : convScratchBytes(<u32>Ci, <u32>H, <u32>W, <u32>groups, <u32>OW, <u32>kw));
   convI8Kernel(transposed, x, zpX, packedOf(rq, <u32>Co), rq, bias, y, zpY, relu, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups);
 }
 
