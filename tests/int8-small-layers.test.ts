@@ -3,36 +3,19 @@
 // (fewer than 8 output channels), on the default model's shapes and on edge shapes, bit-exact against the
 // TypeScript reference (converter/quantize/reference-kernels.ts).
 import { describe, it, expect, beforeAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { rng, randInt } from './kernels/harness.js';
+import { buildInt8Kernels, putInto, type Int8Kernels } from './helpers/int8-kernels.js';
 import * as ref from '../converter/quantize/reference-kernels.js';
 
-interface Kernels {
-  memory: WebAssembly.Memory;
-  alloc(n: number): number;
-  init(): number;
-  convI8(t: number, x: number, zpX: number, sX: number, w: number, ws: number, b: number, y: number, zpY: number, sY: number, relu: number, ...geom: number[]): void;
-}
 
-let k: Kernels;
+let k: Int8Kernels;
 
 beforeAll(() => {
-  const out = join(mkdtempSync(join(tmpdir(), 'int8-small-')), 'int8.wasm');
-  const r = spawnSync('npx', ['asc', 'assembly/kernels/int8/test-entry.ts', '--enable', 'simd', '--runtime', 'stub', '--use', 'abort=',
-    '-O3', '--noAssert', '--initialMemory', '1', '--outFile', out], { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`asc failed: ${r.stderr}`);
-  k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(out)), {}).exports as unknown as Kernels;
+  k = buildInt8Kernels();
   expect(k.init()).toBe(1);
 });
 
-function put(a: Int8Array | Int32Array | Float32Array): number {
-  const p = k.alloc(Math.max(16, a.byteLength));
-  new Uint8Array(k.memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  return p;
-}
+const put = (a: Int8Array | Int32Array | Float32Array): number => putInto(k, a);
 
 type Shape = Omit<ref.ConvGeometry, 'OH' | 'OW'>;
 function geometry(s: Shape): ref.ConvGeometry {

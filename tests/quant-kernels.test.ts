@@ -1,41 +1,20 @@
 // The int8 SIMD kernels (assembly/kernels/int8) against their plain TypeScript twins
 // (converter/quantize/reference-kernels.ts): bit-exact for the integer path and for int8-weights.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { rng, randInt } from './kernels/harness.js';
+import { buildInt8Kernels, putInto, type Int8Kernels } from './helpers/int8-kernels.js';
 import * as ref from '../converter/quantize/reference-kernels.js';
 import { requantParams, requantize } from '../converter/quantize/fixed-point.js';
 
-interface Kernels {
-  memory: WebAssembly.Memory;
-  alloc(n: number): number;
-  init(): number;
-  denseI8(x: number, zpX: number, sX: number, w: number, ws: number, b: number, y: number, zpY: number, sY: number, relu: number, K: number, M: number, n: number): void;
-  denseWeightsI8(x: number, w: number, ws: number, b: number, y: number, K: number, M: number, n: number): void;
-  convI8(t: number, x: number, zpX: number, sX: number, w: number, ws: number, b: number, y: number, zpY: number, sY: number, relu: number, ...geom: number[]): void;
-  convWeightsI8(t: number, x: number, w: number, ws: number, b: number, y: number, ...geom: number[]): void;
-  requantParams(sIn: number, ws: number, sOut: number, count: number, out: number): void;
-}
 
-let k: Kernels;
+let k: Int8Kernels;
 
 beforeAll(() => {
-  const out = join(mkdtempSync(join(tmpdir(), 'h8-int8-')), 'int8.wasm');
-  const r = spawnSync('npx', ['asc', 'assembly/kernels/int8/test-entry.ts', '--enable', 'simd', '--runtime', 'stub', '--use', 'abort=',
-    '-O3', '--noAssert', '--initialMemory', '1', '--outFile', out], { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`asc failed: ${r.stderr}`);
-  k = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(out)), {}).exports as unknown as Kernels;
+  k = buildInt8Kernels();
   expect(k.init()).toBe(1);
 });
 
-function put<T extends Int8Array | Int32Array | Float32Array>(a: T): number {
-  const p = k.alloc(Math.max(16, a.byteLength));
-  new Uint8Array(k.memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  return p;
-}
+const put = (a: Int8Array | Int32Array | Float32Array): number => putInto(k, a);
 const i8 = (rand: () => number, n: number, lo = -128, hi = 127) => Int8Array.from({ length: n }, () => randInt(rand, lo, hi));
 const f32s = (rand: () => number, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => lo + (hi - lo) * rand());
 const geomArgs = (g: ref.ConvGeometry) => [g.Ci, g.H, g.W, g.Co, g.OH, g.OW, g.kh, g.kw, g.sH, g.sW, g.padT, g.padL, g.dH, g.dW, g.groups];
