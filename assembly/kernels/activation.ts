@@ -1,21 +1,41 @@
 // Element-wise activations, applied in place after a kernel or as a UNARY op.
 // relu, leaky relu, sigmoid (the usual decoder output) and tanh are vectorized, the latter two
 // through a polynomial exp accurate to a few f32 ulp (kernels/vexp.ts). The other transcendental ones (and the scalar tails) are
-// computed in f64 with AssemblyScript's own Math (pure wasm, identical on every engine) and rounded
-// once to f32: accurate to about half an f32 ulp, far inside the 1e-6 relative target.
+// computed in f64 with the compact exp/log of compact_math.ts (pure wasm, identical on every engine) and
+// rounded once to f32: accurate to about half an f32 ulp, far inside the 1e-6 relative target.
 import { vsigmoid, vtanh } from './vexp';
+import { exp, log } from './compact_math';
 import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_EXP, ACT_SOFTPLUS, ACT_ELU } from '../format';
 
 function sigmoid(x: f64): f64 {
   // Both branches only ever call exp on a non-positive argument: no overflow, no cancellation.
-  if (x >= 0) return 1.0 / (1.0 + Math.exp(-x));
-  const e = Math.exp(x);
+  if (x >= 0) return 1.0 / (1.0 + exp(-x));
+  const e = exp(x);
   return e / (1.0 + e);
+}
+
+/** e^x - 1 with relative accuracy near 0, where exp(x) - 1 would cancel (used for x <= 0). */
+function expm1(x: f64): f64 {
+  // |x| < 1e-5: x + x^2/2 is off by x^2/6 < 2e-11 relative (written as a product so -0 stays -0);
+  // above, the cancellation costs < 1e-11.
+  return Math.abs(x) < 1e-5 ? x * (1.0 + 0.5 * x) : exp(x) - 1.0;
+}
+
+/** log(1 + e) for e in [0, 1]: the quotient e / (u - 1) undoes the rounding of u = 1 + e (Goldberg). */
+function log1p(e: f64): f64 {
+  const u = 1.0 + e;
+  return u == 1.0 ? e : log(u) * (e / (u - 1.0));
 }
 
 function softplus(x: f64): f64 {
   // log(1 + e^x) = max(x, 0) + log1p(e^-|x|)
-  return (x > 0 ? x : 0.0) + Math.log1p(Math.exp(-Math.abs(x)));
+  return (x > 0 ? x : 0.0) + log1p(exp(-Math.abs(x)));
+}
+
+function tanh(x: f64): f64 {
+  // tanh |x| = -m / (2 + m) with m = e^(-2|x|) - 1 in (-1, 0]: no overflow, relative accuracy near 0.
+  const m = expm1(-2.0 * Math.abs(x));
+  return copysign<f64>(-m / (2.0 + m), x);
 }
 
 export function activate(x: f32, act: u32, alpha: f32): f32 {
@@ -23,10 +43,10 @@ export function activate(x: f32, act: u32, alpha: f32): f32 {
     case ACT_RELU: return x > 0 ? x : 0;
     case ACT_LEAKY_RELU: return x > 0 ? x : x * alpha;
     case ACT_SIGMOID: return <f32>sigmoid(x);
-    case ACT_TANH: return <f32>Math.tanh(x);
-    case ACT_EXP: return <f32>Math.exp(x);
+    case ACT_TANH: return <f32>tanh(x);
+    case ACT_EXP: return <f32>exp(x);
     case ACT_SOFTPLUS: return <f32>softplus(x);
-    case ACT_ELU: return x > 0 ? x : <f32>(<f64>alpha * Math.expm1(x));
+    case ACT_ELU: return x > 0 ? x : <f32>(<f64>alpha * expm1(x));
     default: return x;
   }
 }

@@ -1,6 +1,7 @@
 // Deterministic Gaussian samples (docs/format.md "Sampler"): xoshiro128** seeded by splitmix32,
-// 53-bit uniforms, Box-Muller in f64 with AssemblyScript's own Math, so the values are bit-identical
-// on every engine.
+// 53-bit uniforms, Box-Muller in f64 with the module's own log and sin/cos (compact_math.ts), so the
+// values are bit-identical on every engine and in the JavaScript twin (converter/quantize/latents.ts).
+import { log, sinCos2Pi, sin2PiResult, cos2PiResult } from './compact_math';
 
 let s0: u32 = 0, s1: u32 = 0, s2: u32 = 0, s3: u32 = 0;
 let mix: u32 = 0;
@@ -41,9 +42,9 @@ export function sampleNormal(ptr: usize, count: u32, seed: u32, temperature: f32
   for (let i: u32 = 0; i < count; i += 2) {
     const u1 = 1.0 - uniform(); // (0, 1]: log stays finite
     const u2 = uniform();
-    const r = Math.sqrt(-2.0 * Math.log(u1)) * t;
-    const theta = 2.0 * Math.PI * u2;
-    store<f32>(ptr + (<usize>i << 2), <f32>(r * Math.cos(theta)));
-    if (i + 1 < count) store<f32>(ptr + (<usize>i << 2), <f32>(r * Math.sin(theta)), 4);
+    const r = Math.sqrt(-2.0 * log(u1)) * t;
+    sinCos2Pi(u2);
+    store<f32>(ptr + (<usize>i << 2), <f32>(r * cos2PiResult));
+    if (i + 1 < count) store<f32>(ptr + (<usize>i << 2), <f32>(r * sin2PiResult), 4);
   }
 }

@@ -1,5 +1,6 @@
 // Seeded N(0, t^2) latents, bit-identical to the runtime's sampleNormal (docs/format.md "Sampler"), so
 // calibration and parity latents can be reproduced with `edgevae sample --seed`.
+import { compactLog, sinCos2Pi } from './compact-math.js';
 
 export function sampleNormal(count: number, seed: number, temperature = 1): Float32Array {
   let x = seed >>> 0;
@@ -20,12 +21,14 @@ export function sampleNormal(count: number, seed: number, temperature = 1): Floa
     return result;
   };
   const uniform = () => { const a = next(), b = next(); return ((a >>> 5) * 67108864 + (b >>> 6)) / 9007199254740992; };
+  const t32 = Math.fround(temperature); // the runtime receives temperature as an f32
   const out = new Float32Array(count);
   for (let i = 0; i < count; i += 2) {
     const u1 = 1 - uniform(), u2 = uniform();
-    const r = Math.sqrt(-2 * Math.log(u1)) * temperature;
-    out[i] = r * Math.cos(2 * Math.PI * u2);
-    if (i + 1 < count) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
+    const r = Math.sqrt(-2 * compactLog(u1)) * t32;
+    const [sin, cos] = sinCos2Pi(u2);
+    out[i] = r * cos;
+    if (i + 1 < count) out[i + 1] = r * sin;
   }
   return out;
 }

@@ -41,6 +41,40 @@ describe('activations vs float64 Math, 1e-6 relative', () => {
     });
   }
 
+  // exp, softplus and elu run only in f64 (compact exp/log of assembly/kernels/compact_math.ts) and round once:
+  // apart from rare ties their results are the correctly rounded f32 of the exact value.
+  const f32Ulp = (v: number): number => 2 ** (Math.max(Math.floor(Math.log2(Math.abs(v))), -126) - 23);
+  const accurate: Array<[Act, number, (v: number) => number]> = [
+    [Act.Exp, 0, Math.exp],
+    [Act.Softplus, 0, (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)))],
+    [Act.Elu, 0.7, (v) => (v > 0 ? v : Math.fround(0.7) * Math.expm1(v))], // the model stores alpha as f32
+  ];
+  for (const [act, alpha, exact] of accurate) {
+    it(`${ACT_NAME[act]} is within 0.501 f32 ulp of the float64 value`, () => {
+      const tiny = Array.from({ length: 2000 }, (_, i) => (i % 2 ? 1 : -1) * 1e-9 * 1.01 ** i); // near 0, where expm1 matters
+      const x = Float32Array.from([...inputs(), ...tiny].map((v) => (act === Act.Exp ? Math.min(v, 88) : v)));
+      const y = runUnary(act, alpha, x);
+      for (let i = 0; i < x.length; i++) {
+        const want = exact(x[i]);
+        if (want === 0) expect(y[i] === 0, `${ACT_NAME[act]}(${x[i]}) = ${y[i]}`).toBe(true);
+        else expect(Math.abs(y[i] - want) / f32Ulp(want), `${ACT_NAME[act]}(${x[i]}) = ${y[i]}, exact ${want}`).toBeLessThanOrEqual(0.501);
+      }
+    });
+  }
+
+  it('special values: NaN stays NaN, infinities saturate, signed zeros keep their sign', () => {
+    const specials = [NaN, Infinity, -Infinity, 0, -0, 3e38, -3e38, 1e-45, -1e-45];
+    for (const [act, alpha] of [[Act.Sigmoid, 0], [Act.Tanh, 0], [Act.Exp, 0], [Act.Softplus, 0], [Act.Elu, 0.5]] as const) {
+      for (const v of specials) {
+        // 5 copies: four take the vector path where there is one, the last the scalar path
+        const y = runUnary(act, alpha, new Float32Array(5).fill(v));
+        let want = Math.fround(refActivation(v, act, alpha));
+        if (act === Act.Elu && v === 0) want = v; // ONNX Elu: x for x >= 0, so -0 stays -0
+        for (const got of y) expect(Object.is(got, want) || (Math.abs(want) <= 2 ** -149 && got === want), `${ACT_NAME[act]}(${v}) = ${got}, expected ${want}`).toBe(true);
+      }
+    }
+  });
+
   it('relu maps negatives to +0 or -0 and keeps positives bit-exact', () => {
     const x = inputs();
     const y = runUnary(Act.Relu, 0, x);
