@@ -381,7 +381,7 @@ function prepare(ptr: usize, batch: u32): i32 {
   const dummy = allocBytes(<usize>maxChannels * 4 + 16);
   const convWeights = allocBytes(<usize>opCount * 4 + 16);
   if (arena == 0 || addrs == 0 || taps == 0 || zeros == 0 || dummy == 0 || convWeights == 0) return fail(E.E_OUT_OF_MEMORY, -1);
-  memory.fill(zeros, 0, <usize>maxChannels * 4 + 16);
+  // zeros needs no fill: allocBytes hands out fresh memory, which is zero (memory.ts).
   for (let t: u32 = 0; t < tensorCount; t++) {
     let addr: usize;
     let stride: u32 = 0;

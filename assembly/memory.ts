@@ -1,5 +1,6 @@
 // Bump allocator over linear memory. The runtime allocates only at load time (model bytes, arena,
-// tables), so blocks are never freed; a new load simply takes fresh blocks.
+// tables), so blocks are never freed; a new load simply takes fresh blocks. Memory past the bump pointer
+// has never been handed out, so every block starts as zeros (wasm memory grows zero-filled): no need to clear it.
 
 let top: usize = 0;
 

@@ -1,6 +1,8 @@
 // Low-level driver of build/edgevae.wasm (host interface in docs/format.md): validates a model in
 // TypeScript first (precise messages), loads it into a fresh wasm instance, copies samples in and out
 // and splits batches larger than maxBatch into chunks. Browser-safe: no Node imports.
+// The CRC-32 is computed once per load, by the wasm loader; a file refused for its checksum (or by the
+// TypeScript reader) is read again with the checksum in TypeScript, so the message is the one readModel gives.
 import { readModel, type EntryName, type ModelInfo } from './format.js';
 import { InputError, ModelFormatError, RuntimeError } from './errors.js';
 import { describeWasmError } from './wasm-errors.js';
@@ -21,6 +23,8 @@ const REQUIRED_EXPORTS = ['memory', 'alloc', 'load', 'errorDetail', 'entryInput'
 const ENTRY_CODE: Record<EntryName, number> = { encode: 0, decode: 1 };
 /** Codes of assembly/errors.ts that mean "the file is invalid" (as opposed to unsupported / out of memory). */
 const LAST_FORMAT_ERROR = -19;
+/** assembly/errors.ts E_BAD_CHECKSUM */
+const BAD_CHECKSUM = -5;
 export const MAX_BATCH_LIMIT = 65535;
 /** wasm32 memory is at most 4 GiB; keep the arena well below it. */
 const MAX_ARENA_BYTES = 2 ** 31;
@@ -47,7 +51,7 @@ export class Engine {
 
   /** Compiles (if needed) and instantiates the runtime module. */
   static async create(wasm: BufferSource | WebAssembly.Module): Promise<Engine> {
-    const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm);
+    const module = wasm instanceof WebAssembly.Module ? wasm : await compileRuntime(wasm);
     return new Engine(module, await instantiate(module));
   }
 
@@ -85,8 +89,9 @@ export class Engine {
     if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_BATCH_LIMIT) {
       throw new InputError(`maxBatch must be an integer in 1..${MAX_BATCH_LIMIT}, got ${maxBatch}`);
     }
-    const info = readModel(modelBytes);
+    const info = readSkippingChecksum(modelBytes);
     if (info.arenaPerSample * maxBatch > MAX_ARENA_BYTES) {
+      readModel(modelBytes); // a corrupted file is reported as such, not as a batch problem
       throw new InputError(`maxBatch ${maxBatch} needs a ${info.arenaPerSample * maxBatch}-byte arena (limit ${MAX_ARENA_BYTES}); use a smaller maxBatch`);
     }
     const w = this.pristine ? this.instance : await instantiate(this.module);
@@ -100,6 +105,7 @@ export class Engine {
     new Uint8Array(w.memory.buffer, ptr, modelBytes.length).set(modelBytes);
     const rc = w.load(ptr, modelBytes.length, maxBatch);
     if (rc !== 0) {
+      if (rc === BAD_CHECKSUM) readModel(modelBytes); // throws readModel's "checksum mismatch: ..." message
       const message = `wasm runtime refused the model: ${describeWasmError(rc, w.errorDetail())}`;
       if (rc < 0 && rc >= LAST_FORMAT_ERROR) throw new ModelFormatError(message);
       throw new RuntimeError(message, rc);
@@ -160,12 +166,46 @@ export class Engine {
   }
 }
 
+/**
+ * readModel without its CRC-32 pass (the wasm loader verifies the checksum). When the file is refused, it is
+ * read again with the checksum, so a corrupted file gets the same first error as readModel gives.
+ */
+function readSkippingChecksum(bytes: Uint8Array): ModelInfo {
+  try {
+    return readModel(bytes, { skipChecksum: true });
+  } catch (e) {
+    readModel(bytes);
+    throw e;
+  }
+}
+
 function checkCount(what: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new InputError(`${what} must be a positive integer, got ${n}`);
 }
 
+/**
+ * Compiles the runtime module. Synchronously when the host allows it: the async API hands the work to other
+ * threads and back, which costs more than compiling the 32 KB module (or taking it from V8's cache) and is
+ * slow on a busy machine. Browsers may refuse synchronous compiles on the main thread (older Chrome above
+ * 4 KB, current above 8 MB) with a RangeError; then it compiles asynchronously.
+ */
+export async function compileRuntime(bytes: BufferSource): Promise<WebAssembly.Module> {
+  try {
+    return new WebAssembly.Module(bytes);
+  } catch (e) {
+    if (e instanceof RangeError) return WebAssembly.compile(bytes);
+    throw e;
+  }
+}
+
 async function instantiate(module: WebAssembly.Module): Promise<WasmExports> {
-  const instance = await WebAssembly.instantiate(module, {});
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(module, {}); // synchronous for the same reason as compileRuntime
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    instance = await WebAssembly.instantiate(module, {});
+  }
   const exports = instance.exports as Record<string, unknown>;
   for (const name of REQUIRED_EXPORTS) {
     const ok = name === 'memory' ? exports[name] instanceof WebAssembly.Memory : typeof exports[name] === 'function';

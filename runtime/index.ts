@@ -1,12 +1,12 @@
 // Public runtime API: load an .evae model into the WebAssembly runtime and encode, decode, sample,
 // reconstruct and interpolate. Browser-safe (no Node imports); Node helpers live in runtime/node.ts.
-import { Engine } from './engine.js';
+import { compileRuntime, Engine } from './engine.js';
 import type { EntryName, ModelInfo } from './format.js';
 import { InputError } from './errors.js';
 import { interpolateLatents, latentArithmetic, type InterpolationMode, type LatentSet } from './latent.js';
 
 export { readModel } from './format.js';
-export type { ModelInfo, TensorInfo, EntryInfo, OpInfo } from './format.js';
+export type { ModelInfo, TensorInfo, EntryInfo, OpInfo, ReadOptions } from './format.js';
 export { Engine } from './engine.js';
 export { ModelFormatError, InputError, RuntimeError } from './errors.js';
 export { interpolateLatents, latentArithmetic, meanLatent } from './latent.js';
@@ -149,13 +149,15 @@ function checkBatch(what: string, n: number): void {
 
 async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
+  // Bytes before Response: Node 20 loads its whole fetch implementation (~35 ms) when Response is first touched.
+  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return compileRuntime(source);
   if (typeof source === 'string' || source instanceof URL) {
     const response = await fetch(source);
     if (!response.ok) throw new InputError(`could not fetch the runtime module ${String(source)}: HTTP ${response.status}`);
-    return WebAssembly.compile(await response.arrayBuffer());
+    return compileRuntime(await response.arrayBuffer());
   }
-  if (typeof Response !== 'undefined' && source instanceof Response) return WebAssembly.compile(await source.arrayBuffer());
-  return WebAssembly.compile(source as BufferSource);
+  if (typeof Response !== 'undefined' && source instanceof Response) return compileRuntime(await source.arrayBuffer());
+  return compileRuntime(source as unknown as BufferSource); // anything else: WebAssembly rejects it with a TypeError
 }
 
 /** Shapes from the metadata when they agree with the entry tensors, else the flat sizes. */
