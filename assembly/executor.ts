@@ -64,13 +64,14 @@ function runOp(i: u32, n: u32): void {
         const w = convWeights(i), bias: usize = c == F.NONE ? 0 : tensorAddr(c, 0);
         const Ci = tDim(a, 0), H = <i32>tDim(a, 1), W = <i32>tDim(a, 2);
         const Co = tDim(out, 0), OH = <i32>tDim(out, 1), OW = <i32>tDim(out, 2);
+        const fusedRelu = act == F.ACT_RELU && !isDepthwise(i); // the gather kernels apply relu as they store
         if (isDepthwise(i)) depthwiseConv2d(x, w, bias, y, Ci, H, W, OH, OW, <i32>w7, <i32>w8, <i32>w9, <i32>w10,
           <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14));
         else if (code == F.OP_CONV2D) conv2d(x, w, bias, y, Ci, H, W, Co, OH, OW, <i32>w7, <i32>w8, <i32>w9, <i32>w10,
-          <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), opWord(i, 15));
+          <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), opWord(i, 15), fusedRelu);
         else convTranspose(x, w, bias, y, Ci, H, W, Co, OH, OW, <i32>w7, <i32>w8, <i32>w9, <i32>w10,
-          <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), opWord(i, 15));
-        applyActivation(y, y, outCount, act, alpha);
+          <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), opWord(i, 15), fusedRelu);
+        if (!fusedRelu) applyActivation(y, y, outCount, act, alpha);
         break;
       }
       case F.OP_UNARY: applyActivation(x, y, outCount, act, alpha); break;

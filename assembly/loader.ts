@@ -341,7 +341,7 @@ export function loadModel(ptr: usize, len: u32, batch: u32): i32 {
 
 /**
  * Weights of conv op i in the kernel's layout (0 for other ops, 1 when out of memory): [KH*KW, C] for a
- * depthwise CONV2D, else channel blocks (conv_tile.ts), which equal the format's layout when Cog is 1, 4 or 16.
+ * depthwise CONV2D, else channel blocks (conv_tile.ts), which equal the format's layout when Cog is 1, 4 or 8.
  */
 function prepareConvWeights(i: u32, addrs: usize): usize {
   const code = opWord(i, 0);
@@ -363,7 +363,7 @@ function prepareConvWeights(i: u32, addrs: usize): usize {
     packDepthwiseWeights(w, out, g, taps);
     return out;
   }
-  if (cog == 1 || cog == 4 || cog == 16) return w;
+  if (cog == 1 || cog == 4 || cog == 8) return w;
   const out = allocBytes(<usize>taps * g * cig * cog * 4);
   if (out == 0) return 1;
   packConvWeights(w, out, g, taps, cig, cog);

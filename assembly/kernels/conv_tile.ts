@@ -1,18 +1,18 @@
-// The inner kernel shared by CONV2D and CONV_TRANSPOSE (gather form). Both reduce to: for two output
+// The inner kernel shared by CONV2D and CONV_TRANSPOSE (gather form). Both reduce to: for four output
 // pixels of one group, sum over a list of taps of (input pixel's group channels) x (the tap's
-// [Cig, Cog] weights). A tap is {x0, x1, tapOffset, spanBytes}: addresses of the two input pixels'
-// group channels (a block of zeros when that pixel's tap falls in the padding), tapIndex * Cig * 4,
-// and the bytes of input it covers: Cig * 4, or kw * Cig * 4 when conv2d.ts merged a whole kernel
-// row whose input pixels are adjacent (stride-1 kx, one group) into one longer dot product.
+// [Cig, Cog] weights). A tap is {x0, x1, x2, x3, tapOffset, spanBytes}: addresses of the four input
+// pixels' group channels (a block of zeros when that pixel's tap falls in the padding), tapIndex * Cig * 4,
+// and the bytes of input it covers: Cig * 4, or kw * Cig * 4 when a whole kernel row whose input pixels
+// are adjacent (stride-1 kx, one group) is one longer dot product (conv_gather.ts lists the taps).
 //
 // Weights are repacked at load (packConvWeights) from the format's [G,KH,KW,Cig,Cog] into channel
-// blocks: per group, 16-channel blocks, then 4-channel blocks, then single channels, each block
+// blocks: per group, 8-channel blocks, then one 4-channel block, then single channels, each block
 // [taps, Cig, width] and contiguous. A block starting at channel co begins at co * taps * Cig * 4
-// bytes, so every block streams linearly (the format's layout reads 64-byte pieces at a Cog*4 stride,
-// which for Cog >= 64 maps to a few L1 sets and thrashes). Single channels are dot products over
-// contiguous ci. Vectorized over output channels: 16 channels x 2 pixels = 8 accumulators.
+// bytes, so every block streams linearly. Single channels are dot products over contiguous ci.
+// Vectorized over output channels: 8 channels x 4 pixels = 8 accumulators, each weight vector feeding
+// four pixels and each input value (one broadcast load) two vectors.
 
-export const TAP_BYTES: usize = 16;
+export const TAP_BYTES: usize = 32;
 
 @inline function biasVec(bias: usize, co: u32): v128 {
   return bias ? v128.load(bias + (<usize>co << 2)) : f32x4.splat(0);
@@ -20,12 +20,12 @@ export const TAP_BYTES: usize = 16;
 
 /** Format [G*taps, Cig, Cog] -> per group channel blocks (see above). */
 export function packConvWeights(w: usize, out: usize, G: u32, taps: u32, Cig: u32, Cog: u32): void {
-  const end16 = Cog & ~15, end4 = Cog & ~3;
+  const end8 = Cog & ~7, end4 = Cog & ~3;
   for (let g: u32 = 0; g < G; g++) {
     const src = w + <usize>g * taps * Cig * Cog * 4;
     const dst = out + <usize>g * taps * Cig * Cog * 4;
     for (let co: u32 = 0; co < Cog; co++) {
-      const width: u32 = co < end16 ? 16 : co < end4 ? 4 : 1;
+      const width: u32 = co < end8 ? 8 : co < end4 ? 4 : 1;
       const first = co - co % width;
       const block = dst + <usize>first * taps * Cig * 4;
       const lane = co - first;
@@ -39,145 +39,128 @@ export function packConvWeights(w: usize, out: usize, G: u32, taps: u32, Cig: u3
   }
 }
 
-/** Bytes of weights a channel chunk may span so that it stays in L1 while the pixels stream by. */
-const L1_WEIGHT_BUDGET: usize = 32 * 1024;
-
 /**
- * Output channels per pass of the conv drivers: all of them when the group's weights fit in L1,
- * else 16 at a time (the drivers then sweep the pixels once per chunk, re-listing the taps).
+ * Bytes of weights a channel chunk may span: the drivers sweep the pixels once per chunk, so a group's
+ * weights are read from L2 (all of them per quad) unless they exceed this, when 16 channels go at a time.
  */
+const WEIGHT_CACHE_BUDGET: usize = 256 * 1024;
+
+/** Output channels per pass of the conv drivers: all of them, or 16 when the group's weights exceed the budget. */
 export function channelChunk(Cog: u32, groupWeightBytes: usize): u32 {
-  return groupWeightBytes <= L1_WEIGHT_BUDGET ? Cog : 16;
+  return groupWeightBytes <= WEIGHT_CACHE_BUDGET ? Cog : 16;
 }
 
 /**
- * Writes channels [coBegin, coEnd) of pixel 0 at y0 and of pixel 1 at y1 (pixel 1 may target a dummy
- * block). coBegin is a multiple of 16. wg: the group's packed weights; channelBytes = taps * Cig * 4.
+ * Writes channels [coBegin, coEnd) of the four pixels at y0..y3 (unused pixels target a dummy block).
+ * coBegin is a multiple of 8. wg: the group's packed weights; channelBytes = taps * Cig * 4. Every result
+ * is stored as max(result, floor) (pmax: NaN kept): floor 0 fuses a relu, -infinity stores it unchanged.
  */
-export function convTile(
-  taps: usize, nTaps: u32, Cog: u32, coBegin: u32, coEnd: u32,
-  wg: usize, channelBytes: usize, bias: usize, y0: usize, y1: usize,
+export function convQuad(
+  taps: usize, nTaps: u32, coBegin: u32, coEnd: u32, wg: usize, channelBytes: usize, bias: usize,
+  y0: usize, y1: usize, y2: usize, y3: usize, floor: v128,
 ): void {
   const tapsEnd = taps + <usize>nTaps * TAP_BYTES;
   let co = coBegin;
-  for (; co + 16 <= coEnd; co += 16) {
+  for (; co + 8 <= coEnd; co += 8) {
     const block = wg + <usize>co * channelBytes;
-    let a0 = biasVec(bias, co), a1 = biasVec(bias, co + 4), a2 = biasVec(bias, co + 8), a3 = biasVec(bias, co + 12);
-    let b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+    let a0 = biasVec(bias, co), a1 = biasVec(bias, co + 4);
+    let b0 = a0, b1 = a1, c0 = a0, c1 = a1, d0 = a0, d1 = a1;
     for (let t = taps; t < tapsEnd; t += TAP_BYTES) {
-      let p0 = <usize>load<u32>(t), p1 = <usize>load<u32>(t, 4);
-      let wp = block + (<usize>load<u32>(t, 8) << 4);
-      const pEnd = p0 + <usize>load<u32>(t, 12);
-      for (; p0 < pEnd; p0 += 4, p1 += 4) {
-        const xa = f32x4.splat(load<f32>(p0));
-        const xb = f32x4.splat(load<f32>(p1));
-        const w0 = v128.load(wp), w1 = v128.load(wp, 16), w2 = v128.load(wp, 32), w3 = v128.load(wp, 48);
-        a0 = f32x4.add(a0, f32x4.mul(xa, w0)); b0 = f32x4.add(b0, f32x4.mul(xb, w0));
-        a1 = f32x4.add(a1, f32x4.mul(xa, w1)); b1 = f32x4.add(b1, f32x4.mul(xb, w1));
-        a2 = f32x4.add(a2, f32x4.mul(xa, w2)); b2 = f32x4.add(b2, f32x4.mul(xb, w2));
-        a3 = f32x4.add(a3, f32x4.mul(xa, w3)); b3 = f32x4.add(b3, f32x4.mul(xb, w3));
-        wp += 64;
+      let p0 = <usize>load<u32>(t), p1 = <usize>load<u32>(t, 4), p2 = <usize>load<u32>(t, 8), p3 = <usize>load<u32>(t, 12);
+      let wp = block + (<usize>load<u32>(t, 16) << 3);
+      const pEnd = p0 + <usize>load<u32>(t, 20);
+      for (; p0 < pEnd; p0 += 4, p1 += 4, p2 += 4, p3 += 4) {
+        const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+        let xv = v128.load32_splat(p0);
+        a0 = f32x4.add(a0, f32x4.mul(xv, w0)); a1 = f32x4.add(a1, f32x4.mul(xv, w1));
+        xv = v128.load32_splat(p1);
+        b0 = f32x4.add(b0, f32x4.mul(xv, w0)); b1 = f32x4.add(b1, f32x4.mul(xv, w1));
+        xv = v128.load32_splat(p2);
+        c0 = f32x4.add(c0, f32x4.mul(xv, w0)); c1 = f32x4.add(c1, f32x4.mul(xv, w1));
+        xv = v128.load32_splat(p3);
+        d0 = f32x4.add(d0, f32x4.mul(xv, w0)); d1 = f32x4.add(d1, f32x4.mul(xv, w1));
+        wp += 32;
       }
     }
     const o = <usize>co << 2;
-    v128.store(y0 + o, a0); v128.store(y0 + o, a1, 16); v128.store(y0 + o, a2, 32); v128.store(y0 + o, a3, 48);
-    v128.store(y1 + o, b0); v128.store(y1 + o, b1, 16); v128.store(y1 + o, b2, 32); v128.store(y1 + o, b3, 48);
+    v128.store(y0 + o, f32x4.pmax(a0, floor)); v128.store(y0 + o, f32x4.pmax(a1, floor), 16);
+    v128.store(y1 + o, f32x4.pmax(b0, floor)); v128.store(y1 + o, f32x4.pmax(b1, floor), 16);
+    v128.store(y2 + o, f32x4.pmax(c0, floor)); v128.store(y2 + o, f32x4.pmax(c1, floor), 16);
+    v128.store(y3 + o, f32x4.pmax(d0, floor)); v128.store(y3 + o, f32x4.pmax(d1, floor), 16);
   }
-  for (; co + 4 <= coEnd; co += 4) {
+  if (co + 4 <= coEnd) {
     const block = wg + <usize>co * channelBytes;
-    let a0 = biasVec(bias, co);
-    let b0 = a0;
+    let a = biasVec(bias, co);
+    let b = a, c = a, d = a;
     for (let t = taps; t < tapsEnd; t += TAP_BYTES) {
-      let p0 = <usize>load<u32>(t), p1 = <usize>load<u32>(t, 4);
-      let wp = block + (<usize>load<u32>(t, 8) << 2);
-      const pEnd = p0 + <usize>load<u32>(t, 12);
-      for (; p0 < pEnd; p0 += 4, p1 += 4) {
+      let p0 = <usize>load<u32>(t), p1 = <usize>load<u32>(t, 4), p2 = <usize>load<u32>(t, 8), p3 = <usize>load<u32>(t, 12);
+      let wp = block + (<usize>load<u32>(t, 16) << 2);
+      const pEnd = p0 + <usize>load<u32>(t, 20);
+      for (; p0 < pEnd; p0 += 4, p1 += 4, p2 += 4, p3 += 4) {
         const w0 = v128.load(wp);
-        a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(load<f32>(p0)), w0));
-        b0 = f32x4.add(b0, f32x4.mul(f32x4.splat(load<f32>(p1)), w0));
+        a = f32x4.add(a, f32x4.mul(v128.load32_splat(p0), w0));
+        b = f32x4.add(b, f32x4.mul(v128.load32_splat(p1), w0));
+        c = f32x4.add(c, f32x4.mul(v128.load32_splat(p2), w0));
+        d = f32x4.add(d, f32x4.mul(v128.load32_splat(p3), w0));
         wp += 16;
       }
     }
-    v128.store(y0 + (<usize>co << 2), a0);
-    v128.store(y1 + (<usize>co << 2), b0);
+    const o = <usize>co << 2;
+    v128.store(y0 + o, f32x4.pmax(a, floor)); v128.store(y1 + o, f32x4.pmax(b, floor));
+    v128.store(y2 + o, f32x4.pmax(c, floor)); v128.store(y3 + o, f32x4.pmax(d, floor));
+    co += 4;
   }
-  const tail = coEnd - co;
-  if (tail == 0) return;
-  const o = <usize>co << 2;
-  const block = wg + <usize>co * channelBytes;
-  if (tail == 1) dotChannel(taps, tapsEnd, bias ? bias + o : 0, y0 + o, y1 + o, block);
-  else dotChannels(taps, tapsEnd, tail, bias ? bias + o : 0, y0 + o, y1 + o, block, channelBytes);
+  for (; co < coEnd; co++) {
+    const o = <usize>co << 2;
+    dotQuad(taps, tapsEnd, bias ? bias + o : 0, wg + <usize>co * channelBytes, y0 + o, y1 + o, y2 + o, y3 + o, floor);
+  }
 }
 
-@inline function hsum(v: v128): f32 {
-  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+/** Lane k = the sum of the lanes of the k-th argument. */
+@inline function sum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7)); // a02 b02 a13 b13
+  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
 }
 
-/**
- * Two or three output channels (weights [taps, Cig] each, channelBytes apart), sharing the input loads:
- * vectorized over ci. With two channels the third lane set repeats the second and is not stored.
- */
-function dotChannels(taps: usize, tapsEnd: usize, count: u32, bias: usize, y0: usize, y1: usize, block: usize, channelBytes: usize): void {
-  const wB = block + channelBytes, wC = count == 3 ? wB + channelBytes : wB;
-  let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0;
-  let sa0: f32 = 0, sa1: f32 = 0, sb0: f32 = 0, sb1: f32 = 0, sc0: f32 = 0, sc1: f32 = 0;
+/** One output channel whose weights are [taps, Cig] (contiguous over ci), four pixels: vectorized over ci. */
+function dotQuad(taps: usize, tapsEnd: usize, bias: usize, block: usize, y0: usize, y1: usize, y2: usize, y3: usize, floor: v128): void {
+  let a = f32x4.splat(0), b = a, c = a, d = a;
+  let sa: f32 = 0, sb: f32 = 0, sc: f32 = 0, sd: f32 = 0;
   for (let t = taps; t < tapsEnd; t += TAP_BYTES) {
-    const p0 = <usize>load<u32>(t), p1 = <usize>load<u32>(t, 4), off = <usize>load<u32>(t, 8);
-    const allBytes = <usize>load<u32>(t, 12), vecBytes = allBytes & ~(<usize>15);
-    const wa = block + off, wb = wB + off, wc = wC + off;
-    let i: usize = 0;
-    for (; i < vecBytes; i += 16) {
-      const x0 = v128.load(p0 + i), x1 = v128.load(p1 + i);
-      const va = v128.load(wa + i), vb = v128.load(wb + i), vc = v128.load(wc + i);
-      a0 = f32x4.add(a0, f32x4.mul(x0, va)); a1 = f32x4.add(a1, f32x4.mul(x1, va));
-      b0 = f32x4.add(b0, f32x4.mul(x0, vb)); b1 = f32x4.add(b1, f32x4.mul(x1, vb));
-      c0 = f32x4.add(c0, f32x4.mul(x0, vc)); c1 = f32x4.add(c1, f32x4.mul(x1, vc));
+    let p0 = <usize>load<u32>(t), p1 = <usize>load<u32>(t, 4), p2 = <usize>load<u32>(t, 8), p3 = <usize>load<u32>(t, 12);
+    let wp = block + <usize>load<u32>(t, 16);
+    const span = <usize>load<u32>(t, 20);
+    const wEnd = wp + span, wVec = wp + (span & ~(<usize>15));
+    // Two vectors per step (fewer pointer updates per multiply), then one; the rest scalar.
+    for (; wp + 16 < wVec; wp += 32, p0 += 32, p1 += 32, p2 += 32, p3 += 32) {
+      let w = v128.load(wp);
+      a = f32x4.add(a, f32x4.mul(v128.load(p0), w));
+      b = f32x4.add(b, f32x4.mul(v128.load(p1), w));
+      c = f32x4.add(c, f32x4.mul(v128.load(p2), w));
+      d = f32x4.add(d, f32x4.mul(v128.load(p3), w));
+      w = v128.load(wp, 16);
+      a = f32x4.add(a, f32x4.mul(v128.load(p0, 16), w));
+      b = f32x4.add(b, f32x4.mul(v128.load(p1, 16), w));
+      c = f32x4.add(c, f32x4.mul(v128.load(p2, 16), w));
+      d = f32x4.add(d, f32x4.mul(v128.load(p3, 16), w));
     }
-    for (; i < allBytes; i += 4) {
-      const x0 = load<f32>(p0 + i), x1 = load<f32>(p1 + i);
-      const va = load<f32>(wa + i), vb = load<f32>(wb + i), vc = load<f32>(wc + i);
-      sa0 += x0 * va; sa1 += x1 * va;
-      sb0 += x0 * vb; sb1 += x1 * vb;
-      sc0 += x0 * vc; sc1 += x1 * vc;
+    if (wp < wVec) {
+      const w = v128.load(wp);
+      a = f32x4.add(a, f32x4.mul(v128.load(p0), w));
+      b = f32x4.add(b, f32x4.mul(v128.load(p1), w));
+      c = f32x4.add(c, f32x4.mul(v128.load(p2), w));
+      d = f32x4.add(d, f32x4.mul(v128.load(p3), w));
+      wp += 16; p0 += 16; p1 += 16; p2 += 16; p3 += 16;
     }
-  }
-  const ba: f32 = bias ? load<f32>(bias) : 0, bb: f32 = bias ? load<f32>(bias, 4) : 0;
-  store<f32>(y0, ba + hsum(a0) + sa0); store<f32>(y1, ba + hsum(a1) + sa1);
-  store<f32>(y0, bb + hsum(b0) + sb0, 4); store<f32>(y1, bb + hsum(b1) + sb1, 4);
-  if (count == 3) {
-    const bc: f32 = bias ? load<f32>(bias, 8) : 0;
-    store<f32>(y0, bc + hsum(c0) + sc0, 8); store<f32>(y1, bc + hsum(c1) + sc1, 8);
-  }
-}
-
-/** One output channel whose weights are [taps, Cig] (contiguous over ci): vectorized over ci. */
-function dotChannel(taps: usize, tapsEnd: usize, bias: usize, y0: usize, y1: usize, block: usize): void {
-  // Two accumulators per pixel (even/odd groups of 4 channels) halve the add dependency chain.
-  let va = f32x4.splat(0), vb = f32x4.splat(0), vc = f32x4.splat(0), vd = f32x4.splat(0);
-  let sa: f32 = 0, sb: f32 = 0;
-  for (let t = taps; t < tapsEnd; t += TAP_BYTES) {
-    const p0 = <usize>load<u32>(t), p1 = <usize>load<u32>(t, 4), wp = block + <usize>load<u32>(t, 8);
-    const allBytes = <usize>load<u32>(t, 12), vecBytes = allBytes & ~(<usize>15), pairBytes = allBytes & ~(<usize>31);
-    let i: usize = 0;
-    for (; i < pairBytes; i += 32) {
-      const w0 = v128.load(wp + i), w1 = v128.load(wp + i, 16);
-      va = f32x4.add(va, f32x4.mul(v128.load(p0 + i), w0));
-      vb = f32x4.add(vb, f32x4.mul(v128.load(p1 + i), w0));
-      vc = f32x4.add(vc, f32x4.mul(v128.load(p0 + i, 16), w1));
-      vd = f32x4.add(vd, f32x4.mul(v128.load(p1 + i, 16), w1));
-    }
-    for (; i < vecBytes; i += 16) {
-      const w = v128.load(wp + i);
-      va = f32x4.add(va, f32x4.mul(v128.load(p0 + i), w));
-      vb = f32x4.add(vb, f32x4.mul(v128.load(p1 + i), w));
-    }
-    for (; i < allBytes; i += 4) {
-      const w = load<f32>(wp + i);
-      sa += load<f32>(p0 + i) * w;
-      sb += load<f32>(p1 + i) * w;
+    for (; wp < wEnd; wp += 4, p0 += 4, p1 += 4, p2 += 4, p3 += 4) {
+      const wv = load<f32>(wp);
+      sa += load<f32>(p0) * wv; sb += load<f32>(p1) * wv; sc += load<f32>(p2) * wv; sd += load<f32>(p3) * wv;
     }
   }
-  const b: f32 = bias ? load<f32>(bias) : 0;
-  store<f32>(y0, b + hsum(f32x4.add(va, vc)) + sa);
-  store<f32>(y1, b + hsum(f32x4.add(vb, vd)) + sb);
+  let r = f32x4.add(sum4(a, b, c, d), f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(sa), 1, sb), 2, sc), 3, sd));
+  if (bias) r = f32x4.add(r, v128.load32_splat(bias));
+  r = f32x4.pmax(r, floor);
+  store<f32>(y0, f32x4.extract_lane(r, 0)); store<f32>(y1, f32x4.extract_lane(r, 1));
+  store<f32>(y2, f32x4.extract_lane(r, 2)); store<f32>(y3, f32x4.extract_lane(r, 3));
 }

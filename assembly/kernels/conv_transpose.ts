@@ -1,58 +1,41 @@
 // CONV_TRANSPOSE in gather form on one HWC sample: out[oy,ox] sums a[iy,ix]*w[ky,kx] over the taps with
-// oy = iy*sH - padTop + ky*dH (same for x). Output pixels ox and ox+sW use the same kx taps (input
-// columns ix and ix+1), so pixels are paired within one stride phase and only valid taps are listed.
-// Output channels are chunked like conv2d.ts when a group's weights exceed L1.
-import { convTile, channelChunk, TAP_BYTES } from './conv_tile';
-import { tapBuffer, zeroBuffer, dummyOutput } from '../model';
+// oy = iy*sH - padTop + ky*dH (same for x). The output pixels of one stride phase (oy mod sH, ox mod sW)
+// see the same kernel taps, so each phase is a class of conv_gather.ts: its valid kernel rows form a
+// progression (first tap ky0, then every kyStep taps, the input row moving up by kyStep*dH/sH), and the
+// next output row of the phase (oy + sH) reads the next input row. Found once per phase: no division per pixel.
+import { channelChunk } from './conv_tile';
+import { convGeometry, convClass } from './conv_gather';
 
-/** `w`: weights in the kernel layout (packConvWeights in conv_tile.ts). */
+/** First k in [0, min(kEnd, s)) with (o - k*d) divisible by s, or kEnd when there is none. */
+function firstTap(o: i32, d: i32, s: i32, kEnd: i32): i32 {
+  const end = min(kEnd, s);
+  for (let k = 0; k < end; k++) if ((o - k * d) % s == 0) return k; // also right for a negative dividend: remainder 0
+  return kEnd;
+}
+
+/** `w`: weights in the kernel layout (packConvWeights in conv_tile.ts). `relu`: applied to the outputs. */
 export function convTranspose(
   x: usize, w: usize, bias: usize, y: usize,
   Ci: u32, H: i32, W: i32, Co: u32, OH: i32, OW: i32,
-  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: u32,
+  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: u32, relu: bool,
 ): void {
   const Cig = Ci / G, Cog = Co / G;
-  const tapWeights = <usize>Cig * Cog * 4;
-  const channelBytes = <usize>(kh * kw) * Cig * 4;
-  const pixelIn = <usize>Ci << 2, pixelOut = <usize>Co << 2;
-  const taps = tapBuffer, zeros = zeroBuffer;
-  const chunk = channelChunk(Cog, <usize>(kh * kw) * tapWeights);
-  const phases = min(sw, OW);
+  const groupWeights = <usize>(kh * kw) * Cig * Cog * 4;
+  const chunk = channelChunk(Cog, groupWeights);
+  // Distance between two valid taps of a phase: the smallest k >= 1 with k*d divisible by s (kEnd if none).
+  const kyStep = 1 + firstTap(-dh, dh, sh, kh - 1), kxStep = 1 + firstTap(-dw, dw, sw, kw - 1);
+  const iyTap = -(kyStep * dh / sh), ixTap = -(kxStep * dw / sw);
   for (let g: u32 = 0; g < G; g++) {
-    const wg = w + <usize>g * <usize>(kh * kw) * tapWeights;
-    const xg = x + (<usize>(g * Cig) << 2);
-    const yg = y + (<usize>(g * Cog) << 2);
-    const bg = bias ? bias + (<usize>(g * Cog) << 2) : 0;
     for (let c0: u32 = 0; c0 < Cog; c0 += chunk) {
-      const c1 = Cog - c0 <= chunk ? Cog : c0 + chunk;
-      for (let oy = 0; oy < OH; oy++) {
-        for (let phase = 0; phase < phases; phase++) {
-          for (let ox = phase; ox < OW; ox += 2 * sw) {
-            const pair = ox + sw < OW;
-            let n: u32 = 0;
-            for (let ky = 0; ky < kh; ky++) {
-              const ty = oy + pt - ky * dh;
-              if (ty < 0 || ty % sh != 0) continue;
-              const iy = ty / sh;
-              if (iy >= H) continue;
-              const row = xg + <usize>(iy * W) * pixelIn;
-              for (let kx = 0; kx < kw; kx++) {
-                const tx = ox + pl - kx * dw;
-                if (tx % sw != 0) continue; // also right for negative tx: the remainder is then 0 or negative
-                const ix0 = tx / sw, ix1 = ix0 + 1;
-                const v0 = ix0 >= 0 && ix0 < W, v1 = pair && ix1 >= 0 && ix1 < W;
-                if (!v0 && !v1) continue;
-                const t = taps + <usize>n * TAP_BYTES;
-                store<u32>(t, <u32>(v0 ? row + <usize>ix0 * pixelIn : zeros));
-                store<u32>(t, <u32>(v1 ? row + <usize>ix1 * pixelIn : zeros), 4);
-                store<u32>(t, (ky * kw + kx) * Cig * 4, 8);
-                store<u32>(t, Cig * 4, 12);
-                n++;
-              }
-            }
-            const y0 = yg + <usize>(oy * OW + ox) * pixelOut;
-            convTile(taps, n, Cog, c0, c1, wg, channelBytes, bg, y0, pair ? yg + <usize>(oy * OW + ox + sw) * pixelOut : dummyOutput);
-          }
+      convGeometry(x + (<usize>(g * Cig) << 2), H, W, Ci, Cig, y + (<usize>(g * Cog) << 2), OW, Co,
+        kh, kw, kyStep, kxStep, iyTap, ixTap, false,
+        w + <usize>g * groupWeights, bias ? bias + (<usize>(g * Cog) << 2) : 0, c0, Cog - c0 <= chunk ? Cog : c0 + chunk, relu);
+      for (let ry = 0; ry < min(sh, OH); ry++) {
+        const ky0 = firstTap(ry + pt, dh, sh, kh);
+        for (let rx = 0; rx < min(sw, OW); rx++) {
+          const kx0 = firstTap(rx + pl, dw, sw, kw);
+          convClass(ry, sh, (OH - ry + sh - 1) / sh, rx, sw, (OW - rx + sw - 1) / sw,
+            (ry + pt - ky0 * dh) / sh, 1, (rx + pl - kx0 * dw) / sw, 1, ky0, kx0);
         }
       }
     }

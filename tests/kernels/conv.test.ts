@@ -64,19 +64,19 @@ describe('CONV2D kernel vs float64 NCHW reference', () => {
   it('basic 3x3, no padding', () => check(spec({}), false, true, Act.None, 0, 1));
   it('same padding, stride 2, batch 3', () => check(spec({ Ci: 5, Co: 16, H: 9, W: 8, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1, n: 3 }), false, true, Act.Relu, 0, 2));
   it('Co = 1 (last layer to one image channel), Ci = 32, 28x28', () => check(spec({ Ci: 32, Co: 1, H: 28, W: 28, pt: 1, pl: 1, pb: 1, pr: 1 }), false, true, Act.Sigmoid, 0, 3));
-  it('Co = 1 with Ci = 7 and 13 (8-wide, 4-wide and scalar tails over ci)', () => {
+  it('Co = 1 with Ci = 7 and 13 (vector and scalar parts over ci)', () => {
     check(spec({ Ci: 7, Co: 1, pt: 1, pb: 1 }), false, false, Act.None, 0, 4);
     check(spec({ Ci: 13, Co: 1, W: 6, pl: 2, pr: 1 }), false, true, Act.None, 0, 41);
   });
   it('depthwise (groups = C) with dilation 2', () => check(spec({ Ci: 6, Co: 6, groups: 6, H: 9, W: 7, dh: 2, dw: 2, pt: 2, pl: 2, pb: 2, pr: 2 }), false, true, Act.None, 0, 5));
   it('depthwise with 19 channels (vector and scalar channels), stride 2, batch 2, no bias', () => check(spec({ n: 2, Ci: 19, Co: 19, groups: 19, H: 9, W: 10, sh: 2, sw: 2, pt: 1, pl: 0, pb: 1, pr: 2 }), false, false, Act.Relu, 0, 51));
   it('depthwise multiplier 2, stride 2 with dropped last row (negative implied bottom pad)', () => check(spec({ Ci: 4, Co: 8, groups: 4, H: 8, W: 8, sh: 2, sw: 2 }), false, true, Act.None, 0, 6));
-  it('Co = 37 (16-block, 4-block and scalar tail), odd width', () => check(spec({ Ci: 3, Co: 37, H: 6, W: 7, pt: 1, pl: 1, pb: 1, pr: 1, n: 2 }), false, true, Act.None, 0, 7));
+  it('Co = 37 (8-channel blocks, a 4-channel block and single channels), odd width', () => check(spec({ Ci: 3, Co: 37, H: 6, W: 7, pt: 1, pl: 1, pb: 1, pr: 1, n: 2 }), false, true, Act.None, 0, 7));
   it('kernel larger than stride, asymmetric pads, 1x1 kernels', () => {
     check(spec({ kh: 1, kw: 1, Ci: 9, Co: 20, H: 3, W: 4 }), false, true, Act.None, 0, 8);
     check(spec({ kh: 5, kw: 2, Ci: 2, Co: 5, H: 7, W: 6, sh: 3, sw: 1, pt: 3, pl: 0, pb: 1, pr: 1 }), false, true, Act.None, 0, 9);
   });
-  it('weights larger than L1: output channels in chunks of 16, with a 4-block and a tail', () => {
+  it('many channels: 8-channel blocks, a 4-channel block and single channels', () => {
     check(spec({ Ci: 32, Co: 37, H: 6, W: 5, pt: 1, pl: 1, pb: 1, pr: 1, n: 2 }), false, true, Act.None, 0, 10);
     check(spec({ Ci: 64, Co: 70, groups: 2, H: 4, W: 4, kh: 4, kw: 4, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1 }), false, true, Act.None, 0, 17);
   });
@@ -98,7 +98,7 @@ describe('CONV_TRANSPOSE kernel vs float64 NCHW scatter reference', () => {
     check(spec({ Ci: 6, Co: 9, groups: 3, dh: 2, dw: 2, sh: 2, sw: 2, pt: 1, pl: 2, pb: 0, pr: 1 }), true, true, Act.None, 0, 15);
     check(spec({ Ci: 4, Co: 4, groups: 4, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1, oph: 1, opw: 1 }), true, true, Act.None, 0, 16);
   });
-  it('weights larger than L1: output channels in chunks of 16, with a 4-block and a tail', () => {
+  it('many channels: 8-channel blocks, a 4-channel block and single channels', () => {
     check(spec({ Ci: 32, Co: 39, H: 5, W: 6, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1, oph: 1, opw: 1, n: 2 }), true, true, Act.None, 0, 18);
     check(spec({ Ci: 64, Co: 3, H: 6, W: 6, kh: 4, kw: 4, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1 }), true, true, Act.Sigmoid, 0, 19);
   });
@@ -107,6 +107,64 @@ describe('CONV_TRANSPOSE kernel vs float64 NCHW scatter reference', () => {
     for (let i = 0; i < 60; i++) {
       const [act, alpha] = ACTS[i % ACTS.length];
       check(randomSpec(rand, true), true, i % 3 !== 0, act, alpha, 200 + i);
+    }
+  });
+});
+
+/** Random spec with wide rows (several quads per row, border and row-end pixels) and the channel counts of every block kind. */
+function wideSpec(rand: () => number, transpose: boolean): ConvSpec {
+  const s = randomSpec(rand, transpose);
+  const groups = [1, 1, 2][randInt(rand, 0, 2)];
+  s.groups = groups;
+  s.Ci = groups * randInt(rand, 1, 9);
+  s.Co = groups * [1, 2, 3, 4, 7, 8, 9, 12, 13, 20, 24][randInt(rand, 0, 10)];
+  s.W += randInt(rand, 6, 20);
+  s.H = Math.max(1, s.H - randInt(rand, 0, 3));
+  const effH = s.dh * (s.kh - 1) + 1;
+  if (!transpose && s.H + s.pt + s.pb < effH) s.H = effH;
+  if (transpose) {
+    const [OH, OW] = convTransposeOutSize(s);
+    if (OH < 1 || OW < 1) { s.pt = 0; s.pb = 0; s.pl = 0; s.pr = 0; }
+  }
+  return s;
+}
+
+describe('gather quads (regular row quads, pending border pixels, 8/4/1-channel blocks, fused relu)', () => {
+  it('wide rows: shifted tap lists with Co = 8, 12, 13 and 1, 2, 3 single channels, widths leaving 1-3 pending pixels', () => {
+    for (const [Co, W, seed] of [[8, 21, 301], [12, 18, 302], [13, 19, 303], [1, 22, 304], [2, 17, 305], [3, 16, 306]]) {
+      check(spec({ Ci: 6, Co, H: 5, W, pt: 1, pl: 1, pb: 1, pr: 1 }), false, true, Act.Relu, 0, seed);
+      check(spec({ Ci: 5, Co, H: 4, W, sw: 2, pl: 2, pr: 0, kw: 4 }), false, seed % 2 === 0, Act.None, 0, seed + 10);
+    }
+  });
+  it('every pixel pending (image narrower than a quad of interior pixels) and a lone last pixel', () => {
+    check(spec({ Ci: 9, Co: 12, H: 3, W: 3, pt: 1, pl: 1, pb: 1, pr: 1 }), false, true, Act.Relu, 0, 311);
+    check(spec({ Ci: 4, Co: 9, H: 1, W: 5, kh: 1, kw: 1 }), false, true, Act.None, 0, 312);
+    check(spec({ Ci: 3, Co: 8, H: 7, W: 7, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1, oph: 1, opw: 1 }), true, true, Act.Relu, 0, 313);
+  });
+  it('Co = 1: ci in vector pairs, a lone vector and a scalar tail; merged kernel rows, split ones (dilation, groups)', () => {
+    for (const [Ci, seed] of [[32, 321], [12, 322], [4, 323], [7, 324], [1, 325], [3, 326]]) {
+      check(spec({ Ci, Co: 1, H: 9, W: 14, pt: 1, pl: 1, pb: 1, pr: 1 }), false, true, Act.Sigmoid, 0, seed);
+      check(spec({ Ci, Co: 1, H: 8, W: 13, dw: 2, pl: 2, pr: 1 }), false, false, Act.Relu, 0, seed + 10);
+    }
+    check(spec({ Ci: 10, Co: 2, groups: 2, H: 6, W: 15, pt: 1, pl: 1, pb: 1, pr: 1 }), false, true, Act.None, 0, 327);
+    check(spec({ Ci: 8, Co: 1, H: 6, W: 11, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1, opw: 1 }), true, true, Act.Relu, 0, 328);
+  });
+  it('transposed: dilation sharing a factor with the stride (phases without any tap: bias only; tap steps above 1)', () => {
+    check(spec({ Ci: 5, Co: 8, H: 5, W: 9, sh: 2, sw: 2, dh: 2, dw: 2 }), true, true, Act.None, 0, 331);
+    check(spec({ Ci: 3, Co: 9, H: 4, W: 10, kh: 4, kw: 4, sh: 4, sw: 4, dh: 2, dw: 2, pt: 1, pl: 2 }), true, true, Act.Relu, 0, 332);
+    check(spec({ Ci: 4, Co: 4, H: 5, W: 8, kh: 4, kw: 3, sh: 3, sw: 2, dh: 2, dw: 3, pt: 2, pl: 1, pb: 1, pr: 0 }), true, false, Act.None, 0, 333);
+    check(spec({ Ci: 2, Co: 13, H: 3, W: 12, kh: 2, kw: 2, sh: 5, sw: 4 }), true, true, Act.None, 0, 334);
+  });
+  it('weights over the 256 KB cache budget: chunks of 16 channels ending in 8-, 4- and 1-channel blocks', () => {
+    check(spec({ Ci: 480, Co: 45, H: 3, W: 6, pt: 1, pl: 1, pb: 1, pr: 1 }), false, true, Act.Relu, 0, 341);
+    check(spec({ Ci: 400, Co: 40, H: 3, W: 5, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1, oph: 1, opw: 1 }), true, true, Act.None, 0, 342);
+  });
+  it('60 random wide specs, conv and transposed', () => {
+    const rand = rng(777);
+    for (let i = 0; i < 60; i++) {
+      const [act, alpha] = ACTS[i % ACTS.length];
+      const transpose = i % 2 === 1;
+      check(wideSpec(rand, transpose), transpose, i % 3 !== 0, act, alpha, 400 + i);
     }
   });
 });
