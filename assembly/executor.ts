@@ -1,5 +1,7 @@
 // Runs one entry op by op over n samples. Tensor t's sample s lives at tensorAddr(t, s)
 // (arenaBase + offset*maxBatch + s*byteLength for activations, the file or its f32 widening for constants).
+// Weight ops read their weights in kernel layout (model.ts convWeights: f32, also for int8-weights models,
+// whose weights the loader dequantized); only integer ops (i8 activations) go to kernels/quant_dispatch.ts.
 import * as F from './format';
 import * as E from './errors';
 import { loaded, maxBatch, entryInfo, tensorAddr, convWeights, isDepthwise, tCount, tDim, tDtype, tScale, tZeroPoint, opWord } from './model';
@@ -50,7 +52,7 @@ function runOp(i: u32, n: u32): void {
   if (code == F.OP_DENSE && usesQuantWeights(i)) { runQuantDense(i, n); return; }
   if (code == F.OP_DENSE) {
     const x = tensorAddr(a, 0), y = tensorAddr(out, 0);
-    dense(x, tensorAddr(a, 1) - x, tensorAddr(b, 0), c == F.NONE ? 0 : tensorAddr(c, 0), y, tensorAddr(out, 1) - y,
+    dense(x, tensorAddr(a, 1) - x, convWeights(i), c == F.NONE ? 0 : tensorAddr(c, 0), y, tensorAddr(out, 1) - y,
       tDim(b, 0), tDim(b, 1), n);
     if (act != F.ACT_NONE) for (let s: u32 = 0; s < n; s++) applyActivation(tensorAddr(out, s), tensorAddr(out, s), outCount, act, alpha);
     return;

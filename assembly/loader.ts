@@ -7,13 +7,14 @@ import { crc32 } from './crc32';
 import { allocBytes, inMemory } from './memory';
 import {
   setModel, setScratch, setLoaded, entryInfo, tKind, tDtype, tRank, tDim, tOffset, tByteLength, tScale,
-  tZeroPoint, tQOffset, tQCount, tCount, opWord, isDepthwise,
+  tZeroPoint, tQOffset, tQCount, tCount, opWord, isDepthwise, filePtr,
 } from './model';
 import { convertF16ToF32 } from './kernels/f16';
 import { packConvWeights, TAP_BYTES } from './kernels/conv_tile';
 import { computeOperandsOk, checkQuantWeights } from './kernels/quant_validate';
 import { ensureQuantScratch } from './kernels/int8/scratch';
-import { prepareQuantWeights } from './kernels/quant_dispatch';
+import { prepareQuantWeights, usesQuantWeights } from './kernels/quant_dispatch';
+import { dequantizeWeights } from './kernels/dequantize_weights';
 import { packDepthwiseWeights } from './kernels/depthwise';
 
 let detail: i32 = -1;
@@ -334,36 +335,58 @@ export function loadModel(ptr: usize, len: u32, batch: u32): i32 {
   for (let i: u32 = 0; i < opCount; i++) {
     const b = opWord(i, 3);
     if (b != F.NONE && (opWord(i, 0) == F.OP_DENSE || opWord(i, 0) == F.OP_CONV2D || opWord(i, 0) == F.OP_CONV_TRANSPOSE) &&
-        tDtype(b) == F.DTYPE_I8 && !ensureQuantScratch()) return fail(E.E_OUT_OF_MEMORY, i);
+        usesQuantWeights(i) && !ensureQuantScratch()) return fail(E.E_OUT_OF_MEMORY, i);
   }
   return prepare(ptr, batch);
 }
 
-/**
- * Weights of conv op i in the kernel's layout (0 for other ops, 1 when out of memory): [KH*KW, C] for a
- * depthwise CONV2D, else channel blocks (conv_tile.ts), which equal the format's layout when Cog is 1, 4 or 8.
- */
-function prepareConvWeights(i: u32, addrs: usize): usize {
+/** True when conv op i reads its weights in a repacked copy (depthwise, or Cog not 1, 4 or 8: conv_tile.ts). */
+function repacksWeights(i: u32): bool {
   const code = opWord(i, 0);
+  if (code != F.OP_CONV2D && code != F.OP_CONV_TRANSPOSE) return false;
+  const cog = tDim(opWord(i, 1), 0) / opWord(i, 15);
+  return isDepthwise(i) || !(cog == 1 || cog == 4 || cog == 8);
+}
+
+/** True when op i has i8 weights and f32 activations (int8-weights: dequantized to f32 at load). */
+function dequantizesWeights(i: u32): bool {
+  const code = opWord(i, 0);
+  return (code == F.OP_DENSE || code == F.OP_CONV2D || code == F.OP_CONV_TRANSPOSE) && tDtype(opWord(i, 3)) == F.DTYPE_I8 &&
+    !usesQuantWeights(i);
+}
+
+/**
+ * Weights of a DENSE, CONV2D or CONV_TRANSPOSE op i in its kernel's layout (0 for other ops, 1 when out of
+ * memory): dense [K, M] as stored; [KH*KW, C] for a depthwise CONV2D; else channel blocks (conv_tile.ts), which
+ * equal the format's layout when Cog is 1, 4 or 8. Integer ops get the packed copy of kernels/quant_dispatch.ts;
+ * int8-weights ops are first dequantized to f32 (into `scratch` when a repacked copy follows) and then go
+ * exactly the way f32 weights go.
+ */
+function prepareOpWeights(i: u32, addrs: usize, scratch: usize): usize {
+  const code = opWord(i, 0);
+  if (code != F.OP_DENSE && code != F.OP_CONV2D && code != F.OP_CONV_TRANSPOSE) return 0;
   const b = opWord(i, 3);
-  // i8 weights: integer ops get the packed copy of kernels/quant_dispatch.ts (kernels/int8/pack.ts); int8-weights
-  // ops 0 (it only sizes their scratch)
-  if (b != F.NONE && (code == F.OP_DENSE || code == F.OP_CONV2D || code == F.OP_CONV_TRANSPOSE) && tDtype(b) == F.DTYPE_I8) {
-    return prepareQuantWeights(i, <usize>load<u32>(addrs + (<usize>b << 3)));
+  let w = <usize>load<u32>(addrs + (<usize>b << 3));
+  if (usesQuantWeights(i)) return prepareQuantWeights(i, w);
+  const dense = code == F.OP_DENSE;
+  const g: u32 = dense ? 1 : opWord(i, 15);
+  const cog = dense ? tDim(b, 1) : tDim(opWord(i, 1), 0) / g;
+  const repack = repacksWeights(i);
+  if (tDtype(b) == F.DTYPE_I8) {
+    const f = repack ? scratch : allocBytes(<usize>tCount(b) * 4);
+    if (f == 0) return 1;
+    dequantizeWeights(w, filePtr + <usize>tQOffset(b), f, g, tCount(b) / g / cog, cog);
+    w = f;
   }
-  if (code != F.OP_CONV2D && code != F.OP_CONV_TRANSPOSE) return 0;
-  const g = opWord(i, 15);
+  if (!repack) return w;
   const cig = tDim(opWord(i, 2), 0) / g;
-  const cog = tDim(opWord(i, 1), 0) / g;
   const taps = opWord(i, 7) * opWord(i, 8);
-  const w = <usize>load<u32>(addrs + (<usize>opWord(i, 3) << 3));
   if (isDepthwise(i)) {
     const out = allocBytes(<usize>taps * g * 4);
     if (out == 0) return 1;
     packDepthwiseWeights(w, out, g, taps);
     return out;
   }
-  if (cog == 1 || cog == 4 || cog == 8) return w;
   const out = allocBytes(<usize>taps * g * cig * cog * 4);
   if (out == 0) return 1;
   packConvWeights(w, out, g, taps, cig, cog);
@@ -399,8 +422,16 @@ function prepare(ptr: usize, batch: u32): i32 {
     store<u32>(addrs + (<usize>t << 3), <u32>addr);
     store<u32>(addrs + (<usize>t << 3), stride, 4);
   }
+  // The f32 weights an int8-weights op is dequantized into before repacking: the arena when they fit
+  // (it is unused until the first run), else one block of the largest size.
+  let dequantBytes: usize = 0;
   for (let i: u32 = 0; i < opCount; i++) {
-    const t = prepareConvWeights(i, addrs);
+    if (dequantizesWeights(i) && repacksWeights(i)) dequantBytes = max(dequantBytes, <usize>tCount(opWord(i, 3)) * 4);
+  }
+  const dequantScratch = dequantBytes <= <usize>arenaBytes ? arena : allocBytes(dequantBytes);
+  if (dequantScratch == 0) return fail(E.E_OUT_OF_MEMORY, -1);
+  for (let i: u32 = 0; i < opCount; i++) {
+    const t = prepareOpWeights(i, addrs, dequantScratch);
     if (t == 1) return fail(E.E_OUT_OF_MEMORY, i);
     store<u32>(convWeights + (<usize>i << 2), <u32>t);
   }

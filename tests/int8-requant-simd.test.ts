@@ -61,4 +61,32 @@ describe('SIMD requantization', () => {
       check(Int8Array.of(randInt(rand, -128, 127)), w, bias, wScales, { zpX: randInt(rand, -128, 127), sX: 0.5, zpY: randInt(rand, -128, 127), sY: 0.3, relu: rand() < 0.5 });
     }
   });
+
+  it('16-channel steps and their scalar tail are exact at the zero point extremes, with and without relu', () => {
+    const rand = rng(34);
+    for (const M of [16, 17, 20, 31, 32, 47, 64]) {
+      for (const zpY of [-128, -1, 0, 127]) {
+        const bias = Int32Array.from({ length: M }, () => randInt(rand, -60000, 60000));
+        const w = Int8Array.from({ length: M }, () => randInt(rand, -127, 127));
+        const wScales = Float32Array.from({ length: M }, () => Math.fround(1e-3 + rand() * 2e-2));
+        for (const relu of [false, true]) check(Int8Array.of(randInt(rand, -128, 127)), w, bias, wScales, { zpX: randInt(rand, -128, 127), sX: 0.02, zpY, sY: 0.1, relu });
+      }
+    }
+  });
+
+  it('is exact where the magnitude crosses the last outputs before the clamp (the input cap of the SIMD path)', () => {
+    const rand = rng(35);
+    for (let trial = 0; trial < 24; trial++) {
+      const M = 16;
+      // multipliers across the SIMD shift range; accumulators where |acc| * M is near 254.5, 255.5 and 256.5
+      const wScales = Float32Array.from({ length: M }, () => Math.fround(2 ** -randInt(rand, 0, 20) * (0.5 + rand())));
+      const sX = 0.02, sY = 0.3, real = Array.from(wScales, (w) => (Math.fround(sX) * w) / Math.fround(sY));
+      const bias = Int32Array.from(real, (m, c) => {
+        const v = Math.round((254.5 + (c % 3) + (rand() - 0.5) * 0.02) / m) + randInt(rand, -2, 2);
+        return Math.min(2147483647, v) * (c & 4 ? -1 : 1);
+      });
+      const zpY = [-128, 127, 0, -5][trial % 4]!;
+      check(Int8Array.of(3), new Int8Array(M), bias, wScales, { zpX: 3, sX, zpY, sY, relu: trial % 8 >= 4 });
+    }
+  });
 });

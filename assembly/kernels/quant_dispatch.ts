@@ -1,20 +1,20 @@
-// Executor side of the i8-weight ops: picks the integer or the int8-weights kernel by the operand dtypes
-// and feeds it the tensors' quantization parameters (docs/quantization.md).
+// Executor side of the integer ops (i8 weights and activations): feeds the int8 kernels the tensors'
+// quantization parameters (docs/quantization.md). int8-weights ops (f32 activations) are not run here: the
+// loader dequantizes their weights to f32 once (kernels/dequantize_weights.ts) and they use the f32 kernels.
 import * as F from '../format';
-import { filePtr, tensorAddr, convWeights, tDim, tDtype, tCount, tScale, tZeroPoint, tQOffset, opWord } from '../model';
+import { filePtr, tensorAddr, convWeights, tDim, tDtype, tScale, tZeroPoint, tQOffset, opWord } from '../model';
 import { allocBytes } from '../memory';
 import { packWeightsI8, packedBlockBytes } from './int8/pack';
-import { denseI8, denseWeightsI8 } from './int8/dense';
-import { convI8, convScratchBytes, usesTapRows, tapRowsScratchBytes } from './int8/conv';
-import { convWeightsI8, weightOnlyScratchBytes } from './int8/conv_weights';
-import { ensurePairImage, ensureWideF32 } from './int8/scratch';
+import { denseI8 } from './int8/dense';
+import { convI8, convI8ScratchBytes, usesTapRows } from './int8/conv';
+import { usesNarrowConv } from './int8/narrow_conv';
+import { ensurePairImage } from './int8/scratch';
 import { prepareRequant, requantTableBytes } from './int8/requantize';
-import { applyActivation } from './activation';
 
-/** True when op i reads i8 weights (the caller then runs it here instead of the float kernels). */
+/** True when op i is an integer op: i8 weights and i8 activations (the caller then runs it here). */
 export function usesQuantWeights(i: u32): bool {
   const b = opWord(i, 3);
-  return b != F.NONE && tDtype(b) == F.DTYPE_I8;
+  return b != F.NONE && tDtype(b) == F.DTYPE_I8 && tDtype(opWord(i, 2)) == F.DTYPE_I8;
 }
 
 @inline function scalesOf(b: u32): usize { return filePtr + <usize>tQOffset(b); }
@@ -25,16 +25,11 @@ export function usesQuantWeights(i: u32): bool {
 /**
  * Load time, for an integer op: its requantization table (kernels/int8/requantize.ts) followed by the packed
  * copy of its weights (kernels/int8/pack.ts), kept in the op's conv-weights slot (model.ts convWeights);
- * 0 for other ops (a weight-only conv only sizes its scratch), 1 when out of memory. `w` is the weights' address.
+ * 0 for other ops, 1 when out of memory. `w` is the weights' address.
  */
 export function prepareQuantWeights(i: u32, w: usize): usize {
   const code = opWord(i, 0), a = opWord(i, 2), b = opWord(i, 3), out = opWord(i, 1);
   if (!usesQuantWeights(i)) return 0;
-  if (tDtype(a) != F.DTYPE_I8) { // weight-only: no copy, only the f32 widening scratch of a conv
-    if (code == F.OP_DENSE) return 0;
-    const g = opWord(i, 15);
-    return ensureWideF32(weightOnlyScratchBytes(tDim(a, 0), tDim(out, 0), opWord(i, 7), opWord(i, 8), g)) ? 0 : 1;
-  }
   const dense = code == F.OP_DENSE;
   const g: u32 = dense ? 1 : opWord(i, 15);
   const kh = opWord(i, 7), kw = opWord(i, 8);
@@ -44,46 +39,36 @@ export function prepareQuantWeights(i: u32, w: usize): usize {
   const cig: u32 = dense ? tDim(b, 0) : tapRows ? kh * kw * tDim(a, 0) : tDim(a, 0) / g;
   const cog: u32 = dense ? tDim(b, 1) : tDim(out, 0) / g;
   const channels = cog * g;
-  if (!dense && !ensurePairImage(tapRows ? tapRowsScratchBytes(tDim(a, 0), kh, kw) : convScratchBytes(tDim(a, 0), tDim(a, 1), tDim(a, 2), g, tDim(out, 2), kw))) return 1;
-  const p = allocBytes(packedOffset(channels) + <usize>blocks * packedBlockBytes(cig, cog) + 16);
+  const narrow = !dense && !tapRows && usesNarrowConv(code == F.OP_CONV_TRANSPOSE, tDim(a, 0), g, tDim(out, 0));
+  if (!dense && !ensurePairImage(convI8ScratchBytes(code == F.OP_CONV_TRANSPOSE, <i32>tDim(a, 0), <i32>tDim(a, 1), <i32>tDim(a, 2),
+    <i32>tDim(out, 0), <i32>tDim(out, 1), <i32>tDim(out, 2), <i32>kh, <i32>kw, <i32>opWord(i, 9), <i32>opWord(i, 10),
+    <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), <i32>g))) return 1;
+  const p = allocBytes(packedOffset(channels) + <usize>blocks * packedBlockBytes(cig, cog, narrow) + 16);
   if (p == 0) return 1;
   prepareRequant(tScale(a), scalesOf(b), tScale(out), channels, p);
-  packWeightsI8(w, p + packedOffset(channels), blocks, cig, cog);
+  packWeightsI8(w, p + packedOffset(channels), blocks, cig, cog, narrow);
   return p;
 }
 
-/** DENSE with i8 weights over n samples. */
+/** Integer DENSE over n samples. */
 export function runQuantDense(i: u32, n: u32): void {
   const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4), act = opWord(i, 5);
   const x = tensorAddr(a, 0), y = tensorAddr(out, 0);
   const xStride = tensorAddr(a, 1) - x, yStride = tensorAddr(out, 1) - y;
   const K = tDim(b, 0), M = tDim(b, 1);
-  if (tDtype(a) == F.DTYPE_I8) {
-    const rq = convWeights(i);
-    denseI8(x, xStride, tZeroPoint(a), rq + packedOffset(M), rq, biasOf(c), y, yStride, tZeroPoint(out), act == F.ACT_RELU, K, M, n);
-    return;
-  }
-  denseWeightsI8(x, xStride, tensorAddr(b, 0), scalesOf(b), biasOf(c), y, yStride, K, M, n);
-  if (act != F.ACT_NONE) {
-    const alpha = reinterpret<f32>(opWord(i, 6));
-    for (let s: u32 = 0; s < n; s++) applyActivation(tensorAddr(out, s), tensorAddr(out, s), M, act, alpha);
-  }
+  const rq = convWeights(i);
+  denseI8(x, xStride, tZeroPoint(a), rq + packedOffset(M), rq, biasOf(c), y, yStride, tZeroPoint(out), act == F.ACT_RELU, K, M, n);
 }
 
-/** CONV2D / CONV_TRANSPOSE with i8 weights, sample s. */
+/** Integer CONV2D / CONV_TRANSPOSE, sample s. */
 export function runQuantConv(i: u32, s: u32): void {
-  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4), act = opWord(i, 5);
+  const out = opWord(i, 1), a = opWord(i, 2), c = opWord(i, 4), act = opWord(i, 5);
   const transposed = opWord(i, 0) == F.OP_CONV_TRANSPOSE;
   const x = tensorAddr(a, s), y = tensorAddr(out, s);
   const Ci = <i32>tDim(a, 0), H = <i32>tDim(a, 1), W = <i32>tDim(a, 2);
   const Co = <i32>tDim(out, 0), OH = <i32>tDim(out, 1), OW = <i32>tDim(out, 2);
   const kh = <i32>opWord(i, 7), kw = <i32>opWord(i, 8), sH = <i32>opWord(i, 9), sW = <i32>opWord(i, 10);
   const padT = <i32>opWord(i, 11), padL = <i32>opWord(i, 12), dH = <i32>opWord(i, 13), dW = <i32>opWord(i, 14), g = <i32>opWord(i, 15);
-  if (tDtype(a) == F.DTYPE_I8) {
-    const rq = convWeights(i);
-    convI8(transposed, x, tZeroPoint(a), rq + packedOffset(<u32>Co), rq, biasOf(c), y, tZeroPoint(out), act == F.ACT_RELU, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, g);
-    return;
-  }
-  convWeightsI8(transposed, x, tensorAddr(b, 0), scalesOf(b), biasOf(c), y, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, g);
-  if (act != F.ACT_NONE) applyActivation(y, y, tCount(out), act, reinterpret<f32>(opWord(i, 6)));
+  const rq = convWeights(i);
+  convI8(transposed, x, tZeroPoint(a), rq + packedOffset(<u32>Co), rq, biasOf(c), y, tZeroPoint(out), act == F.ACT_RELU, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, g);
 }

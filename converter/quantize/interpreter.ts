@@ -176,7 +176,10 @@ export class Interpreter {
         wScales: bT.channelScales!, bias: bias as Int32Array | null,
       });
     }
-    if (bT.dtype === DType.I8) return K.convWeightsI8(g, transposed, a as Float32Array, w as Int8Array, bT.channelScales!, bias as Float32Array | null);
+    if (bT.dtype === DType.I8) { // int8-weights: dequantized, then f32 (as the runtime's loader does)
+      const wf = K.dequantizeWeights(w as Int8Array, bT.channelScales!, g.groups, g.Co / g.groups);
+      return K.convF32(g, transposed, a as Float32Array, wf, bias as Float32Array | null);
+    }
     return K.convF32(g, transposed, a as Float32Array, w as Float32Array, bias as Float32Array | null);
   }
 }

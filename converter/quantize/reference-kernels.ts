@@ -1,6 +1,7 @@
 // Plain TypeScript twins of the runtime's dense / conv / transposed-conv kernels in every dtype flavour
 // (f32, int8-weights, full int8). Straight loops, no tiling: the integer ones must match the wasm SIMD
-// kernels bit for bit, the int8-weights ones too (same per-channel f32 summation order: taps, then ci).
+// kernels bit for bit. int8-weights is the f32 kernel on weights dequantized once (dequantizeWeights), as the
+// runtime's loader does (assembly/kernels/dequantize_weights.ts).
 // Used by the quantization interpreter and as the reference in tests/quant-kernels.test.ts.
 import { requantParams, requantize, type Requant } from './fixed-point.js';
 
@@ -89,22 +90,13 @@ export function denseF32(x: Float32Array, w: Float32Array, bias: Float32Array | 
   return out;
 }
 
-/** int8-weights conv: f32 accumulation in tap/ci order, then acc * scale[c] + bias[c] (each step rounded to f32). */
-export function convWeightsI8(g: ConvGeometry, transposed: boolean, x: Float32Array, w: Int8Array, scales: Float32Array, bias: Float32Array | null): Float32Array {
-  const out = new Float32Array(g.OH * g.OW * g.Co);
-  let acc = 0;
-  walkConv(g, transposed, (_o, xi, wi) => { acc = f32(acc + f32(x[xi]! * w[wi]!)); }, (o, c) => {
-    let v = f32(acc * scales[c]!);
-    if (bias) v = f32(v + bias[c]!);
-    out[o] = v;
-    acc = 0;
-  });
-  return out;
-}
-
-export function denseWeightsI8(x: Float32Array, w: Int8Array, scales: Float32Array, bias: Float32Array | null, K: number, M: number): Float32Array {
-  const g: ConvGeometry = { Ci: K, H: 1, W: 1, Co: M, OH: 1, OW: 1, kh: 1, kw: 1, sH: 1, sW: 1, padT: 0, padL: 0, dH: 1, dW: 1, groups: 1 };
-  return convWeightsI8(g, false, x, w, scales, bias);
+/**
+ * int8-weights: f32(q) * scale[channel] for i8 weights [groups, rows, cog] (conv [G, KH*KW*Cig, Cog], dense
+ * [1, K, M]), the channel of column co in group g being g * cog + co.
+ */
+export function dequantizeWeights(q: Int8Array, scales: Float32Array, groups: number, cog: number): Float32Array {
+  const perGroup = q.length / groups;
+  return Float32Array.from(q, (v, i) => f32(v * scales[Math.floor(i / perGroup) * cog + (i % cog)]!));
 }
 
 export interface IntegerParams {

@@ -1,6 +1,6 @@
 // Rewrites a float model into its quantized variants:
 //   f16           dense/conv weights and biases stored as IEEE half (computed in f32)
-//   int8-weights  per-output-channel symmetric i8 weights, dequantized on the fly; f32 activations and bias
+//   int8-weights  per-output-channel symmetric i8 weights (the runtime dequantizes them once at load); f32 activations and bias
 //   int8          the chosen dense/conv ops run on i8 activations with i8 weights and i32 bias; QUANTIZE and
 //                 DEQUANTIZE ops are inserted where int8 and float parts meet; relu is the clamp at the
 //                 output zero point; other fused activations run in f32 after a DEQUANTIZE

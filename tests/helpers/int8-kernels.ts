@@ -10,10 +10,9 @@ export interface Int8Kernels {
   alloc(n: number): number;
   init(): number;
   denseI8(x: number, zpX: number, sX: number, w: number, ws: number, b: number, y: number, zpY: number, sY: number, relu: number, K: number, M: number, n: number): void;
-  denseWeightsI8(x: number, w: number, ws: number, b: number, y: number, K: number, M: number, n: number): void;
   convI8(t: number, x: number, zpX: number, sX: number, w: number, ws: number, b: number, y: number, zpY: number, sY: number, relu: number, ...geom: number[]): void;
-  convWeightsI8(t: number, x: number, w: number, ws: number, b: number, y: number, ...geom: number[]): void;
   requantParams(sIn: number, ws: number, sOut: number, count: number, out: number): void;
+  quantize(x: number, out: number, count: number, scale: number, zp: number, unsigned: number): void;
 }
 
 /** Compiles the test entry with the runtime's options and instantiates it (no imports). */

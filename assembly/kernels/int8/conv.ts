@@ -1,14 +1,17 @@
 // Integer CONV2D and CONV_TRANSPOSE over HWC activations: i8 in/out, i8 weights [G, KH, KW, Ci/G, Co/G]
 // (per-output-channel scales), i32 bias, fixed-point requantization. Gather form: each output pixel sums its
-// own taps (taps.ts). The weight-only flavour (f32 activations) is kernels/int8/conv_weights.ts.
-// Works on tiles of two (four for cog < 8) output pixels of one row that share their valid taps: neighbours
+// own taps (taps.ts). (int8-weights convs, f32 activations, run the f32 kernels: kernels/dequantize_weights.ts.)
+// Works on tiles of two output pixels of one row that share their valid taps: neighbours
 // for a conv, neighbours within a stride phase (ox, ox + sW, ...) for a transposed conv, so no tap of a tile is
 // wasted between strided inputs. A tap outside the input for some pixel of the tile reads a zero row for it.
-import { accBuf, acc1Buf, acc2Buf, acc3Buf, pairImage, tapList, MAX_TILE_TAPS, TAP_ENTRY_BYTES } from './scratch';
-import { accumulateWide1, accumulateWide2, accumulateNarrow, packInputRow, zeroAcc } from './tile';
-import { requantizeRow, requantizeChannelLanes, hasSimdStep } from './requantize';
+// Plain convs with few input channels use the tap-row form below; ungrouped convs with few output channels
+// narrow_conv.ts.
+import { accBuf, acc1Buf, pairImage, tapList, MAX_TILE_TAPS, TAP_ENTRY_BYTES } from './scratch';
+import { accumulateWide1, accumulateWide2, packInputRow, zeroAcc } from './tile';
+import { requantizeRows } from './requantize';
+import { usesNarrowConv, narrowConvI8, narrowConvScratchBytes } from './narrow_conv';
 import { tapSource as source } from './taps';
-import { packedBlockBytes, packedIsWide, roundUp8 } from './pack';
+import { packedBlockBytes, roundUp8 } from './pack';
 
 // Geometry of the current call, in module globals: the runtime's bump allocator owns the heap, so the
 // kernels must not create objects.
@@ -29,29 +32,37 @@ function setShape(ci: i32, h: i32, w: i32, co: i32, oh: i32, ow: i32, kH: i32, k
  * table (per output column and kernel column: the byte offset of the input column's rows, or -1), tile
  * offsets (per kernel column: those of the tile's up to 4 pixels).
  */
-export function convScratchBytes(ci: u32, h: u32, w: u32, g: u32, ow: u32, kW: u32): usize {
-  return (<usize>h * w * g + 1) * rowBytesOf(ci / g) + <usize>ow * kW * 4 + <usize>kW * 16;
+function convScratchBytes(ci: u32, h: u32, w: u32, g: u32, ow: u32, kW: u32): u64 {
+  return (<u64>h * w * g + 1) * rowBytesOf(ci / g) + <u64>ow * kW * 4 + <u64>kW * 16;
+}
+
+/**
+ * Scratch at pairImage for convI8 with this geometry, whichever form runs it; sizes memory cannot hold come
+ * back as 0xFFFF0000, which the allocator refuses.
+ */
+export function convI8ScratchBytes(transposed: bool, ci: i32, h: i32, w: i32, co: i32, oh: i32, ow: i32, kH: i32, kW: i32,
+  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilH: i32, dilW: i32, g: i32): usize {
+  const bytes = usesTapRows(transposed, <u32>ci, <u32>g, <u32>kH, <u32>kW) ? <u64>tapRowsScratchBytes(<u32>ci, <u32>kH, <u32>kW)
+    : usesNarrowConv(transposed, <u32>ci, <u32>g, <u32>co) ? narrowConvScratchBytes(transposed, <u32>ci, h, w, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW)
+    : convScratchBytes(<u32>ci, <u32>h, <u32>w, <u32>g, <u32>ow, <u32>kW);
+  return <usize>min(bytes, <u64>0xFFFF_0000);
 }
 
 let rowBytes: usize = 0, zeroRow: usize = 0, colTable: usize = 0, tileOffsets: usize = 0, blockBytes: usize = 0;
-let pairs: u32 = 0, cigG: u32 = 0, cogG: u32 = 0, wide: bool = true;
+let pairs: u32 = 0, cigG: u32 = 0, cogG: u32 = 0;
 
 /** Accumulates the first `n` taps of tapList into the tile's accumulators. */
 @inline function flush(n: u32, two: bool): void {
   if (n == 0) return;
-  if (!wide) accumulateNarrow(n, roundUp8(cigG) >> 3, cogG);
-  else if (two) accumulateWide2(n, pairs, roundUp8(cogG));
+  if (two) accumulateWide2(n, pairs, roundUp8(cogG));
   else accumulateWide1(n, pairs, roundUp8(cogG));
 }
 
-@inline function accOf(j: i32): usize { return j == 0 ? accBuf : j == 1 ? acc1Buf : j == 2 ? acc2Buf : acc3Buf; }
-
 /**
- * Output pixels (oy, ox + j * step) for j in [0, np): all groups, taps, requantization. Tiles hold up to 2
- * pixels for the wide weight layout, 4 for the narrow one (tilePixels).
+ * Output pixels (oy, ox + j * step) for j in [0, np), np <= 2: all groups, taps, requantization.
  */
 function tileI8(transposed: bool, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32, oy: i32, ox: i32, np: i32): void {
-  const step = transposed ? sW : 1, P = tilePixels();
+  const step = transposed ? sW : 1;
   const accBytes = <usize>roundUp8(cogG) << 2;
   // Per kernel column, the input-row offsets of the tile's pixels as one i32x4 (-1: outside / no pixel), once per tile.
   for (let kx: i32 = 0; kx < kw; kx++) {
@@ -60,7 +71,7 @@ function tileI8(transposed: bool, packed: usize, rq: usize, bias: usize, y: usiz
   }
   const zeroV = i32x4.splat(<i32>zeroRow);
   for (let g: i32 = 0; g < groups; g++) {
-    for (let j: i32 = 0; j < P; j++) zeroAcc(accOf(j), accBytes);
+    zeroAcc(accBuf, accBytes); zeroAcc(acc1Buf, accBytes);
     let n: u32 = 0;
     for (let ky: i32 = 0; ky < kh; ky++) {
       const iy = source(transposed, oy, ky, sH, padT, dH, H);
@@ -78,35 +89,9 @@ function tileI8(transposed: bool, packed: usize, rq: usize, bias: usize, y: usiz
     }
     flush(n, np > 1);
     const first = <u32>g * cogG;
-    if (!wide && hasSimdStep(rq, <u32>Co)) { storeNarrowTile(bias, rq, y + <usize>(oy * OW + ox) * Co + first, <usize>step * Co, first, zpY, lo, np); continue; }
-    for (let j: i32 = 0; j < np; j++) {
-      const out = y + <usize>(oy * OW + ox + j * step) * Co + first;
-      requantizeRow(accOf(j), bias, rq, <u32>Co, first, out, cogG, zpY, lo);
-    }
+    requantizeRows(accBuf, acc1Buf - accBuf, np, bias, rq, <u32>Co, first, y + <usize>(oy * OW + ox) * Co + first, <usize>(step * Co), cogG, zpY, lo);
   }
 }
-
-/**
- * Requantizes a narrow tile (cogG < 8 channels of up to 4 pixels): per channel, the four pixels' accumulators
- * in the lanes of one vector; pixel j's outputs start at out + j * pixelStep.
- */
-function storeNarrowTile(bias: usize, rq: usize, out: usize, pixelStep: usize, first: u32, zpY: i32, lo: i32, np: i32): void {
-  for (let co: u32 = 0; co < cogG; co++) {
-    const o = <usize>co << 2;
-    let a = i32x4.splat(load<i32>(accBuf + o));
-    a = i32x4.replace_lane(a, 1, load<i32>(acc1Buf + o));
-    a = i32x4.replace_lane(a, 2, load<i32>(acc2Buf + o));
-    a = i32x4.replace_lane(a, 3, load<i32>(acc3Buf + o));
-    const q = requantizeChannelLanes(a, bias, rq, <u32>Co, first + co, zpY, lo);
-    const p = out + co;
-    store<i8>(p, <i8>i32x4.extract_lane(q, 0));
-    if (np > 1) store<i8>(p + pixelStep, <i8>i32x4.extract_lane(q, 1));
-    if (np > 2) store<i8>(p + pixelStep * 2, <i8>i32x4.extract_lane(q, 2));
-    if (np > 3) store<i8>(p + pixelStep * 3, <i8>i32x4.extract_lane(q, 3));
-  }
-}
-
-@inline function tilePixels(): i32 { return wide ? 2 : 4; }
 
 /**
  * Integer conv / transposed conv of one sample: i8 x (zero point zpX) -> i8 y (zero point zpY). `packed`: the
@@ -117,10 +102,15 @@ export function convI8(transposed: bool, x: usize, zpX: i32, packed: usize, rq: 
   y: usize, zpY: i32, relu: bool, ci: i32, h: i32, wd: i32, co: i32, oh: i32, ow: i32, kH: i32, kW: i32,
   strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilH: i32, dilW: i32, g: i32): void {
   setShape(ci, h, wd, co, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW, g);
-  if (usesTapRows(transposed, <u32>ci, <u32>g, <u32>kH, <u32>kW)) { convTapRowsI8(x, zpX, packed, rq, bias, y, zpY, relu ? max(zpY, -128) : -128); return; }
+  const lo = relu ? max(zpY, -128) : -128;
+  if (usesTapRows(transposed, <u32>ci, <u32>g, <u32>kH, <u32>kW)) { convTapRowsI8(x, zpX, packed, rq, bias, y, zpY, lo); return; }
+  if (usesNarrowConv(transposed, <u32>ci, <u32>g, <u32>co)) {
+    narrowConvI8(transposed, x, zpX, packed, rq, bias, y, zpY, lo, ci, h, wd, co, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW);
+    return;
+  }
   cigG = <u32>(Ci / groups); cogG = <u32>(Co / groups);
-  pairs = (cigG + 1) >> 1; wide = packedIsWide(cogG);
-  rowBytes = rowBytesOf(cigG); blockBytes = packedBlockBytes(cigG, cogG);
+  pairs = (cigG + 1) >> 1;
+  rowBytes = rowBytesOf(cigG); blockBytes = packedBlockBytes(cigG, cogG, false);
   // Every input pixel's (x - zp) row once, per group; then the zero row and the column table.
   const rows = <usize>H * W * groups;
   for (let r: usize = 0; r < rows; r++) packInputRow(x + r * cigG, zpX, cigG, pairImage + r * rowBytes);
@@ -134,13 +124,12 @@ export function convI8(transposed: bool, x: usize, zpX: i32, packed: usize, rq: 
     }
   }
   tileOffsets = colTable + (<usize>OW * kw << 2);
-  const lo = relu ? max(zpY, -128) : -128;
   const step = transposed ? sW : 1, phases = transposed ? min(sW, OW) : 1;
   for (let oy: i32 = 0; oy < OH; oy++) {
     for (let ph: i32 = 0; ph < phases; ph++) {
-      // pixels ph, ph + step, ...: tiles of P consecutive ones (the last may be shorter)
-      const count = (OW - ph + step - 1) / step, P = tilePixels();
-      for (let t: i32 = 0; t < count; t += P) tileI8(transposed, packed, rq, bias, y, zpY, lo, oy, ph + t * step, min(P, count - t));
+      // pixels ph, ph + step, ...: tiles of 2 consecutive ones (the last may be shorter)
+      const count = (OW - ph + step - 1) / step;
+      for (let t: i32 = 0; t < count; t += 2) tileI8(transposed, packed, rq, bias, y, zpY, lo, oy, ph + t * step, min(2, count - t));
     }
   }
 }
@@ -158,19 +147,19 @@ export function usesTapRows(transposed: bool, ci: u32, g: u32, kH: u32, kW: u32)
   return !transposed && g == 1 && ci < 8 && <u64>kH * <u64>kW * <u64>ci <= MAX_TAP_ROW;
 }
 
-/** Scratch (at pairImage) of the tap-row form: four rows of KH*KW*Ci i16, padded to a multiple of 8. */
-export function tapRowsScratchBytes(ci: u32, kH: u32, kW: u32): usize { return <usize>roundUp8(kH * kW * ci) << 3; }
+/** Scratch (at pairImage) of the tap-row form: two rows of KH*KW*Ci i16, padded to a multiple of 8. */
+function tapRowsScratchBytes(ci: u32, kH: u32, kW: u32): usize { return <usize>roundUp8(kH * kW * ci) << 2; }
 
 /** (x - zp) of every tap of output pixel (oy, ox) into row, 0 for taps in the padding. */
 function fillTapRow(x: usize, zpX: i32, oy: i32, ox: i32, row: usize): void {
   const iy0 = oy * sH - padT, ix0 = ox * sW - padL;
-  if (Ci == 1 && iy0 >= 0 && ix0 >= 0 && iy0 + (kh - 1) * dH < H && ix0 + (kw - 1) * dW < W) {
-    // all taps inside and one channel (the common first layer): no bounds checks, no channel loop
-    let p = row;
-    for (let ky: i32 = 0; ky < kh; ky++) {
-      let src = x + <usize>((iy0 + ky * dH) * W + ix0);
-      for (let kx: i32 = 0; kx < kw; kx++) { store<i16>(p, <i16>(<i32>load<i8>(src) - zpX)); src += <usize>dW; p += 2; }
-    }
+  const lastRow = iy0 + (kh - 1) * dH;
+  if (Ci == 1 && dW == 1 && kw <= 8 && iy0 >= 0 && ix0 >= 0 && lastRow < H && ix0 + kw <= W && lastRow * W + ix0 + 8 <= H * W) {
+    // the common first layer (one channel, all taps inside): 8 input values per kernel row at once. Each store
+    // writes 8 - kw values too many, which the next kernel row overwrites or which land past the K taps
+    // (the zero weights of the pair padding, the next pixel's row, or the scratch's slack).
+    const zps = i16x8.splat(<i16>zpX);
+    for (let ky: i32 = 0; ky < kh; ky++) v128.store(row + (<usize>(ky * kw) << 1), i16x8.sub(v128.load8x8_s(x + <usize>((iy0 + ky * dH) * W + ix0)), zps));
     return;
   }
   let p = row;
@@ -191,21 +180,18 @@ function fillTapRow(x: usize, zpX: i32, oy: i32, ox: i32, row: usize): void {
 
 function convTapRowsI8(x: usize, zpX: i32, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32): void {
   const K = <u32>(kh * kw * Ci), rowB = <usize>roundUp8(K) << 1;
-  const wideL = packedIsWide(<u32>Co), P: i32 = wideL ? 2 : 4;
   const accBytes = <usize>roundUp8(<u32>Co) << 2;
-  memory.fill(pairImage, 0, rowB * 4); // the padding past K stays zero: rows are only written in [0, K)
-  for (let j: i32 = 0; j < 4; j++) store<u32>(tapList + (<usize>j << 2), <u32>(pairImage + <usize>j * rowB));
+  memory.fill(pairImage, 0, rowB * 2); // the padding past K starts at zero (its weights are zero anyway)
+  for (let j: i32 = 0; j < 2; j++) store<u32>(tapList + (<usize>j << 2), <u32>(pairImage + <usize>j * rowB));
   store<u32>(tapList, <u32>packed, 16);
   for (let oy: i32 = 0; oy < OH; oy++) {
-    for (let ox: i32 = 0; ox < OW; ox += P) {
-      const np = min(P, OW - ox);
-      for (let j: i32 = 0; j < P; j++) zeroAcc(accOf(j), accBytes);
+    for (let ox: i32 = 0; ox < OW; ox += 2) {
+      const np = min(2, OW - ox);
+      zeroAcc(accBuf, accBytes); zeroAcc(acc1Buf, accBytes);
       for (let j: i32 = 0; j < np; j++) fillTapRow(x, zpX, oy, ox + j, pairImage + <usize>j * rowB);
-      // a narrow tile always computes four pixels; rows of absent ones hold stale values and are not stored
-      if (!wideL) accumulateNarrow(1, roundUp8(K) >> 3, <u32>Co);
-      else if (np > 1) accumulateWide2(1, (K + 1) >> 1, roundUp8(<u32>Co));
+      if (np > 1) accumulateWide2(1, (K + 1) >> 1, roundUp8(<u32>Co));
       else accumulateWide1(1, (K + 1) >> 1, roundUp8(<u32>Co));
-      for (let j: i32 = 0; j < np; j++) requantizeRow(accOf(j), bias, rq, <u32>Co, 0, y + <usize>(oy * OW + ox + j) * Co, <u32>Co, zpY, lo);
+      requantizeRows(accBuf, acc1Buf - accBuf, np, bias, rq, <u32>Co, 0, y + <usize>(oy * OW + ox) * Co, <usize>Co, <u32>Co, zpY, lo);
     }
   }
 }

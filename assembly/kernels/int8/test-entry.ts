@@ -1,21 +1,22 @@
 // Test-only module (built by tests/quant-kernels.test.ts): exports the int8 kernels with flat arguments so
 // they can be compared with the TypeScript reference twins without a whole model around them.
 import { allocBytes } from '../../memory';
-import { denseI8 as denseI8Kernel, denseWeightsI8 as denseWeightsKernel } from './dense';
-import { convI8 as convI8Kernel, convScratchBytes, usesTapRows, tapRowsScratchBytes } from './conv';
-import { convWeightsI8 as convWeightsKernel, weightOnlyScratchBytes } from './conv_weights';
+import { denseI8 as denseI8Kernel } from './dense';
+import { convI8 as convI8Kernel, convI8ScratchBytes, usesTapRows } from './conv';
+import { usesNarrowConv } from './narrow_conv';
 import { prepareRequant, requantTableBytes } from './requantize';
-import { ensureQuantScratch, ensurePairImage, ensureWideF32 } from './scratch';
+import { ensureQuantScratch, ensurePairImage } from './scratch';
 import { packWeightsI8, packedBlockBytes } from './pack';
+import { quantize as quantizeKernel } from '../quantize';
 
 /**
  * The block the runtime's loader makes for an integer op (kernels/quant_dispatch.ts prepareQuantWeights): the
  * requantization table, then the packed weights right after it (allocated per call: tests only).
  */
-function tableAndPacked(sIn: f32, wScales: usize, sOut: f32, count: u32, w: usize, blocks: u32, cig: u32, cog: u32): usize {
-  const rq = allocBytes(packedOf(0, count) + <usize>blocks * packedBlockBytes(cig, cog) + 16);
+function tableAndPacked(sIn: f32, wScales: usize, sOut: f32, count: u32, w: usize, blocks: u32, cig: u32, cog: u32, narrow: bool = false): usize {
+  const rq = allocBytes(packedOf(0, count) + <usize>blocks * packedBlockBytes(cig, cog, narrow) + 16);
   prepareRequant(sIn, wScales, sOut, count, rq);
-  packWeightsI8(w, packedOf(rq, count), blocks, cig, cog);
+  packWeightsI8(w, packedOf(rq, count), blocks, cig, cog, narrow);
   return rq;
 }
 @inline function packedOf(rq: usize, count: u32): usize { return rq + ((requantTableBytes(count) + 15) & ~<usize>15); }
@@ -31,26 +32,15 @@ export function denseI8(x: usize, zpX: i32, sX: f32, w: usize, wScales: usize, b
   denseI8Kernel(x, K, zpX, packedOf(rq, M), rq, bias, y, M, zpY, relu, K, M, n);
 }
 
-export function denseWeightsI8(x: usize, w: usize, wScales: usize, bias: usize, y: usize, K: u32, M: u32, n: u32): void {
-  denseWeightsKernel(x, <usize>K << 2, w, wScales, bias, y, <usize>M << 2, K, M, n);
-}
-
 export function convI8(transposed: bool, x: usize, zpX: i32, sX: f32, w: usize, wScales: usize, bias: usize,
   y: usize, zpY: i32, sY: f32, relu: bool, Ci: i32, H: i32, W: i32, Co: i32, OH: i32, OW: i32, kh: i32, kw: i32,
   sH: i32, sW: i32, padT: i32, padL: i32, dH: i32, dW: i32, groups: i32): void {
   const tapRows = usesTapRows(transposed, <u32>Ci, <u32>groups, <u32>kh, <u32>kw);
   const rq = tapRows
     ? tableAndPacked(sX, wScales, sY, <u32>Co, w, 1, <u32>(kh * kw * Ci), <u32>Co)
-    : tableAndPacked(sX, wScales, sY, <u32>Co, w, <u32>(groups * kh * kw), <u32>(Ci / groups), <u32>(Co / groups));
-  ensurePairImage(tapRows ? tapRowsScratchBytes(<u32>Ci, <u32>kh, <u32>kw) : convScratchBytes(<u32>Ci, <u32>H, <u32>W, <u32>groups, <u32>OW, <u32>kw));
+    : tableAndPacked(sX, wScales, sY, <u32>Co, w, <u32>(groups * kh * kw), <u32>(Ci / groups), <u32>(Co / groups), usesNarrowConv(transposed, <u32>Ci, <u32>groups, <u32>Co));
+  ensurePairImage(convI8ScratchBytes(transposed, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups));
   convI8Kernel(transposed, x, zpX, packedOf(rq, <u32>Co), rq, bias, y, zpY, relu, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups);
-}
-
-export function convWeightsI8(transposed: bool, x: usize, w: usize, wScales: usize, bias: usize, y: usize,
-  Ci: i32, H: i32, W: i32, Co: i32, OH: i32, OW: i32, kh: i32, kw: i32,
-  sH: i32, sW: i32, padT: i32, padL: i32, dH: i32, dW: i32, groups: i32): void {
-  ensureWideF32(weightOnlyScratchBytes(<u32>Ci, <u32>Co, <u32>kh, <u32>kw, <u32>groups));
-  convWeightsKernel(transposed, x, w, wScales, bias, y, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups);
 }
 
 /** Requantization parameters of `count` channels, written to out as (mult, shift) i32 pairs. */
@@ -58,4 +48,9 @@ export function requantParams(sIn: f32, wScales: usize, sOut: f32, count: u32, o
   const rq = allocBytes(requantTableBytes(count) + 16);
   prepareRequant(sIn, wScales, sOut, count, rq);
   memory.copy(out, rq, <usize>count << 3);
+}
+
+/** QUANTIZE (kernels/quantize.ts): f32 x -> i8 (or u8) out. */
+export function quantize(x: usize, out: usize, count: u32, scale: f32, zp: i32, unsigned: bool): void {
+  quantizeKernel(x, out, count, scale, zp, unsigned);
 }

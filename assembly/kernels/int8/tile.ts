@@ -1,9 +1,9 @@
 // Inner loops of the integer kernels: accumulate a list of taps (kernels/int8/scratch.ts tapList: input
-// rows of up to four output pixels and the packed weight block, kernels/int8/pack.ts) into the per-channel
-// i32 accumulators accBuf, acc1Buf, acc2Buf, acc3Buf (pixels 0..3). Input rows hold (x - zp) as i16, so every
+// rows of up to two output pixels and the packed weight block, kernels/int8/pack.ts) into the per-channel
+// i32 accumulators accBuf, acc1Buf (pixels 0, 1). Input rows hold (x - zp) as i16, so every
 // step is load + i32x4.dot_i16x8_s + add; the pixels of a tile share each weight load. Integer adds wrap, so
 // the order of the sum does not change the result.
-import { accBuf, acc1Buf, acc2Buf, acc3Buf, tapList, TAP_ENTRY_BYTES } from './scratch';
+import { accBuf, acc1Buf, tapList, TAP_ENTRY_BYTES } from './scratch';
 
 @inline function entry(t: u32): usize { return tapList + <usize>t * TAP_ENTRY_BYTES; }
 @inline function mac(a: v128, w: v128, x: v128): v128 { return i32x4.add(a, i32x4.dot_i16x8_s(w, x)); }
@@ -86,35 +86,7 @@ export function accumulateWide1(taps: u32, pairs: u32, cogP: u32): void {
   }
 }
 
-@inline function addLanes(dst: usize, v: v128): void {
-  store<i32>(dst, load<i32>(dst) + i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
-}
-
-/**
- * Narrow layout (cog < 8), four pixels: per output channel, dots along the input channels (`chunks` groups
- * of 8, rows padded with zeros), lanes summed at the end.
- */
-export function accumulateNarrow(taps: u32, chunks: u32, cog: u32): void {
-  const rowBytes = <usize>chunks << 4;
-  for (let co: u32 = 0; co < cog; co++) {
-    let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
-    for (let t: u32 = 0; t < taps; t++) {
-      const e = entry(t);
-      let x0 = <usize>load<u32>(e), x1 = <usize>load<u32>(e, 4), x2 = <usize>load<u32>(e, 8), x3 = <usize>load<u32>(e, 12);
-      let wp = <usize>load<u32>(e, 16) + <usize>co * rowBytes;
-      for (let c: u32 = 0; c < chunks; c++) {
-        const w = v128.load(wp);
-        a0 = mac(a0, w, v128.load(x0)); a1 = mac(a1, w, v128.load(x1));
-        a2 = mac(a2, w, v128.load(x2)); a3 = mac(a3, w, v128.load(x3));
-        x0 += 16; x1 += 16; x2 += 16; x3 += 16; wp += 16;
-      }
-    }
-    const o = <usize>co << 2;
-    addLanes(accBuf + o, a0); addLanes(acc1Buf + o, a1); addLanes(acc2Buf + o, a2); addLanes(acc3Buf + o, a3);
-  }
-}
-
-/** Zeroes `bytes` (a multiple of 32) at p: a plain loop, as memory.fill is a slow out-of-line call for small sizes. */
+/** Zeroes `bytes` at p, rounded up to a multiple of 32: a plain loop, as memory.fill is a slow out-of-line call for small sizes. */
 export function zeroAcc(p: usize, bytes: usize): void {
   const z = i32x4.splat(0);
   for (let o: usize = 0; o < bytes; o += 32) { v128.store(p + o, z); v128.store(p + o, z, 16); }
