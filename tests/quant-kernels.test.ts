@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { rng, randInt } from './kernels/harness.js';
 import { buildInt8Kernels, putInto, type Int8Kernels } from './helpers/int8-kernels.js';
 import * as ref from '../converter/quantize/reference-kernels.js';
-import { requantParams, requantize, quantizeValue, roundHalfEven } from '../converter/quantize/fixed-point.js';
+import { requantMultiplier, requantize, quantizeValue, roundHalfEven } from '../converter/quantize/quant-arithmetic.js';
 
 
 let k: Int8Kernels;
@@ -36,23 +36,35 @@ function randomGeometry(rand: () => number, transposed: boolean): ref.ConvGeomet
   return { Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups };
 }
 
-describe('requantization parameters', () => {
-  it('match the TypeScript mirror and approximate the real multiplier', () => {
+describe('requantization multipliers', () => {
+  it('match the TypeScript mirror and equal the real multiplier to f32 precision', () => {
     const rand = rng(7);
     const scales = f32s(rand, 200, 1e-5, 0.2);
-    const out = k.alloc(200 * 8);
+    const out = k.alloc(200 * 4);
     k.requantParams(0.0123, put(scales), 0.05, 200, out);
-    const got = new Int32Array(k.memory.buffer, out, 400);
+    const got = new Float32Array(k.memory.buffer, out, 200);
     for (let c = 0; c < 200; c++) {
-      const r = requantParams(0.0123, scales[c]!, 0.05);
-      expect([got[2 * c], got[2 * c + 1]]).toEqual([r.mult, r.shift]);
+      expect(got[c]).toBe(requantMultiplier(0.0123, scales[c]!, 0.05));
       const real = (Math.fround(0.0123) * scales[c]!) / Math.fround(0.05);
-      expect(Math.abs(r.mult * 2 ** -r.shift - real)).toBeLessThanOrEqual(real * 2 ** -30);
+      expect(Math.abs(got[c]! - real)).toBeLessThanOrEqual(real * 2 ** -24);
     }
   });
-  it('rounds half away from zero on the exact product', () => {
-    const r = { mult: 1 << 30, shift: 32 }; // M = 0.25
-    expect([2, -2, 6, -6, 5, -5].map((a) => requantize(a, r))).toEqual([1, -1, 2, -2, 1, -1]);
+  it('are 0 for a zero or NaN scale and the largest f32 for an overflowing one, in the runtime and the mirror', () => {
+    const scales = Float32Array.of(0, NaN, 3e38, 1e-30);
+    const out = k.alloc(16);
+    k.requantParams(1, put(scales), 1e-3, 4, out);
+    const want = Array.from(scales, (s) => requantMultiplier(1, s, 1e-3));
+    expect(Array.from(new Float32Array(k.memory.buffer, out, 4))).toEqual(want);
+    expect(want.slice(0, 3)).toEqual([0, 0, 3.4028234663852886e38]);
+    expect(want[3]).toBeGreaterThan(0);
+  });
+  it('round the f32 product half to even, after rounding acc to f32', () => {
+    // m = 0.25: products 0.5, 1.5, 2.5, 1.25 and their negatives
+    expect([2, 6, 10, 5].map((a) => requantize(a, 0.25))).toEqual([0, 2, 2, 1]);
+    expect([-2, -6, -10, -5].map((a) => requantize(a, 0.25) + 0)).toEqual([0, -2, -2, -1]);
+    // 2^24 + 1 is not an f32: it converts to 2^24 (tie to even) before the multiply
+    expect(requantize(2 ** 24 + 1, 1)).toBe(2 ** 24);
+    expect(requantize(2 ** 24 + 3, 1)).toBe(2 ** 24 + 4);
   });
 });
 

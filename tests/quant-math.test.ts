@@ -1,10 +1,10 @@
-// Quantization arithmetic: round trips stay within half a step, zero is exact, f16 rounding, the fixed-point
-// multiplier, and the TypeScript copy of the runtime sampler (calibration/parity latents) vs the wasm one.
+// Quantization arithmetic: round trips stay within half a step, zero is exact, f16 rounding, requantization
+// with an f32 multiplier, and the TypeScript copy of the runtime sampler (calibration/parity latents) vs the wasm one.
 import { describe, it, expect } from 'vitest';
 import {
-  activationParams, dequantizeValue, fromHalfBits, quantizeBias, quantizeValue, quantizeWeights, requantParams, requantize,
+  activationParams, dequantizeValue, fromHalfBits, quantizeBias, quantizeValue, quantizeWeights, requantMultiplier, requantize,
   roundHalfEven, toHalfBits, weightChannelOf,
-} from '../converter/quantize/fixed-point.js';
+} from '../converter/quantize/quant-arithmetic.js';
 import { sampleNormal } from '../converter/quantize/latents.js';
 import { WasmRuntime, rng } from './kernels/harness.js';
 
@@ -58,15 +58,19 @@ describe('per-channel symmetric weights', () => {
   });
 });
 
-describe('fixed-point requantization', () => {
-  it('approximates acc * M within one unit for many multipliers', () => {
+describe('requantization with an f32 multiplier', () => {
+  it('is acc * M rounded to nearest, within f32 precision, for many multipliers and accumulators', () => {
     const rand = rng(5);
-    for (let i = 0; i < 500; i++) {
+    for (let i = 0; i < 2000; i++) {
       const sIn = 1e-3 + rand() * 0.1, sW = 1e-4 + rand() * 0.05, sOut = 1e-3 + rand();
-      const r = requantParams(sIn, sW, sOut);
+      const m = requantMultiplier(sIn, sW, sOut);
       const M = (Math.fround(sIn) * Math.fround(sW)) / Math.fround(sOut);
-      const acc = Math.round((rand() - 0.5) * 2e6);
-      expect(Math.abs(requantize(acc, r) - acc * M)).toBeLessThanOrEqual(0.5 + Math.abs(acc * M) * 2 ** -30 + 1e-9);
+      // accumulators up to 2^31, beyond f32's 24-bit integers
+      const acc = Math.round((rand() - 0.5) * 2 ** (1 + Math.floor(rand() * 31)));
+      const q = requantize(acc, m);
+      expect(Number.isInteger(q)).toBe(true);
+      // three f32 roundings (acc, m, product), each a relative 2^-24
+      expect(Math.abs(q - acc * M)).toBeLessThanOrEqual(0.5 + Math.abs(acc * M) * 3 * 2 ** -24 + 1e-9);
     }
   });
 });

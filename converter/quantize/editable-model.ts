@@ -4,7 +4,7 @@
 import { DType, EntryKind, TensorKind, type Op } from '../../runtime/format-constants.js';
 import { readModel } from '../../runtime/format.js';
 import { writeModel, type WEntry, type WModel, type WTensor } from '../writer.js';
-import { fromHalfBits } from './fixed-point.js';
+import { fromHalfBits } from './quant-arithmetic.js';
 
 const NONE = 0xffffffff;
 const DTYPE_CODE = { f32: DType.F32, f16: DType.F16, i8: DType.I8, i32: DType.I32, u8: DType.U8 } as const;

@@ -62,7 +62,7 @@ export async function quantizeModel(floatBytes: Uint8Array, opts: QuantizeOption
     const method = opts.method ?? DEFAULT_CALIB_METHOD;
     report.method = method;
     out = nameOps(cloneModel(src));
-    const calibInfo: Record<string, unknown> = { method, rounding: 'requantization: round half away from zero; QUANTIZE: round half to even' };
+    const calibInfo: Record<string, unknown> = { method, rounding: 'requantization: f32 multiplier, round half to even; QUANTIZE: round half to even' };
     for (const kind of [EntryKind.Encode, EntryKind.Decode]) {
       const e = out.entries.find((x) => x.kind === kind);
       if (!e) continue;

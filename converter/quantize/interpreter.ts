@@ -4,7 +4,7 @@
 import { Act, BinaryKind, DType, Op, TensorKind } from '../../runtime/format-constants.js';
 import type { WEntry, WOp, WTensor } from '../writer.js';
 import { constantF32, constantI32, constantI8, elementCount, type EditableModel } from './editable-model.js';
-import { dequantizeValue, quantizeValue } from './fixed-point.js';
+import { dequantizeValue, quantizeValue } from './quant-arithmetic.js';
 import * as K from './reference-kernels.js';
 
 export type Values = Float32Array | Int8Array;

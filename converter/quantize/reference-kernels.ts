@@ -3,7 +3,7 @@
 // kernels bit for bit. int8-weights is the f32 kernel on weights dequantized once (dequantizeWeights), as the
 // runtime's loader does (assembly/kernels/dequantize_weights.ts).
 // Used by the quantization interpreter and as the reference in tests/quant-kernels.test.ts.
-import { requantParams, requantize, type Requant } from './fixed-point.js';
+import { requantMultiplier, requantize } from './quant-arithmetic.js';
 
 export interface ConvGeometry {
   Ci: number; H: number; W: number; Co: number; OH: number; OW: number;
@@ -104,10 +104,10 @@ export interface IntegerParams {
   wScales: Float32Array; bias: Int32Array | null;
 }
 
-/** Full-integer conv: i32 acc of (x - zpX) * w, + bias, fixed-point requantization, clamp (relu: at zpY). */
+/** Full-integer conv: i32 acc of (x - zpX) * w, + bias, requantization with an f32 multiplier, clamp (relu: at zpY). */
 export function convI8(g: ConvGeometry, transposed: boolean, x: Int8Array, w: Int8Array, p: IntegerParams): Int8Array {
   const out = new Int8Array(g.OH * g.OW * g.Co);
-  const rq: Requant[] = Array.from(p.wScales, (s) => requantParams(p.sX, s, p.sY));
+  const rq = Array.from(p.wScales, (s) => requantMultiplier(p.sX, s, p.sY));
   const lo = p.relu ? Math.max(p.zpY, -128) : -128;
   let acc = 0;
   walkConv(g, transposed, (_o, xi, wi) => { acc = (acc + (x[xi]! - p.zpX) * w[wi]!) | 0; }, (o, c) => {

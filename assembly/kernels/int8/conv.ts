@@ -1,6 +1,6 @@
 // Integer CONV2D and CONV_TRANSPOSE over HWC activations: i8 in/out, i8 weights [G, KH, KW, Ci/G, Co/G]
-// (per-output-channel scales), i32 bias, fixed-point requantization. Gather form: each output pixel sums its
-// own taps (taps.ts). (int8-weights convs, f32 activations, run the f32 kernels: kernels/dequantize_weights.ts.)
+// (per-output-channel scales), i32 bias, requantization with an f32 multiplier (requantize.ts). Gather form:
+// each output pixel sums its own taps (taps.ts). (int8-weights convs, f32 activations, run the f32 kernels: kernels/dequantize_weights.ts.)
 // Works on tiles of two output pixels of one row that share their valid taps: neighbours
 // for a conv, neighbours within a stride phase (ox, ox + sW, ...) for a transposed conv, so no tap of a tile is
 // wasted between strided inputs. A tap outside the input for some pixel of the tile reads a zero row for it.
@@ -89,7 +89,7 @@ function tileI8(transposed: bool, packed: usize, rq: usize, bias: usize, y: usiz
     }
     flush(n, np > 1);
     const first = <u32>g * cogG;
-    requantizeRows(accBuf, acc1Buf - accBuf, np, bias, rq, <u32>Co, first, y + <usize>(oy * OW + ox) * Co + first, <usize>(step * Co), cogG, zpY, lo);
+    requantizeRows(accBuf, acc1Buf - accBuf, np, bias, rq, first, y + <usize>(oy * OW + ox) * Co + first, <usize>(step * Co), cogG, zpY, lo);
   }
 }
 
@@ -191,7 +191,7 @@ function convTapRowsI8(x: usize, zpX: i32, packed: usize, rq: usize, bias: usize
       for (let j: i32 = 0; j < np; j++) fillTapRow(x, zpX, oy, ox + j, pairImage + <usize>j * rowB);
       if (np > 1) accumulateWide2(1, (K + 1) >> 1, roundUp8(<u32>Co));
       else accumulateWide1(1, (K + 1) >> 1, roundUp8(<u32>Co));
-      requantizeRows(accBuf, acc1Buf - accBuf, np, bias, rq, <u32>Co, 0, y + <usize>(oy * OW + ox) * Co, <usize>Co, <u32>Co, zpY, lo);
+      requantizeRows(accBuf, acc1Buf - accBuf, np, bias, rq, 0, y + <usize>(oy * OW + ox) * Co, <usize>Co, <u32>Co, zpY, lo);
     }
   }
 }

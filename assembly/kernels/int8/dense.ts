@@ -17,6 +17,6 @@ export function denseI8(x: usize, xStride: usize, zpX: i32, packed: usize, rq: u
     store<u32>(tapList, <u32>pairBuf);
     store<u32>(tapList, <u32>packed, 16);
     accumulateWide1(1, (K + 1) >> 1, roundUp8(M));
-    requantizeRows(accBuf, 0, 1, bias, rq, M, 0, y + <usize>s * yStride, 0, M, zpY, lo);
+    requantizeRows(accBuf, 0, 1, bias, rq, 0, y + <usize>s * yStride, 0, M, zpY, lo);
   }
 }

@@ -124,7 +124,7 @@ export function narrowConvI8(transposed: bool, x: usize, zpX: i32, packed: usize
                 a2 = mac(a2, wv, v128.load(p2 + o)); a3 = mac(a3, wv, v128.load(p3 + o));
               }
             }
-            let q = requantizeChannelLanes(laneSums(a0, a1, a2, a3), bias, rq, <u32>Co, <u32>co, zpY, lo);
+            let q = requantizeChannelLanes(laneSums(a0, a1, a2, a3), bias, rq, <u32>co, zpY, lo);
             // bytes 0..3 (all in lane 0): pixel j's output is byte 0 after j shifts
             for (let j: i32 = 0, p = out + <usize>co; j < np; j++, p += outStep) { v128.store8_lane(p, q, 0); q = i32x4.shr_u(q, 8); }
           }

@@ -43,11 +43,9 @@ export function convI8(transposed: bool, x: usize, zpX: i32, sX: f32, w: usize, 
   convI8Kernel(transposed, x, zpX, packedOf(rq, <u32>Co), rq, bias, y, zpY, relu, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups);
 }
 
-/** Requantization parameters of `count` channels, written to out as (mult, shift) i32 pairs. */
+/** Requantization multipliers of `count` channels, written to out as f32. */
 export function requantParams(sIn: f32, wScales: usize, sOut: f32, count: u32, out: usize): void {
-  const rq = allocBytes(requantTableBytes(count) + 16);
-  prepareRequant(sIn, wScales, sOut, count, rq);
-  memory.copy(out, rq, <usize>count << 3);
+  prepareRequant(sIn, wScales, sOut, count, out);
 }
 
 /** QUANTIZE (kernels/quantize.ts): f32 x -> i8 (or u8) out. */

@@ -1,6 +1,6 @@
 // Quantization arithmetic shared by the converter and the TypeScript interpreter, mirroring the runtime:
-// activation/weight quantization parameters, QUANTIZE rounding and the fixed-point requantization of
-// assembly/kernels/int8/requantize.ts (same f64 steps, same single round-half-away-from-zero).
+// activation/weight quantization parameters, QUANTIZE rounding and the f32-multiplier requantization of
+// assembly/kernels/int8/requantize.ts (same f64 multiplier, same f32 roundings, bit for bit).
 
 export interface QuantParams { scale: number; zeroPoint: number }
 
@@ -12,7 +12,7 @@ export function roundHalfEven(x: number): number {
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** Round half away from zero (weights, biases, requantization). */
+/** Round half away from zero (weights, biases, zero points). */
 export function roundHalfAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
 }
@@ -71,29 +71,23 @@ export function quantizeBias(bias: Float32Array, sIn: number, wScales: Float32Ar
   return out;
 }
 
-export interface Requant { mult: number; shift: number }
+/** Largest f32: requantization multipliers are capped there (runtime: MAX_MULTIPLIER). */
+const F32_MAX = 3.4028234663852886e38;
 
-/** Q31 multiplier and right shift for M = sIn * sW / sOut, exactly as prepareRequant in the runtime. */
-export function requantParams(sIn: number, sW: number, sOut: number): Requant {
+/** f32 requantization multiplier m = f32(sIn * sW / sOut) from the f32 scales in f64, as prepareRequant in the runtime. */
+export function requantMultiplier(sIn: number, sW: number, sOut: number): number {
   const m = (f32(sIn) * f32(sW)) / f32(sOut);
-  if (!(m > 0) || m === Infinity) return { mult: 0, shift: 1 };
-  let frac = m, e = 0;
-  while (frac >= 1) { frac *= 0.5; e++; }
-  while (frac < 0.5) { frac *= 2; e--; }
-  let q = Math.floor(frac * 2147483648 + 0.5);
-  if (q === 2147483648) { q = 1073741824; e++; }
-  let shift = 31 - e;
-  if (shift < 1) { shift = 1; q = 2147483647; }
-  if (shift > 62) { shift = 1; q = 0; }
-  return { mult: q, shift };
+  return m > 0 ? f32(Math.min(m, F32_MAX)) : 0;
 }
 
-/** round_half_away(acc * mult / 2^shift) on the exact 64-bit product (acc is an int32 accumulator). */
-export function requantize(acc: number, r: Requant): number {
-  const p = BigInt(acc) * BigInt(r.mult);
-  const half = 1n << BigInt(r.shift - 1);
-  const s = BigInt(r.shift);
-  return Number(p >= 0n ? (p + half) >> s : -((-p + half) >> s));
+/**
+ * nearest_even(f32(acc) * m) for an int32 accumulator (bias included) and an f32 multiplier: each step one
+ * correctly rounded f32 operation, like the runtime's f32x4 convert, mul and nearest. (The f64 product of two
+ * f32 values is exact, so rounding it once to f32 is the f32 multiply.) Unclamped: the caller adds the zero
+ * point and clamps to [lo, 127], which the runtime's saturating conversion and narrowing do.
+ */
+export function requantize(acc: number, m: number): number {
+  return roundHalfEven(f32(f32(acc) * m));
 }
 
 /** IEEE half bits of an f32 value, round to nearest even (f16 weights). */
