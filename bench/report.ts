@@ -89,7 +89,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.simdPeak) {
     out.push('## WebAssembly SIMD peak (one thread, bench/simd-peak.ts)', '',
       `f32 mul+add (f32x4.mul + f32x4.add, 8 accumulators): **${r.simdPeak.f32Gmacs.toFixed(1)} GMAC/s**; ` +
-      `int8 dot (i32x4.dot_i16x8_s on widened i8): **${r.simdPeak.int8Gmacs.toFixed(1)} GMAC/s**. "% peak" below is relative to these.`, '');
+      `int8 dot (i32x4.dot_i16x8_s + i32x4.add on i16 operands, 8 accumulators): **${r.simdPeak.int8Gmacs.toFixed(1)} GMAC/s**. "% peak" below is relative to these.`, '');
   }
 
   const headline = (pick: (t: Timing | undefined) => number | undefined): string => {

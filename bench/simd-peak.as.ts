@@ -36,7 +36,11 @@ export function f32MulAdd(iterations: i32): f32 {
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
 }
 
-/** i8 activations widened to i16, i32x4.dot_i16x8_s with pre-widened weights: 64 MACs per iteration. */
+/**
+ * i32x4.dot_i16x8_s + i32x4.add into 8 accumulators, operands already i16: 64 MACs per iteration. The real
+ * int8 kernels widen each activation row to i16 once (kernels/int8/tile.ts packInputRow) and reuse it across
+ * all output channels and taps, so their inner loop is exactly load + dot + add, like this one.
+ */
 export function int8Dot(iterations: i32): i32 {
   let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
   let a4 = i32x4.splat(0), a5 = i32x4.splat(0), a6 = i32x4.splat(0), a7 = i32x4.splat(0);
@@ -44,9 +48,9 @@ export function int8Dot(iterations: i32): i32 {
   const w0 = i16x8.extend_low_i8x16_s(v128.load(half)), w1 = i16x8.extend_high_i8x16_s(v128.load(half));
   const w2 = i16x8.extend_low_i8x16_s(v128.load(half + 16)), w3 = i16x8.extend_high_i8x16_s(v128.load(half + 16));
   for (let i = 0; i < iterations; i++) {
-    const x = v128.load(half + ((<usize>i << 4) & (RING / 2 - 1)));
-    const lo = i16x8.extend_low_i8x16_s(x);
-    const hi = i16x8.extend_high_i8x16_s(x);
+    // two vectors of i16 operands from the ring (its bytes read as i16: any values do for timing)
+    const at = half + ((<usize>i << 5) & (RING / 2 - 1));
+    const lo = v128.load(at), hi = v128.load(at, 16);
     a0 = i32x4.add(a0, i32x4.dot_i16x8_s(lo, w0));
     a1 = i32x4.add(a1, i32x4.dot_i16x8_s(lo, w1));
     a2 = i32x4.add(a2, i32x4.dot_i16x8_s(lo, w2));

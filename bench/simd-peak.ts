@@ -15,7 +15,7 @@ const MACS_PER_ITERATION = { f32MulAdd: 32, int8Dot: 64 } as const;
 export interface SimdPeak {
   /** f32x4.mul + f32x4.add, 8 accumulators */
   f32Gmacs: number;
-  /** i32x4.dot_i16x8_s on widened i8, 8 accumulators */
+  /** i32x4.dot_i16x8_s + i32x4.add on i16 operands (activations pre-widened, as in the kernels), 8 accumulators */
   int8Gmacs: number;
 }
 
