@@ -1,6 +1,5 @@
 // Where the time of a model load goes (bytes -> first output, the bench's "load ms"): a table of phases,
-// medians over fresh loads. Usage:
-//   npx tsx bench/load-phases.ts [--rounds=20] [--cold] [--wasm=build/edgevae.wasm] [--compare=/tmp/old.wasm] [--max-batch=64] [model.evae ...]
+// medians over fresh loads. Usage: see USAGE below.
 // Without model files it converts the default decoder (models/default/decoder.onnx) to f32 and int8, as the
 // bench does, and adds out/demo/model-f32.evae and model-int8.evae (encoder + decoder) when they exist.
 // Warm (default): loads in one process, where V8 reuses the compiled runtime (optimized code included) while
@@ -21,6 +20,16 @@ import { compileRuntime, type WasmExports } from '../runtime/engine.js';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const scriptPath = fileURLToPath(import.meta.url);
 
+const USAGE = `Usage: npx tsx bench/load-phases.ts [--rounds=20] [--cold] [--wasm=build/edgevae.wasm] [--compare=/tmp/old.wasm] [--max-batch=64] [model.evae ...]
+
+Times the phases of a model load (compile, validation, copy, wasm load, first run), medians over fresh loads.
+  --rounds=N      loads per model (default 20)
+  --cold          each sample is the first load of a fresh process (V8 compiles lazily, runs unoptimized code)
+  --wasm=FILE     the runtime module (default build/edgevae.wasm)
+  --compare=FILE  a second runtime module, loaded alternately (A/B)
+  --max-batch=N   maxBatch of each load (default 64, as in the bench)
+Without model files: the default decoder converted to f32 and int8, plus out/demo/model-*.evae when present.`;
+
 interface Args { rounds: number; cold: boolean; wasm: string; compare?: string; maxBatch: number; models: string[]; child?: string }
 
 function parseArgs(argv: string[]): Args {
@@ -33,7 +42,8 @@ function parseArgs(argv: string[]): Args {
     else if (key === '--compare') args.compare = value;
     else if (key === '--max-batch') args.maxBatch = Number(value);
     else if (key === '--child') args.child = value; // internal: one cold sample, "phases" or "e2e"
-    else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
+    else if (key === '--help' || key === '-h') { console.log(USAGE); process.exit(0); }
+    else if (a.startsWith('-')) { console.error(`load-phases: unknown option ${a}\n\n${USAGE}`); process.exit(2); }
     else args.models.push(a);
   }
   if (!Number.isInteger(args.rounds) || args.rounds < 1) throw new Error('--rounds must be a positive integer');
