@@ -40,7 +40,7 @@ function tanh(x: f64): f64 {
 
 export function activate(x: f32, act: u32, alpha: f32): f32 {
   switch (act) {
-    case ACT_RELU: return x > 0 ? x : 0;
+    case ACT_RELU: return x < 0 ? 0 : x; // NaN stays NaN, as in the conv kernels' fused relu (f32x4.pmax)
     case ACT_LEAKY_RELU: return x > 0 ? x : x * alpha;
     case ACT_SIGMOID: return <f32>sigmoid(x);
     case ACT_TANH: return <f32>tanh(x);
@@ -65,8 +65,8 @@ export function applyActivation(a: usize, out: usize, count: u32, act: u32, alph
     for (; i + 4 <= count; i += 4) {
       const p = <usize>i << 2;
       const v = v128.load(a + p);
-      const neg = leaky ? f32x4.mul(v, slope) : zero;
-      v128.store(out + p, v128.bitselect(v, neg, f32x4.gt(v, zero)));
+      // relu as pmax(v, 0) = v < 0 ? 0 : v keeps NaN, like the fused relu of the conv kernels
+      v128.store(out + p, leaky ? v128.bitselect(v, f32x4.mul(v, slope), f32x4.gt(v, zero)) : f32x4.pmax(v, zero));
     }
   }
   if (act == ACT_SIGMOID) {

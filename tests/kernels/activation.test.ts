@@ -64,12 +64,13 @@ describe('activations vs float64 Math, 1e-6 relative', () => {
 
   it('special values: NaN stays NaN, infinities saturate, signed zeros keep their sign', () => {
     const specials = [NaN, Infinity, -Infinity, 0, -0, 3e38, -3e38, 1e-45, -1e-45];
-    for (const [act, alpha] of [[Act.Sigmoid, 0], [Act.Tanh, 0], [Act.Exp, 0], [Act.Softplus, 0], [Act.Elu, 0.5]] as const) {
+    for (const [act, alpha] of [[Act.Relu, 0], [Act.LeakyRelu, 0.1], [Act.Sigmoid, 0], [Act.Tanh, 0], [Act.Exp, 0], [Act.Softplus, 0], [Act.Elu, 0.5]] as const) {
       for (const v of specials) {
         // 5 copies: four take the vector path where there is one, the last the scalar path
         const y = runUnary(act, alpha, new Float32Array(5).fill(v));
         let want = Math.fround(refActivation(v, act, alpha));
         if (act === Act.Elu && v === 0) want = v; // ONNX Elu: x for x >= 0, so -0 stays -0
+        if ((act === Act.Relu || act === Act.LeakyRelu) && v === 0) want = v; // max(x, 0) of a zero is that zero: -0 stays -0
         for (const got of y) expect(Object.is(got, want) || (Math.abs(want) <= 2 ** -149 && got === want), `${ACT_NAME[act]}(${v}) = ${got}, expected ${want}`).toBe(true);
       }
     }

@@ -168,3 +168,40 @@ describe('gather quads (regular row quads, pending border pixels, 8/4/1-channel 
     }
   });
 });
+
+describe('relu fused into the conv store vs a separate Relu op', () => {
+  // The gather kernels apply relu while storing (pmax); a standalone Relu goes through activation.ts. Both
+  // must give the same bits, NaN included (max(NaN, 0) is NaN, as Math.max and the reference say).
+  function run(transpose: boolean, fused: boolean, x: Float32Array, w: Float32Array, s: ConvSpec): Float32Array {
+    const [OH, OW] = transpose ? convTransposeOutSize(s) : convOutSize(s);
+    const mb = new ModelBuilder();
+    const { input, hwc } = mb.spatialInput(s.Ci, s.H, s.W);
+    const y = mb.activation([s.Co, OH, OW]);
+    const packed = transpose ? packConvTransposeWeights(s, w) : packConvWeights(s, w);
+    mb.op({
+      op: transpose ? Op.ConvTranspose : Op.Conv2D, out: y, a: hwc, b: mb.constF32(packed, [s.kh, s.kw, s.Ci, s.Co]),
+      act: fused ? Act.Relu : Act.None, alpha: 0, params: [s.kh, s.kw, s.sh, s.sw, s.pt, s.pl, s.dh, s.dw, 1],
+    });
+    let last = y;
+    if (!fused) {
+      last = mb.activation([s.Co, OH, OW]);
+      mb.op({ op: Op.Unary, out: last, a: y, act: Act.Relu, alpha: 0, params: [] });
+    }
+    const rt = new WasmRuntime();
+    expect(rt.load(mb.build(input, [mb.spatialOutput(last, s.Co, OH, OW)]), 1)).toBe(0);
+    return rt.run(EntryKind.Decode, x, 1, [s.Co * OH * OW])[0];
+  }
+  for (const transpose of [false, true]) {
+    it(`${transpose ? 'conv transpose' : 'conv'}: same bits, NaN stays NaN`, () => {
+      const s = spec({ Ci: 8, Co: 12, H: 5, W: 6, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1 });
+      const rand = rng(transpose ? 91 : 92);
+      const w = randomArray(rand, s.Co * s.Ci * s.kh * s.kw);
+      const x = randomArray(rand, s.Ci * s.H * s.W, -2, 2);
+      x[7] = NaN;
+      const fused = run(transpose, true, x, w, s), separate = run(transpose, false, x, w, s);
+      expect(fused.some(Number.isNaN)).toBe(true);
+      expect(fused.some((v) => v === 0)).toBe(true);
+      for (let i = 0; i < fused.length; i++) expect(Object.is(fused[i], separate[i]) || (fused[i] === 0 && separate[i] === 0), `output ${i}: ${fused[i]} vs ${separate[i]}`).toBe(true);
+    });
+  }
+});
