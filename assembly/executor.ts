@@ -81,7 +81,7 @@ function runOp(i: u32, n: u32): void {
         binary(x, tensorAddr(b, s), y, outCount, w8, w7);
         if (act != F.ACT_NONE) applyActivation(y, y, outCount, act, alpha);
         break;
-      case F.OP_RESIZE_NEAREST: resizeNearest(x, y, tDim(a, 0), tDim(a, 1), tDim(a, 2), w7, w8); break;
+      case F.OP_RESIZE_NEAREST: resizeNearest(x, y, tDim(a, 0), tDim(a, 1), tDim(a, 2), w7, w8, F.dtypeSize(tDtype(a))); break;
       case F.OP_CONCAT: concat(x, tensorAddr(b, s), y, w7, w8, w9); break;
       case F.OP_SLICE: slice(x, y, w7, w8, w9, w10); break;
       case F.OP_LAYOUT: layout(x, y, w7, w8, w9, w10); break;

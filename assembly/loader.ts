@@ -268,7 +268,9 @@ function checkOp(i: u32): i32 {
       return E.OK;
     }
     case F.OP_RESIZE_NEAREST: {
-      if (!isAct(a, F.DTYPE_F32) || !isAct(out, F.DTYPE_F32)) return fail(E.E_BAD_OPERAND, i);
+      // f32 -> f32, or i8 -> i8 with the same quantization (the bytes move unchanged)
+      const i8 = isAct(a, F.DTYPE_I8) && isAct(out, F.DTYPE_I8) && tScale(a) == tScale(out) && tZeroPoint(a) == tZeroPoint(out);
+      if (!i8 && (!isAct(a, F.DTYPE_F32) || !isAct(out, F.DTYPE_F32))) return fail(E.E_BAD_OPERAND, i);
       if (w7 == 0 || w8 == 0) return fail(E.E_BAD_PARAM, i);
       if (tRank(a) != 3 || tRank(out) != 3 || tDim(out, 0) != tDim(a, 0) ||
           <u64>tDim(out, 1) != <u64>tDim(a, 1) * w7 || <u64>tDim(out, 2) != <u64>tDim(a, 2) * w8) return fail(E.E_SHAPE_MISMATCH, i);

@@ -413,6 +413,13 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
       const [C, H, W] = a.dims;
       const want = [C, H * sH, W * sW];
       if (out.dims.some((d, i) => d !== want[i])) fail(`${where}: out dims [${out.dims.join(', ')}], expected [${want.join(', ')}]`);
+      // i8 -> i8 moves the quantized bytes unchanged, so both sides must share scale and zero point
+      if (a.dtype === 'i8' && out.dtype === 'i8') {
+        if (a.scale !== out.scale || a.zeroPoint !== out.zeroPoint) {
+          fail(`${where}: i8 input (scale ${a.scale}, zeroPoint ${a.zeroPoint}) and output (scale ${out.scale}, zeroPoint ${out.zeroPoint}) must have the same quantization`);
+        }
+        return;
+      }
       floatOnly(a, out);
       return;
     }

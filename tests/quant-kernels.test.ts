@@ -49,13 +49,13 @@ describe('requantization multipliers', () => {
       expect(Math.abs(got[c]! - real)).toBeLessThanOrEqual(real * 2 ** -24);
     }
   });
-  it('are 0 for a zero or NaN scale and the largest f32 for an overflowing one, in the runtime and the mirror', () => {
+  it('are 0 for a zero or NaN scale and capped at 2^64 for a huge one, in the runtime and the mirror', () => {
     const scales = Float32Array.of(0, NaN, 3e38, 1e-30);
     const out = k.alloc(16);
     k.requantParams(1, put(scales), 1e-3, 4, out);
     const want = Array.from(scales, (s) => requantMultiplier(1, s, 1e-3));
     expect(Array.from(new Float32Array(k.memory.buffer, out, 4))).toEqual(want);
-    expect(want.slice(0, 3)).toEqual([0, 0, 3.4028234663852886e38]);
+    expect(want.slice(0, 3)).toEqual([0, 0, 2 ** 64]);
     expect(want[3]).toBeGreaterThan(0);
   });
   it('round the f32 product half to even, after rounding acc to f32', () => {

@@ -52,17 +52,17 @@ export function prepareQuantWeights(i: u32, w: usize): usize {
 
 /** Integer DENSE over n samples. */
 export function runQuantDense(i: u32, n: u32): void {
-  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4), act = opWord(i, 5);
+  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4), act = opWord(i, 5), alpha = reinterpret<f32>(opWord(i, 6));
   const x = tensorAddr(a, 0), y = tensorAddr(out, 0);
   const xStride = tensorAddr(a, 1) - x, yStride = tensorAddr(out, 1) - y;
   const K = tDim(b, 0), M = tDim(b, 1);
   const rq = convWeights(i);
-  denseI8(x, xStride, tZeroPoint(a), rq + packedOffset(M), rq, biasOf(c), y, yStride, tZeroPoint(out), act == F.ACT_RELU, K, M, n);
+  denseI8(x, xStride, tZeroPoint(a), rq + packedOffset(M), rq, biasOf(c), y, yStride, tZeroPoint(out), act, alpha, K, M, n);
 }
 
 /** Integer CONV2D / CONV_TRANSPOSE, sample s. */
 export function runQuantConv(i: u32, s: u32): void {
-  const out = opWord(i, 1), a = opWord(i, 2), c = opWord(i, 4), act = opWord(i, 5);
+  const out = opWord(i, 1), a = opWord(i, 2), c = opWord(i, 4), act = opWord(i, 5), alpha = reinterpret<f32>(opWord(i, 6));
   const transposed = opWord(i, 0) == F.OP_CONV_TRANSPOSE;
   const x = tensorAddr(a, s), y = tensorAddr(out, s);
   const Ci = <i32>tDim(a, 0), H = <i32>tDim(a, 1), W = <i32>tDim(a, 2);
@@ -70,5 +70,5 @@ export function runQuantConv(i: u32, s: u32): void {
   const kh = <i32>opWord(i, 7), kw = <i32>opWord(i, 8), sH = <i32>opWord(i, 9), sW = <i32>opWord(i, 10);
   const padT = <i32>opWord(i, 11), padL = <i32>opWord(i, 12), dH = <i32>opWord(i, 13), dW = <i32>opWord(i, 14), g = <i32>opWord(i, 15);
   const rq = convWeights(i);
-  convI8(transposed, x, tZeroPoint(a), rq + packedOffset(<u32>Co), rq, biasOf(c), y, tZeroPoint(out), act == F.ACT_RELU, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, g);
+  convI8(transposed, x, tZeroPoint(a), rq + packedOffset(<u32>Co), rq, biasOf(c), y, tZeroPoint(out), act, alpha, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, g);
 }

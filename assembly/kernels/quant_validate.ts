@@ -1,7 +1,7 @@
 // Loader rules for DENSE / CONV2D / CONV_TRANSPOSE with i8 weights (docs/format.md "Kernels are chosen by
 // dtypes", docs/quantization.md): one positive per-channel scale per output channel, and either
 //   int8-weights: f32 input and output, f32/f16 bias, any fused activation, or
-//   integer:      i8 input and output, i32 bias, fused activation none or relu;
+//   integer:      i8 input and output, i32 bias, fused activation none, relu or leaky relu;
 // channel and reduction counts within the int8 kernels' scratch (MAX_QUANT_CHANNELS).
 import * as F from '../format';
 import * as E from '../errors';
@@ -30,7 +30,7 @@ export function checkQuantWeights(i: u32, b: u32, c: u32, k: u64, m: u32): i32 {
   const reduction: u64 = code == F.OP_DENSE ? k : <u64>(tDim(a, 0) / opWord(i, 15));
   if (m > MAX_QUANT_CHANNELS || reduction > <u64>MAX_QUANT_CHANNELS) return E.E_UNSUPPORTED;
   const integer = tDtype(a) == F.DTYPE_I8;
-  if (integer && act != F.ACT_NONE && act != F.ACT_RELU) return E.E_UNSUPPORTED;
+  if (integer && act != F.ACT_NONE && act != F.ACT_RELU && act != F.ACT_LEAKY_RELU) return E.E_UNSUPPORTED;
   if (c != F.NONE) {
     const ok = integer ? isConst(c, F.DTYPE_I32) : (isConst(c, F.DTYPE_F32) || isConst(c, F.DTYPE_F16));
     if (!ok) return E.E_BAD_OPERAND;

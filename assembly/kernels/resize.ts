@@ -1,7 +1,8 @@
-// RESIZE_NEAREST by integer scales on one HWC sample: every output pixel copies its source pixel's C channels.
+// RESIZE_NEAREST by integer scales on one HWC sample: every output pixel copies its source pixel's C channels
+// of `elementBytes` each (4 for f32, 1 for i8: an i8 tensor keeps its input's scale and zero point).
 
-export function resizeNearest(x: usize, y: usize, C: u32, H: u32, W: u32, sh: u32, sw: u32): void {
-  const pixel = <usize>C << 2;
+export function resizeNearest(x: usize, y: usize, C: u32, H: u32, W: u32, sh: u32, sw: u32, elementBytes: u32): void {
+  const pixel = <usize>C * elementBytes;
   const OH = H * sh, OW = W * sw;
   for (let oy: u32 = 0; oy < OH; oy++) {
     const src = x + <usize>((oy / sh) * W) * pixel;

@@ -107,7 +107,7 @@ export class Interpreter {
       case Op.ResizeNearest: {
         const [C, H, W] = this.t(op.a).dims as [number, number, number];
         const sH = p[0]!, sW = p[1]!, OW = W * sW;
-        pre = new Float32Array(C * H * sH * OW);
+        pre = new (a.constructor as Float32ArrayConstructor)(C * H * sH * OW); // f32, or i8 with a's quantization
         for (let y = 0; y < H * sH; y++) for (let x = 0; x < OW; x++) for (let c = 0; c < C; c++) {
           pre[(y * OW + x) * C + c] = a[((Math.floor(y / sH)) * W + Math.floor(x / sW)) * C + c]!;
         }
@@ -147,7 +147,7 @@ export class Interpreter {
       default: throw new Error(`op ${index}: opcode ${op.op} is not supported by the interpreter`);
     }
     observe?.(index, 'pre', op.out, pre);
-    // Integer ops fuse relu into their clamp; float results get the activation here.
+    // Integer ops fuse relu / leaky relu into their requantization; float results get the activation here.
     const result = pre instanceof Float32Array ? Float32Array.from(activate(pre, act, alpha), f32) : pre;
     this.write(op.out, result);
     observe?.(index, 'out', op.out, result);
@@ -173,6 +173,7 @@ export class Interpreter {
     if (aT.dtype === DType.I8) {
       return K.convI8(g, transposed, a as Int8Array, w as Int8Array, {
         zpX: aT.zeroPoint!, sX: aT.scale!, zpY: out.zeroPoint!, sY: out.scale!, relu: op.act === Act.Relu,
+        leakyAlpha: op.act === Act.LeakyRelu ? op.alpha ?? 0 : undefined,
         wScales: bT.channelScales!, bias: bias as Int32Array | null,
       });
     }

@@ -71,23 +71,29 @@ export function quantizeBias(bias: Float32Array, sIn: number, wScales: Float32Ar
   return out;
 }
 
-/** Largest f32: requantization multipliers are capped there (runtime: MAX_MULTIPLIER). */
-const F32_MAX = 3.4028234663852886e38;
+/**
+ * Requantization multipliers are capped at 2^64 (runtime: MAX_MULTIPLIER), so f32(acc) * m stays finite and a
+ * leaky slope of 0 never meets an infinity; every product beyond 2^22 saturates anyway.
+ */
+const MAX_MULTIPLIER = 2 ** 64;
 
 /** f32 requantization multiplier m = f32(sIn * sW / sOut) from the f32 scales in f64, as prepareRequant in the runtime. */
 export function requantMultiplier(sIn: number, sW: number, sOut: number): number {
   const m = (f32(sIn) * f32(sW)) / f32(sOut);
-  return m > 0 ? f32(Math.min(m, F32_MAX)) : 0;
+  return m > 0 ? f32(Math.min(m, MAX_MULTIPLIER)) : 0;
 }
 
 /**
  * nearest_even(f32(acc) * m) for an int32 accumulator (bias included) and an f32 multiplier: each step one
  * correctly rounded f32 operation, like the runtime's f32x4 convert, mul and nearest. (The f64 product of two
- * f32 values is exact, so rounding it once to f32 is the f32 multiply.) Unclamped: the caller adds the zero
- * point and clamps to [lo, 127], which the runtime's saturating conversion and narrowing do.
+ * f32 values is exact, so rounding it once to f32 is the f32 multiply.) With a fused leaky relu (slope =
+ * its f32 alpha) a negative product is multiplied by the slope (one more f32 multiply) before the rounding:
+ * leaky relu is positively homogeneous, so leaky(acc * sIn * sW) / sOut = leaky(acc) * m. Unclamped: the
+ * caller adds the zero point and clamps to [lo, 127], which the runtime's saturating conversion and narrowing do.
  */
-export function requantize(acc: number, m: number): number {
-  return roundHalfEven(f32(f32(acc) * m));
+export function requantize(acc: number, m: number, leakySlope?: number): number {
+  const p = f32(f32(acc) * m);
+  return roundHalfEven(leakySlope !== undefined && p < 0 ? f32(p * f32(leakySlope)) : p);
 }
 
 /** IEEE half bits of an f32 value, round to nearest even (f16 weights). */

@@ -101,10 +101,12 @@ export function dequantizeWeights(q: Int8Array, scales: Float32Array, groups: nu
 
 export interface IntegerParams {
   zpX: number; sX: number; zpY: number; sY: number; relu: boolean;
+  /** slope (alpha) of a fused leaky relu; undefined when there is none */
+  leakyAlpha?: number;
   wScales: Float32Array; bias: Int32Array | null;
 }
 
-/** Full-integer conv: i32 acc of (x - zpX) * w, + bias, requantization with an f32 multiplier, clamp (relu: at zpY). */
+/** Full-integer conv: i32 acc of (x - zpX) * w, + bias, requantization with an f32 multiplier (and leaky slope), clamp (relu: at zpY). */
 export function convI8(g: ConvGeometry, transposed: boolean, x: Int8Array, w: Int8Array, p: IntegerParams): Int8Array {
   const out = new Int8Array(g.OH * g.OW * g.Co);
   const rq = Array.from(p.wScales, (s) => requantMultiplier(p.sX, s, p.sY));
@@ -112,7 +114,7 @@ export function convI8(g: ConvGeometry, transposed: boolean, x: Int8Array, w: In
   let acc = 0;
   walkConv(g, transposed, (_o, xi, wi) => { acc = (acc + (x[xi]! - p.zpX) * w[wi]!) | 0; }, (o, c) => {
     const a = (acc + (p.bias ? p.bias[c]! : 0)) | 0;
-    out[o] = Math.max(lo, Math.min(127, p.zpY + requantize(a, rq[c]!)));
+    out[o] = Math.max(lo, Math.min(127, p.zpY + requantize(a, rq[c]!, p.leakyAlpha)));
     acc = 0;
   });
   return out;

@@ -2,8 +2,9 @@
 //   f16           dense/conv weights and biases stored as IEEE half (computed in f32)
 //   int8-weights  per-output-channel symmetric i8 weights (the runtime dequantizes them once at load); f32 activations and bias
 //   int8          the chosen dense/conv ops run on i8 activations with i8 weights and i32 bias; QUANTIZE and
-//                 DEQUANTIZE ops are inserted where int8 and float parts meet; relu is the clamp at the
-//                 output zero point; other fused activations run in f32 after a DEQUANTIZE
+//                 DEQUANTIZE ops are inserted where int8 and float parts meet; relu (the clamp at the output
+//                 zero point) and leaky relu (a slope in the requantization) stay fused; other fused
+//                 activations run in f32 after a DEQUANTIZE; a nearest resize of an int8 value stays int8
 import { Act, DType, EntryKind, Op, TensorKind } from '../../runtime/format-constants.js';
 import type { WEntry, WOp, WTensor } from '../writer.js';
 import {
@@ -14,6 +15,8 @@ import type { Calibration, Range } from './calibration.js';
 import { MAX_QUANT_CHANNELS } from './limits.js';
 
 const COMPUTE_OPS = new Set<number>([Op.Dense, Op.Conv2D, Op.ConvTranspose]);
+/** Activations the integer kernels apply in their requantization (assembly/kernels/int8/requantize.ts). */
+const FUSED_ACTS = new Set<number>([Act.None, Act.Relu, Act.LeakyRelu]);
 
 export const cloneModel = (m: EditableModel): EditableModel => ({
   meta: structuredClone(m.meta),
@@ -109,10 +112,18 @@ export function toInt8(src: EditableModel, kind: EntryKind, int8Ops: Set<number>
     if (!r) throw new Error(`no calibration range for tensor ${t}`);
     return r;
   };
+  // Ops whose result stays int8: int8 ops with a fusable activation, and nearest resizes of such results
+  // (the bytes move unchanged, so the output keeps the input's scale and zero point).
+  const int8Results = new Set<number>();
+  const int8Resizes = new Set<number>();
+  e.ops.forEach((op, i) => {
+    if (int8Ops.has(i) && FUSED_ACTS.has(op.act ?? Act.None)) int8Results.add(op.out);
+    else if (op.op === Op.ResizeNearest && int8Results.has(root(op.a))) { int8Resizes.add(i); int8Results.add(op.out); }
+  });
   // Which stored values (by root) some float consumer or an entry output needs.
   const floatNeeded = new Set<number>(e.outputs.map(root));
   e.ops.forEach((op, i) => {
-    if (int8Ops.has(i)) return;
+    if (int8Ops.has(i) || int8Resizes.has(i)) return;
     floatNeeded.add(root(op.a));
     if (op.b !== undefined && m.tensors[op.b]!.kind === TensorKind.Activation) floatNeeded.add(root(op.b));
   });
@@ -137,13 +148,21 @@ export function toInt8(src: EditableModel, kind: EntryKind, int8Ops: Set<number>
   };
 
   e.ops.forEach((op, i) => {
+    if (int8Resizes.has(i)) {
+      const xq = int8Input(op.a), x = m.tensors[xq]!;
+      const oq = addActivation(m, m.tensors[op.out]!, DType.I8, { scale: x.scale!, zeroPoint: x.zeroPoint! });
+      ops.push({ ...op, a: xq, out: oq });
+      i8Of.set(op.out, oq);
+      if (floatNeeded.has(op.out)) ops.push({ op: Op.Dequantize, out: op.out, a: oq, params: [] });
+      return;
+    }
     if (!int8Ops.has(i)) { ops.push(op); return; }
     const xq = int8Input(op.a);
     const sX = m.tensors[xq]!.scale!;
     const { b, scales } = quantizedWeights(m, op);
     const c = op.c !== undefined ? addConstant(m, DType.I32, [scales.length], bytesOf(quantizeBias(constantF32(m.tensors[op.c]!), sX, scales))) : undefined;
     const act = op.act ?? Act.None;
-    const fused = act === Act.None || act === Act.Relu;
+    const fused = FUSED_ACTS.has(act);
     const measured = fused ? rangeOf(op.out) : calib.preActivation.get(i);
     if (!measured) throw new Error(`no calibration range for the result of op ${i}`);
     const range = saturationClip(measured, act);

@@ -9,7 +9,7 @@ export interface Int8Kernels {
   memory: WebAssembly.Memory;
   alloc(n: number): number;
   init(): number;
-  denseI8(x: number, zpX: number, sX: number, w: number, ws: number, b: number, y: number, zpY: number, sY: number, relu: number, K: number, M: number, n: number): void;
+  denseI8(x: number, zpX: number, sX: number, w: number, ws: number, b: number, y: number, zpY: number, sY: number, relu: number, K: number, M: number, n: number, alpha?: number): void;
   convI8(t: number, x: number, zpX: number, sX: number, w: number, ws: number, b: number, y: number, zpY: number, sY: number, relu: number, ...geom: number[]): void;
   requantParams(sIn: number, ws: number, sOut: number, count: number, out: number): void;
   quantize(x: number, out: number, count: number, scale: number, zp: number, unsigned: number): void;

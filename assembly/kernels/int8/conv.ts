@@ -8,7 +8,7 @@
 // narrow_conv.ts.
 import { accBuf, acc1Buf, pairImage, tapList, MAX_TILE_TAPS, TAP_ENTRY_BYTES } from './scratch';
 import { accumulateWide1, accumulateWide2, packInputRow, zeroAcc } from './tile';
-import { requantizeRows } from './requantize';
+import { requantizeRows, outputLow, negativeSlope } from './requantize';
 import { usesNarrowConv, narrowConvI8, narrowConvScratchBytes } from './narrow_conv';
 import { tapSource as source } from './taps';
 import { packedBlockBytes, roundUp8 } from './pack';
@@ -61,7 +61,7 @@ let pairs: u32 = 0, cigG: u32 = 0, cogG: u32 = 0;
 /**
  * Output pixels (oy, ox + j * step) for j in [0, np), np <= 2: all groups, taps, requantization.
  */
-function tileI8(transposed: bool, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32, oy: i32, ox: i32, np: i32): void {
+function tileI8(transposed: bool, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32, slope: f32, oy: i32, ox: i32, np: i32): void {
   const step = transposed ? sW : 1;
   const accBytes = <usize>roundUp8(cogG) << 2;
   // Per kernel column, the input-row offsets of the tile's pixels as one i32x4 (-1: outside / no pixel), once per tile.
@@ -89,23 +89,23 @@ function tileI8(transposed: bool, packed: usize, rq: usize, bias: usize, y: usiz
     }
     flush(n, np > 1);
     const first = <u32>g * cogG;
-    requantizeRows(accBuf, acc1Buf - accBuf, np, bias, rq, first, y + <usize>(oy * OW + ox) * Co + first, <usize>(step * Co), cogG, zpY, lo);
+    requantizeRows(accBuf, acc1Buf - accBuf, np, bias, rq, first, y + <usize>(oy * OW + ox) * Co + first, <usize>(step * Co), cogG, zpY, lo, slope);
   }
 }
 
 /**
  * Integer conv / transposed conv of one sample: i8 x (zero point zpX) -> i8 y (zero point zpY). `packed`: the
  * weights repacked by kernels/int8/pack.ts (G*KH*KW blocks); rq: requantization table (requantize.ts);
- * pairImage sized by convScratchBytes.
+ * pairImage sized by convScratchBytes. act, alpha: the fused activation (none, relu or leaky relu, requantize.ts).
  */
 export function convI8(transposed: bool, x: usize, zpX: i32, packed: usize, rq: usize, bias: usize,
-  y: usize, zpY: i32, relu: bool, ci: i32, h: i32, wd: i32, co: i32, oh: i32, ow: i32, kH: i32, kW: i32,
+  y: usize, zpY: i32, act: u32, alpha: f32, ci: i32, h: i32, wd: i32, co: i32, oh: i32, ow: i32, kH: i32, kW: i32,
   strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilH: i32, dilW: i32, g: i32): void {
   setShape(ci, h, wd, co, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW, g);
-  const lo = relu ? max(zpY, -128) : -128;
-  if (usesTapRows(transposed, <u32>ci, <u32>g, <u32>kH, <u32>kW)) { convTapRowsI8(x, zpX, packed, rq, bias, y, zpY, lo); return; }
+  const lo = outputLow(act, zpY), slope = negativeSlope(act, alpha);
+  if (usesTapRows(transposed, <u32>ci, <u32>g, <u32>kH, <u32>kW)) { convTapRowsI8(x, zpX, packed, rq, bias, y, zpY, lo, slope); return; }
   if (usesNarrowConv(transposed, <u32>ci, <u32>g, <u32>co)) {
-    narrowConvI8(transposed, x, zpX, packed, rq, bias, y, zpY, lo, ci, h, wd, co, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW);
+    narrowConvI8(transposed, x, zpX, packed, rq, bias, y, zpY, lo, slope, ci, h, wd, co, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW);
     return;
   }
   cigG = <u32>(Ci / groups); cogG = <u32>(Co / groups);
@@ -129,7 +129,7 @@ export function convI8(transposed: bool, x: usize, zpX: i32, packed: usize, rq: 
     for (let ph: i32 = 0; ph < phases; ph++) {
       // pixels ph, ph + step, ...: tiles of 2 consecutive ones (the last may be shorter)
       const count = (OW - ph + step - 1) / step;
-      for (let t: i32 = 0; t < count; t += 2) tileI8(transposed, packed, rq, bias, y, zpY, lo, oy, ph + t * step, min(2, count - t));
+      for (let t: i32 = 0; t < count; t += 2) tileI8(transposed, packed, rq, bias, y, zpY, lo, slope, oy, ph + t * step, min(2, count - t));
     }
   }
 }
@@ -178,7 +178,7 @@ function fillTapRow(x: usize, zpX: i32, oy: i32, ox: i32, row: usize): void {
   }
 }
 
-function convTapRowsI8(x: usize, zpX: i32, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32): void {
+function convTapRowsI8(x: usize, zpX: i32, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32, slope: f32): void {
   const K = <u32>(kh * kw * Ci), rowB = <usize>roundUp8(K) << 1;
   const accBytes = <usize>roundUp8(<u32>Co) << 2;
   memory.fill(pairImage, 0, rowB * 2); // the padding past K starts at zero (its weights are zero anyway)
@@ -191,7 +191,7 @@ function convTapRowsI8(x: usize, zpX: i32, packed: usize, rq: usize, bias: usize
       for (let j: i32 = 0; j < np; j++) fillTapRow(x, zpX, oy, ox + j, pairImage + <usize>j * rowB);
       if (np > 1) accumulateWide2(1, (K + 1) >> 1, roundUp8(<u32>Co));
       else accumulateWide1(1, (K + 1) >> 1, roundUp8(<u32>Co));
-      requantizeRows(accBuf, acc1Buf - accBuf, np, bias, rq, 0, y + <usize>(oy * OW + ox) * Co, <usize>Co, <u32>Co, zpY, lo);
+      requantizeRows(accBuf, acc1Buf - accBuf, np, bias, rq, 0, y + <usize>(oy * OW + ox) * Co, <usize>Co, <u32>Co, zpY, lo, slope);
     }
   }
 }

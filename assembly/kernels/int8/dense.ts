@@ -3,12 +3,15 @@
 import { accBuf, pairBuf, tapList } from './scratch';
 import { accumulateWide1, packInputRow, zeroAcc } from './tile';
 import { roundUp8 } from './pack';
-import { requantizeRows } from './requantize';
+import { requantizeRows, outputLow, negativeSlope } from './requantize';
 
-/** `packed`: w repacked by kernels/int8/pack.ts (one block); rq: requantization table (requantize.ts). */
+/**
+ * `packed`: w repacked by kernels/int8/pack.ts (one block); rq: requantization table (requantize.ts);
+ * act, alpha: the fused activation (none, relu or leaky relu).
+ */
 export function denseI8(x: usize, xStride: usize, zpX: i32, packed: usize, rq: usize, bias: usize,
-  y: usize, yStride: usize, zpY: i32, relu: bool, K: u32, M: u32, n: u32): void {
-  const lo = relu ? max(zpY, -128) : -128;
+  y: usize, yStride: usize, zpY: i32, act: u32, alpha: f32, K: u32, M: u32, n: u32): void {
+  const lo = outputLow(act, zpY), slope = negativeSlope(act, alpha);
   for (let s: u32 = 0; s < n; s++) {
     const accBytes = <usize>roundUp8(M) << 2;
     zeroAcc(accBuf, accBytes);
@@ -17,6 +20,6 @@ export function denseI8(x: usize, xStride: usize, zpX: i32, packed: usize, rq: u
     store<u32>(tapList, <u32>pairBuf);
     store<u32>(tapList, <u32>packed, 16);
     accumulateWide1(1, (K + 1) >> 1, roundUp8(M));
-    requantizeRows(accBuf, 0, 1, bias, rq, 0, y + <usize>s * yStride, 0, M, zpY, lo);
+    requantizeRows(accBuf, 0, 1, bias, rq, 0, y + <usize>s * yStride, 0, M, zpY, lo, slope);
   }
 }

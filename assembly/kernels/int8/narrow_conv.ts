@@ -49,9 +49,9 @@ export function narrowConvScratchBytes(transposed: bool, ci: u32, h: i32, w: i32
 
 /**
  * i8 x [H, W, Ci] (zero point zpX) -> i8 y [OH, OW, Co]; `packed`: narrow layout [Co][KH*KW][roundUp8(Ci)] i16;
- * rq: requantization table; lo: the output clamp's lower bound (relu folded in).
+ * rq: requantization table; lo: the output clamp's lower bound (relu folded in); slope: leaky relu's alpha or 1.
  */
-export function narrowConvI8(transposed: bool, x: usize, zpX: i32, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32,
+export function narrowConvI8(transposed: bool, x: usize, zpX: i32, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32, slope: f32,
   Ci: i32, H: i32, W: i32, Co: i32, OH: i32, OW: i32, kh: i32, kw: i32, sH: i32, sW: i32, padT: i32, padL: i32, dH: i32, dW: i32): void {
   const chunks = roundUp8(<u32>Ci) >> 3, rowB = <usize>chunks << 4; // bytes per padded pixel
   // (all fit i32: the scratch holding the padded image was allocated at load)
@@ -124,7 +124,7 @@ export function narrowConvI8(transposed: bool, x: usize, zpX: i32, packed: usize
                 a2 = mac(a2, wv, v128.load(p2 + o)); a3 = mac(a3, wv, v128.load(p3 + o));
               }
             }
-            let q = requantizeChannelLanes(laneSums(a0, a1, a2, a3), bias, rq, <u32>co, zpY, lo);
+            let q = requantizeChannelLanes(laneSums(a0, a1, a2, a3), bias, rq, <u32>co, zpY, lo, slope);
             // bytes 0..3 (all in lane 0): pixel j's output is byte 0 after j shifts
             for (let j: i32 = 0, p = out + <usize>co; j < np; j++, p += outStep) { v128.store8_lane(p, q, 0); q = i32x4.shr_u(q, 8); }
           }

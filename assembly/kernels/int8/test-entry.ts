@@ -26,21 +26,23 @@ export function alloc(bytes: u32): usize { return allocBytes(bytes); }
 /** Must be called once before any kernel (the runtime's loader does it for int8 models). */
 export function init(): bool { return ensureQuantScratch(); }
 
+/** act: 0 none, 1 relu, 2 leaky relu with slope alpha (the last argument: a caller that omits it passes 0). */
 export function denseI8(x: usize, zpX: i32, sX: f32, w: usize, wScales: usize, bias: usize, y: usize, zpY: i32, sY: f32,
-  relu: bool, K: u32, M: u32, n: u32): void {
+  act: u32, K: u32, M: u32, n: u32, alpha: f32): void {
   const rq = tableAndPacked(sX, wScales, sY, M, w, 1, K, M);
-  denseI8Kernel(x, K, zpX, packedOf(rq, M), rq, bias, y, M, zpY, relu, K, M, n);
+  denseI8Kernel(x, K, zpX, packedOf(rq, M), rq, bias, y, M, zpY, act, alpha, K, M, n);
 }
 
+/** act, alpha as for denseI8. */
 export function convI8(transposed: bool, x: usize, zpX: i32, sX: f32, w: usize, wScales: usize, bias: usize,
-  y: usize, zpY: i32, sY: f32, relu: bool, Ci: i32, H: i32, W: i32, Co: i32, OH: i32, OW: i32, kh: i32, kw: i32,
-  sH: i32, sW: i32, padT: i32, padL: i32, dH: i32, dW: i32, groups: i32): void {
+  y: usize, zpY: i32, sY: f32, act: u32, Ci: i32, H: i32, W: i32, Co: i32, OH: i32, OW: i32, kh: i32, kw: i32,
+  sH: i32, sW: i32, padT: i32, padL: i32, dH: i32, dW: i32, groups: i32, alpha: f32): void {
   const tapRows = usesTapRows(transposed, <u32>Ci, <u32>groups, <u32>kh, <u32>kw);
   const rq = tapRows
     ? tableAndPacked(sX, wScales, sY, <u32>Co, w, 1, <u32>(kh * kw * Ci), <u32>Co)
     : tableAndPacked(sX, wScales, sY, <u32>Co, w, <u32>(groups * kh * kw), <u32>(Ci / groups), <u32>(Co / groups), usesNarrowConv(transposed, <u32>Ci, <u32>groups, <u32>Co));
   ensurePairImage(convI8ScratchBytes(transposed, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups));
-  convI8Kernel(transposed, x, zpX, packedOf(rq, <u32>Co), rq, bias, y, zpY, relu, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups);
+  convI8Kernel(transposed, x, zpX, packedOf(rq, <u32>Co), rq, bias, y, zpY, act, alpha, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups);
 }
 
 /** Requantization multipliers of `count` channels, written to out as f32. */
