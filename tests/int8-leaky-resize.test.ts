@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rng, randInt, WasmRuntime } from './kernels/harness.js';
+import { rng, randInt, WasmRuntime, runSamples } from './kernels/harness.js';
 import { buildInt8Kernels, putInto, type Int8Kernels } from './helpers/int8-kernels.js';
 import * as ref from '../converter/quantize/reference-kernels.js';
 import { requantize, roundHalfEven } from '../converter/quantize/quant-arithmetic.js';
@@ -170,13 +170,7 @@ describe('BatchNorm + LeakyReLU + upsample VAE in int8', () => {
   let latents: Float32Array[];
   let L: number;
 
-  function runWasm(bytes: Uint8Array, kind: number, inputs: Float32Array[], outSizes: number[]): Float32Array[][] {
-    const rt = new WasmRuntime();
-    expect(rt.load(bytes, inputs.length)).toBe(0);
-    const packed = new Float32Array(inputs.length * inputs[0]!.length);
-    inputs.forEach((x, i) => packed.set(x, i * x.length));
-    return rt.run(kind, packed, inputs.length, outSizes).map((o, j) => inputs.map((_, i) => o.slice(i * outSizes[j]!, (i + 1) * outSizes[j]!)));
-  }
+  const runWasm = runSamples;
 
   beforeAll(async () => {
     const floatBytes = (await convert({ encoder: ENC, decoder: DEC })).bytes;

@@ -12,7 +12,7 @@ import { mean, psnr } from '../converter/quantize/metrics.js';
 import { readModel } from '../runtime/format.js';
 import { Op } from '../runtime/format-constants.js';
 import { runOnnx, ortSignature } from './helpers/ort.js';
-import { WasmRuntime } from './kernels/harness.js';
+import { runSamples } from './kernels/harness.js';
 import { main as quantizeCli } from '../converter/quantize/cli.js';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,13 +28,7 @@ let images: Float32Array[];
 let latents: Float32Array[];
 let reference: Float32Array[]; // onnxruntime decoder outputs for `latents`
 
-function runWasm(bytes: Uint8Array, kind: number, inputs: Float32Array[], outSizes: number[]): Float32Array[][] {
-  const rt = new WasmRuntime();
-  expect(rt.load(bytes, inputs.length)).toBe(0);
-  const packed = new Float32Array(inputs.length * inputs[0]!.length);
-  inputs.forEach((x, i) => packed.set(x, i * x.length));
-  return rt.run(kind, packed, inputs.length, outSizes).map((o, k) => inputs.map((_, i) => o.slice(i * outSizes[k]!, (i + 1) * outSizes[k]!)));
-}
+const runWasm = runSamples;
 
 const meanPsnr = (got: Float32Array[]) => mean(got.map((g, i) => psnr(reference[i]!, g)));
 

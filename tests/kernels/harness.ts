@@ -16,6 +16,19 @@ export function runtimeModule(): WebAssembly.Module {
   return compiled;
 }
 
+/**
+ * Loads `bytes` into a fresh instance (maxBatch = inputs.length), runs entry `kind` on all inputs as one batch
+ * and returns, per output k, one array per input sample (outSizes[k] floats each).
+ */
+export function runSamples(bytes: Uint8Array, kind: number, inputs: Float32Array[], outSizes: number[]): Float32Array[][] {
+  const rt = new WasmRuntime();
+  const code = rt.load(bytes, inputs.length);
+  if (code !== 0) throw new Error(`load failed with ${code} (detail ${rt.x.errorDetail()})`);
+  const packed = new Float32Array(inputs.length * inputs[0]!.length);
+  inputs.forEach((x, i) => packed.set(x, i * x.length));
+  return rt.run(kind, packed, inputs.length, outSizes).map((o, k) => inputs.map((_, i) => o.slice(i * outSizes[k]!, (i + 1) * outSizes[k]!)));
+}
+
 export class WasmRuntime {
   readonly x: RuntimeExports;
   /** Where load() copied the model bytes (0 before the first load). */
