@@ -33,3 +33,30 @@ export function setConvGeometry(
 @inline export function roundUp(v: i32, m: i32): i32 {
   return (v + m - 1) & ~(m - 1);
 }
+
+// The output pixel whose taps are being visited (selectPixel): its batch index and the input coordinates of
+// its tap (0, 0). Module globals, so the kernels' tap loops need no division per tap.
+let pixelN: i32 = 0;
+let pixelIh0: i32 = 0;
+let pixelIw0: i32 = 0;
+
+/** Selects output pixel p (flat over N, OH, OW) for tapRow. */
+@inline export function selectPixel(p: i32): void {
+  const ohw = OH * OW;
+  const n = p / ohw;
+  const rem = p - n * ohw;
+  const oh = rem / OW;
+  pixelN = n;
+  pixelIh0 = oh * SH - PT;
+  pixelIw0 = (rem - oh * OW) * SW - PL;
+}
+
+/**
+ * Byte address, in the NHWC image at x, of the CI floats that tap (kh, kw) of the selected pixel reads, or 0
+ * when the tap falls in the zero padding (x is never 0: images live above the module's static data).
+ */
+@inline export function tapRow(x: usize, kh: i32, kw: i32): usize {
+  const ih = pixelIh0 + kh, iw = pixelIw0 + kw;
+  if (<u32>ih >= <u32>H || <u32>iw >= <u32>W) return 0;
+  return x + ((<usize>((pixelN * H + ih) * W + iw) * <usize>CI) << 2);
+}

@@ -1,6 +1,6 @@
 // Moving image patches between NHWC tensors and packed GEMM panels, without materialising the
 // full im2col matrix: rows are generated straight into the layout the GEMM kernel reads.
-import { H, W, CI, OH, OW, KH, KW, SH, SW, PT, PL } from './geometry';
+import { CI, KH, KW, selectPixel, tapRow } from './geometry';
 import { MR, NR } from './gemm';
 
 /**
@@ -8,28 +8,14 @@ import { MR, NR } from './gemm';
  * panel when `dst` points at that panel plus r*4 bytes. Padding taps become zeros.
  */
 export function im2colRowIntoPanelA(x: usize, p: i32, dst: usize): void {
-  const ohw = OH * OW;
-  const n = p / ohw;
-  const rem = p - n * ohw;
-  const oh = rem / OW;
-  const ow = rem - oh * OW;
+  selectPixel(p);
   let d = dst;
   for (let kh = 0; kh < KH; kh++) {
-    const ih = oh * SH - PT + kh;
     for (let kw = 0; kw < KW; kw++) {
-      const iw = ow * SW - PL + kw;
-      if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
-        let s = x + ((<usize>((n * H + ih) * W + iw) * <usize>CI) << 2);
-        for (let c = 0; c < CI; c++) {
-          store<f32>(d, load<f32>(s));
-          s += 4;
-          d += MR << 2;
-        }
-      } else {
-        for (let c = 0; c < CI; c++) {
-          store<f32>(d, 0);
-          d += MR << 2;
-        }
+      const s = tapRow(x, kh, kw);
+      for (let c = 0; c < CI; c++) {
+        store<f32>(d, s != 0 ? load<f32>(s + (<usize>c << 2)) : 0);
+        d += MR << 2;
       }
     }
   }
@@ -41,23 +27,15 @@ export function im2colRowIntoPanelA(x: usize, p: i32, dst: usize): void {
  * Columns beyond KK in the last panel must already be zero.
  */
 export function im2colRowsIntoPanelsB(x: usize, p0: i32, kb: i32, dst: usize): void {
-  const ohw = OH * OW;
   const panelBytes = <usize>kb * (NR << 2);
   for (let q = 0; q < kb; q++) {
-    const p = p0 + q;
-    const n = p / ohw;
-    const rem = p - n * ohw;
-    const oh = rem / OW;
-    const ow = rem - oh * OW;
+    selectPixel(p0 + q);
     const rowBase = dst + (<usize>q * (NR << 2));
     let kk = 0;
     for (let kh = 0; kh < KH; kh++) {
-      const ih = oh * SH - PT + kh;
       for (let kw = 0; kw < KW; kw++) {
-        const iw = ow * SW - PL + kw;
-        const inside = <u32>ih < <u32>H && <u32>iw < <u32>W;
-        let s = x + ((<usize>((n * H + ih) * W + iw) * <usize>CI) << 2);
-        if (inside && (kk & 7) == 0 && (CI & 7) == 0) {
+        let s = tapRow(x, kh, kw);
+        if (s != 0 && (kk & 7) == 0 && (CI & 7) == 0) {
           // Whole panels at a time: 8 consecutive channels are one panel row.
           for (let c = 0; c < CI; c += 8) {
             const d = rowBase + <usize>((kk + c) >> 3) * panelBytes;
@@ -69,8 +47,7 @@ export function im2colRowsIntoPanelsB(x: usize, p0: i32, kb: i32, dst: usize): v
           for (let c = 0; c < CI; c++) {
             const col = kk + c;
             const d = rowBase + <usize>(col >> 3) * panelBytes + (<usize>(col & 7) << 2);
-            store<f32>(d, inside ? load<f32>(s) : 0);
-            s += 4;
+            store<f32>(d, s != 0 ? load<f32>(s + (<usize>c << 2)) : 0);
           }
         }
         kk += CI;
@@ -84,32 +61,22 @@ export function im2colRowsIntoPanelsB(x: usize, p0: i32, kb: i32, dst: usize): v
  * ldc floats) back into the NHWC image at `dx`: the adjoint of im2col.
  */
 export function col2imAdd(c: usize, ldc: i32, p0: i32, mb: i32, dx: usize): void {
-  const ohw = OH * OW;
+  const rowBytes = <usize>CI << 2;
   const vectorised = (CI & 3) == 0;
   for (let q = 0; q < mb; q++) {
-    const p = p0 + q;
-    const n = p / ohw;
-    const rem = p - n * ohw;
-    const oh = rem / OW;
-    const ow = rem - oh * OW;
+    selectPixel(p0 + q);
     let s = c + ((<usize>q * <usize>ldc) << 2);
     for (let kh = 0; kh < KH; kh++) {
-      const ih = oh * SH - PT + kh;
       for (let kw = 0; kw < KW; kw++) {
-        const iw = ow * SW - PL + kw;
-        if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
-          const d = dx + ((<usize>((n * H + ih) * W + iw) * <usize>CI) << 2);
+        const d = tapRow(dx, kh, kw);
+        if (d != 0) {
           if (vectorised) {
-            for (let b: usize = 0; b < (<usize>CI << 2); b += 16) {
-              v128.store(d + b, f32x4.add(v128.load(d + b), v128.load(s + b)));
-            }
+            for (let b: usize = 0; b < rowBytes; b += 16) v128.store(d + b, f32x4.add(v128.load(d + b), v128.load(s + b)));
           } else {
-            for (let b: usize = 0; b < (<usize>CI << 2); b += 4) {
-              store<f32>(d + b, load<f32>(d + b) + load<f32>(s + b));
-            }
+            for (let b: usize = 0; b < rowBytes; b += 4) store<f32>(d + b, load<f32>(d + b) + load<f32>(s + b));
           }
         }
-        s += <usize>CI << 2;
+        s += rowBytes;
       }
     }
   }
