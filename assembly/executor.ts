@@ -6,9 +6,8 @@ import * as F from './format';
 import * as E from './errors';
 import { loaded, maxBatch, entryInfo, tensorAddr, convWeights, isDepthwise, tCount, tDim, tDtype, tScale, tZeroPoint, opWord } from './model';
 import { dense } from './kernels/dense';
-import { conv2d } from './kernels/conv2d';
+import { conv } from './kernels/conv';
 import { depthwiseConv2d } from './kernels/depthwise';
-import { convTranspose } from './kernels/conv_transpose';
 import { applyActivation } from './kernels/activation';
 import { binary } from './kernels/binary';
 import { resizeNearest } from './kernels/resize';
@@ -69,9 +68,7 @@ function runOp(i: u32, n: u32): void {
         const fusedRelu = act == F.ACT_RELU && !isDepthwise(i); // the gather kernels apply relu as they store
         if (isDepthwise(i)) depthwiseConv2d(x, w, bias, y, Ci, H, W, OH, OW, <i32>w7, <i32>w8, <i32>w9, <i32>w10,
           <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14));
-        else if (code == F.OP_CONV2D) conv2d(x, w, bias, y, Ci, H, W, Co, OH, OW, <i32>w7, <i32>w8, <i32>w9, <i32>w10,
-          <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), opWord(i, 15), fusedRelu);
-        else convTranspose(x, w, bias, y, Ci, H, W, Co, OH, OW, <i32>w7, <i32>w8, <i32>w9, <i32>w10,
+        else conv(code == F.OP_CONV_TRANSPOSE, x, w, bias, y, Ci, H, W, Co, OH, OW, <i32>w7, <i32>w8, <i32>w9, <i32>w10,
           <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), opWord(i, 15), fusedRelu);
         if (!fusedRelu) applyActivation(y, y, outCount, act, alpha);
         break;
