@@ -5,6 +5,7 @@ import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../runtime/node.js';
 import { kioskManifest } from '../kiosk/manifest.js';
+import { DEADLINE_CHECK_MS, DEFAULT_LIMITS, guardServer } from './serve-guard.js';
 
 export const MAX_URL_LENGTH = 1024;
 export const MAX_HEADER_BYTES = 8 * 1024;
@@ -24,6 +25,8 @@ export interface ServeOptions {
   port: number;
   host: string;
   kioskDir: string;
+  /** Concurrent connections before load is shed (default DEFAULT_LIMITS.maxConnections). */
+  maxConnections?: number;
 }
 
 /** Where `npm run build:kiosk` puts the page (found from the package root, so it also works from dist/). */
@@ -47,6 +50,12 @@ export function parseServeArgs(argv: string[]): ServeOptions {
       case '--model-int8': opts.modelInt8 = value(); break;
       case '--host': opts.host = value(); break;
       case '--kiosk-dir': opts.kioskDir = value(); break;
+      case '--max-connections': {
+        const raw = value();
+        if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1_000_000) throw new Error(`serve: --max-connections must be an integer 1..1000000, got "${raw}"`);
+        opts.maxConnections = Number(raw);
+        break;
+      }
       case '--port': {
         const raw = value();
         const port = Number(raw);
@@ -115,7 +124,11 @@ export function handleRequest(files: Map<string, ServedFile>, req: IncomingMessa
 
 export function createKioskServer(opts: ServeOptions): Server {
   const files = collectFiles(opts);
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) => {
+  const limits = { ...DEFAULT_LIMITS, maxConnections: opts.maxConnections ?? DEFAULT_LIMITS.maxConnections };
+  const server = createServer({
+    maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: limits.requestMs, headersTimeout: limits.headersMs,
+    connectionsCheckingInterval: DEADLINE_CHECK_MS,
+  }, (req, res) => {
     try {
       handleRequest(files, req, res);
     } catch {
@@ -126,9 +139,11 @@ export function createKioskServer(opts: ServeOptions): Server {
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Malformed request lines and oversized headers end here (node's parser rejects them).
     if (!socket.writable) return socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   });
+  guardServer(server, limits);
   return server;
 }
 
