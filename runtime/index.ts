@@ -24,6 +24,11 @@ export interface LoadOptions {
   maxBatch?: number;
   /** accept NaN/Infinity in inputs instead of rejecting them. Default false. */
   allowNonFinite?: boolean;
+  /**
+   * A device's memory budget in bytes: the load is refused (InputError) when the model, its packed weights and
+   * its arena at maxBatch need more WebAssembly memory than this. Runs add only the latents of sample().
+   */
+  maxMemory?: number;
 }
 
 export interface RunOptions {
@@ -52,8 +57,17 @@ export class EdgeVae {
 
   static async load(modelBytes: Uint8Array, options: LoadOptions): Promise<EdgeVae> {
     if (!options || options.wasm === undefined) throw new InputError('EdgeVae.load: options.wasm (the runtime module) is required');
+    const { maxMemory } = options;
+    if (maxMemory !== undefined && !(Number.isSafeInteger(maxMemory) && maxMemory > 0)) {
+      throw new InputError(`EdgeVae.load: maxMemory must be a positive whole number of bytes, got ${maxMemory}`);
+    }
     const engine = await Engine.create(await compileSource(options.wasm));
-    await engine.load(modelBytes, options.maxBatch ?? 16);
+    const maxBatch = options.maxBatch ?? 16;
+    await engine.load(modelBytes, maxBatch);
+    if (maxMemory !== undefined && engine.memoryBytes > maxMemory) {
+      throw new InputError(`EdgeVae.load: the model needs ${engine.memoryBytes} bytes of WebAssembly memory at maxBatch ${maxBatch}, ` +
+        `more than maxMemory (${maxMemory}); use a smaller maxBatch or an int8 model`);
+    }
     return new EdgeVae(engine, options.allowNonFinite ?? false);
   }
 

@@ -4,7 +4,7 @@
 import { sampleNormal } from "../../assembly/index";
 import { fail, print, writeFile, readFile, makeDirectory, EXIT_USAGE } from "./io";
 import { parseArgs, Args } from "./args";
-import { Model, ENCODE, DECODE, setMemoryCap, requireMemory } from "./model";
+import { Model, ENCODE, DECODE, setMemoryCap, requireMemory, memoryBytes } from "./model";
 import { parseNpy, encodeNpy } from "./npy";
 import { ImageShape, tile, gridColumns, Pixels } from "./grid";
 import { encodePng, encodePnm } from "./image-encode";
@@ -218,6 +218,8 @@ function cmdInfo(argv: string[]): void {
     for (let k = 0; k < e.outputSizes.length; k++) outs += (k > 0 ? ", " : "") + e.outputSizes[k].toString();
     print((e.kind == ENCODE ? "encode" : "decode") + ": input " + e.inputSize.toString() + " floats -> output " + outs + " floats");
   }
+  print("memory: " + memoryBytes().toString() + " bytes of linear memory after loading at --max-batch " + model.maxBatch.toString() +
+    " (a smaller --max-memory or host limit is refused)");
   print("metadata: " + model.metadata());
 }
 

@@ -3,6 +3,7 @@
 import { alloc, load as loadModel, errorDetail, entryInput, entryOutput, run } from "../../assembly/index";
 import { fail, readFile, Bytes } from "./io";
 import { loadErrorName } from "./load-errors";
+import { E_OUT_OF_MEMORY } from "../../assembly/errors";
 
 export const ENCODE = 0;
 export const DECODE = 1;
@@ -12,7 +13,7 @@ const PAGE: u64 = 65536;
 export let memoryCap: u64 = 0;
 export function setMemoryCap(bytes: u64): void { memoryCap = bytes; }
 
-function memoryBytes(): u64 { return <u64>memory.size() * PAGE; }
+export function memoryBytes(): u64 { return <u64>memory.size() * PAGE; }
 
 /** Fails cleanly when growing memory by `extra` bytes would pass the cap. */
 export function requireMemory(extra: u64, what: string): void {
@@ -58,6 +59,12 @@ export class Model {
       requireMemory(arena, "model \"" + path + "\" (arena " + load<u32>(f.ptr + 60).toString() + " bytes x batch " + maxBatch.toString() + ")");
     }
     const code = loadModel(f.ptr, <u32>f.length, <u32>maxBatch);
+    if (code == E_OUT_OF_MEMORY) {
+      // The host's memory limit (wasmtime -W max-memory-size, a browser's) is below what this model needs.
+      fail("not enough memory for model \"" + path + "\": its arena needs " + (<u64>load<u32>(f.ptr + 60) * <u64>maxBatch).toString() +
+        " more bytes at --max-batch " + maxBatch.toString() + " on top of " + memoryBytes().toString() +
+        " in use, and the host refused to grow memory (try a smaller --max-batch; `info` prints what a model needs)");
+    }
     if (code != 0) {
       const detail = errorDetail();
       fail("invalid model \"" + path + "\": " + loadErrorName(code) + " (code " + code.toString() + (detail >= 0 ? ", index " + detail.toString() : "") + ")");

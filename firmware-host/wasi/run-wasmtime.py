@@ -1,23 +1,31 @@
 #!/usr/bin/env python3
 """Runs the edgevae WASI command under the `wasmtime` Python package, like the wasmtime CLI would.
 
-usage: run-wasmtime.py MODULE.wasm DIR STDOUT STDERR [ARGS...]
+usage: run-wasmtime.py [--memory-limit BYTES] MODULE.wasm DIR STDOUT STDERR [ARGS...]
 DIR is preopened as "." (the guest's working directory); the module's stdout/stderr go to the two files.
-Exits with the module's exit code.
+--memory-limit caps the module's linear memory as the wasmtime CLI's `-W max-memory-size=BYTES` does
+(memory.grow past it fails inside the module). Exits with the module's exit code.
 """
 import sys
 import wasmtime
 
 
 def main() -> int:
-    if len(sys.argv) < 5:
+    argv = sys.argv[1:]
+    memory_limit = None
+    if argv[:1] == ["--memory-limit"] and len(argv) > 1 and argv[1].isdigit():
+        memory_limit = int(argv[1])
+        argv = argv[2:]
+    if len(argv) < 4:
         print(__doc__, file=sys.stderr)
         return 2
-    module_path, directory, stdout_path, stderr_path, *args = sys.argv[1:]
+    module_path, directory, stdout_path, stderr_path, *args = argv
     config = wasmtime.Config()
     config.wasm_simd = True
     engine = wasmtime.Engine(config)
     store = wasmtime.Store(engine)
+    if memory_limit is not None:
+        store.set_limits(memory_size=memory_limit)
     wasi = wasmtime.WasiConfig()
     wasi.argv = ["edgevae-wasi.wasm", *args]
     wasi.preopen_dir(directory, ".")
