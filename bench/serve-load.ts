@@ -35,6 +35,8 @@ export interface LoadResult {
   seconds: number;
   validRequests: number;
   validFailures: number;
+  /** What the failed valid requests saw, counted by kind. */
+  failureReasons: Record<string, number>;
   /** Requests resent on a new connection because the server closed a keep-alive socket as they went out. */
   retries: number;
   p50Ms: number;
@@ -184,6 +186,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     for (const k of ['slow', 'abort', 'oversized', 'malformed', 'traversal']) hostile[k] = { sent: 0, handled: 0 };
     let validFailures = 0;
     let retries = 0;
+    const failureReasons: Record<string, number> = {};
+    const failed = (reason: string): void => { validFailures++; failureReasons[reason] = (failureReasons[reason] ?? 0) + 1; };
     let leaks = 0;
     const count = (kind: string, ok: boolean): void => { hostile[kind].sent++; if (ok) hostile[kind].handled++; };
 
@@ -207,7 +211,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       let i = slot;
       while (Date.now() < until) {
         let socket: Socket;
-        try { socket = await open(port); } catch { validFailures++; await sleep(100); continue; }
+        try { socket = await open(port); } catch (e) { failed(`connect: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); await sleep(100); continue; }
         const reader = new ResponseReader(socket);
         // Up to 50 requests per connection (keep-alive), then a fresh one, as browsers do.
         for (let r = 0; r < 50 && Date.now() < until; r++) {
@@ -218,13 +222,16 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
             const res = await reader.next();
             latencies.push(performance.now() - t0);
             const expected = sizes.get(path);
-            if (res.status !== 200 || (expected !== undefined && res.body.length !== expected)) validFailures++;
+            if (res.status !== 200) failed(`status ${res.status}`);
+            else if (expected !== undefined && res.body.length !== expected) failed('short body');
             if (res.body.includes(SECRET)) leaks++;
           } catch (e) {
             // The server may close an idle keep-alive socket just as a request goes out; browsers resend such
             // a request on a new connection, and so do we (once: the same path again, counted as a retry).
-            if ((e as Error).message === 'closed' && !reader.partial && r > 0) { retries++; i--; break; }
-            validFailures++;
+            // (RFC 9112 9.3.1: an idempotent request on a reused connection may be retried; a reset is the same race.)
+            const raced = (e as Error).message === 'closed' || (e as NodeJS.ErrnoException).code === 'ECONNRESET';
+            if (raced && !reader.partial && r > 0) { retries++; i--; break; }
+            failed(`${(e as Error).message}${reader.partial ? ' mid-response' : r === 0 ? ' before the first response' : ''}`);
             break;
           }
           await sleep(think + (slot % think)); // a person at a kiosk, not a tight loop
@@ -308,6 +315,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       seconds: opts.seconds,
       validRequests: latencies.length,
       validFailures,
+      failureReasons,
       retries,
       p50Ms: q(0.5),
       p99Ms: q(0.99),
@@ -332,6 +340,7 @@ export function formatResult(r: LoadResult): string {
   return [
     `connections ${r.connections}, ${r.seconds} s: ${r.validRequests} valid requests, ${r.validFailures} failed (${r.retries} resent after a keep-alive close); ` +
       `latency p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, max ${r.maxMs.toFixed(1)} ms`,
+    ...(r.validFailures ? [`failures: ${Object.entries(r.failureReasons).map(([k, v]) => `${k} ${v}`).join(', ')}`] : []),
     `hostile (handled/sent): ${h}; files outside the allow-list served: ${r.leaks}`,
     `server rss ${r.server.rssStartMiB.toFixed(1)} -> ${r.server.rssEndMiB.toFixed(1)} MiB (peak ${r.server.rssPeakMiB.toFixed(1)}), ` +
       `fds ${r.server.fdsStart} -> ${r.server.fdsEnd} (peak ${r.server.fdsPeak}); rss by tenths of the run: ${r.rssTimeline.join(' ')}`,
