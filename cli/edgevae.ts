@@ -24,7 +24,7 @@ export const COMMANDS: Record<string, Command> = {
   decode: decodeCommand,
   sample: sampleCommand,
   interpolate: interpolateCommand,
-  quantize: { kind: 'plugin', summary: 'quantize an .evae model (f16, int8-weights, int8)', module: '../converter/quantize/cli.js', source: 'converter/quantize/cli.ts' },
+  quantize: { kind: 'plugin', summary: 'quantize an .evae model (f16, int8-weights, int8, mixed)', module: '../converter/quantize/cli.js', source: 'converter/quantize/cli.ts' },
   train: { kind: 'plugin', summary: 'train a VAE with TensorFlow.js and export ONNX', module: '../trainer/cli.js', source: 'trainer/cli.ts' },
   parity: { kind: 'plugin', summary: 'compare a (quantized) model against the float ONNX reference', module: '../parity/cli.js', exportName: 'runParity', source: 'parity/cli.ts' },
   bench: { kind: 'plugin', summary: 'measure runtime speed', module: '../bench/run.js', source: 'bench/run.ts' },
@@ -99,18 +99,25 @@ async function runPlugin(name: string, module: string, exportName: string, sourc
 
 const USER_FACING = [UserError, InputError, ModelFormatError, RuntimeError, NpyError];
 
+/** The one error line of every command: `edgevae <command>: <message>`. */
+export function errorLine(command: string | undefined, message: string): string {
+  const known = command !== undefined && Object.hasOwn(COMMANDS, command);
+  const first = message.split('\n')[0];
+  // Many messages already start with the command ("sample: ..."); say it once.
+  const own = known ? first.replace(new RegExp(`^(edgevae:? )?${command}: `), '') : first;
+  return `edgevae${known ? ` ${command}` : ''}: ${own}`;
+}
+
 function report(command: string | undefined, e: unknown): number {
   const debug = process.env.EDGEVAE_DEBUG === '1';
   const err = e instanceof Error ? e : new Error(String(e));
   const known = USER_FACING.some((cls) => err instanceof cls);
-  const prefix = 'edgevae: ';
-  // Messages of our errors already start with the command or the file ("decode: ...", "model file: ...").
-  let message = err.message.split('\n')[0];
+  let message = err.message;
   if (!known) {
     const fsCode = (err as NodeJS.ErrnoException).code;
-    message = fsCode ? `${message}` : `internal error in '${command ?? ''}': ${message} (set EDGEVAE_DEBUG=1 for details)`;
+    message = fsCode ? message : `internal error: ${message.split('\n')[0]} (set EDGEVAE_DEBUG=1 for details)`;
   }
-  process.stderr.write(prefix + message + '\n');
+  process.stderr.write(errorLine(command, message) + '\n');
   if (debug && err.stack) process.stderr.write(err.stack + '\n');
   return err instanceof UserError ? err.exitCode : EXIT_RUNTIME;
 }

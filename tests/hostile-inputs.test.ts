@@ -110,7 +110,7 @@ describe.skipIf(!haveWasm)('CLI inputs', () => {
     const r = await cli(...args);
     expect(r.code, r.stderr).toBe(code);
     expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
-    expect(r.stderr.startsWith('edgevae: ')).toBe(true);
+    expect(r.stderr, r.stderr).toMatch(new RegExp(`^edgevae ${args[0]}: `));
     expect(r.stderr).not.toMatch(/\n\s+at |internal error|RuntimeError: memory access/);
     if (typeof text === 'string') expect(r.stderr).toContain(text);
     else expect(r.stderr).toMatch(text);
