@@ -51,6 +51,7 @@ export function printSummary(r: ParityResult): string {
 export async function runParity(argv: string[]): Promise<number> {
   let opts: ParityOptions;
   let out: string | undefined;
+  let missing: string | undefined;
   try {
     const options = {
       model: { type: 'string' }, reference: { type: 'string' }, encoder: { type: 'string' }, n: { type: 'string' },
@@ -59,11 +60,7 @@ export async function runParity(argv: string[]): Promise<number> {
     } as const;
     const { values } = parseArgs({ args: attachNegativeValues(argv, options), strict: true, allowPositionals: false, options });
     if (values.help) { console.log(HELP); return 0; }
-    for (const f of ['model', 'reference'] as const) {
-      if (!values[f]) throw new Error(`missing --${f}`);
-      if (!existsSync(values[f])) throw new Error(`--${f} ${values[f]} does not exist`);
-    }
-    if (values.encoder && !existsSync(values.encoder)) throw new Error(`--encoder ${values.encoder} does not exist`);
+    for (const f of ['model', 'reference'] as const) if (!values[f]) throw new Error(`missing --${f}`);
     const minPsnr = values['min-psnr'] === undefined ? 40 : Number(values['min-psnr']);
     if (!Number.isFinite(minPsnr)) throw new Error(`--min-psnr must be a number, got '${values['min-psnr']}'`);
     opts = {
@@ -72,10 +69,17 @@ export async function runParity(argv: string[]): Promise<number> {
       layerSamples: positiveInt(values['layer-samples'], 'layer-samples', 100, 0), show: 24,
     };
     out = values.out;
+    // A missing file is not a usage mistake: exit 1 (after all flags were checked).
+    const absent = (['model', 'reference', 'encoder'] as const).find((f) => values[f] !== undefined && !existsSync(values[f]!));
+    if (absent) missing = `--${absent} ${values[absent]} does not exist`;
   } catch (e) {
     const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     process.stderr.write(`edgevae parity: ${message} (see "edgevae parity --help")\n`);
     return 2;
+  }
+  if (missing) {
+    process.stderr.write(`edgevae parity: ${missing}\n`);
+    return 1;
   }
   try {
     const { result, shown } = await runParityCheck(opts);
