@@ -419,3 +419,17 @@ describe.skipIf(!haveWasm)('inputs: layouts, value range, output formats, pictur
     await expectCommandError(2, "--scale must be an integer in 1..64, got '0'", 'sample', '-m', model, '--out', at('z.png'), '--scale', '0');
   });
 });
+
+describe('help texts and README name every command and option', () => {
+  it('top-level help lists mixed; parity --help describes --seed and --images; README lists quantize', async () => {
+    const top = await inProcess('--help');
+    expect(top.stdout).toMatch(/\n {2}quantize +.*mixed/);
+    const parity = await inProcess('parity', '--help');
+    expect(parity.code).toBe(0);
+    expect(parity.stdout).toMatch(/\n {2}--seed S +\S/);
+    expect(parity.stdout).toMatch(/\n {2}--images SRC +\S/);
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const cliSection = readme.slice(readme.indexOf('## CLI'), readme.indexOf('## API'));
+    for (const name of Object.keys(COMMANDS)) expect(cliSection, name).toMatch(new RegExp(`\\nedgevae ${name} `));
+  });
+});
