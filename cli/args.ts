@@ -7,13 +7,36 @@ export type Flags = Record<string, string | boolean | undefined>;
 
 export function parseFlags(argv: string[], spec: FlagSpec, command: string): { flags: Flags; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...spec, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: attachNegativeValues(argv, spec), options: { ...spec, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
     return { flags: values as Flags, positionals };
   } catch (e) {
     // parseArgs messages are already specific ("Unknown option '--x'"); add how to get help.
     const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw usageError(`${command}: ${message} (see "edgevae ${command} --help")`);
   }
+}
+
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * parseArgs takes `--n -3` for two options ("argument is ambiguous"); a negative number right after a
+ * flag that takes a value is that flag's value, so the range check can name it.
+ */
+export function attachNegativeValues(argv: string[], spec: FlagSpec): string[] {
+  const byShort = new Map(Object.entries(spec).filter(([, o]) => o.short).map(([name, o]) => [o.short!, name]));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const name = arg.startsWith('--') ? arg.slice(2) : /^-[^-\d]$/.test(arg) ? byShort.get(arg[1]) : undefined;
+    const next = argv[i + 1];
+    if (name !== undefined && spec[name]?.type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 export function requireString(flags: Flags, name: string, command: string): string {

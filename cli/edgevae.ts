@@ -1,8 +1,8 @@
 // The `edgevae` command line: dispatches to built-in commands and to plugin commands of other folders.
 // User mistakes print one line to stderr and exit 2 (usage) or 1 (runtime); never a stack trace
 // unless EDGEVAE_DEBUG=1.
-import { pathToFileURL } from 'node:url';
-import { realpathSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync, realpathSync } from 'node:fs';
 import type { Command } from './command.js';
 import { parseFlags } from './args.js';
 import { EXIT_RUNTIME, EXIT_USAGE, UserError } from './errors.js';
@@ -24,20 +24,28 @@ export const COMMANDS: Record<string, Command> = {
   decode: decodeCommand,
   sample: sampleCommand,
   interpolate: interpolateCommand,
-  quantize: { kind: 'plugin', summary: 'quantize an .evae model (f16, int8-weights, int8)', module: '../converter/quantize/cli.js', source: 'converter/quantize/cli.ts' },
+  quantize: { kind: 'plugin', summary: 'quantize an .evae model (f16, int8-weights, int8, mixed)', module: '../converter/quantize/cli.js', source: 'converter/quantize/cli.ts' },
   train: { kind: 'plugin', summary: 'train a VAE with TensorFlow.js and export ONNX', module: '../trainer/cli.js', source: 'trainer/cli.ts' },
   parity: { kind: 'plugin', summary: 'compare a (quantized) model against the float ONNX reference', module: '../parity/cli.js', exportName: 'runParity', source: 'parity/cli.ts' },
-  bench: { kind: 'plugin', summary: 'measure runtime speed', module: '../bench/run.js', source: 'bench/run.ts' },
+  bench: { kind: 'plugin', summary: 'measure runtime speed (source checkout only)', module: '../bench/cli.js', source: 'bench/cli.ts' },
   serve: { kind: 'plugin', summary: 'serve the offline kiosk page with a model', module: '../firmware-host/node/serve.js', exportName: 'runServe', source: 'firmware-host/node/serve.ts' },
 };
 
-function overallHelp(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+/** Whether a command can run here: plugin modules may be absent (bench is not in the npm package). */
+export function commandAvailable(command: Command): boolean {
+  if (command.kind !== 'plugin') return true;
+  const file = fileURLToPath(new URL(command.module, import.meta.url));
+  return existsSync(file) || existsSync(file.replace(/\.js$/, '.ts'));
+}
+
+export function overallHelp(): string {
+  const listed = Object.entries(COMMANDS).filter(([, c]) => commandAvailable(c));
+  const width = Math.max(...listed.map(([k]) => k.length));
   return [
     'Usage: edgevae <command> [options]',
     '',
     'Commands:',
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    ...listed.map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     'Run "edgevae <command> --help" for the options of a command.',
   ].join('\n');
@@ -84,7 +92,7 @@ async function runPlugin(name: string, module: string, exportName: string, sourc
     // Only "this very module is missing" means not available; errors inside it are real errors.
     const err = e as NodeJS.ErrnoException;
     const missing = err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(module.replace(/^\.\.\//, '').replace(/\.js$/, ''));
-    if (missing) throw new UserError(`'${name}' is not available yet (${source} is missing)`);
+    if (missing) throw new UserError(`'${name}' is not available in this installation (${source} is missing)`);
     // The trainer and parity need optional peer packages (TensorFlow.js, onnxruntime-node) that a
     // runtime-only install (a Pi, a kiosk) leaves out: say which one to install.
     const pkg = err.code === 'ERR_MODULE_NOT_FOUND' ? /Cannot find package '([^']+)'/.exec(String(err.message))?.[1] : undefined;
@@ -99,18 +107,25 @@ async function runPlugin(name: string, module: string, exportName: string, sourc
 
 const USER_FACING = [UserError, InputError, ModelFormatError, RuntimeError, NpyError];
 
+/** The one error line of every command: `edgevae <command>: <message>`. */
+export function errorLine(command: string | undefined, message: string): string {
+  const known = command !== undefined && Object.hasOwn(COMMANDS, command);
+  const first = message.split('\n')[0];
+  // Many messages already start with the command ("sample: ..."); say it once.
+  const own = known ? first.replace(new RegExp(`^(edgevae:? )?${command}: `), '') : first;
+  return `edgevae${known ? ` ${command}` : ''}: ${own}`;
+}
+
 function report(command: string | undefined, e: unknown): number {
   const debug = process.env.EDGEVAE_DEBUG === '1';
   const err = e instanceof Error ? e : new Error(String(e));
   const known = USER_FACING.some((cls) => err instanceof cls);
-  const prefix = 'edgevae: ';
-  // Messages of our errors already start with the command or the file ("decode: ...", "model file: ...").
-  let message = err.message.split('\n')[0];
+  let message = err.message;
   if (!known) {
     const fsCode = (err as NodeJS.ErrnoException).code;
-    message = fsCode ? `${message}` : `internal error in '${command ?? ''}': ${message} (set EDGEVAE_DEBUG=1 for details)`;
+    message = fsCode ? message : `internal error: ${message.split('\n')[0]} (set EDGEVAE_DEBUG=1 for details)`;
   }
-  process.stderr.write(prefix + message + '\n');
+  process.stderr.write(errorLine(command, message) + '\n');
   if (debug && err.stack) process.stderr.write(err.stack + '\n');
   return err instanceof UserError ? err.exitCode : EXIT_RUNTIME;
 }

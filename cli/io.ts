@@ -6,7 +6,9 @@ import { encodePng } from '../runtime/png.js';
 import { imageGrid, type GridOptions } from '../runtime/image-grid.js';
 import { writeFileAtomic } from '../runtime/atomic-write.js';
 import { readInputFile } from '../runtime/node.js';
-import { UserError } from './errors.js';
+import { UserError, usageError } from './errors.js';
+import { intFlag, type Flags } from './args.js';
+import { defaultScale, MAX_PICTURE_SIDE, MAX_SCALE, upscale } from './image-scale.js';
 
 export function readNpyFile(path: string): NpyArray {
   const bytes = readInputFile(path, 'input file');
@@ -40,14 +42,46 @@ export function writeNpyFile(path: string, data: Float32Array, shape: number[]):
   writeOutput(path, encodeNpy(data, shape));
 }
 
+export type OutputKind = 'png' | 'npy';
+
 /**
- * Writes `count` images of `shape` ([C,H,W] or [H,W]) as one PNG grid. Stored (uncompressed) deflate
- * blocks, like the WASI command, so both hosts write byte-identical files for the same model and seed.
+ * What an output file will hold, from its extension: `.png` a picture, `.npy` a tensor. Anything else is
+ * a usage error (a picture named .jpg would not be a JPEG).
  */
-export function writeImageGrid(path: string, images: Float32Array, count: number, shape: number[], options: GridOptions = {}): { width: number; height: number } {
+export function outputKind(path: string, flag: string, command: string, allowed: readonly OutputKind[] = ['png', 'npy']): OutputKind {
+  const ext = /\.([^./\\]+)$/.exec(path)?.[1]?.toLowerCase();
+  if (ext === 'png' || ext === 'npy') {
+    if (allowed.includes(ext)) return ext;
+  }
+  const want = allowed.map((k) => (k === 'png' ? '.png for a picture' : '.npy for a tensor')).join(' or ');
+  throw usageError(`${command}: --${flag} ${path}: ${ext ? `'.${ext}' is not a format this command writes` : 'no file extension'} (use ${want})`);
+}
+
+export const SCALE_HELP = `  --scale N            enlarge pictures N times, nearest neighbour (default: at least 512 px wide; 1 = raw size)`;
+
+/** --scale: a whole factor in 1..64, or undefined for the default (at least about 512 px wide). */
+export function scaleFlag(flags: Flags, command: string): number | undefined {
+  return flags.scale === undefined ? undefined : intFlag(flags, 'scale', command, undefined, 1, MAX_SCALE);
+}
+
+export interface PictureOptions extends GridOptions {
+  /** nearest-neighbour factor; undefined = defaultScale(raw width) */
+  scale?: number;
+}
+
+/**
+ * Writes `count` images of `shape` ([C,H,W] or [H,W]) as one PNG grid, enlarged by `scale`. Stored
+ * (uncompressed) deflate blocks, like the WASI command: with --scale 1 both hosts write byte-identical files.
+ */
+export function writeImageGrid(path: string, images: Float32Array, count: number, shape: number[], options: PictureOptions = {}): { width: number; height: number; scale: number } {
   const grid = imageGrid(images, count, shape, options);
-  writeOutput(path, encodePng(grid));
-  return { width: grid.width, height: grid.height };
+  const scale = options.scale ?? defaultScale(grid.width);
+  if (Math.max(grid.width, grid.height) * scale > MAX_PICTURE_SIDE) {
+    throw usageError(`--scale ${scale} would make a ${grid.width * scale}x${grid.height * scale} px picture (at most ${MAX_PICTURE_SIDE} px a side)`);
+  }
+  const picture = upscale(grid, scale);
+  writeOutput(path, encodePng(picture));
+  return { width: picture.width, height: picture.height, scale };
 }
 
 /** True if a decoder output shape can be drawn as an image. */

@@ -1,11 +1,12 @@
 // `edgevae parity`: prints the comparison of a model with its float ONNX reference and writes
-// parity.json + parity.html; exit 0 when the mean decoder PSNR reaches --min-psnr, 1 when it does not,
-// 2 for usage errors.
+// parity.json + parity.html; exit 0 when the mean decoder PSNR reaches --min-psnr, 1 when it does not
+// (or the check cannot run), 2 for usage errors.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runParityCheck, type ParityOptions, type ParityResult } from './compare.js';
 import { parityHtml } from './html-report.js';
+import { attachNegativeValues } from '../cli/args.js';
 
 const HELP = `Usage: edgevae parity --model model.evae --reference decoder.onnx [--encoder encoder.onnx] [--n 1000]
                       [--min-psnr 40] [--out DIR] [--seed 1] [--images SRC] [--layer-samples 100]
@@ -18,6 +19,10 @@ test split) and the encode -> decode reconstruction BCE. See docs/quantization.m
   --n N               latents (and images) to compare (default 1000)
   --min-psnr DB       exit 1 unless the mean decoder PSNR reaches DB (default 40)
   --out DIR           write DIR/parity.json and DIR/parity.html
+  --seed S            seed of the N(0, I) latents, 0 or more (default 1); the same seed compares the same latents
+  --images SRC        encoder check inputs: an IDX file, an image folder, a .npy file, or fashion-mnist
+                      (default: the Fashion-MNIST test split); only used with --encoder
+  --encoder FILE      float encoder ONNX: also compare mu/logvar and the reconstruction BCE
   --layer-samples N   latents per layer candidate (default 100; 0 skips the per-layer table)`;
 
 function positiveInt(v: string | undefined, name: string, fallback: number, min = 1): number {
@@ -46,21 +51,16 @@ export function printSummary(r: ParityResult): string {
 export async function runParity(argv: string[]): Promise<number> {
   let opts: ParityOptions;
   let out: string | undefined;
+  let missing: string | undefined;
   try {
-    const { values } = parseArgs({
-      args: argv, strict: true, allowPositionals: false,
-      options: {
-        model: { type: 'string' }, reference: { type: 'string' }, encoder: { type: 'string' }, n: { type: 'string' },
-        'min-psnr': { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, images: { type: 'string' },
-        'layer-samples': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
+    const options = {
+      model: { type: 'string' }, reference: { type: 'string' }, encoder: { type: 'string' }, n: { type: 'string' },
+      'min-psnr': { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, images: { type: 'string' },
+      'layer-samples': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    } as const;
+    const { values } = parseArgs({ args: attachNegativeValues(argv, options), strict: true, allowPositionals: false, options });
     if (values.help) { console.log(HELP); return 0; }
-    for (const f of ['model', 'reference'] as const) {
-      if (!values[f]) throw new Error(`missing --${f}`);
-      if (!existsSync(values[f])) throw new Error(`--${f} ${values[f]} does not exist`);
-    }
-    if (values.encoder && !existsSync(values.encoder)) throw new Error(`--encoder ${values.encoder} does not exist`);
+    for (const f of ['model', 'reference'] as const) if (!values[f]) throw new Error(`missing --${f}`);
     const minPsnr = values['min-psnr'] === undefined ? 40 : Number(values['min-psnr']);
     if (!Number.isFinite(minPsnr)) throw new Error(`--min-psnr must be a number, got '${values['min-psnr']}'`);
     opts = {
@@ -69,9 +69,17 @@ export async function runParity(argv: string[]): Promise<number> {
       layerSamples: positiveInt(values['layer-samples'], 'layer-samples', 100, 0), show: 24,
     };
     out = values.out;
+    // A missing file is not a usage mistake: exit 1 (after all flags were checked).
+    const absent = (['model', 'reference', 'encoder'] as const).find((f) => values[f] !== undefined && !existsSync(values[f]!));
+    if (absent) missing = `--${absent} ${values[absent]} does not exist`;
   } catch (e) {
-    process.stderr.write(`edgevae: parity: ${(e as Error).message} (see "edgevae parity --help")\n`);
+    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    process.stderr.write(`edgevae parity: ${message} (see "edgevae parity --help")\n`);
     return 2;
+  }
+  if (missing) {
+    process.stderr.write(`edgevae parity: ${missing}\n`);
+    return 1;
   }
   try {
     const { result, shown } = await runParityCheck(opts);
@@ -84,8 +92,8 @@ export async function runParity(argv: string[]): Promise<number> {
     }
     return result.pass ? 0 : 1;
   } catch (e) {
-    process.stderr.write(`edgevae: parity: ${(e as Error).message}\n`);
+    process.stderr.write(`edgevae parity: ${(e as Error).message.split('\n')[0]}\n`);
     if (process.env.EDGEVAE_DEBUG === '1') process.stderr.write(`${(e as Error).stack}\n`);
-    return 3;
+    return 1;
   }
 }

@@ -51,21 +51,32 @@ const summary = (v: number[]): Summary => {
   return { mean: mean(v), worst: s[0] ?? NaN, median: s[Math.floor(s.length / 2)] ?? NaN };
 };
 
+/** The batch size an ONNX input fixes in its graph (an export without dynamic shapes), or undefined when it is free. */
+export function fixedBatch(shape: unknown): number | undefined {
+  const first = Array.isArray(shape) ? shape[0] : undefined;
+  return typeof first === 'number' && first > 0 ? first : undefined;
+}
+
 async function ortRun(path: string, inputs: Float32Array[], chunk = 256): Promise<Float32Array[][]> {
   const session = await ort.InferenceSession.create(path, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   const size = inputs[0]!.length;
+  const meta = session.inputMetadata?.[0];
+  const declared = meta && 'shape' in meta && Array.isArray(meta.shape) ? meta.shape : undefined;
+  // A graph exported with a fixed batch (often 1) only accepts exactly that many samples per run:
+  // run it in batches of that size and zero-pad the last one.
+  const fixed = fixedBatch(declared);
+  const step = fixed ?? chunk;
   const outs: Float32Array[][] = session.outputNames.map(() => []);
-  for (let start = 0; start < inputs.length; start += chunk) {
-    const part = inputs.slice(start, start + chunk);
-    const packed = new Float32Array(part.length * size);
+  for (let start = 0; start < inputs.length; start += step) {
+    const part = inputs.slice(start, start + step);
+    const rows = fixed ?? part.length;
+    const packed = new Float32Array(rows * size);
     part.forEach((x, i) => packed.set(x, i * size));
-    const dims = session.inputMetadata?.[0] && 'shape' in session.inputMetadata[0] && Array.isArray(session.inputMetadata[0].shape) && session.inputMetadata[0].shape.length > 2
-      ? [part.length, ...(session.inputMetadata[0].shape.slice(1) as number[])]
-      : [part.length, size];
+    const dims = declared && declared.length > 2 ? [rows, ...(declared.slice(1) as number[])] : [rows, size];
     const res = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', packed, dims) });
     session.outputNames.forEach((name, k) => {
       const data = res[name]!.data as Float32Array;
-      const per = data.length / part.length;
+      const per = data.length / rows;
       for (let i = 0; i < part.length; i++) outs[k]!.push(Float32Array.from(data.subarray(i * per, (i + 1) * per)));
     });
   }

@@ -105,7 +105,7 @@ describe('edgevae CLI usage errors', () => {
     expectOneLineError(cli('decode', '-m', model, '-i', 'z35.npy', '-o', 'no/such/dir/x.npy'), 1, 'output directory no/such/dir does not exist');
     expectOneLineError(cli('convert', '--encoder', 'nope.onnx', '-o', 'x.evae'), 1, 'convert: --encoder nope.onnx does not exist');
     writeFileSync(join(dir, 'nan.npy'), encodeNpy(new Float32Array([0, Number.NaN, 0, 0]), [1, 4]));
-    expectOneLineError(cli('decode', '-m', model, '-i', 'nan.npy', '-o', 'x.npy'), 1, 'decode: input[1] (sample 0, element 1) is NaN');
+    expectOneLineError(cli('decode', '-m', model, '-i', 'nan.npy', '-o', 'x.npy'), 1, 'decode: nan.npy: value 1 (sample 0, element 1) is NaN; inputs must be finite (--allow-non-finite runs anyway)');
   });
 
   it('plugin commands dispatch to their module or say they are not available', async () => {
@@ -114,7 +114,7 @@ describe('edgevae CLI usage errors', () => {
     try {
       COMMANDS.fakeplugin = { kind: 'plugin', summary: 'test', module: '../tests/no-such-plugin.js', source: 'tests/no-such-plugin.ts' };
       expect(await main(['fakeplugin'])).toBe(1);
-      expect(errors.join('')).toContain("'fakeplugin' is not available yet (tests/no-such-plugin.ts is missing)");
+      expect(errors.join('')).toContain("'fakeplugin' is not available in this installation (tests/no-such-plugin.ts is missing)");
       // A module that exists: runtime/npy.ts has no main() export.
       COMMANDS.fakeplugin = { kind: 'plugin', summary: 'test', module: '../runtime/npy.js', source: 'runtime/npy.ts' };
       expect(await main(['fakeplugin'])).toBe(1);
@@ -169,9 +169,9 @@ describe.skipIf(!haveWasm)('edgevae CLI commands', () => {
   });
 
   it('sample writes a deterministic PNG grid whose pixels are the decoded samples', () => {
-    const r1 = cli('sample', '-m', model, '--n', '6', '--seed', '7', '--out', 'g1.png', '--npy', 'g1.npy', '--columns', '3');
+    const r1 = cli('sample', '-m', model, '--n', '6', '--seed', '7', '--out', 'g1.png', '--npy', 'g1.npy', '--columns', '3', '--scale', '1');
     expect(r1.code, r1.stderr).toBe(0);
-    const r2 = cli('sample', '-m', model, '--n', '6', '--seed', '7', '--out', 'g2.png');
+    const r2 = cli('sample', '-m', model, '--n', '6', '--seed', '7', '--out', 'g2.png', '--scale', '1');
     expect(r2.code).toBe(0);
     const png = readFileSync(join(dir, 'g1.png'));
     expect(Buffer.compare(png, readFileSync(join(dir, 'g2.png')))).toBe(0);
@@ -187,14 +187,14 @@ describe.skipIf(!haveWasm)('edgevae CLI commands', () => {
         }
       }
     }
-    const other = cli('sample', '-m', model, '--n', '6', '--seed', '8', '--out', 'g3.png');
+    const other = cli('sample', '-m', model, '--n', '6', '--seed', '8', '--out', 'g3.png', '--scale', '1');
     expect(other.code).toBe(0);
     expect(Buffer.compare(png, readFileSync(join(dir, 'g3.png')))).not.toBe(0);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('interpolate writes a strip of steps images', () => {
-    const r = cli('interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--steps', '5', '--out', 'strip.png', '--npy', 'strip.npy');
+    const r = cli('interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--steps', '5', '--out', 'strip.png', '--npy', 'strip.npy', '--scale', '1');
     expect(r.code, r.stderr).toBe(0);
     const img = readPng(readFileSync(join(dir, 'strip.png')));
     expect([img.width, img.height]).toEqual([5 * 4 + 4, 3]);
@@ -244,5 +244,192 @@ describe.skipIf(!haveWasm)('edgevae CLI commands', () => {
       for (let i = 0; i < got.data.length; i++) err = Math.max(err, Math.abs(got.data[i] - want.data[i]));
       expect(err, file).toBeLessThan(1e-4);
     }
+  });
+});
+
+/** `edgevae ...` in this process (faster than a child): exit code, stdout and stderr. */
+async function inProcess(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err.push(String(s)); return true; });
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
+  const l = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ') + '\n'); });
+  try {
+    return { code: await main(args), stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    e.mockRestore();
+    o.mockRestore();
+    l.mockRestore();
+  }
+}
+
+/** One line `edgevae <command>: ...` on stderr and the expected exit code. */
+async function expectCommandError(code: 1 | 2, text: string, ...args: string[]): Promise<void> {
+  const r = await inProcess(...args);
+  expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
+  expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+  expect(r.stderr.startsWith(`edgevae ${args[0]}: `), r.stderr).toBe(true);
+  expect(r.stderr, r.stderr).toContain(text);
+  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+}
+
+describe('negative numbers are values, checked against their range', () => {
+  it('sample, interpolate, parity and quantize read "--flag -3" like "--flag=-3"', async () => {
+    const at = (f: string) => join(dir, f);
+    await expectCommandError(2, "--n must be an integer in 1..65536, got '-3'", 'sample', '-m', model, '--n', '-3', '--out', at('g.png'));
+    await expectCommandError(2, "--seed must be an integer in 0..4294967295, got '-1'", 'sample', '-m', model, '--seed', '-1', '--out', at('g.png'));
+    await expectCommandError(2, "--temperature must be a number >= 0, got '-1'", 'sample', '-m', model, '--temperature', '-1', '--out', at('g.png'));
+    await expectCommandError(2, "--steps must be an integer in 2..4096, got '-4'", 'interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--steps', '-4', '--out', at('s.png'));
+    await expectCommandError(2, "--max-batch must be an integer in 1..65535, got '-2'", 'decode', '-m', model, '--max-batch', '-2', '-i', at('z.npy'), '-o', at('x.npy'));
+    await expectCommandError(2, "--seed must be an integer >= 0, got '-1'", 'parity', '--model', model, '--reference', model, '--seed', '-1');
+    await expectCommandError(2, "--target-psnr must be in (0, 100] dB, got -5", 'quantize', '--model', model, '--quant', 'mixed', '-o', at('q.evae'), '--target-psnr', '-5');
+  });
+});
+
+describe('errors: one line "edgevae <command>: ...", exit 2 for usage, 1 otherwise', () => {
+  it('usage mistakes of every command exit 2', async () => {
+    const at = (f: string) => join(dir, f);
+    await expectCommandError(2, "Unknown option '--bogus'", 'encode', '--bogus');
+    await expectCommandError(2, "--quant must be one of f32, f16, int8-weights, int8, mixed, got 'int4'", 'convert', '--decoder', join(ROOT, 'tests/fixtures/mlp.decoder.op13.onnx'), '--quant', 'int4', '-o', at('q.evae'));
+    await expectCommandError(2, "--quant must be one of", 'quantize', '--model', model, '--quant', 'int4', '-o', at('q.evae'));
+    await expectCommandError(2, 'missing --output', 'quantize', '--model', model, '--quant', 'f16');
+    await expectCommandError(2, "Unknown option '--bogus'", 'parity', '--bogus');
+    await expectCommandError(2, "unknown option '--bogus'", 'train', '--bogus');
+    await expectCommandError(2, "--model: expected conv | mlp, got 'rnn'", 'train', '--model', 'rnn');
+    await expectCommandError(2, "unknown argument '--bogus'", 'bench', '--bogus');
+    await expectCommandError(2, "--port must be an integer 0..65535, got '99999'", 'serve', '--model', model, '--port', '99999');
+    await expectCommandError(2, 'missing --model', 'serve');
+  });
+
+  it('everything else exits 1', async () => {
+    await expectCommandError(1, 'model file missing.evae does not exist', 'inspect', 'missing.evae');
+    await expectCommandError(1, `--model ${join(dir, 'nope.evae')} does not exist`, 'parity', '--model', join(dir, 'nope.evae'), '--reference', model);
+    writeFileSync(join(dir, 'text.evae'), 'not a model at all, just text\n');
+    await expectCommandError(1, 'is not a valid edgevae model', 'serve', '--model', join(dir, 'text.evae'), '--port', '0');
+  });
+
+  it('the NaN error names the CLI flag, and the flag runs anyway', async () => {
+    writeFileSync(join(dir, 'nan4.npy'), encodeNpy(new Float32Array([0, Number.NaN, 0, 0]), [1, 4]));
+    const refused = await inProcess('decode', '-m', model, '-i', join(dir, 'nan4.npy'), '-o', join(dir, 'nan-out.npy'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--allow-non-finite');
+    expect(refused.stderr).not.toContain('allowNonFinite');
+    const allowed = await inProcess('decode', '-m', model, '-i', join(dir, 'nan4.npy'), '-o', join(dir, 'nan-out.npy'), '--allow-non-finite');
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(decodeNpy(readFileSync(join(dir, 'nan-out.npy'))).shape).toEqual([1, 1, 3, 4]);
+  });
+});
+
+describe('bench: help works; listed only where it can run', () => {
+  it('edgevae bench --help prints its usage', async () => {
+    const r = await inProcess('bench', '--help');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Usage: edgevae bench');
+  });
+
+  it('--help leaves out commands whose module is not installed; the package build has no bench', async () => {
+    COMMANDS.ghost = { kind: 'plugin', summary: 'not here', module: '../tests/no-such-plugin.js', source: 'tests/no-such-plugin.ts' };
+    try {
+      const help = await inProcess('--help');
+      expect(help.stdout).not.toContain('ghost');
+      expect(help.stdout).toMatch(/\n {2}bench +measure runtime speed/); // a checkout has bench/cli.ts
+    } finally {
+      delete COMMANDS.ghost;
+    }
+    // dist/ is compiled from these folders only: from the package, bench's module is absent, so it is not listed.
+    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
+    expect(build.include.some((f) => f === 'bench' || f.startsWith('bench/'))).toBe(false);
+    expect(COMMANDS.bench).toMatchObject({ kind: 'plugin', module: '../bench/cli.js' });
+  });
+});
+
+describe.skipIf(!haveWasm)('inputs: layouts, value range, output formats, picture size', () => {
+  const L = DENSE_VAE.latentSize;
+  const at = (f: string) => join(dir, 'io', f);
+  beforeAll(() => mkdirSync(join(dir, 'io'), { recursive: true }));
+
+  it('encode takes [n, C, H, W] and [n, C*H*W], refuses NHWC naming the expected shape', async () => {
+    const x = seededValues(2 * 12, 40).map((v) => (v + 1) / 2);
+    writeFileSync(at('nchw.npy'), encodeNpy(x, [2, 1, 3, 4]));
+    writeFileSync(at('flat.npy'), encodeNpy(x, [2, 12]));
+    writeFileSync(at('nhwc.npy'), encodeNpy(x, [2, 3, 4, 1]));
+    const a = await inProcess('encode', '-m', model, '-i', at('nchw.npy'), '--out-dir', at('enc-a'));
+    const b = await inProcess('encode', '-m', model, '-i', at('flat.npy'), '--out-dir', at('enc-b'));
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(a.stderr + b.stderr).toBe('');
+    expect(readFileSync(at('enc-a/mu.npy')).equals(readFileSync(at('enc-b/mu.npy')))).toBe(true);
+    await expectCommandError(1, 'has shape [2, 3, 4, 1], expected [n, 1, 3, 4] or [n, 12]', 'encode', '-m', model, '-i', at('nhwc.npy'), '--out-dir', at('enc-c'));
+  });
+
+  it('encode warns once when values are outside the training range [0, 1]', async () => {
+    const pixels = Float32Array.from({ length: 3 * 12 }, (_, i) => (i * 37) % 256);
+    writeFileSync(at('bytes.npy'), encodeNpy(pixels, [3, 1, 3, 4]));
+    const r = await inProcess('encode', '-m', model, '-i', at('bytes.npy'), '--out-dir', at('enc-d'));
+    expect(r.code, r.stderr).toBe(0);
+    const warnings = r.stderr.trim().split('\n');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^edgevae encode: warning: .*bytes\.npy holds values in 0\.\.\d+, the model was trained on \[0, 1\] \(pixels 0\.\.255\? divide by 255\)/);
+  });
+
+  it('output extensions: .png is a picture, .npy a tensor, anything else a usage error', async () => {
+    await expectCommandError(2, "--out " + at('a.jpg') + ": '.jpg' is not a format this command writes (use .png for a picture or .npy for a tensor)", 'sample', '-m', model, '--out', at('a.jpg'));
+    await expectCommandError(2, "'.gif' is not a format", 'interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--out', at('s.gif'));
+    await expectCommandError(2, 'no file extension', 'decode', '-m', model, '-i', at('z.npy'), '-o', at('decoded'));
+    await expectCommandError(2, "--npy " + at('x.png') + ": '.png' is not a format this command writes (use .npy for a tensor)", 'sample', '-m', model, '--npy', at('x.png'));
+    expect(existsSync(at('a.jpg'))).toBe(false);
+
+    const z = seededValues(4 * L, 41, 2);
+    writeFileSync(at('z.npy'), encodeNpy(z, [4, L]));
+    const asPng = await inProcess('decode', '-m', model, '-i', at('z.npy'), '-o', at('x.png'), '--scale', '1', '--columns', '4');
+    expect(asPng.code, asPng.stderr).toBe(0);
+    const picture = readPng(readFileSync(at('x.png')));
+    expect([picture.width, picture.height]).toEqual([4 * 4 + 3, 3]);
+    const asNpy = await inProcess('decode', '-m', model, '-i', at('z.npy'), '-o', at('x.npy'));
+    expect(asNpy.code).toBe(0);
+    const x = decodeNpy(readFileSync(at('x.npy')));
+    for (let n = 0; n < 4; n++) for (let i = 0; i < 12; i++) {
+      const px = picture.data[Math.floor(i / 4) * picture.width + n * 5 + (i % 4)];
+      expect(px).toBe(Math.round(Math.min(1, Math.max(0, x.data[n * 12 + i])) * 255));
+    }
+    const sampleNpy = await inProcess('sample', '-m', model, '--n', '3', '--out', at('s.npy'));
+    expect(sampleNpy.code, sampleNpy.stderr).toBe(0);
+    expect(decodeNpy(readFileSync(at('s.npy'))).shape).toEqual([3, 1, 3, 4]);
+  });
+
+  it('--scale enlarges pictures (nearest); the default is at least 512 px wide; --scale 1 is the raw grid', async () => {
+    const raw = await inProcess('sample', '-m', model, '--n', '16', '--seed', '3', '--out', at('raw.png'), '--scale', '1');
+    const big = await inProcess('sample', '-m', model, '--n', '16', '--seed', '3', '--out', at('big.png'));
+    const x3 = await inProcess('interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--steps', '4', '--out', at('strip3.png'), '--scale', '3');
+    for (const r of [raw, big, x3]) expect(r.code, r.stderr).toBe(0);
+    const small = readPng(readFileSync(at('raw.png')));
+    expect([small.width, small.height]).toEqual([4 * 4 + 3, 4 * 3 + 3]);
+    const large = readPng(readFileSync(at('big.png')));
+    const f = large.width / small.width;
+    expect(Number.isInteger(f)).toBe(true);
+    expect(large.width).toBeGreaterThanOrEqual(512);
+    expect((small.width) * (f - 1)).toBeLessThan(512); // the smallest factor that reaches 512
+    expect(large.height).toBe(small.height * f);
+    for (let y = 0; y < large.height; y++) for (let xx = 0; xx < large.width; xx++) {
+      if (large.data[y * large.width + xx] !== small.data[Math.floor(y / f) * small.width + Math.floor(xx / f)]) throw new Error(`pixel ${xx},${y} is not nearest-neighbour`);
+    }
+    expect(big.stdout).toContain(`${large.width}x${large.height} px, scale ${f}`);
+    const strip = readPng(readFileSync(at('strip3.png')));
+    expect([strip.width, strip.height]).toEqual([3 * (4 * 4 + 3), 3 * 3]);
+    await expectCommandError(2, "--scale must be an integer in 1..64, got '0'", 'sample', '-m', model, '--out', at('z.png'), '--scale', '0');
+  });
+});
+
+describe('help texts and README name every command and option', () => {
+  it('top-level help lists mixed; parity --help describes --seed and --images; README lists quantize', async () => {
+    const top = await inProcess('--help');
+    expect(top.stdout).toMatch(/\n {2}quantize +.*mixed/);
+    const parity = await inProcess('parity', '--help');
+    expect(parity.code).toBe(0);
+    expect(parity.stdout).toMatch(/\n {2}--seed S +\S/);
+    expect(parity.stdout).toMatch(/\n {2}--images SRC +\S/);
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const cliSection = readme.slice(readme.indexOf('## CLI'), readme.indexOf('## API'));
+    for (const name of Object.keys(COMMANDS)) expect(cliSection, name).toMatch(new RegExp(`\\nedgevae ${name} `));
   });
 });

@@ -63,7 +63,7 @@ async function expectRefused(model: string, pattern: RegExp): Promise<string> {
   const lines = r.stderr.trim().split('\n');
   expect(lines, r.stderr).toHaveLength(1);
   if (process.env.SHOW_ERRORS) process.stdout.write(`${lines[0]}\n`);
-  expect(r.stderr).toMatch(/^edgevae: convert: /);
+  expect(r.stderr).toMatch(/^edgevae convert: /);
   expect(r.stderr).toMatch(pattern);
   expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
   expect(existsSync(fresh)).toBe(false);
@@ -100,7 +100,7 @@ describe('hostile ONNX models are refused with a clear error and no output file'
     await expectRefused(folder, /cannot read ONNX file .*folder\.onnx: it is a directory/);
     const r = await cli(['convert', '--decoder', join(dir, 'absent.onnx'), '-o', join(dir, 'absent.evae')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^edgevae: convert: --decoder .*absent\.onnx does not exist\n$/);
+    expect(r.stderr).toMatch(/^edgevae convert: --decoder .*absent\.onnx does not exist\n$/);
   });
 
   it('a graph with a cycle', async () => {

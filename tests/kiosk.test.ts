@@ -195,6 +195,36 @@ describe.skipIf(!HAVE_CHROMIUM)('kiosk page in headless Chromium', () => {
     }
   });
 
+  it('the interpolation panel shows the half-way image on load; the temperature slider shows its value', async () => {
+    const { page } = await openKiosk(`${origin}/`, origin);
+    try {
+      // Nothing pressed: the panel already holds the middle of the slerp path from sample 0 to sample 1.
+      const seed = Number(await page.inputValue('#seed'));
+      const shown = await page.evaluate(() => {
+        const c = document.getElementById('morph') as HTMLCanvasElement;
+        return { step: Number(c.dataset.step), steps: Number(c.dataset.steps), frames: c.dataset.frames, data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
+      });
+      expect(shown.frames).toBeUndefined();
+      expect(shown.step).toBe((shown.steps - 1) >> 1);
+      const L = floatVae.info.latentSize;
+      const z = floatVae.sampleLatents(GRID, { seed });
+      const path = floatVae.interpolate(z.slice(0, L), z.slice(L, 2 * L), shown.steps, 'slerp');
+      const expected = expectedRgba(floatVae, floatVae.decode(path.slice(shown.step * L, (shown.step + 1) * L), 1), 1);
+      expect(Buffer.from(Uint8Array.from(shown.data)).equals(Buffer.from(expected))).toBe(true);
+      expect(shown.data.some((v, i) => i % 4 !== 3 && v > 0)).toBe(true);
+
+      expect(await page.textContent('#temperature-value')).toBe('1.00');
+      await page.evaluate(() => {
+        const slider = document.getElementById('temperature') as HTMLInputElement;
+        slider.value = '0.35';
+        slider.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      expect(await page.textContent('#temperature-value')).toBe('0.35');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('the float/int8 switch changes the model', async () => {
     const { page } = await openKiosk(`${origin}/`, origin);
     try {

@@ -1,6 +1,6 @@
 // `edgevae parity`: SSIM against closed-form cases, the report files, the per-layer table and exit codes.
-import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ssim, ssimChannel } from '../parity/ssim.js';
@@ -46,6 +46,9 @@ describe('edgevae parity', () => {
     model = join(dir, 'dec-int8.evae');
     writeFileSync(model, (await quantizeModel(f32, { mode: 'int8', latents: 128 })).bytes);
   });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('passes, writes parity.json and parity.html, and exits 0 when the bound is met', async () => {
     const out = join(dir, 'pass');
@@ -67,9 +70,9 @@ describe('edgevae parity', () => {
     expect(await runParity(['--model', model, '--reference', DEC, '--n', '20', '--layer-samples', '0', '--min-psnr', '99'])).toBe(1);
   });
 
-  it('exits 2 on usage errors', async () => {
+  it('exits 2 on usage errors, 1 for a missing file', async () => {
     expect(await runParity(['--model', model])).toBe(2);
-    expect(await runParity(['--model', join(dir, 'missing.evae'), '--reference', DEC])).toBe(2);
+    expect(await runParity(['--model', join(dir, 'missing.evae'), '--reference', DEC])).toBe(1);
     expect(await runParity(['--model', model, '--reference', DEC, '--n', 'many'])).toBe(2);
     expect(existsSync(join(dir, 'missing.evae'))).toBe(false);
   });

@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { MAX_URL_LENGTH, parseServeArgs, startServe } from '../firmware-host/node/serve.js';
+import { denseVaeBytes } from './format-fixtures.js';
 
 let dir: string;
 let server: Server;
 let port: number;
-const MODEL = Buffer.from('EVAE fake model bytes: the server does not parse them');
+const MODEL = Buffer.from(denseVaeBytes());
 const SECRET = 'secret-file-contents';
 
 /** Sends raw bytes and returns the raw response (so nothing normalizes the path on the way). */
@@ -138,10 +140,10 @@ describe('edgevae serve: hostile requests', () => {
 
 describe('edgevae serve: arguments', () => {
   it('rejects bad flags with a clear message', () => {
-    expect(() => parseServeArgs([])).toThrow(/--model is required/);
+    expect(() => parseServeArgs([])).toThrow(/missing --model/);
     expect(() => parseServeArgs(['--model', 'm', '--port', '99999'])).toThrow(/--port must be an integer 0\.\.65535/);
     expect(() => parseServeArgs(['--model', 'm', '--port', '80x'])).toThrow(/--port must be an integer/);
-    expect(() => parseServeArgs(['--model', 'm', '--verbose'])).toThrow(/unknown flag "--verbose"/);
+    expect(() => parseServeArgs(['--model', 'm', '--verbose'])).toThrow(/unknown flag '--verbose'/);
     expect(() => parseServeArgs(['--model'])).toThrow(/--model needs a value/);
   });
 
@@ -150,6 +152,37 @@ describe('edgevae serve: arguments', () => {
       .rejects.toThrow(/no kiosk build in .*nowhere.*build:kiosk/);
     await expect(startServe({ model: join(dir, 'missing.evae'), port: 0, host: '127.0.0.1', kioskDir: join(dir, 'kiosk') }))
       .rejects.toThrow(/model not found: .*missing\.evae/);
+  });
+});
+
+describe('edgevae serve: one-line errors, usage exit 2, before listening', () => {
+  const bin = join(import.meta.dirname, '..', 'bin', 'edgevae.js');
+  const serve = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, 'serve', ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, EDGEVAE_DEBUG: '' } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const oneLine = (r: ReturnType<typeof serve>, code: number, text: string) => {
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+    expect(r.stderr.startsWith(`edgevae serve: ${text}`), r.stderr).toBe(true);
+  };
+
+  it('bad flags and values are usage errors (exit 2)', () => {
+    oneLine(serve(), 2, 'missing --model');
+    oneLine(serve('--model', join(dir, 'm.evae'), '--port', '99999'), 2, "--port must be an integer 0..65535, got '99999'");
+    oneLine(serve('--model', join(dir, 'm.evae'), '--verbose'), 2, "unknown flag '--verbose'");
+  });
+
+  it('a file that is not a model is refused before the server listens (exit 1)', () => {
+    writeFileSync(join(dir, 'notes.txt'), 'just some text, not a model\n');
+    const r = serve('--model', join(dir, 'notes.txt'), '--port', '0', '--kiosk-dir', join(dir, 'kiosk'));
+    oneLine(r, 1, `--model ${join(dir, 'notes.txt')} is not a valid edgevae model`);
+    expect(r.stdout).not.toContain('http://');
+  });
+
+  it('a port in use says so and how to pick another', () => {
+    const r = serve('--model', join(dir, 'm.evae'), '--port', String(port), '--kiosk-dir', join(dir, 'kiosk'));
+    oneLine(r, 1, `port ${port} is in use; pick another with --port`);
   });
 });
 

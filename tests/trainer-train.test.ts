@@ -107,8 +107,11 @@ describe('edgevae train command', () => {
     expect(p.flags.has('ae')).toBe(true);
     expect(() => parseArgs(['--bogus'])).toThrow(/unknown option '--bogus'/);
     expect(() => parseArgs(['--epochs'])).toThrow(/--epochs needs a value/);
-    expect(await runTrain(['--epochs', 'many', '--data', 'mnist', '--out', join(tmp(), 'x')])).toBe(1);
-    expect(await runTrain(['--model', 'rnn', '--out', join(tmp(), 'x')])).toBe(1);
+    // Bad values are usage errors (exit 2), like bad flags.
+    expect(await runTrain(['--epochs', 'many', '--data', 'mnist', '--out', join(tmp(), 'x')])).toBe(2);
+    expect(await runTrain(['--model', 'rnn', '--out', join(tmp(), 'x')])).toBe(2);
+    expect(await runTrain(['--widths', '16,x', '--out', join(tmp(), 'x')])).toBe(2);
+    expect(await runTrain(['--epochs', '0', '--out', join(tmp(), 'x')])).toBe(2);
     expect(await runTrain(['--help'])).toBe(0);
   });
 

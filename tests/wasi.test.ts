@@ -219,8 +219,9 @@ describe('WASI command: images', () => {
     const at = (name: string) => join(cliDir, name);
     const quiet = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
-      expect(await cliMain(['sample', '--model', at('m.evae'), '--n', '9', '--seed', '42', '--out', at('g.png'), '--npy', at('g.npy')])).toBe(0);
-      expect(await cliMain(['interpolate', '--model', at('m.evae'), '--seed-a', '8', '--seed-b', '9', '--steps', '5', '--out', at('s.png')])).toBe(0);
+      // --scale 1: the WASI command writes the raw grid; the Node CLI enlarges pictures unless told not to.
+      expect(await cliMain(['sample', '--model', at('m.evae'), '--n', '9', '--seed', '42', '--out', at('g.png'), '--npy', at('g.npy'), '--scale', '1'])).toBe(0);
+      expect(await cliMain(['interpolate', '--model', at('m.evae'), '--seed-a', '8', '--seed-b', '9', '--steps', '5', '--out', at('s.png'), '--scale', '1'])).toBe(0);
       expect(await cliMain(['decode', '--model', at('m.evae'), '--input', at('z.npy'), '--output', at('x.npy')])).toBe(0);
     } finally {
       quiet.mockRestore();

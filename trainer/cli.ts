@@ -7,7 +7,11 @@ import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './backend.js
 import { loadDataset } from './data.js';
 import { defaultConfig, type ModelConfig, type ModelKind, type VaeModel } from './models.js';
 import { stderrProgress } from './progress.js';
-import { DEFAULT_SETTINGS, Trainer, validateSettings, type TrainSettings } from './train.js';
+import { plural } from './plural.js';
+import { DEFAULT_SETTINGS, Trainer, validateSettings, type CheckpointMeta, type TrainSettings } from './train.js';
+import { loadCheckpoint } from './checkpoint.js';
+import { dataSourceKey, resumeConflicts, type RunDefinition } from './run-definition.js';
+import { UserError, usageError } from '../cli/errors.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.evck';
 
@@ -35,7 +39,8 @@ options:
   --seed N            seed of initialization, data order and noise                   (default 1)
   --backend B         auto | cpu | wasm | tensorflow                              (default auto)
   --out DIR           output folder                                     (default runs/<data>-<model>)
-  --resume            continue the run in --out from its checkpoint
+  --resume            continue the run in --out from its checkpoint: data, limits, model and
+                      settings come from it (only --epochs may change; other flags must agree)
   --limit-train N     use only the first N training images (quick runs)
   --limit-test N      use only the first N test images
   --no-export         skip the ONNX files
@@ -64,18 +69,18 @@ export function parseArgs(argv: string[]): ParsedArgs {
       flags.add('help');
       continue;
     }
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}' (options start with --; see --help)`);
+    if (!arg.startsWith('--')) throw usageError(`unexpected argument '${arg}' (options start with --; see --help)`);
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq >= 0 ? eq : undefined);
     if (FLAG_OPTIONS.has(name)) {
-      if (eq >= 0) throw new Error(`--${name} takes no value`);
+      if (eq >= 0) throw usageError(`--${name} takes no value`);
       flags.add(name);
     } else if (VALUE_OPTIONS.has(name)) {
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new Error(`--${name} needs a value`);
+      if (value === undefined || (eq < 0 && value.startsWith('--'))) throw usageError(`--${name} needs a value`);
       values.set(name, value);
     } else {
-      throw new Error(`unknown option '--${name}' (see --help)`);
+      throw usageError(`unknown option '--${name}' (see --help)`);
     }
   }
   return { values, flags };
@@ -86,14 +91,14 @@ function num(args: ParsedArgs, name: string, fallback: number, integer: boolean)
   if (raw === undefined) return fallback;
   const v = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-    throw new Error(`--${name}: expected ${integer ? 'an integer' : 'a number'}, got '${raw}'`);
+    throw usageError(`--${name}: expected ${integer ? 'an integer' : 'a number'}, got '${raw}'`);
   }
   return v;
 }
 
 function oneOf<T extends string>(args: ParsedArgs, name: string, choices: readonly T[], fallback: T): T {
   const raw = args.values.get(name) ?? fallback;
-  if (!(choices as readonly string[]).includes(raw)) throw new Error(`--${name}: expected ${choices.join(' | ')}, got '${raw}'`);
+  if (!(choices as readonly string[]).includes(raw)) throw usageError(`--${name}: expected ${choices.join(' | ')}, got '${raw}'`);
   return raw as T;
 }
 
@@ -110,7 +115,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     args = parseArgs(argv);
   } catch (e) {
     process.stderr.write(`edgevae train: ${(e as Error).message}\n`);
-    return 2;
+    return e instanceof UserError ? e.exitCode : 2;
   }
   if (args.flags.has('help')) {
     process.stdout.write(TRAIN_HELP + '\n');
@@ -120,18 +125,20 @@ export async function runTrain(argv: string[]): Promise<number> {
     const result = await train(args);
     return result.interrupted ? 130 : 0;
   } catch (e) {
-    process.stderr.write(`edgevae train: ${(e as Error).message}\n`);
-    return 1;
+    process.stderr.write(`edgevae train: ${(e as Error).message.split('\n')[0]}\n`);
+    return e instanceof UserError ? e.exitCode : 1;
   }
 }
 
+/** Flags that define a run, as given ('true' for --ae), for the --resume agreement check. */
+const RUN_FLAGS = ['data', 'limit-train', 'limit-test', 'model', 'widths', 'latent', 'batch', 'seed', 'beta', 'kl-warmup', 'recon', 'lr'];
+
 async function train(args: ParsedArgs): Promise<TrainRunResult> {
-  const dataSource = args.values.get('data') ?? 'fashion-mnist';
   const kind = oneOf<ModelKind>(args, 'model', ['conv', 'mlp'], 'conv');
   const backend = oneOf<BackendChoice>(args, 'backend', BACKEND_CHOICES, 'auto');
-  const out = args.values.get('out') ?? join('runs', `${dataSource.replace(/[^A-Za-z0-9_-]+/g, '_')}-${kind}`);
-  const checkpointPath = join(out, CHECKPOINT_FILE);
   const resume = args.flags.has('resume');
+  const out = args.values.get('out') ?? join('runs', `${(args.values.get('data') ?? 'fashion-mnist').replace(/[^A-Za-z0-9_-]+/g, '_')}-${kind}`);
+  const checkpointPath = join(out, CHECKPOINT_FILE);
   const settings: TrainSettings = {
     epochs: num(args, 'epochs', DEFAULT_SETTINGS.epochs, true),
     batchSize: num(args, 'batch', DEFAULT_SETTINGS.batchSize, true),
@@ -142,42 +149,67 @@ async function train(args: ParsedArgs): Promise<TrainRunResult> {
     sigma: DEFAULT_SETTINGS.sigma,
     seed: num(args, 'seed', DEFAULT_SETTINGS.seed, true),
   };
-  const limitTrain = args.values.has('limit-train') ? num(args, 'limit-train', 0, true) : undefined;
-  const limitTest = args.values.has('limit-test') ? num(args, 'limit-test', 0, true) : undefined;
+  const limit = (name: string) => {
+    if (!args.values.has(name)) return undefined;
+    const v = num(args, name, 0, true);
+    if (v < 1) throw usageError(`--${name}: expected a positive integer, got '${args.values.get(name)}'`);
+    return v;
+  };
+  const widths = args.values.get('widths')?.split(',').map((w) => Number(w));
+  if (widths && !widths.every((w) => Number.isInteger(w) && w >= 1)) {
+    throw usageError(`--widths: expected positive integers separated by commas, got '${args.values.get('widths')}'`);
+  }
+  const latent = args.values.has('latent') ? num(args, 'latent', 0, true) : undefined;
+  if (latent !== undefined && latent < 1) throw usageError(`--latent: expected a positive integer, got '${latent}'`);
 
   // Check cheap things before the slow backend start and data loading.
-  validateSettings(resume ? { ...settings, epochs: Math.max(1, settings.epochs) } : settings);
-  if (resume && !existsSync(checkpointPath)) throw new Error(`--resume: no checkpoint at ${checkpointPath}`);
-  if (!resume && existsSync(checkpointPath)) {
-    throw new Error(`${checkpointPath} exists: pass --resume to continue that run, or choose another --out`);
+  try {
+    validateSettings(resume ? { ...settings, epochs: Math.max(1, settings.epochs) } : settings);
+  } catch (e) {
+    throw usageError((e as Error).message);
+  }
+  let definition: RunDefinition = { data: dataSourceKey(args.values.get('data') ?? 'fashion-mnist'), limitTrain: limit('limit-train'), limitTest: limit('limit-test') };
+  if (resume) {
+    if (!existsSync(checkpointPath)) throw new UserError(`--resume: no checkpoint at ${checkpointPath}`);
+    const stored = loadCheckpoint<CheckpointMeta>(checkpointPath).meta;
+    const given = new Map(RUN_FLAGS.filter((k) => args.values.has(k)).map((k) => [k, args.values.get(k)!]));
+    if (args.flags.has('ae')) given.set('ae', 'true');
+    const conflicts = resumeConflicts(given, stored);
+    if (conflicts.length) {
+      throw usageError(`--resume continues the run in ${out} as it was started; these flags disagree with it: ${conflicts.join(', ')} ` +
+        '(drop them, or start a new run with another --out)');
+    }
+    // Checkpoints from before the run definition was stored: the flags (or defaults) define the data.
+    if (stored.run) definition = stored.run;
+    else definition = { ...definition, data: args.values.get('data') ?? 'fashion-mnist' };
+  } else if (existsSync(checkpointPath)) {
+    throw new UserError(`${checkpointPath} exists: pass --resume to continue that run, or choose another --out`);
   }
   const info = await selectBackend(backend);
   process.stderr.write(`backend: ${info.description}\n`);
-  const data = loadDataset(dataSource, { limitTrain, limitTest });
+  const data = loadDataset(definition.data, { limitTrain: definition.limitTrain, limitTest: definition.limitTest });
   process.stderr.write(`data: ${data.name} ${data.shape.join('x')}, ${data.train.count} train / ${data.test.count} test images\n`);
 
   let trainer: Trainer;
   if (resume) {
-    const ignored = ['model', 'latent', 'widths', 'beta', 'kl-warmup', 'recon', 'batch', 'lr', 'seed'].filter((k) => args.values.has(k));
-    if (args.flags.has('ae')) ignored.push('ae');
-    if (ignored.length) process.stderr.write(`--resume: using the checkpoint's settings; ignoring ${ignored.map((k) => `--${k}`).join(', ')}\n`);
     trainer = Trainer.resume(checkpointPath, data, args.values.has('epochs') ? settings.epochs : undefined);
-    process.stderr.write(`resuming at epoch ${trainer.epoch + 1}, batch ${trainer.batchInEpoch + 1} (step ${trainer.adam.step})\n`);
+    const limits = [definition.limitTrain && `--limit-train ${definition.limitTrain}`, definition.limitTest && `--limit-test ${definition.limitTest}`].filter(Boolean);
+    process.stderr.write(`resuming at epoch ${trainer.epoch + 1}, batch ${trainer.batchInEpoch + 1} (step ${trainer.adam.step}) of the run on ${definition.data}${limits.length ? ` (${limits.join(' ')})` : ''}\n`);
   } else {
-    const base = defaultConfig(kind, data.shape, args.values.has('latent') ? num(args, 'latent', 0, true) : undefined);
-    const widths = args.values.get('widths');
+    const base = defaultConfig(kind, data.shape, latent);
     const config: ModelConfig = {
       ...base,
-      widths: widths ? widths.split(',').map((w) => Number(w)) : base.widths,
+      widths: widths ?? base.widths,
       autoencoder: args.flags.has('ae'),
     };
     trainer = Trainer.create(config, settings, data);
     mkdirSync(out, { recursive: true });
   }
+  trainer.definition = definition;
   const cfg = trainer.model.config;
   process.stderr.write(
     `model: ${cfg.kind}${cfg.autoencoder ? ' autoencoder' : ' VAE'} widths [${cfg.widths}] latent ${cfg.latent}, ` +
-      `${trainer.model.parameterCount()} parameters; ${trainer.settings.epochs} epochs x ${trainer.batchesPerEpoch} batches of ${trainer.settings.batchSize}\n`,
+      `${trainer.model.parameterCount()} parameters; ${plural(trainer.settings.epochs, 'epoch')} x ${trainer.batchesPerEpoch} batches of ${trainer.settings.batchSize}\n`,
   );
 
   let stop = false;
@@ -199,7 +231,8 @@ async function train(args: ParsedArgs): Promise<TrainRunResult> {
     process.off('SIGINT', onSigint);
   }
   if (interrupted) {
-    process.stderr.write(`stopped; continue with: edgevae train --out ${out} --resume\n`);
+    const quoted = /^[\w@%+=:,./-]+$/.test(out) ? out : `'${out.replace(/'/g, `'\\''`)}'`;
+    process.stderr.write(`stopped; continue with: edgevae train --out ${quoted} --resume\n`);
     return { out, interrupted, trainer };
   }
   writeFileSync(join(out, 'history.json'), JSON.stringify(trainer.history, null, 2) + '\n');
@@ -218,7 +251,7 @@ async function train(args: ParsedArgs): Promise<TrainRunResult> {
       await ae.run({ progress: stderrProgress() });
       companion = { label: 'plain autoencoder (same settings)', model: ae.model };
     }
-    const files = await writeReport({ model: trainer.model, data, history: trainer.history, settings: trainer.settings, companion }, out);
+    const files = await writeReport({ model: trainer.model, data, history: trainer.history, settings: trainer.settings, companion, resumes: trainer.resumes }, out);
     process.stderr.write(`wrote ${files.join(', ')}\n`);
   }
   const last = trainer.history[trainer.history.length - 1];

@@ -14,7 +14,8 @@ import type { Dataset } from './data.js';
 import type { VaeModel } from './models.js';
 import { plotRaster, plotSvg, type Series } from './plot.js';
 import { Rng } from './rng.js';
-import type { EpochRecord, TrainSettings } from './train.js';
+import { plural } from './plural.js';
+import type { EpochRecord, ResumePoint, TrainSettings } from './train.js';
 
 export interface ReportInput {
   model: VaeModel;
@@ -23,6 +24,16 @@ export interface ReportInput {
   settings: TrainSettings;
   /** Another model on the same data (e.g. the plain autoencoder) whose 2-D latent map goes beside this one's. */
   companion?: { label: string; model: VaeModel };
+  /** where the run was stopped and continued with --resume */
+  resumes?: ResumePoint[];
+}
+
+
+/** One sentence on how often and where the run was resumed (empty when it ran in one go). */
+export function resumeSentence(resumes: ResumePoint[] = []): string {
+  if (resumes.length === 0) return '';
+  const where = resumes.map((r) => r.batchInEpoch > 0 ? `in epoch ${r.epoch + 1} after batch ${r.batchInEpoch} (step ${r.step})` : `after epoch ${r.epoch} (step ${r.step})`);
+  return `This run was stopped and resumed from its checkpoint ${resumes.length === 1 ? 'once' : `${resumes.length} times`}: ${where.join('; ')}.`;
 }
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -167,7 +178,8 @@ export async function writeReport(input: ReportInput, dir: string): Promise<stri
 <h1>edgevae training report</h1>
 <p>Model: <b>${cfg.kind} ${cfg.autoencoder ? 'autoencoder' : 'VAE'}</b>, input ${H}x${W}x${C}, widths [${cfg.widths.join(', ')}], latent ${L}, ${model.parameterCount()} parameters.
 Data: ${esc(data.name)} (${data.train.count} train / ${data.test.count} test images).
-Training: ${history.length} epochs, batch ${settings.batchSize}, Adam lr ${settings.lr}, beta ${settings.beta}, KL warm-up ${settings.klWarmupEpochs} epochs, ${settings.recon} reconstruction, seed ${settings.seed}.</p>
+Training: ${plural(history.length, 'epoch')}, batch ${settings.batchSize}, Adam lr ${settings.lr}, beta ${settings.beta}, KL warm-up ${plural(settings.klWarmupEpochs, 'epoch')}, ${settings.recon} reconstruction, seed ${settings.seed}.
+${esc(resumeSentence(input.resumes))}</p>
 ${last ? `<p>Final test loss: <b>${last.test.total.toFixed(2)} nats</b> per image (reconstruction ${last.test.recon.toFixed(2)}, KL ${last.test.kl.toFixed(2)}).</p>` : ''}
 <h2>Loss (negative ELBO, nats per image)</h2>
 ${plotSvg(series, 'epoch', 'nats per image')}

@@ -11,6 +11,7 @@ import { vaeLoss, warmedBeta, type ReconKind } from './loss.js';
 import { VaeModel, type ModelConfig } from './models.js';
 import { formatDuration, silentProgress, type ProgressSink } from './progress.js';
 import { Rng, shuffledIndices, type RngState } from './rng.js';
+import type { RunDefinition } from './run-definition.js';
 
 export interface TrainSettings {
   epochs: number;
@@ -69,6 +70,19 @@ export interface CheckpointMeta {
   rng: RngState;
   partial: PartialEpoch;
   history: EpochRecord[];
+  /** data and limits of the run (absent in checkpoints written before it was stored) */
+  run?: RunDefinition;
+  /** where the run was continued from a checkpoint, in order */
+  resumes?: ResumePoint[];
+}
+
+/** A place where a run was stopped and later continued with --resume. */
+export interface ResumePoint {
+  /** epochs done when it resumed */
+  epoch: number;
+  /** batches of the next epoch already done */
+  batchInEpoch: number;
+  step: number;
 }
 
 export interface RunOptions {
@@ -108,6 +122,9 @@ export class Trainer {
   epoch = 0;
   batchInEpoch = 0;
   history: EpochRecord[] = [];
+  /** stored in the checkpoint so --resume can restore the data and limits */
+  definition?: RunDefinition;
+  resumes: ResumePoint[] = [];
   private partial: PartialEpoch = emptyPartial();
 
   private constructor(
@@ -151,6 +168,8 @@ export class Trainer {
     t.batchInEpoch = meta.batchInEpoch;
     t.partial = { ...meta.partial };
     t.history = meta.history;
+    t.definition = meta.run;
+    t.resumes = [...(meta.resumes ?? []), { epoch: meta.epoch, batchInEpoch: meta.batchInEpoch, step: meta.step }];
     return t;
   }
 
@@ -180,6 +199,8 @@ export class Trainer {
       rng: this.rng.state(),
       partial: this.partial,
       history: this.history,
+      run: this.definition,
+      resumes: this.resumes,
     };
     saveCheckpoint(path, meta, tensors);
   }

@@ -12,7 +12,7 @@ interface ConverterModule {
 
 export const convertCommand: BuiltinCommand = {
   kind: 'builtin',
-  summary: 'convert ONNX encoder/decoder models into one .evae file',
+  summary: 'convert ONNX encoder/decoder models into one .evae file (--quant f16|int8-weights|int8|mixed)',
   help: `Usage: edgevae convert --encoder enc.onnx --decoder dec.onnx -o model.evae [--name NAME] [--quant MODE --calib SRC]
 
 Converts an ONNX VAE (encoder and/or decoder) into the flat .evae format.
@@ -43,12 +43,21 @@ Converts an ONNX VAE (encoder and/or decoder) into the flat .evae format.
     for (const [flag, path] of [['encoder', encoder], ['decoder', decoder]] as const) {
       if (path !== undefined && !existsSync(path)) throw new UserError(`convert: --${flag} ${path} does not exist`);
     }
+    const targetPsnr = flags['target-psnr'] === undefined ? undefined : Number(flags['target-psnr']);
+    const quant = flags.quant as string | undefined;
+    if (quant !== undefined && quant !== 'f32') {
+      const { checkQuantFlags } = await import('../../converter/quantize/from-files.js');
+      try {
+        checkQuantFlags({ quant, calibMethod: flags['calib-method'] as string | undefined, targetPsnr });
+      } catch (e) {
+        throw usageError(`convert: ${(e as Error).message}`);
+      }
+    }
     checkOutputPath(output);
     const converter = (await import('../../converter/index.js')) as unknown as ConverterModule;
     const name = (flags.name as string | undefined) ?? basename(output).replace(/\.evae$/, '');
     let result: Awaited<ReturnType<ConverterModule['convert']>>;
     try {
-      const targetPsnr = flags['target-psnr'] === undefined ? undefined : Number(flags['target-psnr']);
       result = await converter.convert({ encoder, decoder, name, quant: flags.quant as string | undefined, calib: flags.calib as string | undefined,
         calibMethod: flags['calib-method'] as string | undefined, targetPsnr });
     } catch (e) {

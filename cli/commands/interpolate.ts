@@ -2,7 +2,7 @@
 import type { BuiltinCommand } from '../command.js';
 import { intFlag, numberFlag, requireString, type Flags } from '../args.js';
 import { usageError, UserError } from '../errors.js';
-import { checkOutputPath, isImageShape, writeImageGrid, writeNpyFile } from '../io.js';
+import { checkOutputPath, isImageShape, outputKind, scaleFlag, SCALE_HELP, writeImageGrid, writeNpyFile } from '../io.js';
 import { loadModelFromFlags, MODEL_FLAGS, MODEL_HELP } from './model-io.js';
 
 export const interpolateCommand: BuiltinCommand = {
@@ -17,11 +17,13 @@ ${MODEL_HELP}
   --steps N               number of images, end points included (default 8)
   --mode lerp|slerp       interpolation (default slerp)
   --temperature T         standard deviation of the end points (default 1)
-  --out FILE              PNG strip
+  --out FILE              strip.png: a picture of the steps; x.npy: the decoded images [steps, ...outputShape]
+${SCALE_HELP}
   --npy FILE              also write the decoded images as .npy`,
   flags: {
     ...MODEL_FLAGS, 'seed-a': { type: 'string' }, 'seed-b': { type: 'string' }, steps: { type: 'string' },
     mode: { type: 'string' }, temperature: { type: 'string' }, out: { type: 'string', short: 'o' }, npy: { type: 'string' },
+    scale: { type: 'string' },
   },
   async run(flags: Flags) {
     const seedA = intFlag(flags, 'seed-a', 'interpolate', undefined, 0, 0xffffffff);
@@ -30,18 +32,26 @@ ${MODEL_HELP}
     const temperature = numberFlag(flags, 'temperature', 'interpolate', 1, 0);
     const mode = (flags.mode as string | undefined) ?? 'slerp';
     if (mode !== 'lerp' && mode !== 'slerp') throw usageError(`interpolate: --mode must be lerp or slerp, got '${mode}'`);
+    const scale = scaleFlag(flags, 'interpolate');
     const out = requireString(flags, 'out', 'interpolate');
     const npy = flags.npy as string | undefined;
+    const outKind = outputKind(out, 'out', 'interpolate');
+    if (npy) outputKind(npy, 'npy', 'interpolate', ['npy']);
     for (const p of [out, npy]) if (p) checkOutputPath(p);
     const vae = await loadModelFromFlags(flags, 'interpolate');
     const shape = vae.info.outputShape ?? [];
     if (!vae.info.entries.includes('decode')) throw new UserError('interpolate: the model has no decode entry');
-    if (!isImageShape(shape)) throw new UserError(`interpolate: decoder output shape [${shape.join(', ')}] is not an image ([1|3, H, W])`);
+    if (outKind === 'png' && !isImageShape(shape)) throw new UserError(`interpolate: decoder output shape [${shape.join(', ')}] is not an image ([1|3, H, W])`);
     const zA = vae.sampleLatents(1, { seed: seedA, temperature });
     const zB = vae.sampleLatents(1, { seed: seedB, temperature });
     const { images } = vae.interpolateImages(zA, zB, steps, mode);
     if (npy) writeNpyFile(npy, images, [steps, ...shape]);
-    const size = writeImageGrid(out, images, steps, shape, { columns: steps });
-    console.log(`wrote ${out} (${steps} steps, ${mode}, ${size.width}x${size.height} px)`);
+    if (outKind === 'npy') {
+      writeNpyFile(out, images, [steps, ...shape]);
+      console.log(`wrote ${out} [${[steps, ...shape].join(', ')}] (${mode})`);
+      return;
+    }
+    const size = writeImageGrid(out, images, steps, shape, { columns: steps, scale });
+    console.log(`wrote ${out} (${steps} steps, ${mode}, ${size.width}x${size.height} px, scale ${size.scale})`);
   },
 };

@@ -1,4 +1,4 @@
-// Shared pieces of the commands that run a model: loading with a maxBatch flag, sample-count checks.
+// Shared pieces of the commands that run a model: loading with a maxBatch flag, input layout and value checks.
 import { loadModelFile, type EdgeVae } from '../../runtime/node.js';
 import { intFlag, requireString, type FlagSpec, type Flags } from '../args.js';
 import { UserError } from '../errors.js';
@@ -11,23 +11,60 @@ export const MODEL_FLAGS: FlagSpec = {
 export const MODEL_HELP = `  -m, --model FILE     the .evae model
       --max-batch N    samples per runtime call (default 16)`;
 
+/** Flag of the commands that read tensors: run on NaN/Infinity instead of refusing them. */
+export const NON_FINITE_FLAG: FlagSpec = { 'allow-non-finite': { type: 'boolean' } };
+export const NON_FINITE_HELP = `      --allow-non-finite  run even when the input holds NaN or Infinity (refused by default)`;
+
 export async function loadModelFromFlags(flags: Flags, command: string): Promise<EdgeVae> {
   const path = requireString(flags, 'model', command);
   const maxBatch = intFlag(flags, 'max-batch', command, 16, 1, 65535);
-  return loadModelFile(path, { maxBatch });
+  return loadModelFile(path, { maxBatch, allowNonFinite: flags['allow-non-finite'] === true });
 }
 
 /**
- * Number of samples in an array of `shape` whose samples have `per` values and shape `sampleShape`:
- * [n, ...sampleShape], [n, per] or exactly sampleShape (one sample).
+ * Number of samples in an array of `shape` whose samples have shape `sampleShape` (`per` values): the
+ * model's layout [n, ...sampleShape], the flat layout [n, per], or one sample (sampleShape or [per]).
+ * Any other shape with the right element count (e.g. NHWC [n, 28, 28, 1]) is refused: its values
+ * would be read in the wrong order.
  */
 export function samplesIn(shape: number[], per: number, sampleShape: number[], what: string): number {
-  const total = shape.reduce((p, d) => p * d, 1);
-  const rest = shape.slice(1).reduce((p, d) => p * d, 1);
-  if (shape.length >= 2 && rest === per && shape[0] >= 1) return shape[0];
-  if (shape.length >= 1 && total === per && sameShape(shape, sampleShape)) return 1;
-  if (shape.length === 1 && total === per) return 1;
-  throw new UserError(`${what} has shape [${shape.join(', ')}], expected [n, ${sampleShape.join(', ')}] (${per} values per sample)`);
+  if (shape.length >= 2 && shape[0] >= 1 && (sameShape(shape.slice(1), sampleShape) || (shape.length === 2 && shape[1] === per))) return shape[0];
+  if (sameShape(shape, sampleShape) || (shape.length === 1 && shape[0] === per)) return 1;
+  const flat = sampleShape.length > 1 ? ` or [n, ${per}]` : '';
+  throw new UserError(`${what} has shape [${shape.join(', ')}], expected [n, ${sampleShape.join(', ')}]${flat} (${per} values per sample)`);
+}
+
+/** Refuses NaN/Infinity with the file, sample and element named, unless --allow-non-finite. */
+export function checkFinite(data: Float32Array, per: number, what: string, flags: Flags): void {
+  if (flags['allow-non-finite'] === true) return;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      throw new UserError(`${what}: value ${i} (sample ${Math.floor(i / per)}, element ${i % per}) is ${data[i]}; ` +
+        'inputs must be finite (--allow-non-finite runs anyway)');
+    }
+  }
+}
+
+/** The value range the models are trained on: the trainer scales pixels to [0, 1]. */
+export const TRAINING_RANGE: readonly [number, number] = [0, 1];
+
+/** One stderr line when inputs lie outside the training range (e.g. raw 0-255 pixels); returns whether it warned. */
+export function warnOutsideTrainingRange(data: Float32Array, what: string, command: string, range: readonly [number, number] = TRAINING_RANGE): boolean {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of data) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const slack = 1e-3 * (range[1] - range[0]);
+  if (!(lo < range[0] - slack || hi > range[1] + slack)) return false;
+  const hint = hi > 2 && hi <= 255 && lo >= 0 ? ' (pixels 0..255? divide by 255)' : '';
+  process.stderr.write(`edgevae ${command}: warning: ${what} holds values in ${fmt(lo)}..${fmt(hi)}, the model was trained on [${range[0]}, ${range[1]}]${hint}; results will be off\n`);
+  return true;
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toPrecision(4);
 }
 
 function sameShape(a: number[], b: number[]): boolean {

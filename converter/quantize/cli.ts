@@ -1,7 +1,8 @@
 // `edgevae quantize`: an existing float .evae -> a quantized one (same options as `convert --quant`).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { quantizeWithFlags } from './from-files.js';
+import { checkQuantFlags, quantizeWithFlags } from './from-files.js';
+import { attachNegativeValues } from '../../cli/args.js';
 
 const HELP = `Usage: edgevae quantize --model model.evae --quant MODE -o out.evae [--calib SRC] [--calib-method minmax|percentile] [--target-psnr 40]
 
@@ -13,24 +14,25 @@ const HELP = `Usage: edgevae quantize --model model.evae --quant MODE -o out.eva
 
 export async function main(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv, strict: true, allowPositionals: false,
-      options: {
-        model: { type: 'string' }, quant: { type: 'string' }, output: { type: 'string', short: 'o' }, calib: { type: 'string' },
-        'calib-method': { type: 'string' }, 'target-psnr': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    process.stderr.write(`edgevae: quantize: ${(e as Error).message}\n${HELP}\n`);
+  let target: number | undefined;
+  const usage = (message: string): number => {
+    process.stderr.write(`edgevae quantize: ${message.replace(/\. To specify a positional argument.*$/s, '')} (see "edgevae quantize --help")\n`);
     return 2;
-  }
-  if (values.help) { console.log(HELP); return 0; }
-  for (const f of ['model', 'quant', 'output']) {
-    if (typeof values[f] !== 'string') { process.stderr.write(`edgevae: quantize: missing --${f}\n`); return 2; }
+  };
+  try {
+    const options = {
+      model: { type: 'string' }, quant: { type: 'string' }, output: { type: 'string', short: 'o' }, calib: { type: 'string' },
+      'calib-method': { type: 'string' }, 'target-psnr': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    } as const;
+    ({ values } = parseArgs({ args: attachNegativeValues(argv, options), strict: true, allowPositionals: false, options }));
+    if (values.help) { console.log(HELP); return 0; }
+    for (const f of ['model', 'quant', 'output']) if (typeof values[f] !== 'string') return usage(`missing --${f}`);
+    target = values['target-psnr'] === undefined ? undefined : Number(values['target-psnr']);
+    checkQuantFlags({ quant: values.quant as string, calibMethod: values['calib-method'] as string | undefined, targetPsnr: target });
+  } catch (e) {
+    return usage((e as Error).message);
   }
   try {
-    const target = values['target-psnr'] === undefined ? undefined : Number(values['target-psnr']);
     const { bytes, report } = await quantizeWithFlags(readFileSync(values.model as string), {
       quant: values.quant as string, calib: values.calib as string | undefined, calibMethod: values['calib-method'] as string | undefined, targetPsnr: target,
     });
@@ -40,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const n of report.notes) console.log(`note: ${n}`);
     return 0;
   } catch (e) {
-    process.stderr.write(`edgevae: quantize: ${(e as Error).message}\n`);
+    process.stderr.write(`edgevae quantize: ${(e as Error).message.split('\n')[0]}\n`);
     return 1;
   }
 }

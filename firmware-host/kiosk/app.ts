@@ -165,6 +165,7 @@ function buildSliders(s: State): void {
       s.z[s.selected * s.latent + d] = Number(slider.value);
       value.textContent = Number(slider.value).toFixed(2);
       drawSelected(s);
+      drawMorphStill(s);
       scheduleGrid(s);
     });
     sliderSyncs.push(sync);
@@ -187,29 +188,49 @@ function resample(s: State): void {
   s.z = s.vae.sampleLatents(GRID_COUNT, { seed, temperature });
   drawGrid(s);
   drawSelected(s);
+  drawMorphStill(s);
   syncSliders();
   $('grid').dataset.seed = String(seed);
   status(`seed ${seed}, temperature ${temperature}: ${GRID_COUNT} samples of a ${s.latent}-d latent space (${s.vae.info.quantization})`);
 }
 
-/** Ping-pong morph (slerp, like `edgevae interpolate`) from the selected sample to the next one. */
-function animate(s: State): void {
-  cancelAnimationFrame(s.morphTimer);
+/** The slerp path (like `edgevae interpolate`) from the selected sample to the next one. */
+function morphPath(s: State): { path: Float32Array; next: number } {
   const L = s.latent;
   const next = (s.selected + 1) % GRID_COUNT;
   const a = s.z.slice(s.selected * L, (s.selected + 1) * L);
   const b = s.z.slice(next * L, (next + 1) * L);
-  const path = s.vae.interpolate(a, b, MORPH_STEPS, 'slerp');
+  return { path: s.vae.interpolate(a, b, MORPH_STEPS, 'slerp'), next };
+}
+
+/** Draws latent k of the path into the interpolation panel. */
+function drawMorphStep(s: State, path: Float32Array, k: number, next: number): void {
+  const L = s.latent;
+  const canvas = $<HTMLCanvasElement>('morph');
+  paint(canvas, imageGrid(decode(s, path.slice(k * L, (k + 1) * L), 1), 1, s.shape));
+  canvas.dataset.step = String(k); // which latent of the path is on screen (tests recompute it)
+  canvas.dataset.steps = String(MORPH_STEPS);
+  $('morph-caption').textContent = `#${s.selected} → #${next}  ${k}/${MORPH_STEPS - 1}`;
+}
+
+/** The panel is never black: it shows the half-way point until Interpolate plays the whole path. */
+function drawMorphStill(s: State): void {
+  cancelAnimationFrame(s.morphTimer);
+  const { path, next } = morphPath(s);
+  drawMorphStep(s, path, (MORPH_STEPS - 1) >> 1, next);
+}
+
+/** Ping-pong morph from the selected sample to the next one. */
+function animate(s: State): void {
+  cancelAnimationFrame(s.morphTimer);
+  const { path, next } = morphPath(s);
   const canvas = $<HTMLCanvasElement>('morph');
   let frame = 0;
   const step = () => {
     const phase = frame % (2 * (MORPH_STEPS - 1));
     const k = phase < MORPH_STEPS ? phase : 2 * (MORPH_STEPS - 1) - phase;
-    paint(canvas, imageGrid(decode(s, path.slice(k * L, (k + 1) * L), 1), 1, s.shape));
-    canvas.dataset.step = String(k); // which latent of the path is on screen (tests recompute it)
-    canvas.dataset.steps = String(MORPH_STEPS);
+    drawMorphStep(s, path, k, next);
     canvas.dataset.frames = String(++frame);
-    $('morph-caption').textContent = `#${s.selected} → #${next}  ${k}/${MORPH_STEPS - 1}`;
     if (frame < 4 * (MORPH_STEPS - 1)) s.morphTimer = requestAnimationFrame(step);
   };
   step();
@@ -246,7 +267,12 @@ async function start(): Promise<void> {
   buildSliders(s);
   $('resample').addEventListener('click', () => resample(s));
   $('seed').addEventListener('change', () => resample(s));
+  const showTemperature = () => {
+    $('temperature-value').textContent = Number($<HTMLInputElement>('temperature').value).toFixed(2);
+  };
+  $('temperature').addEventListener('input', showTemperature);
   $('temperature').addEventListener('change', () => resample(s));
+  showTemperature();
   $('animate').addEventListener('click', () => animate(s));
   $('grid').addEventListener('click', (ev) => {
     const canvas = ev.currentTarget as HTMLCanvasElement;
@@ -256,6 +282,7 @@ async function start(): Promise<void> {
     const row = Math.min(cols - 1, Math.floor(((ev.clientY - rect.top) / rect.height) * cols));
     s.selected = Math.min(GRID_COUNT - 1, row * cols + col);
     drawSelected(s);
+    drawMorphStill(s);
     syncSliders();
   });
   resample(s);

@@ -4,6 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../runtime/node.js';
+import { readModel } from '../../runtime/format.js';
+import { UserError, usageError } from '../../cli/errors.js';
 import { kioskManifest } from '../kiosk/manifest.js';
 import { DEADLINE_CHECK_MS, DEFAULT_LIMITS, guardServer } from './serve-guard.js';
 
@@ -32,7 +34,7 @@ export interface ServeOptions {
 /** Where `npm run build:kiosk` puts the page (found from the package root, so it also works from dist/). */
 export const DEFAULT_KIOSK_DIR = join(packageRoot(), 'build', 'kiosk');
 
-export const SERVE_USAGE = `usage: edgevae serve --model m.evae [--model-int8 m-int8.evae] [--port 8080] [--host 127.0.0.1] [--kiosk-dir build/kiosk]
+export const SERVE_USAGE = `Usage: edgevae serve --model m.evae [--model-int8 m-int8.evae] [--port 8080] [--host 127.0.0.1] [--kiosk-dir build/kiosk]
 Serves the offline kiosk page (build it with \`npm run build:kiosk\`) and the chosen model on http://HOST:PORT/.
 Binds 127.0.0.1 unless --host says otherwise.`;
 
@@ -42,7 +44,7 @@ export function parseServeArgs(argv: string[]): ServeOptions {
     const flag = argv[i];
     const value = (): string => {
       const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new Error(`serve: ${flag} needs a value`);
+      if (v === undefined || v.startsWith('--')) throw usageError(`serve: ${flag} needs a value`);
       return v;
     };
     switch (flag) {
@@ -52,21 +54,21 @@ export function parseServeArgs(argv: string[]): ServeOptions {
       case '--kiosk-dir': opts.kioskDir = value(); break;
       case '--max-connections': {
         const raw = value();
-        if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1_000_000) throw new Error(`serve: --max-connections must be an integer 1..1000000, got "${raw}"`);
+        if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1_000_000) throw usageError(`serve: --max-connections must be an integer 1..1000000, got "${raw}"`);
         opts.maxConnections = Number(raw);
         break;
       }
       case '--port': {
         const raw = value();
         const port = Number(raw);
-        if (!/^\d+$/.test(raw) || port > 65535) throw new Error(`serve: --port must be an integer 0..65535, got "${raw}"`);
+        if (!/^\d+$/.test(raw) || port > 65535) throw usageError(`serve: --port must be an integer 0..65535, got '${raw}'`);
         opts.port = port;
         break;
       }
-      default: throw new Error(`serve: unknown flag "${flag}"\n${SERVE_USAGE}`);
+      default: throw usageError(`serve: unknown flag '${flag}' (see "edgevae serve --help")`);
     }
   }
-  if (!opts.model) throw new Error(`serve: --model is required\n${SERVE_USAGE}`);
+  if (!opts.model) throw usageError('serve: missing --model (see "edgevae serve --help")');
   return opts as ServeOptions;
 }
 
@@ -75,20 +77,30 @@ interface ServedFile { body: Buffer; type: string }
 /** Reads every servable file once; the request handler only ever looks names up in this map. */
 export function collectFiles(opts: ServeOptions): Map<string, ServedFile> {
   const files = new Map<string, ServedFile>();
-  const add = (urlPath: string, filePath: string, what: string): void => {
-    if (!existsSync(filePath) || !statSync(filePath).isFile()) throw new Error(`serve: ${what} not found: ${filePath}`);
+  const add = (urlPath: string, filePath: string, what: string, check?: (body: Buffer) => void): void => {
+    if (!existsSync(filePath) || !statSync(filePath).isFile()) throw new UserError(`serve: ${what} not found: ${filePath}`);
     const ext = urlPath.slice(urlPath.lastIndexOf('.'));
-    files.set(urlPath, { body: readFileSync(filePath), type: MIME_TYPES[ext] ?? 'application/octet-stream' });
+    const body = readFileSync(filePath);
+    check?.(body);
+    files.set(urlPath, { body, type: MIME_TYPES[ext] ?? 'application/octet-stream' });
+  };
+  // The page can only show black canvases for a file that is not a model: refuse it before listening.
+  const isModel = (flag: string, path: string) => (body: Buffer): void => {
+    try {
+      readModel(body);
+    } catch (e) {
+      throw new UserError(`serve: ${flag} ${path} is not a valid edgevae model: ${(e as Error).message.split('\n')[0]}`);
+    }
   };
   const kiosk = (name: string): string => join(opts.kioskDir, name);
   if (!existsSync(kiosk('index.html'))) {
-    throw new Error(`serve: no kiosk build in ${opts.kioskDir} (run \`npm run build:kiosk\` first)`);
+    throw new UserError(`serve: no kiosk build in ${opts.kioskDir} (run \`npm run build:kiosk\` first)`);
   }
   add('/index.html', kiosk('index.html'), 'kiosk page');
   add('/app.js', kiosk('app.js'), 'kiosk script');
   add('/edgevae.wasm', kiosk('edgevae.wasm'), 'runtime module');
-  add('/model.evae', opts.model, 'model');
-  if (opts.modelInt8) add('/model-int8.evae', opts.modelInt8, 'int8 model');
+  add('/model.evae', opts.model, 'model', isModel('--model', opts.model));
+  if (opts.modelInt8) add('/model-int8.evae', opts.modelInt8, 'int8 model', isModel('--model-int8', opts.modelInt8));
   files.set('/kiosk.json', { body: Buffer.from(kioskManifest(opts.modelInt8 !== undefined)), type: MIME_TYPES['.json'] });
   files.set('/', files.get('/index.html')!);
   return files;
@@ -151,7 +163,12 @@ export function createKioskServer(opts: ServeOptions): Server {
 export async function startServe(opts: ServeOptions): Promise<{ server: Server; url: string }> {
   const server = createKioskServer(opts);
   return new Promise((resolvePromise, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new UserError(`serve: port ${opts.port} is in use; pick another with --port`));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new UserError(`serve: cannot listen on host ${opts.host} (${err.code}); pick another with --host`));
+      else if (err.code === 'EACCES') reject(new UserError(`serve: no permission to listen on port ${opts.port}; pick a port above 1023 with --port`));
+      else reject(err);
+    });
     // A backlog as large as the connection cap: a burst of new connections waits instead of being reset.
     server.listen({ port: opts.port, host: opts.host, backlog: opts.maxConnections ?? DEFAULT_LIMITS.maxConnections }, () => {
       const addr = server.address();
@@ -175,7 +192,8 @@ export async function runServe(argv: string[]): Promise<number> {
     console.log(`edgevae serve: kiosk at ${url} (model ${opts.model}${opts.modelInt8 ? `, int8 ${opts.modelInt8}` : ''})`);
     return 0;
   } catch (err) {
-    console.error((err as Error).message);
-    return 1;
+    const message = (err as Error).message.split('\n')[0].replace(/^serve: /, '');
+    process.stderr.write(`edgevae serve: ${message}\n`);
+    return err instanceof UserError ? err.exitCode : 1;
   }
 }
