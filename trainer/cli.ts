@@ -7,6 +7,7 @@ import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './backend.js
 import { loadDataset } from './data.js';
 import { defaultConfig, type ModelConfig, type ModelKind, type VaeModel } from './models.js';
 import { stderrProgress } from './progress.js';
+import { slowPathNotice } from './slow-path.js';
 import { DEFAULT_SETTINGS, Trainer, validateSettings, type TrainSettings } from './train.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.evck';
@@ -153,6 +154,8 @@ async function train(args: ParsedArgs): Promise<TrainRunResult> {
   }
   const info = await selectBackend(backend);
   process.stderr.write(`backend: ${info.description}\n`);
+  const slow = slowPathNotice(info, kind);
+  if (slow) process.stderr.write(`edgevae train: ${slow}\n`);
   const data = loadDataset(dataSource, { limitTrain, limitTest });
   process.stderr.write(`data: ${data.name} ${data.shape.join('x')}, ${data.train.count} train / ${data.test.count} test images\n`);
 
