@@ -30,6 +30,7 @@ export const COMMANDS: Record<string, Command> = {
   parity: { kind: 'plugin', summary: 'compare a (quantized) model against the float ONNX reference', module: '../parity/cli.js', exportName: 'runParity', source: 'parity/cli.ts' },
   bench: { kind: 'plugin', summary: 'measure runtime speed', module: '../bench/run.js', source: 'bench/run.ts' },
   serve: { kind: 'plugin', summary: 'serve the offline kiosk page with a model', module: '../firmware-host/node/serve.js', exportName: 'runServe', source: 'firmware-host/node/serve.ts' },
+  kiosk: { kind: 'plugin', summary: 'write the offline kiosk page for a model (standalone.html opens from disk)', module: '../firmware-host/node/kiosk-command.js', exportName: 'runKiosk', source: 'firmware-host/node/kiosk-command.ts' },
 };
 
 function overallHelp(): string {
