@@ -20,8 +20,9 @@ async function compile(source: string, config: string | null): Promise<{ stderr:
   writeFileSync(file, source);
   let stderr = '';
   const sink = { write: (s: string | Uint8Array) => { stderr += typeof s === 'string' ? s : Buffer.from(s).toString(); return true; } };
-  const args = [file, '--baseDir', ROOT, '--noEmit', '--optimizeLevel', '0', '--shrinkLevel', '0', '--enable', 'simd', ...(config ? ['--config', config] : ['--config', join(work, 'none.json')])];
-  // Relative to ROOT, as the npm scripts pass it (the WASI shim's config resolves its entries that way).
+  const args = [file, '--noEmit', '--optimizeLevel', '0', '--shrinkLevel', '0', '--enable', 'simd', ...(config ? ['--config', config] : ['--config', join(work, 'none.json')])];
+  // Relative to ROOT (the tests' working directory), as the npm scripts pass it: the WASI shim's config
+  // resolves its entries that way.
   const { error } = await asc.main(args, { stdout: sink as never, stderr: sink as never });
   return { stderr, failed: error !== null };
 }
