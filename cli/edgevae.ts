@@ -15,6 +15,7 @@ import { interpolateCommand } from './commands/interpolate.js';
 import { InputError, ModelFormatError, RuntimeError } from '../runtime/errors.js';
 import { NpyError } from '../runtime/npy.js';
 import { packageVersion } from '../runtime/node.js';
+import { installSpec, missingPackagesMessage } from './optional-packages.js';
 
 /** Every subcommand. Plugins: add an entry pointing at your module (see PluginCommand in cli/command.ts). */
 export const COMMANDS: Record<string, Command> = {
@@ -29,6 +30,7 @@ export const COMMANDS: Record<string, Command> = {
   parity: { kind: 'plugin', summary: 'compare a (quantized) model against the float ONNX reference', module: '../parity/cli.js', exportName: 'runParity', source: 'parity/cli.ts' },
   bench: { kind: 'plugin', summary: 'measure runtime speed (source checkout only)', module: '../bench/cli.js', source: 'bench/cli.ts' },
   serve: { kind: 'plugin', summary: 'serve the offline kiosk page with a model', module: '../firmware-host/node/serve.js', exportName: 'runServe', source: 'firmware-host/node/serve.ts' },
+  kiosk: { kind: 'plugin', summary: 'write the offline kiosk page for a model (standalone.html opens from disk)', module: '../firmware-host/node/kiosk-command.js', exportName: 'runKiosk', source: 'firmware-host/node/kiosk-command.ts' },
 };
 
 /** Whether a command can run here: plugin modules may be absent (bench is not in the npm package). */
@@ -86,6 +88,8 @@ export async function main(argv: string[]): Promise<number> {
 async function runPlugin(name: string, module: string, exportName: string, source: string, argv: string[]): Promise<number> {
   let mod: Record<string, unknown>;
   const url = new URL(module, import.meta.url);
+  const missingPackages = missingPackagesMessage(name);
+  if (missingPackages) throw new UserError(missingPackages);
   try {
     mod = await import(url.href);
   } catch (e) {
@@ -96,7 +100,7 @@ async function runPlugin(name: string, module: string, exportName: string, sourc
     // The trainer and parity need optional peer packages (TensorFlow.js, onnxruntime-node) that a
     // runtime-only install (a Pi, a kiosk) leaves out: say which one to install.
     const pkg = err.code === 'ERR_MODULE_NOT_FOUND' ? /Cannot find package '([^']+)'/.exec(String(err.message))?.[1] : undefined;
-    if (pkg) throw new UserError(`'${name}' needs the npm package ${pkg}, which is not installed (npm install ${pkg})`);
+    if (pkg) throw new UserError(`'${name}' needs the npm package ${pkg}, which is not installed (npm install ${installSpec(pkg)})`);
     throw e;
   }
   const entry = mod[exportName];

