@@ -9,7 +9,7 @@ import {
   setModel, setScratch, setLoaded, entryInfo, tKind, tDtype, tRank, tDim, tOffset, tByteLength, tScale,
   tZeroPoint, tQOffset, tQCount, tCount, opWord, isDepthwise, filePtr,
 } from './model';
-import { convertF16ToF32 } from './kernels/f16';
+import { convertF16ToF32, halfToFloat } from './kernels/f16';
 import { packConvWeights, TAP_BYTES } from './kernels/conv_tile';
 import { computeOperandsOk, checkQuantWeights } from './kernels/quant_validate';
 import { ensureQuantScratch } from './kernels/int8/scratch';
@@ -229,6 +229,12 @@ function checkConv(i: u32, transpose: bool): i32 {
   return E.OK;
 }
 
+/** Clip's alpha word: binary16 min (bits 0..15) and max (bits 16..31), neither NaN, min <= max. */
+function clipBoundsOk(bits: u32): bool {
+  const lo = halfToFloat(bits & 0xffff), hi = halfToFloat(bits >>> 16);
+  return lo <= hi; // false for NaN
+}
+
 function checkOp(i: u32): i32 {
   const code = opWord(i, 0);
   const out = opWord(i, 1);
@@ -237,10 +243,12 @@ function checkOp(i: u32): i32 {
   const act = opWord(i, 5);
   if (code < F.OP_DENSE || code > F.OP_DEQUANTIZE || act >= F.ACT_COUNT) return fail(E.E_UNKNOWN_OPCODE, i);
   if (!isFinite32(reinterpret<f32>(opWord(i, 6)))) return fail(E.E_BAD_PARAM, i);
+  if (act == F.ACT_CLIP && !clipBoundsOk(opWord(i, 6))) return fail(E.E_BAD_PARAM, i);
   if (out >= tensorCount || a >= tensorCount) return fail(E.E_BAD_TENSOR_INDEX, i);
   if (tKind(out) == F.KIND_CONSTANT) return fail(E.E_WRITES_CONSTANT, i);
   if (tKind(a) != F.KIND_ACTIVATION) return fail(E.E_BAD_OPERAND, i);
-  const fusable = code == F.OP_DENSE || code == F.OP_CONV2D || code == F.OP_CONV_TRANSPOSE || code == F.OP_UNARY || code == F.OP_BINARY;
+  const fusable = code == F.OP_DENSE || code == F.OP_CONV2D || code == F.OP_CONV_TRANSPOSE || code == F.OP_UNARY || code == F.OP_BINARY ||
+    code == F.OP_GROUP_NORM || code == F.OP_LAYER_NORM;
   if (!fusable && act != F.ACT_NONE) return fail(E.E_BAD_PARAM, i);
   const na = <u64>tCount(a);
   const no = <u64>tCount(out);
@@ -263,7 +271,7 @@ function checkOp(i: u32): i32 {
     case F.OP_BINARY: {
       if (b >= tensorCount) return fail(E.E_BAD_TENSOR_INDEX, i);
       if (!isAct(a, F.DTYPE_F32) || !isAct(out, F.DTYPE_F32) || !(isAct(b, F.DTYPE_F32) || isFloatConst(b))) return fail(E.E_BAD_OPERAND, i);
-      if (w7 > F.BINARY_DIV || w8 == 0) return fail(E.E_BAD_PARAM, i);
+      if (w7 > F.BINARY_PRELU || w8 == 0) return fail(E.E_BAD_PARAM, i);
       if (<u64>tCount(b) != <u64>w8 || na % <u64>w8 != 0 || na != no) return fail(E.E_SHAPE_MISMATCH, i);
       return E.OK;
     }

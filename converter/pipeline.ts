@@ -5,6 +5,7 @@ import type { OnnxModel } from './onnx-load.js';
 import { foldAffine } from './passes/fold-affine.js';
 import { foldInputAffine } from './passes/fold-input-affine.js';
 import { fuseActivations } from './passes/fuse-activation.js';
+import { fuseSilu } from './passes/fuse-silu.js';
 import { collapseLayoutChains } from './passes/layout-chains.js';
 import { ensureOwnedOutputs, lowerLayout, type LayoutStats } from './passes/layout.js';
 import { splitDenseHeads } from './passes/split-dense-heads.js';
@@ -41,7 +42,7 @@ export function buildGraph(model: OnnxModel, opts: ImportOptions, shapeOutputs?:
   let removedNodes = pruneDead(g);
   const foldedAffine = foldAffine(g);
   const foldedInputAffine = foldInputAffine(g);
-  const fusedActivations = fuseActivations(g);
+  const fusedActivations = fuseSilu(g) + fuseActivations(g);
   const heads = splitDenseHeads(g);
   const layout = lowerLayout(g);
   const collapsedLayouts = collapseLayoutChains(g);

@@ -7,6 +7,7 @@ import {
   MAX_OPS, MAX_TENSORS, NONE, OP_BYTES, OP_NAME, OP_WORDS, TENSOR_BYTES, VERSION,
 } from './format-constants.js';
 import { ModelFormatError } from './errors.js';
+import { clipBounds } from './clip-bounds.js';
 
 export type DTypeName = (typeof DTYPE_NAME)[number];
 export type EntryName = (typeof ENTRY_NAME)[number];
@@ -308,8 +309,12 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
   if (OP_NAME[op.opcode] === undefined) fail(`model file: op ${op.index}: unknown opcode ${op.opcode}`);
   if (op.activation >= ACT_NAME.length) fail(`${where}: unknown fused activation ${op.activation}`);
   if (!Number.isFinite(op.alpha)) fail(`${where}: activation alpha ${op.alpha} is not finite`);
-  const fusable = op.opcode >= 1 && op.opcode <= 5;
+  const fusable = (op.opcode >= 1 && op.opcode <= 5) || op.opcode === 13 || op.opcode === 14;
   if (!fusable && op.activation !== 0) fail(`${where}: this op cannot carry a fused activation (${ACT_NAME[op.activation]})`);
+  if (op.activation === 12) { // clip: two binary16 bounds in the alpha word
+    const [lo, hi] = clipBounds(op.alpha);
+    if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) fail(`${where}: clip bounds [${lo}, ${hi}] must be numbers with min <= max`);
+  }
 
   const tensor = (role: string, index: number): TensorInfo => {
     if (index === NONE) return fail(`${where}: tensor ${role} is missing`);
@@ -394,7 +399,7 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
       return;
     case 5: { // BINARY
       const [kind, period] = p;
-      if (kind > 3) fail(`${where}: unknown binary kind ${kind} (0 add, 1 sub, 2 mul, 3 div)`);
+      if (kind > 4) fail(`${where}: unknown binary kind ${kind} (0 add, 1 sub, 2 mul, 3 div, 4 prelu)`);
       const b = tensor('b', op.b);
       if (period < 1 || a.elements % period !== 0) fail(`${where}: period ${period} does not divide the ${a.elements} elements of a`);
       count('b', b, period);
