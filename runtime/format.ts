@@ -471,6 +471,34 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
       dtype('out', out, 'f32');
       count('out', out, a.elements);
       return;
+    case 13: // GROUP_NORM
+    case 14: { // LAYER_NORM
+      const group = op.opcode === 13;
+      const b = tensor('b (scale)', op.b);
+      const c = tensor('c (bias)', op.c);
+      floatOnly(a, out);
+      activation('out', out);
+      for (const [role, t] of [['b (scale)', b], ['c (bias)', c]] as const) { constant(role, t); dtype(role, t, 'f32', 'f16'); }
+      const [n, epsBits] = p;
+      const eps = new Float32Array(Uint32Array.of(epsBits).buffer)[0];
+      if (n < 1) fail(`${where}: ${group ? 'groups' : 'row size'} ${n} must be >= 1`);
+      if (!Number.isFinite(eps) || eps < 0) fail(`${where}: epsilon ${eps} must be finite and >= 0`);
+      if (group) rank('a', a, 3);
+      const width = group ? a.dims[0] : n;
+      if (a.elements % width !== 0 || width % n !== 0) {
+        fail(group ? `${where}: groups ${n} does not divide the ${width} channels` : `${where}: row size ${n} does not divide the ${a.elements} elements of a`);
+      }
+      count('out', out, a.elements);
+      if (group) {
+        rank('out', out, 3);
+        if (out.dims[0] !== width) fail(`${where}: out has ${out.dims[0]} channels, expected ${width}`);
+      }
+      for (const [role, t] of [['b (scale)', b], ['c (bias)', c]] as const) {
+        rank(role, t, 1);
+        count(role, t, width);
+      }
+      return;
+    }
   }
 }
 

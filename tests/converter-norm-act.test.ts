@@ -127,3 +127,95 @@ describe('activations vs onnxruntime', () => {
     await expect(convertGraph(bytes, {})).rejects.toThrow(/node "clamp_odd" \(Clip\): bounds .* not exact binary16/);
   });
 });
+
+describe('normalisation vs onnxruntime', () => {
+  const affine = (C: number, seed: number) => ({ gamma: w([C, 1, 1], seed, 0.5, 1), beta: w([C, 1, 1], seed + 1, 0.5) });
+
+  it('InstanceNormalization after a conv, SiLU fused into the norm', async () => {
+    const info = await compare(single(['N', 3, 6, 7], [
+      conv('c'), { op: 'InstanceNormalization', inputs: ['c', 's', 'b'], outputs: ['n'], attrs: { epsilon: float(1e-5) } },
+      { op: 'Sigmoid', inputs: ['n'], outputs: ['g'] }, { op: 'Mul', inputs: ['n', 'g'], outputs: ['y'] },
+    ], { ...convInits(3, 5), s: w([5], 3, 0.5, 1), b: w([5], 4) }));
+    expect(info.ops.map((o) => [o.opcode, o.activation])).toEqual([[Op.Layout, 0], [Op.Conv2D, 0], [Op.GroupNorm, Act.Silu], [Op.Layout, 0]]);
+    expect(info.ops[2]!.params[0]).toBe(5);
+  });
+
+  it('GroupNormalization: opset 21 (scale per channel) and opset 18 (scale per group)', async () => {
+    const info = await compare(single(['N', 8, 5, 6], [{ op: 'GroupNormalization', inputs: ['x', 's', 'b'], outputs: ['y'], attrs: { num_groups: 4, epsilon: float(1e-4) } }],
+      { s: w([8], 5, 0.5, 1), b: w([8], 6) }, 21));
+    expect(info.ops.map((o) => o.opcode)).toEqual([Op.Layout, Op.GroupNorm, Op.Layout]);
+    await compare(single(['N', 8, 5, 6], [{ op: 'GroupNormalization', inputs: ['x', 's', 'b'], outputs: ['y'], attrs: { num_groups: 2 } }],
+      { s: w([2], 7, 0.5, 1), b: w([2], 8) }, 18));
+  });
+
+  it('PyTorch GroupNorm export (Reshape, InstanceNormalization, Reshape, Mul, Add) is one GroupNorm reading HWC', async () => {
+    const info = await compare(single(['N', 8, 4, 5], [
+      conv('c'),
+      { op: 'Reshape', inputs: ['c', 'gshape'], outputs: ['r'] },
+      { op: 'InstanceNormalization', inputs: ['r', 'ones', 'zeros'], outputs: ['i'], attrs: { epsilon: float(1e-6) } },
+      { op: 'Shape', inputs: ['c'], outputs: ['cs'] },
+      { op: 'Reshape', inputs: ['i', 'cs'], outputs: ['back'] },
+      { op: 'Mul', inputs: ['back', 'gamma'], outputs: ['m'] },
+      { op: 'Add', inputs: ['m', 'beta'], outputs: ['y'] },
+    ], { ...convInits(8, 8), gshape: ints([0, 4, -1]), ones: { dims: [4], data: [1, 1, 1, 1] }, zeros: { dims: [4], data: [0, 0, 0, 0] }, ...affine(8, 9) }));
+    expect(info.ops.map((o) => o.opcode)).toEqual([Op.Layout, Op.Conv2D, Op.GroupNorm, Op.Layout]);
+    expect(info.ops[2]!.params[0]).toBe(4);
+  });
+
+  it('GroupNorm written as Reshape + the mean/variance decomposition + Reshape + affine is one GroupNorm', async () => {
+    const info = await compare(single(['N', 6, 4, 4], [
+      { op: 'Reshape', inputs: ['x', 'gshape'], outputs: ['r'] },
+      { op: 'ReduceMean', inputs: ['r'], outputs: ['m'], attrs: { axes: [-1] } },
+      { op: 'Sub', inputs: ['r', 'm'], outputs: ['d'] },
+      { op: 'Pow', inputs: ['d', 'two'], outputs: ['p'] },
+      { op: 'ReduceMean', inputs: ['p'], outputs: ['v'], attrs: { axes: [-1] } },
+      { op: 'Add', inputs: ['v', 'eps'], outputs: ['ve'] },
+      { op: 'Sqrt', inputs: ['ve'], outputs: ['s'] },
+      { op: 'Div', inputs: ['d', 's'], outputs: ['n'] },
+      { op: 'Reshape', inputs: ['n', 'full'], outputs: ['back'] },
+      { op: 'Mul', inputs: ['back', 'gamma'], outputs: ['g'] },
+      { op: 'Add', inputs: ['g', 'beta'], outputs: ['y'] },
+    ], { gshape: ints([0, 3, -1]), full: ints([0, 6, 4, 4]), two: scalar(2), eps: scalar(1e-5), ...affine(6, 10) }));
+    expect(info.ops.map((o) => o.opcode)).toEqual([Op.Layout, Op.GroupNorm, Op.Layout]);
+  });
+
+  it('LayerNormalization (opset 17) over the last axis of [N,T,K] and of [N,K] after a Gemm, GELU fused', async () => {
+    await compare(single(['N', 3, 10], [{ op: 'LayerNormalization', inputs: ['x', 's', 'b'], outputs: ['y'], attrs: { axis: -1, epsilon: float(1e-5) } }],
+      { s: w([10], 11, 0.5, 1), b: w([10], 12) }, 17));
+    const info = await compare(single(['N', 12], [
+      { op: 'Gemm', inputs: ['x', 'W', 'B'], outputs: ['h'], attrs: { transB: 1 } },
+      { op: 'LayerNormalization', inputs: ['h', 's'], outputs: ['l'] },
+      { op: 'Gelu', inputs: ['l'], outputs: ['y'] },
+    ], { W: w([16, 12], 13), B: w([16], 14), s: w([16], 15, 0.5, 1) }, 20));
+    expect(info.ops.map((o) => [o.opcode, o.activation])).toEqual([[Op.Dense, 0], [Op.LayerNorm, Act.Gelu]]);
+  });
+
+  it('LayerNorm decomposition (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add) is one LayerNorm', async () => {
+    const info = await compare(single(['N', 4, 9], [
+      { op: 'ReduceMean', inputs: ['x'], outputs: ['m'], attrs: { axes: [-1] } },
+      { op: 'Sub', inputs: ['x', 'm'], outputs: ['d'] },
+      { op: 'Pow', inputs: ['d', 'two'], outputs: ['p'] },
+      { op: 'ReduceMean', inputs: ['p'], outputs: ['v'], attrs: { axes: [-1] } },
+      { op: 'Add', inputs: ['v', 'eps'], outputs: ['ve'] },
+      { op: 'Sqrt', inputs: ['ve'], outputs: ['s'] },
+      { op: 'Div', inputs: ['d', 's'], outputs: ['n'] },
+      { op: 'Mul', inputs: ['n', 'gamma'], outputs: ['g'] },
+      { op: 'Add', inputs: ['g', 'beta'], outputs: ['y'] },
+    ], { two: scalar(2), eps: scalar(1e-5), gamma: w([9], 16, 0.5, 1), beta: w([9], 17) }));
+    expect(info.ops.map((o) => o.opcode)).toEqual([Op.LayerNorm]);
+  });
+
+  it('1-D InstanceNormalization on [N,C,L] after a 1-D conv', async () => {
+    await compare(single(['N', 3, 17], [
+      { op: 'Conv', inputs: ['x', 'W'], outputs: ['c'], attrs: { pads: [1, 1] } },
+      { op: 'InstanceNormalization', inputs: ['c', 's', 'b'], outputs: ['y'] },
+    ], { W: w([4, 3, 3], 18), s: w([4], 19, 0.5, 1), b: w([4], 20) }));
+  });
+
+  it('a mean far from zero keeps its accuracy (f64 statistics)', async () => {
+    await compare(single(['N', 4, 16, 16], [
+      { op: 'Add', inputs: ['x', 'big'], outputs: ['a'] },
+      { op: 'InstanceNormalization', inputs: ['a', 's', 'b'], outputs: ['y'] },
+    ], { big: scalar(300), s: w([4], 21, 0.5, 1), b: w([4], 22) }, 13), 2, 2e-4);
+  });
+});

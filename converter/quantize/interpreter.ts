@@ -154,6 +154,14 @@ export class Interpreter {
         pre = Float32Array.from(a as Int8Array, (q) => dequantizeValue(q, at.scale!, at.zeroPoint!));
         break;
       }
+      case Op.GroupNorm: case Op.LayerNorm: {
+        const gamma = this.read(op.b!) as Float32Array, beta = this.read(op.c!) as Float32Array;
+        const eps = new Float32Array(Uint32Array.of(p[1]!).buffer)[0]!;
+        pre = op.op === Op.GroupNorm
+          ? K.groupNormF32(a as Float32Array, gamma, beta, this.t(op.a).dims[0]!, p[0]!, eps)
+          : K.layerNormF32(a as Float32Array, gamma, beta, p[0]!, eps);
+        break;
+      }
       default: throw new Error(`op ${index}: opcode ${op.op} is not supported by the interpreter`);
     }
     observe?.(index, 'pre', op.out, pre);
