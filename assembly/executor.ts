@@ -14,6 +14,7 @@ import { resizeNearest } from './kernels/resize';
 import { concat, slice, layout, copy } from './kernels/tensor_ops';
 import { quantize, dequantize } from './kernels/quantize';
 import { usesQuantWeights, runQuantDense, runQuantConv } from './kernels/quant_dispatch';
+import { groupNorm, layerNorm } from './kernels/norm';
 
 @inline function entryField(kind: u32, k: u32): u32 { return load<u32>(entryInfo + kind * 24 + (k << 2)); }
 
@@ -83,6 +84,14 @@ function runOp(i: u32, n: u32): void {
       case F.OP_SLICE: slice(x, y, w7, w8, w9, w10); break;
       case F.OP_LAYOUT: layout(x, y, w7, w8, w9, w10); break;
       case F.OP_COPY: copy(x, y, <usize>outCount * F.dtypeSize(tDtype(out))); break;
+      case F.OP_GROUP_NORM:
+      case F.OP_LAYER_NORM: {
+        const gamma = tensorAddr(b, 0), beta = tensorAddr(c, 0), eps = reinterpret<f32>(w8);
+        if (code == F.OP_GROUP_NORM) groupNorm(x, y, gamma, beta, tDim(a, 0), tDim(a, 1) * tDim(a, 2), w7, eps);
+        else layerNorm(x, y, gamma, beta, w7, outCount / w7, eps);
+        applyActivation(y, y, outCount, act, alpha);
+        break;
+      }
       case F.OP_QUANTIZE: quantize(x, y, outCount, tScale(out), tZeroPoint(out), tDtype(out) == F.DTYPE_U8); break;
       default: dequantize(x, y, outCount, tScale(a), tZeroPoint(a), tDtype(a) == F.DTYPE_U8); break;
     }

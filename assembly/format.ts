@@ -34,7 +34,13 @@ export const ACT_TANH: u32 = 4;
 export const ACT_EXP: u32 = 5;
 export const ACT_SOFTPLUS: u32 = 6;
 export const ACT_ELU: u32 = 7;
-export const ACT_COUNT: u32 = 8;
+export const ACT_GELU: u32 = 8;
+export const ACT_SILU: u32 = 9;
+export const ACT_MISH: u32 = 10;
+export const ACT_HARD_SWISH: u32 = 11;
+export const ACT_CLIP: u32 = 12;
+export const ACT_GELU_TANH: u32 = 13;
+export const ACT_COUNT: u32 = 14;
 
 export const OP_DENSE: u32 = 1;
 export const OP_CONV2D: u32 = 2;
@@ -48,11 +54,14 @@ export const OP_LAYOUT: u32 = 9;
 export const OP_COPY: u32 = 10;
 export const OP_QUANTIZE: u32 = 11;
 export const OP_DEQUANTIZE: u32 = 12;
+export const OP_GROUP_NORM: u32 = 13;
+export const OP_LAYER_NORM: u32 = 14;
 
 export const BINARY_ADD: u32 = 0;
 export const BINARY_SUB: u32 = 1;
 export const BINARY_MUL: u32 = 2;
 export const BINARY_DIV: u32 = 3;
+export const BINARY_PRELU: u32 = 4;
 
 export const LAYOUT_CHW_TO_HWC: u32 = 0;
 export const LAYOUT_HWC_TO_CHW: u32 = 1;

@@ -9,13 +9,14 @@ import {
   setModel, setScratch, setLoaded, entryInfo, tKind, tDtype, tRank, tDim, tOffset, tByteLength, tScale,
   tZeroPoint, tQOffset, tQCount, tCount, opWord, isDepthwise, filePtr,
 } from './model';
-import { convertF16ToF32 } from './kernels/f16';
+import { convertF16ToF32, halfToFloat } from './kernels/f16';
 import { packConvWeights, TAP_BYTES } from './kernels/conv_tile';
 import { computeOperandsOk, checkQuantWeights } from './kernels/quant_validate';
 import { ensureQuantScratch } from './kernels/int8/scratch';
 import { prepareQuantWeights, usesQuantWeights } from './kernels/quant_dispatch';
 import { dequantizeWeights } from './kernels/dequantize_weights';
 import { packDepthwiseWeights } from './kernels/depthwise';
+import { setNormScratch } from './kernels/norm';
 
 let detail: i32 = -1;
 export function errorDetail(): i32 { return detail; }
@@ -31,6 +32,7 @@ let opCount: u32 = 0;
 // Scratch sizes the conv kernels need, gathered from the ops.
 let maxTaps: u32 = 0;
 let maxChannels: u32 = 0;
+let maxNormChannels: u32 = 0;
 
 const MAX_KERNEL_PARAM: u32 = 1 << 16;
 const MAX_EXTENT: i64 = 1 << 24;
@@ -229,18 +231,50 @@ function checkConv(i: u32, transpose: bool): i32 {
   return E.OK;
 }
 
+/**
+ * GROUP_NORM: f32 [C,H,W] in, f32 [C,H',W'] out of the same count, w7 groups dividing C; gamma and beta rank-1
+ * constants of C values. LAYER_NORM: f32 in and out of equal counts, w7 the row size dividing it; gamma and beta
+ * of row-size values. Both: w8 epsilon finite and >= 0. Kernel scratch: 24 bytes per channel (row) of the widest.
+ */
+function checkNorm(i: u32, group: bool): i32 {
+  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4), n = opWord(i, 7);
+  const eps = reinterpret<f32>(opWord(i, 8));
+  if (b >= tensorCount || c >= tensorCount) return fail(E.E_BAD_TENSOR_INDEX, i);
+  if (!isAct(a, F.DTYPE_F32) || !isAct(out, F.DTYPE_F32) || !isFloatConst(b) || !isFloatConst(c)) return fail(E.E_BAD_OPERAND, i);
+  if (n == 0 || !isFinite32(eps) || eps < 0) return fail(E.E_BAD_PARAM, i);
+  const count = tCount(a);
+  let width = n;
+  if (group) {
+    if (tRank(a) != 3) return fail(E.E_SHAPE_MISMATCH, i);
+    width = tDim(a, 0);
+  }
+  if (count % width != 0 || width % n != 0) return fail(E.E_BAD_PARAM, i);
+  if (tCount(out) != count || (group && (tRank(out) != 3 || tDim(out, 0) != width)) ||
+      tRank(b) != 1 || tDim(b, 0) != width || tRank(c) != 1 || tDim(c, 0) != width) return fail(E.E_SHAPE_MISMATCH, i);
+  if (width > maxNormChannels) maxNormChannels = width;
+  return E.OK;
+}
+
+/** Clip's alpha word: binary16 min (bits 0..15) and max (bits 16..31), neither NaN, min <= max. */
+function clipBoundsOk(bits: u32): bool {
+  const lo = halfToFloat(bits & 0xffff), hi = halfToFloat(bits >>> 16);
+  return lo <= hi; // false for NaN
+}
+
 function checkOp(i: u32): i32 {
   const code = opWord(i, 0);
   const out = opWord(i, 1);
   const a = opWord(i, 2);
   const b = opWord(i, 3);
   const act = opWord(i, 5);
-  if (code < F.OP_DENSE || code > F.OP_DEQUANTIZE || act >= F.ACT_COUNT) return fail(E.E_UNKNOWN_OPCODE, i);
+  if (code < F.OP_DENSE || code > F.OP_LAYER_NORM || act >= F.ACT_COUNT) return fail(E.E_UNKNOWN_OPCODE, i);
   if (!isFinite32(reinterpret<f32>(opWord(i, 6)))) return fail(E.E_BAD_PARAM, i);
+  if (act == F.ACT_CLIP && !clipBoundsOk(opWord(i, 6))) return fail(E.E_BAD_PARAM, i);
   if (out >= tensorCount || a >= tensorCount) return fail(E.E_BAD_TENSOR_INDEX, i);
   if (tKind(out) == F.KIND_CONSTANT) return fail(E.E_WRITES_CONSTANT, i);
   if (tKind(a) != F.KIND_ACTIVATION) return fail(E.E_BAD_OPERAND, i);
-  const fusable = code == F.OP_DENSE || code == F.OP_CONV2D || code == F.OP_CONV_TRANSPOSE || code == F.OP_UNARY || code == F.OP_BINARY;
+  const fusable = code == F.OP_DENSE || code == F.OP_CONV2D || code == F.OP_CONV_TRANSPOSE || code == F.OP_UNARY || code == F.OP_BINARY ||
+    code == F.OP_GROUP_NORM || code == F.OP_LAYER_NORM;
   if (!fusable && act != F.ACT_NONE) return fail(E.E_BAD_PARAM, i);
   const na = <u64>tCount(a);
   const no = <u64>tCount(out);
@@ -263,7 +297,7 @@ function checkOp(i: u32): i32 {
     case F.OP_BINARY: {
       if (b >= tensorCount) return fail(E.E_BAD_TENSOR_INDEX, i);
       if (!isAct(a, F.DTYPE_F32) || !isAct(out, F.DTYPE_F32) || !(isAct(b, F.DTYPE_F32) || isFloatConst(b))) return fail(E.E_BAD_OPERAND, i);
-      if (w7 > F.BINARY_DIV || w8 == 0) return fail(E.E_BAD_PARAM, i);
+      if (w7 > F.BINARY_PRELU || w8 == 0) return fail(E.E_BAD_PARAM, i);
       if (<u64>tCount(b) != <u64>w8 || na % <u64>w8 != 0 || na != no) return fail(E.E_SHAPE_MISMATCH, i);
       return E.OK;
     }
@@ -305,6 +339,8 @@ function checkOp(i: u32): i32 {
       if (na != no) return fail(E.E_SHAPE_MISMATCH, i);
       return E.OK;
     }
+    case F.OP_GROUP_NORM: return checkNorm(i, true);
+    case F.OP_LAYER_NORM: return checkNorm(i, false);
     default: { // F.OP_DEQUANTIZE
       if (!(isAct(a, F.DTYPE_I8) || isAct(a, F.DTYPE_U8)) || !isAct(out, F.DTYPE_F32)) return fail(E.E_BAD_OPERAND, i);
       if (na != no) return fail(E.E_SHAPE_MISMATCH, i);
@@ -319,6 +355,7 @@ export function loadModel(ptr: usize, len: u32, batch: u32): i32 {
   detail = -1;
   maxTaps = 0;
   maxChannels = 0;
+  maxNormChannels = 0;
   if (batch == 0) return fail(E.E_BAD_BATCH, -1);
   let r = checkHeader(ptr, len);
   if (r != E.OK) return r;
@@ -405,7 +442,9 @@ function prepare(ptr: usize, batch: u32): i32 {
   const zeros = allocBytes(<usize>maxChannels * 4 + 16);
   const dummy = allocBytes(<usize>maxChannels * 4 + 16);
   const convWeights = allocBytes(<usize>opCount * 4 + 16);
-  if (arena == 0 || addrs == 0 || taps == 0 || zeros == 0 || dummy == 0 || convWeights == 0) return fail(E.E_OUT_OF_MEMORY, -1);
+  const norm = allocBytes(<usize>maxNormChannels * 24 + 16); // kernels/norm.ts
+  if (arena == 0 || addrs == 0 || taps == 0 || zeros == 0 || dummy == 0 || convWeights == 0 || norm == 0) return fail(E.E_OUT_OF_MEMORY, -1);
+  setNormScratch(norm);
   // zeros needs no fill: allocBytes hands out fresh memory, which is zero (memory.ts).
   for (let t: u32 = 0; t < tensorCount; t++) {
     let addr: usize;

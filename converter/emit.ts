@@ -110,6 +110,13 @@ function emitOp(ctx: EmitContext, g: Graph, n: Node, t: (id: number) => number):
       return { ...base, op: Op.Slice, params: [sa[ax]! * inner, n.start * inner, n.count * inner, elementCount(sa.slice(0, ax))] };
     }
     case 'layout': return { ...base, op: Op.Layout, params: [n.mode, n.C, n.H, n.W] };
+    case 'groupnorm': case 'layernorm': {
+      const b = constant(ctx, n.gamma, [n.gamma.length], `${n.name}.scale`);
+      const c = constant(ctx, n.beta, [n.beta.length], `${n.name}.bias`);
+      const eps = new Uint32Array(Float32Array.of(n.eps).buffer)[0]!;
+      const op = n.op === 'groupnorm' ? Op.GroupNorm : Op.LayerNorm;
+      return { ...base, op, b, c, act: n.act, alpha: n.alpha, params: [n.op === 'groupnorm' ? n.groups : n.size, eps] };
+    }
     case 'copy': return { ...base, op: Op.Copy };
     case 'reshape': throw new Error(`internal: reshape "${n.name}" reached the emitter`);
   }

@@ -7,6 +7,9 @@ import {
 } from './const-eval.js';
 import { reshapeTo, UnsupportedError, type Fail, type Slot } from './import-context.js';
 import { importConv, importDense } from './import-layers.js';
+import { ACTIVATION_ATTRS, importActivation } from './import-activations.js';
+import { importNorm, NORM_ATTRS } from './import-norm.js';
+import { rewritePatterns } from './import-patterns.js';
 import { importResize } from './import-resize.js';
 import { importTranspose, type TransposeOf } from './import-transpose.js';
 import { addValue, elementCount, type Graph } from './ir.js';
@@ -42,11 +45,13 @@ const KNOWN_ATTRS: Record<string, string[]> = {
   BatchNormalization: ['epsilon', 'momentum', 'training_mode'],
   Resize: ['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'antialias', 'axes', 'keep_aspect_ratio_policy'],
   Upsample: ['mode'], Split: ['axis', 'split', 'num_outputs'], Slice: [], Concat: ['axis'], Gather: ['axis'],
+  ...ACTIVATION_ATTRS, ...NORM_ATTRS,
 };
 
 const BINARY_KIND: Record<string, BinaryKind> = { Add: BinaryKind.Add, Sub: BinaryKind.Sub, Mul: BinaryKind.Mul, Div: BinaryKind.Div };
 
-export function importGraph(model: OnnxModel, opts: ImportOptions = {}): Graph {
+export function importGraph(onnxModel: OnnxModel, opts: ImportOptions = {}): Graph {
+  const model = rewritePatterns(onnxModel);
   const slots = new Map<string, Slot>();
   for (const [name, t] of model.initializers) slots.set(name, { kind: 'const', t });
   const given = opts.constantInputs ?? {};
@@ -207,6 +212,10 @@ function importNode(
     }
     case 'Add': case 'Sub': case 'Mul': case 'Div':
       return [actSlot(importBinary(g, node, ins, fail, batch))];
+    case 'Gelu': case 'PRelu': case 'Clip': case 'HardSigmoid': case 'HardSwish': case 'Mish':
+      return [actSlot(importActivation(g, node, ins, opset, fail, act, cst, optCst, attr))];
+    case 'InstanceNormalization': case 'GroupNormalization': case 'LayerNormalization':
+      return [actSlot(importNorm(g, node, ins, opset, fail, act, cst, optCst, attr))];
     case 'Gemm': case 'MatMul':
       return [actSlot(importDense(g, node, ins, fail, act, cst, optCst, attr))];
     case 'Conv': case 'ConvTranspose':

@@ -38,7 +38,16 @@ export interface ReshapeNode extends NodeBase { op: 'reshape' }
 export interface LayoutNode extends NodeBase { op: 'layout'; mode: LayoutMode; C: number; H: number; W: number }
 export interface CopyNode extends NodeBase { op: 'copy' }
 
-export type Node = DenseNode | ConvNode | UnaryNode | BinaryNode | ResizeNode | ConcatNode | SliceNode | ReshapeNode | LayoutNode | CopyNode;
+/**
+ * Group normalisation of a [C,H,W] value (instance norm: groups == C): statistics per group of C/groups
+ * channels over all pixels, then a per-channel affine `gamma`, `beta`.
+ */
+export interface GroupNormNode extends NodeBase { op: 'groupnorm'; groups: number; eps: number; gamma: Float32Array; beta: Float32Array; act: Act; alpha: number }
+/** Layer normalisation of each row of `size` elements (ONNX order: `a` is [size] or [rows, size]); affine per position in the row. */
+export interface LayerNormNode extends NodeBase { op: 'layernorm'; size: number; eps: number; gamma: Float32Array; beta: Float32Array; act: Act; alpha: number }
+
+export type Node = DenseNode | ConvNode | UnaryNode | BinaryNode | ResizeNode | ConcatNode | SliceNode | ReshapeNode | LayoutNode | CopyNode |
+  GroupNormNode | LayerNormNode;
 
 export interface Graph {
   values: Value[];

@@ -5,12 +5,15 @@ import type { OnnxModel } from './onnx-load.js';
 import { foldAffine } from './passes/fold-affine.js';
 import { foldInputAffine } from './passes/fold-input-affine.js';
 import { fuseActivations } from './passes/fuse-activation.js';
+import { fuseSilu } from './passes/fuse-silu.js';
+import { foldNormAffine } from './passes/fold-norm-affine.js';
+import { foldNormReshapes } from './passes/fold-norm-reshape.js';
 import { collapseLayoutChains } from './passes/layout-chains.js';
 import { ensureOwnedOutputs, lowerLayout, type LayoutStats } from './passes/layout.js';
 import { splitDenseHeads } from './passes/split-dense-heads.js';
 
 export interface GraphStats {
-  foldedAffine: number; foldedInputAffine: number; fusedActivations: number; splitDenseHeads: number; layout: LayoutStats;
+  foldedAffine: number; foldedInputAffine: number; foldedNorms: number; fusedActivations: number; splitDenseHeads: number; layout: LayoutStats;
   collapsedLayouts: number; copies: number; removedNodes: number;
 }
 
@@ -39,15 +42,17 @@ export function buildGraph(model: OnnxModel, opts: ImportOptions, shapeOutputs?:
   const g = importGraph(model, opts);
   shapeOutputs?.(g);
   let removedNodes = pruneDead(g);
+  const foldedNorms = foldNormReshapes(g) + foldNormAffine(g);
+  removedNodes += pruneDead(g);
   const foldedAffine = foldAffine(g);
   const foldedInputAffine = foldInputAffine(g);
-  const fusedActivations = fuseActivations(g);
+  const fusedActivations = fuseSilu(g) + fuseActivations(g);
   const heads = splitDenseHeads(g);
   const layout = lowerLayout(g);
   const collapsedLayouts = collapseLayoutChains(g);
   removedNodes += pruneDead(g);
   const copies = ensureOwnedOutputs(g);
-  return { graph: g, stats: { foldedAffine, foldedInputAffine, fusedActivations, splitDenseHeads: heads, layout, collapsedLayouts, copies, removedNodes } };
+  return { graph: g, stats: { foldedAffine, foldedInputAffine, foldedNorms, fusedActivations, splitDenseHeads: heads, layout, collapsedLayouts, copies, removedNodes } };
 }
 
 /** Splits a rank-1 output into two halves [mu, logvar] (encoders that emit one 2L vector). */

@@ -20,16 +20,24 @@ export const DTYPE_NAME = ['f32', 'f16', 'i8', 'i32', 'u8'] as const;
 export const enum EntryKind { Encode = 0, Decode = 1 }
 export const ENTRY_NAME = ['encode', 'decode'] as const;
 
-export const enum Act { None = 0, Relu = 1, LeakyRelu = 2, Sigmoid = 3, Tanh = 4, Exp = 5, Softplus = 6, Elu = 7 }
-export const ACT_NAME = ['none', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'exp', 'softplus', 'elu'] as const;
+export const enum Act {
+  None = 0, Relu = 1, LeakyRelu = 2, Sigmoid = 3, Tanh = 4, Exp = 5, Softplus = 6, Elu = 7,
+  Gelu = 8, Silu = 9, Mish = 10, HardSwish = 11, Clip = 12, GeluTanh = 13,
+}
+export const ACT_NAME = [
+  'none', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'exp', 'softplus', 'elu',
+  'gelu', 'silu', 'mish', 'hard_swish', 'clip', 'gelu_tanh',
+] as const;
 
 export const enum Op {
   Dense = 1, Conv2D = 2, ConvTranspose = 3, Unary = 4, Binary = 5, ResizeNearest = 6,
   Concat = 7, Slice = 8, Layout = 9, Copy = 10, Quantize = 11, Dequantize = 12,
+  GroupNorm = 13, LayerNorm = 14,
 }
 export const OP_NAME: Record<number, string> = {
   1: 'Dense', 2: 'Conv2D', 3: 'ConvTranspose', 4: 'Unary', 5: 'Binary', 6: 'ResizeNearest',
   7: 'Concat', 8: 'Slice', 9: 'Layout', 10: 'Copy', 11: 'Quantize', 12: 'Dequantize',
+  13: 'GroupNorm', 14: 'LayerNorm',
 };
-export const enum BinaryKind { Add = 0, Sub = 1, Mul = 2, Div = 3 }
+export const enum BinaryKind { Add = 0, Sub = 1, Mul = 2, Div = 3, PRelu = 4 }
 export const enum LayoutMode { ChwToHwc = 0, HwcToChw = 1 }

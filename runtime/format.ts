@@ -8,6 +8,7 @@ import {
 } from './format-constants.js';
 import { ModelFormatError } from './errors.js';
 import { textPreview } from './text-instead-of-model.js';
+import { clipBounds } from './clip-bounds.js';
 
 export type DTypeName = (typeof DTYPE_NAME)[number];
 export type EntryName = (typeof ENTRY_NAME)[number];
@@ -311,8 +312,12 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
   if (OP_NAME[op.opcode] === undefined) fail(`model file: op ${op.index}: unknown opcode ${op.opcode}`);
   if (op.activation >= ACT_NAME.length) fail(`${where}: unknown fused activation ${op.activation}`);
   if (!Number.isFinite(op.alpha)) fail(`${where}: activation alpha ${op.alpha} is not finite`);
-  const fusable = op.opcode >= 1 && op.opcode <= 5;
+  const fusable = (op.opcode >= 1 && op.opcode <= 5) || op.opcode === 13 || op.opcode === 14;
   if (!fusable && op.activation !== 0) fail(`${where}: this op cannot carry a fused activation (${ACT_NAME[op.activation]})`);
+  if (op.activation === 12) { // clip: two binary16 bounds in the alpha word
+    const [lo, hi] = clipBounds(op.alpha);
+    if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) fail(`${where}: clip bounds [${lo}, ${hi}] must be numbers with min <= max`);
+  }
 
   const tensor = (role: string, index: number): TensorInfo => {
     if (index === NONE) return fail(`${where}: tensor ${role} is missing`);
@@ -397,7 +402,7 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
       return;
     case 5: { // BINARY
       const [kind, period] = p;
-      if (kind > 3) fail(`${where}: unknown binary kind ${kind} (0 add, 1 sub, 2 mul, 3 div)`);
+      if (kind > 4) fail(`${where}: unknown binary kind ${kind} (0 add, 1 sub, 2 mul, 3 div, 4 prelu)`);
       const b = tensor('b', op.b);
       if (period < 1 || a.elements % period !== 0) fail(`${where}: period ${period} does not divide the ${a.elements} elements of a`);
       count('b', b, period);
@@ -469,6 +474,34 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
       dtype('out', out, 'f32');
       count('out', out, a.elements);
       return;
+    case 13: // GROUP_NORM
+    case 14: { // LAYER_NORM
+      const group = op.opcode === 13;
+      const b = tensor('b (scale)', op.b);
+      const c = tensor('c (bias)', op.c);
+      floatOnly(a, out);
+      activation('out', out);
+      for (const [role, t] of [['b (scale)', b], ['c (bias)', c]] as const) { constant(role, t); dtype(role, t, 'f32', 'f16'); }
+      const [n, epsBits] = p;
+      const eps = new Float32Array(Uint32Array.of(epsBits).buffer)[0];
+      if (n < 1) fail(`${where}: ${group ? 'groups' : 'row size'} ${n} must be >= 1`);
+      if (!Number.isFinite(eps) || eps < 0) fail(`${where}: epsilon ${eps} must be finite and >= 0`);
+      if (group) rank('a', a, 3);
+      const width = group ? a.dims[0] : n;
+      if (a.elements % width !== 0 || width % n !== 0) {
+        fail(group ? `${where}: groups ${n} does not divide the ${width} channels` : `${where}: row size ${n} does not divide the ${a.elements} elements of a`);
+      }
+      count('out', out, a.elements);
+      if (group) {
+        rank('out', out, 3);
+        if (out.dims[0] !== width) fail(`${where}: out has ${out.dims[0]} channels, expected ${width}`);
+      }
+      for (const [role, t] of [['b (scale)', b], ['c (bias)', c]] as const) {
+        rank(role, t, 1);
+        count(role, t, width);
+      }
+      return;
+    }
   }
 }
 

@@ -132,7 +132,7 @@ describe('readModel on hostile files', () => {
     expectFormatError(patched(good, [[o + 4, 16]]), 'op 3 (Dense): out tensor 16 has 12 elements, expected 8');
     expectFormatError(patched(good, [[o + 16, 15]]), 'op 3 (Dense): c (bias) tensor 15 has 12 elements, expected 8');
     expectFormatError(patched(good, [[o + 12, 13]]), 'op 3 (Dense): b (weights) tensor 13 is an activation, expected a constant');
-    expectFormatError(patched(good, [[o + 20, 8]]), 'op 3 (Dense): unknown fused activation 8');
+    expectFormatError(patched(good, [[o + 20, 14]]), 'op 3 (Dense): unknown fused activation 14');
     expectFormatError(patched(good, [[o + 24, Number.POSITIVE_INFINITY, 'f32']]), 'activation alpha Infinity is not finite');
   });
 

@@ -199,7 +199,7 @@ describe('wasm module ABI', () => {
       DTYPE_F32: DType.F32, DTYPE_F16: DType.F16, DTYPE_I8: DType.I8, DTYPE_I32: DType.I32, DTYPE_U8: DType.U8,
       DTYPE_COUNT: C.DTYPE_SIZE.length, ENTRY_ENCODE: EntryKind.Encode, ENTRY_DECODE: EntryKind.Decode,
       ACT_COUNT: C.ACT_NAME.length, BINARY_ADD: C.BinaryKind.Add, BINARY_SUB: C.BinaryKind.Sub,
-      BINARY_MUL: C.BinaryKind.Mul, BINARY_DIV: C.BinaryKind.Div,
+      BINARY_MUL: C.BinaryKind.Mul, BINARY_DIV: C.BinaryKind.Div, BINARY_PRELU: C.BinaryKind.PRelu,
       LAYOUT_CHW_TO_HWC: C.LayoutMode.ChwToHwc, LAYOUT_HWC_TO_CHW: C.LayoutMode.HwcToChw,
     };
     C.ACT_NAME.forEach((n, i) => { expected[`ACT_${n.toUpperCase()}`] = i; });

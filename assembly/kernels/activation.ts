@@ -5,7 +5,8 @@
 // rounded once to f32: accurate to about half an f32 ulp, far inside the 1e-6 relative target.
 import { vsigmoid, vtanh } from './vexp';
 import { exp, log } from './compact_math';
-import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_EXP, ACT_SOFTPLUS, ACT_ELU } from '../format';
+import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_EXP, ACT_SOFTPLUS, ACT_ELU, ACT_GELU, ACT_MISH } from '../format';
+import { applyVectorActivation, mish } from './vact_ext';
 
 function sigmoid(x: f64): f64 {
   // Both branches only ever call exp on a non-positive argument: no overflow, no cancellation.
@@ -47,6 +48,7 @@ export function activate(x: f32, act: u32, alpha: f32): f32 {
     case ACT_EXP: return <f32>exp(x);
     case ACT_SOFTPLUS: return <f32>softplus(x);
     case ACT_ELU: return x > 0 ? x : <f32>(<f64>alpha * expm1(x));
+    case ACT_MISH: return <f32>mish(x);
     default: return x;
   }
 }
@@ -55,6 +57,10 @@ export function activate(x: f32, act: u32, alpha: f32): f32 {
 export function applyActivation(a: usize, out: usize, count: u32, act: u32, alpha: f32): void {
   if (act == ACT_NONE) {
     if (a != out) memory.copy(out, a, <usize>count << 2);
+    return;
+  }
+  if (act >= ACT_GELU && act != ACT_MISH) { // kernels/vact_ext.ts
+    applyVectorActivation(a, out, count, act, alpha);
     return;
   }
   let i: u32 = 0;

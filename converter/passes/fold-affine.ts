@@ -11,7 +11,7 @@ export function foldAffine(g: Graph): number {
     changed = false;
     const uses = consumers(g);
     for (const n of g.nodes) {
-      if (n.op !== 'binary' || typeof n.b === 'number') continue;
+      if (n.op !== 'binary' || typeof n.b === 'number' || n.kind === BinaryKind.PRelu) continue;
       const soleUse = (id: number) => (uses.get(id)?.length ?? 0) === 1 && !g.outputs.includes(id);
       let p = g.nodes.find((q) => q.out === n.a);
       // A dense reshaped to [C,H,W] (decoders) still has one column per element: look through the reshape.

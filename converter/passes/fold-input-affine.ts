@@ -12,7 +12,7 @@ export function foldInputAffine(g: Graph): number {
     changed = false;
     const uses = consumers(g);
     for (const b of g.nodes) {
-      if (b.op !== 'binary' || typeof b.b === 'number' || b.act !== Act.None || g.outputs.includes(b.out)) continue;
+      if (b.op !== 'binary' || typeof b.b === 'number' || b.kind === BinaryKind.PRelu || b.act !== Act.None || g.outputs.includes(b.out)) continue;
       const users = uses.get(b.out) ?? [];
       const p = users[0];
       if (users.length !== 1 || !p || (p.op !== 'dense' && p.op !== 'conv' && p.op !== 'convT') || p.a !== b.out) continue;

@@ -1,8 +1,10 @@
-// Fuses an activation into the conv/dense/binary op that produces its input, when that op is its only
+// Fuses an activation into the conv/dense/binary/normalisation op that produces its input, when that op is its only
 // consumer: the runtime applies it while the result is still in registers. An elementwise function
 // commutes with reshapes and LAYOUT reorderings, so it may also reach back through a chain of those.
 import { Act } from '../../runtime/format-constants.js';
 import { consumers, type Graph, type Node } from '../ir.js';
+
+const FUSES_INTO = new Set<Node['op']>(['dense', 'conv', 'convT', 'binary', 'groupnorm', 'layernorm']);
 
 export function fuseActivations(g: Graph): number {
   let fused = 0;
@@ -18,7 +20,7 @@ export function fuseActivations(g: Graph): number {
       between.push(p);
       p = producer(p.a);
     }
-    if (!p || (p.op !== 'dense' && p.op !== 'conv' && p.op !== 'convT' && p.op !== 'binary') || p.act !== Act.None) continue;
+    if (!p || !FUSES_INTO.has(p.op) || !('act' in p) || p.act !== Act.None) continue;
     p.act = u.act;
     p.alpha = u.alpha;
     if (between.length) between[0]!.out = u.out;

@@ -6,6 +6,8 @@ import type { WEntry, WOp, WTensor } from '../writer.js';
 import { constantF32, constantI32, constantI8, elementCount, type EditableModel } from './editable-model.js';
 import { dequantizeValue, quantizeValue } from './quant-arithmetic.js';
 import * as K from './reference-kernels.js';
+import { gelu } from './erf.js';
+import { clipBounds } from '../../runtime/clip-bounds.js';
 
 export type Values = Float32Array | Int8Array;
 /** role: 'in' (operand a or b of op), 'pre' (op result before its fused activation), 'out' (what it stored) */
@@ -16,6 +18,7 @@ const f32 = Math.fround;
 export function activate(v: Float32Array, act: number, alpha: number): Float32Array {
   if (act === Act.None) return v;
   const out = new Float32Array(v.length);
+  const [lo, hi] = act === Act.Clip ? clipBounds(alpha) : [0, 0];
   for (let i = 0; i < v.length; i++) {
     const x = v[i]!;
     switch (act) {
@@ -26,6 +29,12 @@ export function activate(v: Float32Array, act: number, alpha: number): Float32Ar
       case Act.Exp: out[i] = Math.exp(x); break;
       case Act.Softplus: out[i] = x > 20 ? x : Math.log1p(Math.exp(x)); break;
       case Act.Elu: out[i] = x >= 0 ? x : alpha * Math.expm1(x); break;
+      case Act.Gelu: out[i] = gelu(x); break;
+      case Act.Silu: out[i] = x / (1 + Math.exp(-x)); break;
+      case Act.Mish: out[i] = x * Math.tanh(x > 20 ? x : Math.log1p(Math.exp(x))); break;
+      case Act.HardSwish: out[i] = x * Math.max(0, Math.min(1, x / 6 + 0.5)); break;
+      case Act.Clip: out[i] = x < lo ? lo : x > hi ? hi : x; break;
+      case Act.GeluTanh: out[i] = x / (1 + Math.exp(-2 * Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))) /* 0.5 x (1 + tanh u) = x sigmoid(2u) */; break;
       default: throw new Error(`unknown activation ${act}`);
     }
   }
@@ -38,6 +47,7 @@ function binaryOp(kind: number, a: number, b: number): number {
     case BinaryKind.Sub: return a - b;
     case BinaryKind.Mul: return a * b;
     case BinaryKind.Div: return a / b;
+    case BinaryKind.PRelu: return a > 0 ? a : a * b;
     default: throw new Error(`unknown binary kind ${kind}`);
   }
 }
@@ -142,6 +152,14 @@ export class Interpreter {
       case Op.Dequantize: {
         const at = this.t(op.a);
         pre = Float32Array.from(a as Int8Array, (q) => dequantizeValue(q, at.scale!, at.zeroPoint!));
+        break;
+      }
+      case Op.GroupNorm: case Op.LayerNorm: {
+        const gamma = this.read(op.b!) as Float32Array, beta = this.read(op.c!) as Float32Array;
+        const eps = new Float32Array(Uint32Array.of(p[1]!).buffer)[0]!;
+        pre = op.op === Op.GroupNorm
+          ? K.groupNormF32(a as Float32Array, gamma, beta, this.t(op.a).dims[0]!, p[0]!, eps)
+          : K.layerNormF32(a as Float32Array, gamma, beta, p[0]!, eps);
         break;
       }
       default: throw new Error(`op ${index}: opcode ${op.op} is not supported by the interpreter`);

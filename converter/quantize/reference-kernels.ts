@@ -124,3 +124,29 @@ export function denseI8(x: Int8Array, w: Int8Array, p: IntegerParams, K: number,
   const g: ConvGeometry = { Ci: K, H: 1, W: 1, Co: M, OH: 1, OW: 1, kh: 1, kw: 1, sH: 1, sW: 1, padT: 0, padL: 0, dH: 1, dW: 1, groups: 1 };
   return convI8(g, false, x, w, p);
 }
+
+/**
+ * Group norm of HWC data [pixels, C] (float64 statistics, f32 result): per group of C/groups channels the mean
+ * and biased variance over all pixels, then (x - mean) / sqrt(var + eps) * gamma[c] + beta[c].
+ * A layer norm row is the same with one pixel and one group (the runtime's kernels/norm.ts does the same).
+ */
+export function groupNormF32(x: Float32Array, gamma: Float32Array, beta: Float32Array, C: number, groups: number, eps: number): Float32Array {
+  const out = new Float32Array(x.length);
+  const pixels = x.length / C, per = C / groups;
+  for (let g = 0; g < groups; g++) {
+    let sum = 0;
+    for (let p = 0; p < pixels; p++) for (let c = g * per; c < (g + 1) * per; c++) sum += x[p * C + c]!;
+    const mean = sum / (per * pixels);
+    let sq = 0;
+    for (let p = 0; p < pixels; p++) for (let c = g * per; c < (g + 1) * per; c++) sq += (x[p * C + c]! - mean) ** 2;
+    const inv = 1 / Math.sqrt(sq / (per * pixels) + eps);
+    for (let p = 0; p < pixels; p++) for (let c = g * per; c < (g + 1) * per; c++) out[p * C + c] = (x[p * C + c]! - mean) * inv * gamma[c]! + beta[c]!;
+  }
+  return out;
+}
+
+export function layerNormF32(x: Float32Array, gamma: Float32Array, beta: Float32Array, size: number, eps: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let r = 0; r < x.length; r += size) out.set(groupNormF32(x.subarray(r, r + size), gamma, beta, size, 1, eps), r);
+  return out;
+}

@@ -1,6 +1,8 @@
 // Plain float64 reference kernels in ONNX semantics (NCHW, ONNX weight layouts), the twins of the
 // optimized WebAssembly kernels. Each returns the values and, per element, the sum of absolute terms.
 import { Act } from '../../runtime/format-constants.js';
+import { clipBounds } from '../../runtime/clip-bounds.js';
+import { gelu } from '../../converter/quantize/erf.js';
 
 export interface RefResult { value: Float64Array; magnitude: Float64Array }
 
@@ -14,6 +16,12 @@ export function refActivation(x: number, act: Act, alpha: number): number {
     case Act.Exp: return Math.exp(x);
     case Act.Softplus: return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
     case Act.Elu: return x > 0 ? x : alpha * (Math.exp(x) - 1);
+    case Act.Gelu: return gelu(x);
+    case Act.Silu: return x / (1 + Math.exp(-x));
+    case Act.Mish: return x * Math.tanh(x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
+    case Act.HardSwish: return x * Math.max(0, Math.min(1, x / 6 + 0.5));
+    case Act.Clip: { const [lo, hi] = clipBounds(alpha); return x < lo ? lo : x > hi ? hi : x; }
+    case Act.GeluTanh: return x / (1 + Math.exp(-2 * Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))) /* 0.5 x (1 + tanh u) = x sigmoid(2u) */;
     default: throw new Error(`unknown activation ${act}`);
   }
 }
