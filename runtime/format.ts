@@ -7,6 +7,7 @@ import {
   MAX_OPS, MAX_TENSORS, NONE, OP_BYTES, OP_NAME, OP_WORDS, TENSOR_BYTES, VERSION,
 } from './format-constants.js';
 import { ModelFormatError } from './errors.js';
+import { checkSpatialOp, isSpatialOpcode } from './format-spatial.js';
 
 export type DTypeName = (typeof DTYPE_NAME)[number];
 export type EntryName = (typeof ENTRY_NAME)[number];
@@ -344,6 +345,7 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
   const a = tensor('a', op.a);
   activation('a', a);
   const p = op.params;
+  if (isSpatialOpcode(op.opcode)) { checkSpatialOp(op, a, out, tensors, where); return; }
 
   switch (op.opcode) {
     case 1: { // DENSE
