@@ -5,12 +5,13 @@ import type { OnnxModel } from './onnx-load.js';
 import { foldAffine } from './passes/fold-affine.js';
 import { foldInputAffine } from './passes/fold-input-affine.js';
 import { fuseActivations } from './passes/fuse-activation.js';
+import { foldPadsAndCrops } from './passes/fold-pad.js';
 import { collapseLayoutChains } from './passes/layout-chains.js';
 import { ensureOwnedOutputs, lowerLayout, type LayoutStats } from './passes/layout.js';
 import { splitDenseHeads } from './passes/split-dense-heads.js';
 
 export interface GraphStats {
-  foldedAffine: number; foldedInputAffine: number; fusedActivations: number; splitDenseHeads: number; layout: LayoutStats;
+  foldedAffine: number; foldedInputAffine: number; foldedPadsAndCrops: number; fusedActivations: number; splitDenseHeads: number; layout: LayoutStats;
   collapsedLayouts: number; copies: number; removedNodes: number;
 }
 
@@ -39,6 +40,7 @@ export function buildGraph(model: OnnxModel, opts: ImportOptions, shapeOutputs?:
   const g = importGraph(model, opts);
   shapeOutputs?.(g);
   let removedNodes = pruneDead(g);
+  const foldedPadsAndCrops = foldPadsAndCrops(g);
   const foldedAffine = foldAffine(g);
   const foldedInputAffine = foldInputAffine(g);
   const fusedActivations = fuseActivations(g);
@@ -47,7 +49,7 @@ export function buildGraph(model: OnnxModel, opts: ImportOptions, shapeOutputs?:
   const collapsedLayouts = collapseLayoutChains(g);
   removedNodes += pruneDead(g);
   const copies = ensureOwnedOutputs(g);
-  return { graph: g, stats: { foldedAffine, foldedInputAffine, fusedActivations, splitDenseHeads: heads, layout, collapsedLayouts, copies, removedNodes } };
+  return { graph: g, stats: { foldedAffine, foldedInputAffine, foldedPadsAndCrops, fusedActivations, splitDenseHeads: heads, layout, collapsedLayouts, copies, removedNodes } };
 }
 
 /** Splits a rank-1 output into two halves [mu, logvar] (encoders that emit one 2L vector). */
