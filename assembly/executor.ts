@@ -15,6 +15,7 @@ import { concat, slice, layout, copy } from './kernels/tensor_ops';
 import { quantize, dequantize } from './kernels/quantize';
 import { usesQuantWeights, runQuantDense, runQuantConv } from './kernels/quant_dispatch';
 import { groupNorm, layerNorm } from './kernels/norm';
+import { runSpatialOp } from './kernels/spatial_dispatch';
 
 @inline function entryField(kind: u32, k: u32): u32 { return load<u32>(entryInfo + kind * 24 + (k << 2)); }
 
@@ -92,6 +93,8 @@ function runOp(i: u32, n: u32): void {
         applyActivation(y, y, outCount, act, alpha);
         break;
       }
+      case F.OP_PAD: case F.OP_RESIZE: case F.OP_POOL:
+      case F.OP_MAT_MUL: case F.OP_SOFTMAX: case F.OP_TRANSPOSE: runSpatialOp(i, s); break;
       case F.OP_QUANTIZE: quantize(x, y, outCount, tScale(out), tZeroPoint(out), tDtype(out) == F.DTYPE_U8); break;
       default: dequantize(x, y, outCount, tScale(a), tZeroPoint(a), tDtype(a) == F.DTYPE_U8); break;
     }

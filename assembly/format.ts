@@ -56,6 +56,12 @@ export const OP_QUANTIZE: u32 = 11;
 export const OP_DEQUANTIZE: u32 = 12;
 export const OP_GROUP_NORM: u32 = 13;
 export const OP_LAYER_NORM: u32 = 14;
+export const OP_PAD: u32 = 20;
+export const OP_RESIZE: u32 = 21;
+export const OP_POOL: u32 = 22;
+export const OP_MAT_MUL: u32 = 23;
+export const OP_SOFTMAX: u32 = 24;
+export const OP_TRANSPOSE: u32 = 25;
 
 export const BINARY_ADD: u32 = 0;
 export const BINARY_SUB: u32 = 1;
@@ -65,6 +71,18 @@ export const BINARY_PRELU: u32 = 4;
 
 export const LAYOUT_CHW_TO_HWC: u32 = 0;
 export const LAYOUT_HWC_TO_CHW: u32 = 1;
+
+export const PAD_CONSTANT: u32 = 0;
+export const PAD_REFLECT: u32 = 1;
+export const PAD_EDGE: u32 = 2;
+export const RESIZE_LINEAR: u32 = 0;
+export const RESIZE_ROUND_PREFER_FLOOR: u32 = 1;
+export const RESIZE_ROUND_PREFER_CEIL: u32 = 2;
+export const RESIZE_FLOOR: u32 = 3;
+export const RESIZE_CEIL: u32 = 4;
+export const POOL_MAX: u32 = 0;
+export const POOL_AVG_EXCLUDE_PAD: u32 = 1;
+export const POOL_AVG_INCLUDE_PAD: u32 = 2;
 
 /** Bytes per element of a dtype. */
 export function dtypeSize(dtype: u32): u32 {

@@ -17,6 +17,7 @@ import { prepareQuantWeights, usesQuantWeights } from './kernels/quant_dispatch'
 import { dequantizeWeights } from './kernels/dequantize_weights';
 import { packDepthwiseWeights } from './kernels/depthwise';
 import { setNormScratch } from './kernels/norm';
+import { checkSpatialOp } from './kernels/spatial_validate';
 
 let detail: i32 = -1;
 export function errorDetail(): i32 { return detail; }
@@ -267,7 +268,8 @@ function checkOp(i: u32): i32 {
   const a = opWord(i, 2);
   const b = opWord(i, 3);
   const act = opWord(i, 5);
-  if (code < F.OP_DENSE || code > F.OP_LAYER_NORM || act >= F.ACT_COUNT) return fail(E.E_UNKNOWN_OPCODE, i);
+  const spatial = code >= F.OP_PAD && code <= F.OP_TRANSPOSE;
+  if (code < F.OP_DENSE || (code > F.OP_LAYER_NORM && !spatial) || act >= F.ACT_COUNT) return fail(E.E_UNKNOWN_OPCODE, i);
   if (!isFinite32(reinterpret<f32>(opWord(i, 6)))) return fail(E.E_BAD_PARAM, i);
   if (act == F.ACT_CLIP && !clipBoundsOk(opWord(i, 6))) return fail(E.E_BAD_PARAM, i);
   if (out >= tensorCount || a >= tensorCount) return fail(E.E_BAD_TENSOR_INDEX, i);
@@ -280,6 +282,10 @@ function checkOp(i: u32): i32 {
   const no = <u64>tCount(out);
   const w7 = opWord(i, 7), w8 = opWord(i, 8), w9 = opWord(i, 9), w10 = opWord(i, 10);
 
+  if (spatial) { // kernels/spatial_validate.ts
+    const r = checkSpatialOp(i, tensorCount);
+    return r == E.OK ? E.OK : fail(r, i);
+  }
   switch (code) {
     case F.OP_DENSE: {
       if (!computeOperandsOk(i)) return fail(E.E_BAD_OPERAND, i);

@@ -1,12 +1,13 @@
 // IR (after passes and planning) -> writer structures: tensor table entries, ops with their parameter
 // words, constants in the runtime's layouts (dense [K,M], conv [G,KH,KW,Ci/G,Co/G], BINARY period vectors).
 import { DType, EntryKind, Op, TensorKind } from '../runtime/format-constants.js';
-import { elementCount, storageAxis, storageDims, toStorageOrder, type ConvNode, type Graph, type Node } from './ir.js';
+import { elementCount, storageAxis, storageDims, toStorageOrder, type ConvNode, type Graph, type Node, type ResizeAxis } from './ir.js';
 import type { ArenaPlan } from './plan.js';
 import type { WEntry, WOp, WTensor } from './writer.js';
 
 export interface EmitContext { tensors: WTensor[] }
 
+const f32Bits = (v: number): number => new Uint32Array(new Float32Array([v]).buffer)[0]!;
 const f32Bytes = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
 
 function constant(ctx: EmitContext, data: Float32Array, dims: number[], name: string): number {
@@ -118,6 +119,15 @@ function emitOp(ctx: EmitContext, g: Graph, n: Node, t: (id: number) => number):
       return { ...base, op, b, c, act: n.act, alpha: n.alpha, params: [n.op === 'groupnorm' ? n.groups : n.size, eps] };
     }
     case 'copy': return { ...base, op: Op.Copy };
+    case 'pad': return { ...base, op: Op.Pad, params: [n.mode, n.pt >>> 0, n.pl >>> 0, f32Bits(n.value)] };
+    case 'resizeAny': {
+      const axis = (x: ResizeAxis) => [x.p, x.m, x.d, x.q].map(f32Bits);
+      return { ...base, op: Op.Resize, params: [n.mode, ...axis(n.h), ...axis(n.w)] };
+    }
+    case 'pool': return { ...base, op: Op.Pool, params: [n.kind, n.kh, n.kw, n.sH, n.sW, n.pt, n.pl, n.pb, n.pr] };
+    case 'matmul': return { ...base, op: Op.MatMul, b: t(n.b), params: [n.B, n.M, n.K, n.N] };
+    case 'softmax': return { ...base, op: Op.Softmax, params: [n.L] };
+    case 'transpose': return { ...base, op: Op.Transpose, params: [...n.dims, ...n.perm] };
     case 'reshape': throw new Error(`internal: reshape "${n.name}" reached the emitter`);
   }
 }

@@ -1,6 +1,8 @@
-// Import of nearest-neighbour Resize/Upsample with integer scales (the kernel repeats pixels).
+// Import of Resize/Upsample: nearest with integer scales that repeat pixels becomes RESIZE_NEAREST (fast, and it
+// stays int8); anything else (linear, nearest with other scales or coordinate modes) the general RESIZE.
+import { ResizeMode } from '../runtime/format-constants.js';
 import type { ActGetter, AttrGetter, Fail, OptConstGetter, Slot } from './import-context.js';
-import { addValue, type Graph } from './ir.js';
+import { addValue, type Graph, type ResizeAxis } from './ir.js';
 import type { OnnxNode } from './onnx-load.js';
 
 export function importResize(
@@ -11,7 +13,7 @@ export function importResize(
   const shape = g.values[x]!.shape;
   const isUpsample = node.opType === 'Upsample';
   const mode = attr('mode', 'nearest');
-  if (mode !== 'nearest') fail(`mode "${mode}" is not supported (only nearest)`);
+  if (mode !== 'nearest' && mode !== 'linear' && mode !== 'bilinear') fail(`mode "${mode}" is not supported (nearest, linear)`);
   if (attr('antialias', 0)) fail('antialias is not supported');
   if (node.attrs.has('axes')) fail('the axes attribute is not supported');
   const ctm = isUpsample ? 'asymmetric' : attr('coordinate_transformation_mode', 'half_pixel');
@@ -22,33 +24,61 @@ export function importResize(
   const sizesT = isUpsample ? undefined : optCst(ins[3], 'sizes');
   let sH: number;
   let sW: number;
+  let outH: number;
+  let outW: number;
   if (scalesT && scalesT.data.length > 0) {
     const s = Array.from(scalesT.data);
     if (s.length !== 4) fail(`expected 4 scales, got ${s.length}`);
     if (s[0] !== 1 || s[1] !== 1) fail(`scales [${s}] resize the batch or channel axis`);
     [sH, sW] = [s[2]!, s[3]!];
+    outH = Math.floor(Math.fround(sH * H));
+    outW = Math.floor(Math.fround(sW * W));
   } else if (sizesT) {
     const s = Array.from(sizesT.data);
     if (s.length !== 4) fail(`expected 4 sizes, got ${s.length}`);
     if (s[1] !== C) fail(`sizes [${s}] resize the channel axis`);
     if (attr('keep_aspect_ratio_policy', 'stretch') !== 'stretch') fail('keep_aspect_ratio_policy other than stretch is not supported');
-    [sH, sW] = [s[2]! / H, s[3]! / W];
+    [outH, outW] = [s[2]!, s[3]!];
+    // as onnxruntime: the scale is the f32 ratio of the sizes
+    [sH, sW] = [Math.fround(outH / H), Math.fround(outW / W)];
   } else return fail('needs scales or sizes');
-  if (!Number.isInteger(sH) || !Number.isInteger(sW) || sH < 1 || sW < 1) fail(`scales ${sH}x${sW} are not integer upsampling factors`);
+  if (!(sH > 0) || !(sW > 0) || !Number.isFinite(sH) || !Number.isFinite(sW)) fail(`scales ${sH}x${sW} must be positive`);
+  if (outH < 1 || outW < 1) fail(`output ${outH}x${outW} would be empty`);
   // Before the per-pixel check below, which would otherwise loop over a hostile output size.
-  const outCount = C * H * sH * W * sW;
-  if (outCount > 2 ** 26) fail(`output [${C},${H * sH},${W * sW}] has ${outCount} values, more than the 2^26 a tensor may hold`);
+  const outCount = C * outH * outW;
+  if (outCount > 2 ** 26) fail(`output [${C},${outH},${outW}] has ${outCount} values, more than the 2^26 a tensor may hold`);
   if (ctm === 'tf_crop_and_resize') fail('coordinate_transformation_mode "tf_crop_and_resize" is not supported');
-  // The kernel repeats each pixel (source = floor(out / scale)); accept the modes that compute exactly that.
-  for (const [n, s] of [[H, sH], [W, sW]] as const) {
-    for (let o = 0; o < n * s; o++) {
-      if (nearestSource(o, s, n, ctm, nearestMode) !== Math.floor(o / s)) {
-        fail(`coordinate_transformation_mode "${ctm}" with nearest_mode "${nearestMode}" does not repeat pixels (not supported)`);
-      }
-    }
+  const nearest = mode === 'nearest';
+  // Integer upsampling that repeats each pixel (source = floor(out / scale)): the fast RESIZE_NEAREST.
+  const repeats = nearest && [[H, sH, outH], [W, sW, outW]].every(([n, s, o]) => {
+    if (!Number.isInteger(s) || s! < 1 || o !== n! * s!) return false;
+    for (let i = 0; i < o!; i++) if (nearestSource(i, s!, n!, ctm, nearestMode) !== Math.floor(i / s!)) return false;
+    return true;
+  });
+  if (repeats) {
+    const out = addValue(g, node.outputs[0]!, [C, outH, outW]);
+    g.nodes.push({ op: 'resize', a: x, out, name: node.name, sH, sW });
+    return out;
   }
-  const out = addValue(g, node.outputs[0]!, [C, H * sH, W * sW]);
-  g.nodes.push({ op: 'resize', a: x, out, name: node.name, sH, sW });
+  const NEAREST: Record<string, ResizeMode> = {
+    round_prefer_floor: ResizeMode.RoundPreferFloor, round_prefer_ceil: ResizeMode.RoundPreferCeil, floor: ResizeMode.Floor, ceil: ResizeMode.Ceil,
+  };
+  const rmode = nearest ? NEAREST[nearestMode] : ResizeMode.Linear;
+  if (rmode === undefined) fail(`nearest_mode "${nearestMode}" is not supported`);
+  const axis = (n: number, o: number, s: number): ResizeAxis => {
+    const sf = Math.fround(s);
+    if (sf < 2 ** -16 || sf > 2 ** 16 || n > 65537 || o > 65537) fail(`scale ${s} (size ${n} -> ${o}) is outside the supported range`);
+    switch (ctm) {
+      case 'half_pixel': return { p: 0.5, m: 1, d: sf, q: 0.5 };
+      case 'pytorch_half_pixel': return o > 1 ? { p: 0.5, m: 1, d: sf, q: 0.5 } : { p: 0, m: 0, d: 1, q: 0 };
+      case 'asymmetric': return { p: 0, m: 1, d: sf, q: 0 };
+      case 'tf_half_pixel_for_nn': return { p: 0.5, m: 1, d: sf, q: 0 };
+      case 'align_corners': return o > 1 ? { p: 0, m: n - 1, d: o - 1, q: 0 } : { p: 0, m: 0, d: 1, q: 0 };
+      default: return fail(`coordinate_transformation_mode "${ctm}" is not supported`);
+    }
+  };
+  const out = addValue(g, node.outputs[0]!, [C, outH, outW]);
+  g.nodes.push({ op: 'resizeAny', a: x, out, name: node.name, mode: rmode!, h: axis(H, outH, sH), w: axis(W, outW, sW) });
   return out;
 }
 

@@ -1,7 +1,8 @@
 // Import of Transpose on activations. Moving size-1 dims is a reshape; rotating one axis to the end or
 // the front (NCHW <-> NHWC, a 2-D matrix transpose) is one LAYOUT op on the flat data; a transpose that
-// undoes the previous one gives back its source. Anything else is refused.
+// undoes the previous one gives back its source. Any other permutation of up to 4 axes is a TRANSPOSE op.
 import { LayoutMode } from '../runtime/format-constants.js';
+import { generalTranspose } from './import-attention.js';
 import { reshapeTo, type Fail } from './import-context.js';
 import { addValue, elementCount, type Graph } from './ir.js';
 import type { OnnxNode } from './onnx-load.js';
@@ -34,7 +35,7 @@ export function importTranspose(g: Graph, node: OnnxNode, a: number, permAttr: n
   } else if (ranks.every((r, i) => r === (i + k - 1) % k)) {
     rows = n / shape[sorted[k - 1]!]!; // last non-1 axis moves to the front
   } else {
-    return fail(`perm [${perm}] reorders data in a way other than moving one axis to the end or front (not supported)`);
+    return generalTranspose(g, node, a, q, fail);
   }
   // Row-major [rows, n/rows] -> [n/rows, rows] is LAYOUT CHW -> HWC with C = rows, H = 1, W = n/rows.
   const flat = reshapeTo(g, a, [n], `${node.outputs[0]}:in`);

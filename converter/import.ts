@@ -11,6 +11,8 @@ import { ACTIVATION_ATTRS, importActivation } from './import-activations.js';
 import { importNorm, NORM_ATTRS } from './import-norm.js';
 import { rewritePatterns } from './import-patterns.js';
 import { importResize } from './import-resize.js';
+import { importMatMul, importSoftmax } from './import-attention.js';
+import { importDepthSpace, importPad, importPool } from './import-spatial.js';
 import { importTranspose, type TransposeOf } from './import-transpose.js';
 import { addValue, elementCount, type Graph } from './ir.js';
 import type { AttrValue, ConstTensor, OnnxModel, OnnxNode, Widen } from './onnx-load.js';
@@ -46,6 +48,10 @@ const KNOWN_ATTRS: Record<string, string[]> = {
   Resize: ['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'antialias', 'axes', 'keep_aspect_ratio_policy'],
   Upsample: ['mode'], Split: ['axis', 'split', 'num_outputs'], Slice: [], Concat: ['axis'], Gather: ['axis'],
   ...ACTIVATION_ATTRS, ...NORM_ATTRS,
+  Pad: ['mode', 'pads', 'value'], Softmax: ['axis'], DepthToSpace: ['blocksize', 'mode'], SpaceToDepth: ['blocksize'],
+  MaxPool: ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'],
+  AveragePool: ['auto_pad', 'ceil_mode', 'count_include_pad', 'dilations', 'kernel_shape', 'pads', 'strides'],
+  GlobalAveragePool: [], GlobalMaxPool: [],
 };
 
 const BINARY_KIND: Record<string, BinaryKind> = { Add: BinaryKind.Add, Sub: BinaryKind.Sub, Mul: BinaryKind.Mul, Div: BinaryKind.Div };
@@ -216,8 +222,11 @@ function importNode(
       return [actSlot(importActivation(g, node, ins, opset, fail, act, cst, optCst, attr))];
     case 'InstanceNormalization': case 'GroupNormalization': case 'LayerNormalization':
       return [actSlot(importNorm(g, node, ins, opset, fail, act, cst, optCst, attr))];
-    case 'Gemm': case 'MatMul':
+    case 'Gemm': case 'MatMul': {
+      const m = op === 'MatMul' ? importMatMul(g, node, ins, fail) : undefined;
+      if (m !== undefined) return [actSlot(m)];
       return [actSlot(importDense(g, node, ins, fail, act, cst, optCst, attr))];
+    }
     case 'Conv': case 'ConvTranspose':
       return [actSlot(importConv(g, node, act(ins[0], 'X'), cst(ins[1], 'W'), optCst(ins[2], 'B'), fail, attr))];
     case 'BatchNormalization': {
@@ -375,6 +384,11 @@ function importNode(
     }
     case 'Resize': case 'Upsample':
       return [actSlot(importResize(g, node, ins, fail, act, optCst, attr, opset))];
+    case 'Pad': return [actSlot(importPad(g, node, ins, fail, act, optCst, attr, opset))];
+    case 'MaxPool': case 'AveragePool': case 'GlobalAveragePool': case 'GlobalMaxPool':
+      return [actSlot(importPool(g, node, act(ins[0], 'X'), fail, attr))];
+    case 'DepthToSpace': case 'SpaceToDepth': return [actSlot(importDepthSpace(g, node, act(ins[0], 'input'), fail, attr))];
+    case 'Softmax': return [actSlot(importSoftmax(g, node, act(ins[0], 'input'), fail, node.attrs.get('axis') as number | undefined, opset))];
   }
   return fail(CONST_EVAL_OPS.has(op) ? 'is only supported on constants (conversion-time folding)' : 'op type is not supported');
 }

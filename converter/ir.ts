@@ -1,6 +1,6 @@
 // The converter's graph IR: activations with per-sample shapes (batch dim dropped, ONNX order) and
 // ops close to the .evae op set. Import builds it, passes rewrite it, the planner and emitter consume it.
-import { Act, BinaryKind, LayoutMode } from '../runtime/format-constants.js';
+import { Act, BinaryKind, LayoutMode, PadMode, PoolKind, ResizeMode } from '../runtime/format-constants.js';
 
 export interface Value {
   id: number;
@@ -46,8 +46,21 @@ export interface GroupNormNode extends NodeBase { op: 'groupnorm'; groups: numbe
 /** Layer normalisation of each row of `size` elements (ONNX order: `a` is [size] or [rows, size]); affine per position in the row. */
 export interface LayerNormNode extends NodeBase { op: 'layernorm'; size: number; eps: number; gamma: Float32Array; beta: Float32Array; act: Act; alpha: number }
 
-export type Node = DenseNode | ConvNode | UnaryNode | BinaryNode | ResizeNode | ConcatNode | SliceNode | ReshapeNode | LayoutNode | CopyNode |
-  GroupNormNode | LayerNormNode;
+/** Spatial pad of a [C,H,W] value (negative pads crop); bottom/right follow from the output shape. */
+export interface PadNode extends NodeBase { op: 'pad'; mode: PadMode; pt: number; pl: number; value: number }
+/** Per-axis source coordinate ((o + p) * m) / d - q of a general resize (f32 values). */
+export interface ResizeAxis { p: number; m: number; d: number; q: number }
+export interface ResizeAnyNode extends NodeBase { op: 'resizeAny'; mode: ResizeMode; h: ResizeAxis; w: ResizeAxis }
+export interface PoolNode extends NodeBase { op: 'pool'; kind: PoolKind; kh: number; kw: number; sH: number; sW: number; pt: number; pl: number; pb: number; pr: number }
+/** Batched matrix product of two rank-1 (row-major) values: [B,M,K] . [B,K,N] -> [B,M,N]. */
+export interface MatMulNode extends NodeBase { op: 'matmul'; b: number; B: number; M: number; K: number; N: number }
+/** Softmax over consecutive runs of L values of a rank-1 value. */
+export interface SoftmaxNode extends NodeBase { op: 'softmax'; L: number }
+/** Reorders the stored bytes (storage order, not ONNX order): row-major dims (4) with their axes permuted. */
+export interface TransposeNode extends NodeBase { op: 'transpose'; dims: number[]; perm: number[] }
+
+export type Node = DenseNode | ConvNode | UnaryNode | BinaryNode | ResizeNode | ConcatNode | SliceNode | ReshapeNode | LayoutNode | CopyNode
+  | GroupNormNode | LayerNormNode | PadNode | ResizeAnyNode | PoolNode | MatMulNode | SoftmaxNode | TransposeNode;
 
 export interface Graph {
   values: Value[];
@@ -78,7 +91,7 @@ export function rootOf(g: Graph, id: number): number {
 
 /** Activation ids read by a node. */
 export function nodeInputs(n: Node): number[] {
-  if ((n.op === 'binary' && typeof n.b === 'number') || n.op === 'concat') return [n.a, n.b as number];
+  if ((n.op === 'binary' && typeof n.b === 'number') || n.op === 'concat' || n.op === 'matmul') return [n.a, n.b as number];
   return [n.a];
 }
 

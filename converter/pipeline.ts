@@ -8,12 +8,13 @@ import { fuseActivations } from './passes/fuse-activation.js';
 import { fuseSilu } from './passes/fuse-silu.js';
 import { foldNormAffine } from './passes/fold-norm-affine.js';
 import { foldNormReshapes } from './passes/fold-norm-reshape.js';
+import { foldPadsAndCrops } from './passes/fold-pad.js';
 import { collapseLayoutChains } from './passes/layout-chains.js';
 import { ensureOwnedOutputs, lowerLayout, type LayoutStats } from './passes/layout.js';
 import { splitDenseHeads } from './passes/split-dense-heads.js';
 
 export interface GraphStats {
-  foldedAffine: number; foldedInputAffine: number; foldedNorms: number; fusedActivations: number; splitDenseHeads: number; layout: LayoutStats;
+  foldedAffine: number; foldedInputAffine: number; foldedNorms: number; foldedPadsAndCrops: number; fusedActivations: number; splitDenseHeads: number; layout: LayoutStats;
   collapsedLayouts: number; copies: number; removedNodes: number;
 }
 
@@ -44,6 +45,7 @@ export function buildGraph(model: OnnxModel, opts: ImportOptions, shapeOutputs?:
   let removedNodes = pruneDead(g);
   const foldedNorms = foldNormReshapes(g) + foldNormAffine(g);
   removedNodes += pruneDead(g);
+  const foldedPadsAndCrops = foldPadsAndCrops(g);
   const foldedAffine = foldAffine(g);
   const foldedInputAffine = foldInputAffine(g);
   const fusedActivations = fuseSilu(g) + fuseActivations(g);
@@ -52,7 +54,7 @@ export function buildGraph(model: OnnxModel, opts: ImportOptions, shapeOutputs?:
   const collapsedLayouts = collapseLayoutChains(g);
   removedNodes += pruneDead(g);
   const copies = ensureOwnedOutputs(g);
-  return { graph: g, stats: { foldedAffine, foldedInputAffine, foldedNorms, fusedActivations, splitDenseHeads: heads, layout, collapsedLayouts, copies, removedNodes } };
+  return { graph: g, stats: { foldedAffine, foldedInputAffine, foldedNorms, foldedPadsAndCrops, fusedActivations, splitDenseHeads: heads, layout, collapsedLayouts, copies, removedNodes } };
 }
 
 /** Splits a rank-1 output into two halves [mu, logvar] (encoders that emit one 2L vector). */

@@ -33,11 +33,18 @@ export const enum Op {
   Dense = 1, Conv2D = 2, ConvTranspose = 3, Unary = 4, Binary = 5, ResizeNearest = 6,
   Concat = 7, Slice = 8, Layout = 9, Copy = 10, Quantize = 11, Dequantize = 12,
   GroupNorm = 13, LayerNorm = 14,
+  // Spatial and attention ops (20..29).
+  Pad = 20, Resize = 21, Pool = 22, MatMul = 23, Softmax = 24, Transpose = 25,
 }
 export const OP_NAME: Record<number, string> = {
   1: 'Dense', 2: 'Conv2D', 3: 'ConvTranspose', 4: 'Unary', 5: 'Binary', 6: 'ResizeNearest',
   7: 'Concat', 8: 'Slice', 9: 'Layout', 10: 'Copy', 11: 'Quantize', 12: 'Dequantize',
   13: 'GroupNorm', 14: 'LayerNorm',
+  20: 'Pad', 21: 'Resize', 22: 'Pool', 23: 'MatMul', 24: 'Softmax', 25: 'Transpose',
 };
 export const enum BinaryKind { Add = 0, Sub = 1, Mul = 2, Div = 3, PRelu = 4 }
 export const enum LayoutMode { ChwToHwc = 0, HwcToChw = 1 }
+export const enum PadMode { Constant = 0, Reflect = 1, Edge = 2 }
+/** RESIZE (21): 0 linear, else nearest with the ONNX nearest_mode rounding. */
+export const enum ResizeMode { Linear = 0, RoundPreferFloor = 1, RoundPreferCeil = 2, Floor = 3, Ceil = 4 }
+export const enum PoolKind { Max = 0, AvgExcludePad = 1, AvgIncludePad = 2 }

@@ -9,6 +9,7 @@ import {
 import { ModelFormatError } from './errors.js';
 import { textPreview } from './text-instead-of-model.js';
 import { clipBounds } from './clip-bounds.js';
+import { checkSpatialOp, isSpatialOpcode } from './format-spatial.js';
 
 export type DTypeName = (typeof DTYPE_NAME)[number];
 export type EntryName = (typeof ENTRY_NAME)[number];
@@ -352,6 +353,7 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
   const a = tensor('a', op.a);
   activation('a', a);
   const p = op.params;
+  if (isSpatialOpcode(op.opcode)) { checkSpatialOp(op, a, out, tensors, where); return; }
 
   switch (op.opcode) {
     case 1: { // DENSE

@@ -335,16 +335,18 @@ describe('arena replay checker', () => {
 describe('refusals name the node, op and problem', () => {
   const refuse = (spec: ModelSpec) => convertGraph(buildModel(spec));
   it('unsupported op', async () => {
-    await expect(refuse(single(['N', 4], [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], name: 'head' }], {})))
-      .rejects.toThrow('node "head" (Softmax): op type is not supported');
+    await expect(refuse(single(['N', 4], [{ op: 'Einsum', inputs: ['x'], outputs: ['y'], name: 'head', attrs: { equation: 'ij->ij' } }], {})))
+      .rejects.toThrow('node "head" (Einsum): op type is not supported');
   });
   it('conv padding beyond the kernel', async () => {
     await expect(refuse(single(['N', 1, 5, 5], [{ op: 'Conv', inputs: ['x', 'W'], outputs: ['y'], name: 'c1', attrs: { pads: [3, 3, 3, 3] } }], { W: w([1, 1, 3, 3], 40) })))
       .rejects.toThrow(/node "c1" \(Conv\): height padding .* not smaller than the dilated kernel/);
   });
   it('weights computed from the input', async () => {
+    await expect(refuse({ ...single(['N', 4], [{ op: 'Gemm', inputs: ['x', 'x'], outputs: ['y'], name: 'mm' }], {}) }))
+      .rejects.toThrow('node "mm" (Gemm): input B must be a constant');
     await expect(refuse({ ...single(['N', 4], [{ op: 'MatMul', inputs: ['x', 'x'], outputs: ['y'], name: 'mm' }], {}) }))
-      .rejects.toThrow('node "mm" (MatMul): input B must be a constant');
+      .rejects.toThrow('node "mm" (MatMul): activation operands of rank 2 and 2 are not supported (both need a matrix per sample)');
   });
   it('unknown attribute', async () => {
     await expect(refuse(single(['N', 4], [{ op: 'Relu', inputs: ['x'], outputs: ['y'], name: 'r', attrs: { fancy: 1 } }], {})))
@@ -353,9 +355,9 @@ describe('refusals name the node, op and problem', () => {
   it('opset outside 11..21', async () => {
     await expect(refuse(single(['N', 4], [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], {}, 10))).rejects.toThrow('ONNX opset 10 is not supported');
   });
-  it('non-integer resize', async () => {
-    await expect(refuse(single(['N', 1, 4, 4], [{ op: 'Resize', inputs: ['x', '', 'sc'], outputs: ['y'], name: 'up' }], { sc: { dims: [4], data: [1, 1, 1.5, 2] } })))
-      .rejects.toThrow('node "up" (Resize): scales 1.5x2 are not integer upsampling factors');
+  it('cubic resize', async () => {
+    await expect(refuse(single(['N', 1, 4, 4], [{ op: 'Resize', inputs: ['x', '', 'sc'], outputs: ['y'], name: 'up', attrs: { mode: 'cubic' } }], { sc: { dims: [4], data: [1, 1, 1.5, 2] } })))
+      .rejects.toThrow('node "up" (Resize): mode "cubic" is not supported (nearest, linear)');
   });
 });
 

@@ -201,6 +201,10 @@ describe('wasm module ABI', () => {
       ACT_COUNT: C.ACT_NAME.length, BINARY_ADD: C.BinaryKind.Add, BINARY_SUB: C.BinaryKind.Sub,
       BINARY_MUL: C.BinaryKind.Mul, BINARY_DIV: C.BinaryKind.Div, BINARY_PRELU: C.BinaryKind.PRelu,
       LAYOUT_CHW_TO_HWC: C.LayoutMode.ChwToHwc, LAYOUT_HWC_TO_CHW: C.LayoutMode.HwcToChw,
+      PAD_CONSTANT: C.PadMode.Constant, PAD_REFLECT: C.PadMode.Reflect, PAD_EDGE: C.PadMode.Edge,
+      RESIZE_LINEAR: C.ResizeMode.Linear, RESIZE_ROUND_PREFER_FLOOR: C.ResizeMode.RoundPreferFloor,
+      RESIZE_ROUND_PREFER_CEIL: C.ResizeMode.RoundPreferCeil, RESIZE_FLOOR: C.ResizeMode.Floor, RESIZE_CEIL: C.ResizeMode.Ceil,
+      POOL_MAX: C.PoolKind.Max, POOL_AVG_EXCLUDE_PAD: C.PoolKind.AvgExcludePad, POOL_AVG_INCLUDE_PAD: C.PoolKind.AvgIncludePad,
     };
     C.ACT_NAME.forEach((n, i) => { expected[`ACT_${n.toUpperCase()}`] = i; });
     for (const [code, name] of Object.entries(C.OP_NAME)) {

@@ -8,7 +8,7 @@ const LN2_HI: f32 = 0.693359375; // exactly representable with few bits, so n*LN
 const LN2_LO: f32 = -2.12194440e-4;
 const MIN_ARG: f32 = -87.3365447; // ln(2^-126)
 
-@inline export function vexpNonPositive(x: v128): v128 {
+export function vexpNonPositive(x: v128): v128 {
   const tiny = f32x4.lt(x, f32x4.splat(MIN_ARG));
   const xc = f32x4.max(x, f32x4.splat(MIN_ARG));
   const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));

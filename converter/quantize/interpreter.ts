@@ -8,6 +8,7 @@ import { dequantizeValue, quantizeValue } from './quant-arithmetic.js';
 import * as K from './reference-kernels.js';
 import { gelu } from './erf.js';
 import { clipBounds } from '../../runtime/clip-bounds.js';
+import { runSpatialOp } from './spatial-reference.js';
 
 export type Values = Float32Array | Int8Array;
 /** role: 'in' (operand a or b of op), 'pre' (op result before its fused activation), 'out' (what it stored) */
@@ -148,6 +149,9 @@ export class Interpreter {
         break;
       }
       case Op.Copy: pre = a.slice(); break;
+      case Op.Pad: case Op.Resize: case Op.Pool: case Op.MatMul: case Op.Softmax: case Op.Transpose:
+        pre = runSpatialOp(op.op, p, a as Float32Array, this.t(op.a).dims, out.dims, op.b !== undefined ? this.read(op.b) as Float32Array : undefined);
+        break;
       case Op.Quantize: pre = Int8Array.from(a as Float32Array, (x) => quantizeValue(x, out.scale!, out.zeroPoint!)); break;
       case Op.Dequantize: {
         const at = this.t(op.a);

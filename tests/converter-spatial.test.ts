@@ -1,0 +1,207 @@
+// Spatial and attention ops (Pad, Resize linear / general nearest, pools, DepthToSpace / SpaceToDepth,
+// MatMul of activations, Softmax, Transpose, an SD-style attention block) converted from small ONNX graphs
+// and run in the wasm runtime, compared with onnxruntime-node; plus the op streams they lower to.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { convertGraph } from '../converter/index.js';
+import { Op } from '../runtime/format-constants.js';
+import { readModel, type ModelInfo } from '../runtime/format.js';
+import { Engine } from '../runtime/engine.js';
+import { buildModel, randomData, type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-build.js';
+import { runOnnx } from './helpers/ort.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'evae-spatial-'));
+let module: WebAssembly.Module;
+let fileNo = 0;
+beforeAll(async () => { module = await WebAssembly.compile(readFileSync(new URL('../build/edgevae.wasm', import.meta.url))); });
+
+const count = (d: number[]) => d.reduce((a, b) => a * b, 1);
+const w = (dims: number[], seed: number, scale = 0.5): TensorSpec => ({ dims, data: randomData(count(dims), seed, scale) });
+const ints = (data: number[]): TensorSpec => ({ dims: [data.length], data, type: 'int64' });
+const floatsT = (data: number[]): TensorSpec => ({ dims: [data.length], data });
+const opcodes = (info: ModelInfo) => info.ops.map((o) => o.opcode);
+
+async function compare(spec: ModelSpec, n = 2, tol = 1e-5): Promise<ModelInfo> {
+  const bytes = buildModel(spec);
+  const path = join(dir, `m${fileNo++}.onnx`);
+  writeFileSync(path, bytes);
+  const inDims = [n, ...(spec.inputs[0]!.dims.slice(1) as number[])];
+  const x = randomData(count(inDims), 99 + fileNo, 1.5);
+  const ref = Object.values(await runOnnx(path, { [spec.inputs[0]!.name]: { data: x, dims: inDims } }))[0]!;
+  const model = await convertGraph(bytes, {});
+  const info = readModel(model);
+  const engine = await Engine.create(module);
+  await engine.load(model, n);
+  const [got] = engine.run('decode', x, n);
+  expect(got!.length).toBe(ref.data.length);
+  let err = 0, scale = 1;
+  for (let i = 0; i < ref.data.length; i++) {
+    err = Math.max(err, Math.abs(got![i]! - ref.data[i]!));
+    scale = Math.max(scale, Math.abs(ref.data[i]!));
+  }
+  expect(err / scale, `max error ${err}`).toBeLessThanOrEqual(tol);
+  return info;
+}
+
+const single = (x: (number | string)[], nodes: NodeSpec[], inits: Record<string, TensorSpec> = {}, opset = 13): ModelSpec => ({
+  inputs: [{ name: 'x', dims: x }], outputs: [{ name: 'y' }], nodes, initializers: inits, opset,
+});
+
+describe('Pad vs onnxruntime', () => {
+  for (const mode of ['constant', 'reflect', 'edge']) it(`${mode} pad (opset 13 input pads, constant value)`, async () => {
+    const info = await compare(single(['N', 3, 5, 6], [{ op: 'Pad', inputs: ['x', 'p', 'v'], outputs: ['y'], attrs: { mode } }],
+      { p: ints([0, 0, 1, 2, 0, 0, 3, 1]), v: floatsT([0.25]) }));
+    expect(opcodes(info)).toContain(Op.Pad);
+  });
+  it('negative pads crop, 1D input', async () => {
+    await compare(single(['N', 2, 5, 6], [{ op: 'Pad', inputs: ['x', 'p', 'v'], outputs: ['y'] }], { p: ints([0, 0, -1, 2, 0, 0, 1, -2]), v: floatsT([-1]) }, 11));
+    await compare(single(['N', 3, 9], [{ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], attrs: { mode: 'reflect' } }], { p: ints([0, 0, 2, 0, 0, 3]) }));
+  });
+  it('zero pad before a conv folds into the conv padding (asymmetric, stride 2)', async () => {
+    const info = await compare(single(['N', 3, 8, 8], [
+      { op: 'Pad', inputs: ['x', 'p'], outputs: ['px'] },
+      { op: 'Conv', inputs: ['px', 'W', 'B'], outputs: ['y'], attrs: { strides: [2, 2] } },
+    ], { p: ints([0, 0, 0, 0, 0, 0, 1, 1]), W: w([4, 3, 3, 3], 1), B: w([4], 2) }));
+    expect(opcodes(info)).toEqual([Op.Layout, Op.Conv2D, Op.Layout]);
+  });
+});
+
+describe('ConvTranspose + Slice crop vs onnxruntime', () => {
+  it('a crop of height and width folds into the transposed conv padding', async () => {
+    const info = await compare(single(['N', 4, 5, 5], [
+      { op: 'ConvTranspose', inputs: ['x', 'W', 'B'], outputs: ['c'], attrs: { strides: [2, 2] } },
+      { op: 'Slice', inputs: ['c', 'st', 'en', 'ax'], outputs: ['y'] },
+    ], { W: w([4, 3, 4, 4], 5), B: w([3], 6), st: ints([1, 1]), en: ints([11, 10]), ax: ints([2, 3]) }));
+    expect(opcodes(info)).toEqual([Op.Layout, Op.ConvTranspose, Op.Layout]);
+  });
+  it('a crop beyond the kernel stays a SLICE', async () => {
+    const info = await compare(single(['N', 4, 5, 5], [
+      { op: 'ConvTranspose', inputs: ['x', 'W'], outputs: ['c'], attrs: { strides: [2, 2] } },
+      { op: 'Slice', inputs: ['c', 'st', 'en', 'ax'], outputs: ['y'] },
+    ], { W: w([4, 3, 3, 3], 7), st: ints([4]), en: ints([9]), ax: ints([2]) }));
+    expect(opcodes(info)).toContain(Op.Slice);
+  });
+});
+
+describe('Resize vs onnxruntime', () => {
+  const resize = (mode: string, ctm: string, scalesOrSizes: { scales?: number[]; sizes?: number[] }, extra: Record<string, string> = {}) =>
+    single(['N', 3, 5, 6], [{ op: 'Resize', inputs: scalesOrSizes.scales ? ['x', '', 's'] : ['x', '', '', 'z'], outputs: ['y'],
+      attrs: { mode, coordinate_transformation_mode: ctm, ...extra } }],
+    scalesOrSizes.scales ? { s: floatsT(scalesOrSizes.scales) } : { z: ints(scalesOrSizes.sizes!) });
+  for (const ctm of ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric']) {
+    it(`linear ${ctm}, scale 2 and sizes 7x13`, async () => {
+      const info = await compare(resize('linear', ctm, { scales: [1, 1, 2, 2] }));
+      expect(opcodes(info)).toContain(Op.Resize);
+      await compare(resize('linear', ctm, { sizes: [2, 3, 7, 13] }));
+    });
+  }
+  it('linear downscale 0.6 half_pixel, sizes to a single row (pytorch_half_pixel)', async () => {
+    await compare(resize('linear', 'half_pixel', { scales: [1, 1, 0.6, 0.6] }));
+    await compare(resize('linear', 'pytorch_half_pixel', { sizes: [2, 3, 1, 4] }));
+  });
+  for (const nm of ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']) {
+    it(`nearest ${nm} with scale 1.5 / 0.5 and asymmetric x3`, async () => {
+      await compare(resize('nearest', 'half_pixel', { scales: [1, 1, 1.5, 1.5] }, { nearest_mode: nm }));
+      await compare(resize('nearest', 'asymmetric', { scales: [1, 1, 0.5, 0.5] }, { nearest_mode: nm }));
+      await compare(resize('nearest', 'align_corners', { sizes: [2, 3, 9, 4] }, { nearest_mode: nm }));
+    });
+  }
+  it('nearest integer upsampling keeps the fast RESIZE_NEAREST', async () => {
+    const info = await compare(resize('nearest', 'asymmetric', { scales: [1, 1, 2, 2] }, { nearest_mode: 'floor' }));
+    expect(opcodes(info)).toContain(Op.ResizeNearest);
+  });
+});
+
+describe('pools and pixel shuffles vs onnxruntime', () => {
+  it('MaxPool 3x3 stride 2 pad 1, ceil_mode, 1D', async () => {
+    await compare(single(['N', 4, 9, 8], [{ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } }]));
+    await compare(single(['N', 4, 9, 8], [{ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 } }]));
+    await compare(single(['N', 4, 9], [{ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [3], strides: [2] } }]));
+  });
+  it('AveragePool with and without count_include_pad, ceil_mode; GlobalAveragePool; GlobalMaxPool', async () => {
+    for (const cip of [0, 1]) {
+      await compare(single(['N', 4, 7, 8], [{ op: 'AveragePool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], count_include_pad: cip } }]));
+      await compare(single(['N', 4, 7, 8], [{ op: 'AveragePool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], count_include_pad: cip, ceil_mode: 1 } }]));
+    }
+    await compare(single(['N', 5, 6, 7], [{ op: 'GlobalAveragePool', inputs: ['x'], outputs: ['y'] }]));
+    await compare(single(['N', 5, 6, 7], [{ op: 'GlobalMaxPool', inputs: ['x'], outputs: ['y'] }]));
+  });
+  it('DepthToSpace DCR and CRD, SpaceToDepth', async () => {
+    for (const mode of ['DCR', 'CRD']) {
+      const info = await compare(single(['N', 12, 3, 4], [{ op: 'DepthToSpace', inputs: ['x'], outputs: ['y'], attrs: { blocksize: 2, mode } }]));
+      expect(opcodes(info)).toContain(Op.Transpose);
+    }
+    await compare(single(['N', 3, 6, 4], [{ op: 'SpaceToDepth', inputs: ['x'], outputs: ['y'], attrs: { blocksize: 2 } }]));
+  });
+});
+
+describe('attention pieces vs onnxruntime', () => {
+  it('Softmax over the last axis, another axis, and opset 11 coerced 2D', async () => {
+    await compare(single(['N', 3, 4, 5], [{ op: 'Softmax', inputs: ['x'], outputs: ['y'] }]));
+    await compare(single(['N', 3, 4, 5], [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: { axis: 2 } }]));
+    await compare(single(['N', 3, 4, 5], [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: { axis: 2 } }], {}, 11));
+  });
+  it('Transpose of all per-sample axes (a permutation LAYOUT cannot do)', async () => {
+    const info = await compare(single(['N', 2, 3, 4, 5], [{ op: 'Transpose', inputs: ['x'], outputs: ['y'], attrs: { perm: [0, 3, 1, 4, 2] } }]));
+    expect(opcodes(info)).toContain(Op.Transpose);
+  });
+  it('MatMul of two activations batched over heads, and a Linear over tokens', async () => {
+    await compare(single(['N', 2, 6, 8], [
+      { op: 'Transpose', inputs: ['x'], outputs: ['xt'], attrs: { perm: [0, 1, 3, 2] } },
+      { op: 'MatMul', inputs: ['x', 'xt'], outputs: ['y'] },
+    ]));
+    const info = await compare(single(['N', 6, 8], [{ op: 'MatMul', inputs: ['x', 'Wl'], outputs: ['y'] }], { Wl: w([8, 5], 3) }));
+    expect(opcodes(info)).toEqual([Op.Conv2D]);
+  });
+
+  it('a Stable-Diffusion-style mid-block attention (1x1 q/k/v convs, bmm, softmax, proj, residual)', async () => {
+    const [C, H, W] = [8, 4, 4];
+    const HW = H * W;
+    const nodes: NodeSpec[] = [
+      { op: 'Conv', inputs: ['x', 'Wq', 'Bq'], outputs: ['q'] },
+      { op: 'Conv', inputs: ['x', 'Wk', 'Bk'], outputs: ['k'] },
+      { op: 'Conv', inputs: ['x', 'Wv', 'Bv'], outputs: ['v'] },
+      { op: 'Reshape', inputs: ['q', 'shp'], outputs: ['q2'] },
+      { op: 'Transpose', inputs: ['q2'], outputs: ['qt'], attrs: { perm: [0, 2, 1] } },
+      { op: 'Reshape', inputs: ['k', 'shp'], outputs: ['k2'] },
+      { op: 'MatMul', inputs: ['qt', 'k2'], outputs: ['att'] },
+      { op: 'Mul', inputs: ['att', 'scale'], outputs: ['atts'] },
+      { op: 'Softmax', inputs: ['atts'], outputs: ['p'], attrs: { axis: 2 } },
+      { op: 'Reshape', inputs: ['v', 'shp'], outputs: ['v2'] },
+      { op: 'Transpose', inputs: ['p'], outputs: ['pt'], attrs: { perm: [0, 2, 1] } },
+      { op: 'MatMul', inputs: ['v2', 'pt'], outputs: ['h'] },
+      { op: 'Reshape', inputs: ['h', 'shp4'], outputs: ['h4'] },
+      { op: 'Conv', inputs: ['h4', 'Wo', 'Bo'], outputs: ['o'] },
+      { op: 'Add', inputs: ['x', 'o'], outputs: ['y'] },
+    ];
+    const inits: Record<string, TensorSpec> = {
+      Wq: w([C, C, 1, 1], 11), Bq: w([C], 12), Wk: w([C, C, 1, 1], 13), Bk: w([C], 14), Wv: w([C, C, 1, 1], 15), Bv: w([C], 16),
+      Wo: w([C, C, 1, 1], 17), Bo: w([C], 18), shp: ints([1, C, HW]), shp4: ints([1, C, H, W]), scale: floatsT([C ** -0.5]),
+    };
+    const spec = single([1, C, H, W], nodes, inits);
+    await compare(spec, 1);
+    // the diffusers form: tokens [N, HW, C] through Linear layers, q . k^T by a Transpose of k
+    const nodes2: NodeSpec[] = [
+      { op: 'Reshape', inputs: ['x', 'shp'], outputs: ['x2'] },
+      { op: 'Transpose', inputs: ['x2'], outputs: ['tok'], attrs: { perm: [0, 2, 1] } },
+      { op: 'MatMul', inputs: ['tok', 'Lq'], outputs: ['q'] },
+      { op: 'MatMul', inputs: ['tok', 'Lk'], outputs: ['k'] },
+      { op: 'MatMul', inputs: ['tok', 'Lv'], outputs: ['v'] },
+      { op: 'Transpose', inputs: ['k'], outputs: ['kt'], attrs: { perm: [0, 2, 1] } },
+      { op: 'MatMul', inputs: ['q', 'kt'], outputs: ['att'] },
+      { op: 'Mul', inputs: ['att', 'scale'], outputs: ['atts'] },
+      { op: 'Softmax', inputs: ['atts'], outputs: ['p'], attrs: { axis: -1 } },
+      { op: 'MatMul', inputs: ['p', 'v'], outputs: ['h'] },
+      { op: 'MatMul', inputs: ['h', 'Lo'], outputs: ['o'] },
+      { op: 'Transpose', inputs: ['o'], outputs: ['ot'], attrs: { perm: [0, 2, 1] } },
+      { op: 'Reshape', inputs: ['ot', 'shp4'], outputs: ['o4'] },
+      { op: 'Add', inputs: ['x', 'o4'], outputs: ['y'] },
+    ];
+    const inits2: Record<string, TensorSpec> = {
+      Lq: w([C, C], 21), Lk: w([C, C], 22), Lv: w([C, C], 23), Lo: w([C, C], 24), shp: ints([1, C, HW]), shp4: ints([1, C, H, W]), scale: floatsT([C ** -0.5]),
+    };
+    await compare(single([1, C, H, W], nodes2, inits2), 1);
+  });
+});
