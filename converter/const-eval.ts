@@ -101,15 +101,22 @@ const ELEMENTWISE: Record<string, (a: number, b: number, int: boolean) => number
   Greater: (a, b) => (a > b ? 1 : 0),
   Max: (a, b) => Math.max(a, b),
   Min: (a, b) => Math.min(a, b),
+  GreaterOrEqual: (a, b) => (a >= b ? 1 : 0),
+  LessOrEqual: (a, b) => (a <= b ? 1 : 0),
+  And: (a, b) => (a && b ? 1 : 0),
+  Or: (a, b) => (a || b ? 1 : 0),
+  Xor: (a, b) => (!a !== !b ? 1 : 0),
 };
+/** Elementwise ops whose result is a bool tensor. */
+const BOOL_RESULT = new Set(['Equal', 'Less', 'Greater', 'GreaterOrEqual', 'LessOrEqual', 'And', 'Or', 'Xor']);
 const UNARY: Record<string, (a: number) => number> = {
   Neg: (a) => -a, Sqrt: Math.sqrt, Abs: Math.abs, Reciprocal: (a) => 1 / a, Floor: Math.floor, Ceil: Math.ceil,
-  Relu: (a) => Math.max(a, 0), Exp: Math.exp, Sigmoid: (a) => 1 / (1 + Math.exp(-a)), Tanh: Math.tanh, Not: (a) => (a ? 0 : 1),
+  Relu: (a) => Math.max(a, 0), Exp: Math.exp, Sigmoid: (a) => 1 / (1 + Math.exp(-a)), Tanh: Math.tanh, Not: (a) => (a ? 0 : 1), Sign: Math.sign,
 };
 
 export const CONST_EVAL_OPS = new Set([
   'Constant', 'Identity', 'Dropout', 'Cast', 'Gather', 'Unsqueeze', 'Squeeze', 'Reshape', 'Flatten', 'Concat', 'Slice',
-  'ConstantOfShape', 'Transpose', 'Where', 'Range', ...Object.keys(ELEMENTWISE), ...Object.keys(UNARY),
+  'ConstantOfShape', 'Transpose', 'Where', 'Range', 'Mod', 'Expand', ...Object.keys(ELEMENTWISE), ...Object.keys(UNARY),
 ]);
 
 const intList = (t: ConstTensor | undefined): number[] | undefined => (t ? Array.from(t.data) : undefined);
@@ -135,7 +142,7 @@ export function evalConstNode(node: OnnxNode, ins: (ConstTensor | undefined)[], 
     const bv = broadcastTo(b.data, b.dims, dims);
     const int = a.kind !== 'float';
     const f = ELEMENTWISE[op]!;
-    const kind: ElemKind = ['Equal', 'Less', 'Greater'].includes(op) ? 'bool' : a.kind;
+    const kind: ElemKind = BOOL_RESULT.has(op) ? 'bool' : a.kind;
     return [constTensor(dims, av.map((v, i) => f(v, bv[i]!, int)), kind)];
   }
   if (op in UNARY) {
@@ -227,6 +234,23 @@ export function evalConstNode(node: OnnxNode, ins: (ConstTensor | undefined)[], 
       if (!dims) throw new Error(`node "${node.name}" (Where): shapes do not broadcast`);
       const cv = broadcastTo(c.data, c.dims, dims); const av = broadcastTo(a.data, a.dims, dims); const bv = broadcastTo(b.data, b.dims, dims);
       return [constTensor(dims, cv.map((v, i) => (v ? av[i]! : bv[i]!)), a.kind)];
+    }
+    case 'Mod': {
+      // fmod=0: the result takes the divisor's sign (Python's %); fmod=1: the dividend's (C's fmod).
+      const a = need(x, 'A'); const b = need(ins[1], 'B');
+      const dims = broadcastShape(a.dims, b.dims);
+      if (!dims) throw new Error(`node "${node.name}" (Mod): shapes [${a.dims}] and [${b.dims}] do not broadcast`);
+      const av = broadcastTo(a.data, a.dims, dims); const bv = broadcastTo(b.data, b.dims, dims);
+      const fmod = attr('fmod', 0) === 1;
+      return [constTensor(dims, av.map((v, i) => { const d = bv[i]!; return fmod ? v % d : v - d * Math.floor(v / d); }), a.kind)];
+    }
+    case 'Expand': {
+      const a = need(x, 'input');
+      const shape = intList(need(ins[1], 'shape'))!;
+      const dims = broadcastShape(a.dims, shape);
+      if (!dims) throw new Error(`node "${node.name}" (Expand): [${a.dims}] does not broadcast to [${shape}]`);
+      if (count(dims) > MAX_FOLDED) throw new Error(`node "${node.name}" (Expand): shape [${dims}] is too large to fold (does it depend on the batch size?)`);
+      return [constTensor(dims, broadcastTo(a.data, a.dims, dims), a.kind)];
     }
     case 'Range': {
       const [s, l, d] = [need(x, 'start').data[0]!, need(ins[1], 'limit').data[0]!, need(ins[2], 'delta').data[0]!];

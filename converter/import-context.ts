@@ -14,7 +14,7 @@ export type OptConstGetter = (s: Slot | undefined, what: string) => ConstTensor 
 /** An error about one node, naming it, its op type and the problem. */
 export class UnsupportedError extends Error {
   constructor(node: OnnxNode, msg: string) {
-    super(`node "${node.name}" (${node.opType}): ${msg}`);
+    super(`node "${node.name}" (${node.opType}): ${msg}${node.module ? ` [${node.module}]` : ''}`);
     this.name = 'UnsupportedError';
   }
 }

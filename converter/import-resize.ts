@@ -16,8 +16,10 @@ export function importResize(
   if (mode !== 'nearest' && mode !== 'linear' && mode !== 'bilinear') fail(`mode "${mode}" is not supported (nearest, linear)`);
   if (attr('antialias', 0)) fail('antialias is not supported');
   if (node.attrs.has('axes')) fail('the axes attribute is not supported');
-  const ctm = isUpsample ? 'asymmetric' : attr('coordinate_transformation_mode', 'half_pixel');
-  const nearestMode = isUpsample ? 'floor' : attr('nearest_mode', 'round_prefer_floor');
+  // Upsample and Resize-10 have no coordinate attributes: asymmetric source coordinates, rounded down.
+  const legacy = isUpsample || opset < 11;
+  const ctm = legacy ? 'asymmetric' : attr('coordinate_transformation_mode', 'half_pixel');
+  const nearestMode = legacy ? 'floor' : attr('nearest_mode', 'round_prefer_floor');
   if (shape.length !== 3) fail(`only 4D (N,C,H,W) inputs are supported, per-sample shape is [${shape}]`);
   const [C, H, W] = shape as [number, number, number];
   const scalesT = optCst(ins[isUpsample ? 1 : opset >= 11 ? 2 : 1], 'scales');

@@ -9,11 +9,13 @@ import { reshapeTo, UnsupportedError, type Fail, type Slot } from './import-cont
 import { importConv, importDense } from './import-layers.js';
 import { ACTIVATION_ATTRS, importActivation } from './import-activations.js';
 import { importNorm, NORM_ATTRS } from './import-norm.js';
-import { rewritePatterns } from './import-patterns.js';
+import { rewritePatterns as rewriteDecompositions } from './import-patterns.js';
 import { importResize } from './import-resize.js';
 import { importMatMul, importSoftmax } from './import-attention.js';
 import { importDepthSpace, importPad, importPool } from './import-spatial.js';
 import { importTranspose, type TransposeOf } from './import-transpose.js';
+import { fixSampleShape } from './input-shape.js';
+import { rewritePatterns } from './patterns/index.js';
 import { addValue, elementCount, type Graph } from './ir.js';
 import type { AttrValue, ConstTensor, OnnxModel, OnnxNode, Widen } from './onnx-load.js';
 
@@ -31,6 +33,10 @@ export interface ImportOptions {
   constantInputs?: Record<string, ConstTensor | Float32Array>;
   /** which graph outputs become entry outputs (default: all, in order) */
   outputs?: number[];
+  /** per-sample shape of the graph input, fixing symbolic dims (e.g. height/width) */
+  inputShape?: number[];
+  /** the CLI flag that sets inputShape, named in errors about symbolic dims */
+  shapeFlag?: string;
 }
 
 const UNARY_ACT: Record<string, Act> = {
@@ -56,8 +62,10 @@ const KNOWN_ATTRS: Record<string, string[]> = {
 
 const BINARY_KIND: Record<string, BinaryKind> = { Add: BinaryKind.Add, Sub: BinaryKind.Sub, Mul: BinaryKind.Mul, Div: BinaryKind.Div };
 
-export function importGraph(onnxModel: OnnxModel, opts: ImportOptions = {}): Graph {
-  const model = rewritePatterns(onnxModel);
+export function importGraph(source: OnnxModel, opts: ImportOptions = {}): Graph {
+  // Exporter spellings first (opset-10 forms, dynamo's softplus, channel reorders), then decomposed
+  // activations and normalisations (GELU, Mish, HardSwish, LayerNorm chains).
+  const model = rewriteDecompositions(rewritePatterns(source));
   const slots = new Map<string, Slot>();
   for (const [name, t] of model.initializers) slots.set(name, { kind: 'const', t });
   const given = opts.constantInputs ?? {};
@@ -78,10 +86,7 @@ export function importGraph(onnxModel: OnnxModel, opts: ImportOptions = {}): Gra
   }
   const inInfo = actInputs[0]!;
   if (!inInfo.dims || inInfo.dims.length < 1) throw new Error(`graph input "${inInfo.name}" needs a known rank with a batch dim`);
-  const sampleShape = inInfo.dims.slice(1).map((d, i) => {
-    if (typeof d !== 'number' || d < 1) throw new Error(`graph input "${inInfo.name}": dim ${i + 1} is "${d}", a fixed size is required (only dim 0, the batch, may be symbolic)`);
-    return d;
-  });
+  const sampleShape = fixSampleShape(inInfo.name, inInfo.dims.slice(1), opts.inputShape, opts.shapeFlag ?? '--input-shape');
   if (inInfo.elemType !== 1) throw new Error(`graph input "${inInfo.name}" must be float32 (ONNX type ${inInfo.elemType})`);
   if (sampleShape.length > 4) throw new Error(`graph input "${inInfo.name}" has rank ${sampleShape.length + 1}; at most 5 is supported`);
   const d0 = inInfo.dims[0];
@@ -273,7 +278,7 @@ function importNode(
         else outFull = op === 'Squeeze' ? squeezeDims(inFull, axes) : unsqueezeDims(inFull, axes!);
       }
       if (outFull[0] !== batch) fail(`the result [${outFull}] changes the batch dim (dim 0 must stay the batch)`);
-      if (outFull.length > 5) fail('results of rank above 5 are not supported');
+      if (outFull.length > 5) fail(`results of rank above 5 are not supported${outFull.length === 6 ? ' (a rank-6 Reshape + Transpose is how PixelShuffle/PixelUnshuffle export: DepthToSpace/SpaceToDepth)' : ''}`);
       return [actSlot(reshapeTo(g, a, outFull.slice(1), node.outputs[0]!))];
     }
     case 'Gather': {

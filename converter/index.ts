@@ -26,6 +26,10 @@ export interface ConvertOptions {
   calibMethod?: string;
   /** mixed: mean PSNR to reach (dB) */
   targetPsnr?: number;
+  /** per-sample encoder input shape (e.g. [3, 64, 64]): fixes symbolic dims such as height/width */
+  inputShape?: number[];
+  /** per-sample decoder input (latent) shape: fixes its symbolic dims */
+  latentShape?: number[];
 }
 
 export interface EntryReport extends GraphStats { kind: 'encode' | 'decode'; ops: number; arenaPerSample: number; inputShape: number[]; outputShapes: number[][] }
@@ -46,6 +50,8 @@ interface Part { kind: EntryKind; model: OnnxModel; graph: Graph; stats: GraphSt
 export async function convert(opts: ConvertOptions): Promise<{ bytes: Uint8Array; report: ConvertReport }> {
   if (opts.quant && opts.quant !== 'f32') checkQuantFlags({ quant: opts.quant, calibMethod: opts.calibMethod, targetPsnr: opts.targetPsnr });
   if (!opts.encoder && !opts.decoder) throw new Error('convert needs an encoder and/or a decoder model');
+  if (opts.inputShape && !opts.encoder) throw new Error('--input-shape fixes the encoder input: give --encoder (for the decoder input use --latent-shape)');
+  if (opts.latentShape && !opts.decoder) throw new Error('--latent-shape fixes the decoder input: give --decoder');
   const notes: string[] = [];
   const parts: Part[] = [];
   if (opts.encoder) {
@@ -53,7 +59,7 @@ export async function convert(opts: ConvertOptions): Promise<{ bytes: Uint8Array
     if (model.outputs.length > 2) {
       notes.push(`encoder has ${model.outputs.length} outputs: using the first two as mu and logvar, ignoring the rest`);
     }
-    const { graph, stats } = buildGraph(model, { outputs: model.outputs.length >= 2 ? [0, 1] : [0] }, (g) => {
+    const { graph, stats } = buildGraph(model, { outputs: model.outputs.length >= 2 ? [0, 1] : [0], inputShape: opts.inputShape, shapeFlag: '--input-shape' }, (g) => {
       if (g.outputs.length === 1) {
         const L = splitHalves(g);
         notes.push(`encoder has one output of ${2 * L} values: split into mu = [0, ${L}) and logvar = [${L}, ${2 * L})`);
@@ -66,7 +72,7 @@ export async function convert(opts: ConvertOptions): Promise<{ bytes: Uint8Array
   if (opts.decoder) {
     const model = await loadOnnx(opts.decoder);
     if (model.outputs.length > 1) notes.push(`decoder has ${model.outputs.length} outputs: using the first`);
-    const { graph, stats } = buildGraph(model, { outputs: [0] });
+    const { graph, stats } = buildGraph(model, { outputs: [0], inputShape: opts.latentShape, shapeFlag: '--latent-shape' });
     parts.push({ kind: EntryKind.Decode, model, graph, stats });
   }
   const enc = parts.find((p) => p.kind === EntryKind.Encode);

@@ -3,6 +3,7 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import onnxPkg from 'onnx-proto';
+import { describeModule, readNodeMetadata } from './onnx-node-metadata.js';
 
 const { onnx } = onnxPkg;
 type ITensorProto = import('onnx-proto').onnx.ITensorProto;
@@ -29,6 +30,8 @@ export interface OnnxNode {
   inputs: string[]; // '' marks an omitted optional input
   outputs: string[];
   attrs: Map<string, AttrValue>;
+  /** the PyTorch module the node came from ("PyTorch module body.1 (torch.nn...)"), when the file says */
+  module?: string;
 }
 
 export interface OnnxValueInfo {
@@ -50,7 +53,7 @@ export interface OnnxModel {
   initializers: Map<string, ConstTensor>;
 }
 
-const MIN_OPSET = 11;
+const MIN_OPSET = 10; // opset 10 graphs are upgraded where an op changed at 11 (patterns/opset10.ts)
 const MAX_OPSET = 21;
 // IR 5/6 files (opset 11 exports of 2019/2020) parse and mean the same; the opset decides op semantics.
 const MIN_IR = 5;
@@ -86,11 +89,14 @@ export async function loadOnnx(source: string | Uint8Array): Promise<OnnxModel> 
   for (const t of g.initializer ?? []) initializers.set(t.name ?? '', await decodeTensor(t, baseDir));
 
   const nodes: OnnxNode[] = [];
+  const nodeMeta = readNodeMetadata(bytes);
   for (const [i, n] of (g.node ?? []).entries()) {
     const attrs = new Map<string, AttrValue>();
     for (const a of n.attribute ?? []) attrs.set(a.name ?? '', await decodeAttr(a, baseDir));
+    const name = n.name || `${n.opType}_${i}`;
     nodes.push({
-      name: n.name || `${n.opType}_${i}`,
+      name,
+      module: describeModule(name, nodeMeta[i]),
       opType: n.opType ?? '',
       domain: n.domain ?? '',
       inputs: [...(n.input ?? [])],

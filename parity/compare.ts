@@ -9,7 +9,8 @@ import { readModel } from '../runtime/format.js';
 import { EntryKind } from '../runtime/format-constants.js';
 import { convert } from '../converter/index.js';
 import { readEditable } from '../converter/quantize/editable-model.js';
-import { calibrate, type CalibMethod } from '../converter/quantize/calibration.js';
+import type { CalibMethod } from '../converter/quantize/calibration.js';
+import { calibrateFast } from '../converter/quantize/calibration-wasm.js';
 import { eligibleOps, toF16, toInt8, toInt8Weights } from '../converter/quantize/transform.js';
 import { latentBatch } from '../converter/quantize/latents.js';
 import { runMany } from '../converter/quantize/evaluate.js';
@@ -185,7 +186,7 @@ async function perLayer(o: ParityOptions, scheme: string, method: CalibMethod): 
   const L = float.tensors[e.input]!.dims.reduce((p, d) => p * d, 1);
   const inputs = latentBatch(o.layerSamples, L, o.seed + 7);
   const ref = (await runMany(float, EntryKind.Decode, inputs)).outputs[0]!;
-  const calib = scheme === 'int8' || scheme === 'mixed' ? calibrate(float, EntryKind.Decode, decoderCalibrationLatents(256, L, 1234), method) : undefined;
+  const calib = scheme === 'int8' || scheme === 'mixed' ? await calibrateFast(float, EntryKind.Decode, decoderCalibrationLatents(256, L, 1234), method) : undefined;
   const out: LayerError[] = [];
   for (const op of eligibleOps(float, e)) {
     const only = (k: EntryKind, i: number) => k === EntryKind.Decode && i === op;

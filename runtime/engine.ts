@@ -143,6 +143,28 @@ export class Engine {
     return outputs;
   }
 
+  /**
+   * Values of f32 activation tensor `t` for samples 0..n-1 as the last run left them (ONNX order within a
+   * sample is the tensor's storage order: HWC for rank 3). Only meaningful when that run was one chunk
+   * (n <= maxBatch) and no later op reused the tensor's bytes; the quantizer's calibration plans for that.
+   */
+  activationValues(t: number, n: number): Float32Array {
+    const info = this.model;
+    const tensor = info.tensors[t];
+    if (!tensor || tensor.kind !== 'activation' || tensor.dtype !== 'f32') throw new InputError(`tensor ${t} is not an f32 activation`);
+    checkCount('activationValues: samples', n);
+    const maxBatch = this.loaded!.maxBatch;
+    if (n > maxBatch) throw new InputError(`activationValues: ${n} samples exceed maxBatch ${maxBatch}`);
+    const w = this.instance;
+    const entry = info.entries[0]!;
+    const arenaBase = (w.entryInput(ENTRY_CODE[entry.kind]) >>> 0) - info.tensors[entry.input]!.offset * maxBatch;
+    const out = new Float32Array(n * tensor.elements);
+    for (let s = 0; s < n; s++) {
+      out.set(new Float32Array(w.memory.buffer, arenaBase + tensor.offset * maxBatch + s * tensor.byteLength, tensor.elements), s * tensor.elements);
+    }
+    return out;
+  }
+
   /** `count` deterministic N(0, temperature^2) values from the runtime's sampler (same on every host). */
   sampleNormal(count: number, seed: number, temperature: number): Float32Array {
     if (!Number.isInteger(count) || count < 0) throw new InputError(`sample count must be a non-negative integer, got ${count}`);

@@ -352,8 +352,9 @@ describe('refusals name the node, op and problem', () => {
     await expect(refuse(single(['N', 4], [{ op: 'Relu', inputs: ['x'], outputs: ['y'], name: 'r', attrs: { fancy: 1 } }], {})))
       .rejects.toThrow('node "r" (Relu): attribute "fancy" is not supported');
   });
-  it('opset outside 11..21', async () => {
-    await expect(refuse(single(['N', 4], [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], {}, 10))).rejects.toThrow('ONNX opset 10 is not supported');
+  it('opset outside 10..21', async () => {
+    await expect(refuse(single(['N', 4], [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], {}, 9))).rejects.toThrow('ONNX opset 9 is not supported');
+    await expect(refuse(single(['N', 4], [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], {}, 22))).rejects.toThrow('ONNX opset 22 is not supported');
   });
   it('cubic resize', async () => {
     await expect(refuse(single(['N', 1, 4, 4], [{ op: 'Resize', inputs: ['x', '', 'sc'], outputs: ['y'], name: 'up', attrs: { mode: 'cubic' } }], { sc: { dims: [4], data: [1, 1, 1.5, 2] } })))

@@ -7,7 +7,7 @@ import { usageError, UserError } from '../errors.js';
 import { checkOutputPath, writeOutput } from '../io.js';
 
 interface ConverterModule {
-  convert(opts: { encoder?: string; decoder?: string; name?: string; quant?: string; calib?: string; calibMethod?: string; targetPsnr?: number }): Promise<{ bytes: Uint8Array; report: { notes?: string[]; latentSize?: number; fileBytes?: number } }>;
+  convert(opts: { encoder?: string; decoder?: string; name?: string; quant?: string; calib?: string; calibMethod?: string; targetPsnr?: number; inputShape?: number[]; latentShape?: number[] }): Promise<{ bytes: Uint8Array; report: { notes?: string[]; latentSize?: number; fileBytes?: number } }>;
 }
 
 export const convertCommand: BuiltinCommand = {
@@ -24,7 +24,9 @@ Converts an ONNX VAE (encoder and/or decoder) into the flat .evae format.
   --quant MODE      f32 (default) | f16 | int8-weights | int8 | mixed (docs/quantization.md)
   --calib SRC       int8/mixed calibration images: IDX file, image folder, .npy, or fashion-mnist
   --calib-method M  percentile (default) | minmax
-  --target-psnr DB  mixed: mean PSNR the quantized decoder must reach (default 40)`,
+  --target-psnr DB  mixed: mean PSNR the quantized decoder must reach (default 40)
+  --input-shape C,H,W   per-sample encoder input shape, fixing symbolic dims (height/width)
+  --latent-shape C,H,W  per-sample decoder input shape, fixing symbolic dims`,
   flags: {
     encoder: { type: 'string' },
     decoder: { type: 'string' },
@@ -34,6 +36,8 @@ Converts an ONNX VAE (encoder and/or decoder) into the flat .evae format.
     calib: { type: 'string' },
     'calib-method': { type: 'string' },
     'target-psnr': { type: 'string' },
+    'input-shape': { type: 'string' },
+    'latent-shape': { type: 'string' },
   },
   async run(flags: Flags) {
     const output = requireString(flags, 'output', 'convert');
@@ -43,6 +47,8 @@ Converts an ONNX VAE (encoder and/or decoder) into the flat .evae format.
     for (const [flag, path] of [['encoder', encoder], ['decoder', decoder]] as const) {
       if (path !== undefined && !existsSync(path)) throw new UserError(`convert: --${flag} ${path} does not exist`);
     }
+    const inputShape = shapeFlag(flags, 'input-shape');
+    const latentShape = shapeFlag(flags, 'latent-shape');
     const targetPsnr = flags['target-psnr'] === undefined ? undefined : Number(flags['target-psnr']);
     const quant = flags.quant as string | undefined;
     if (quant !== undefined && quant !== 'f32') {
@@ -59,7 +65,7 @@ Converts an ONNX VAE (encoder and/or decoder) into the flat .evae format.
     let result: Awaited<ReturnType<ConverterModule['convert']>>;
     try {
       result = await converter.convert({ encoder, decoder, name, quant: flags.quant as string | undefined, calib: flags.calib as string | undefined,
-        calibMethod: flags['calib-method'] as string | undefined, targetPsnr });
+        calibMethod: flags['calib-method'] as string | undefined, targetPsnr, inputShape, latentShape });
     } catch (e) {
       // Converter errors describe the ONNX problem; show them as one line.
       throw new UserError(`convert: ${(e as Error).message}`);
@@ -69,3 +75,14 @@ Converts an ONNX VAE (encoder and/or decoder) into the flat .evae format.
     console.log(`wrote ${output} (${result.bytes.length} bytes${result.report.latentSize ? `, latent size ${result.report.latentSize}` : ''})`);
   },
 };
+
+/** --input-shape 3,64,64 -> [3, 64, 64] (positive integers, comma separated). */
+function shapeFlag(flags: Flags, name: string): number[] | undefined {
+  const v = flags[name];
+  if (v === undefined) return undefined;
+  const dims = String(v).split(',').map((d) => d.trim());
+  if (dims.length === 0 || dims.length > 4 || dims.some((d) => !/^[1-9]\d*$/.test(d))) {
+    throw usageError(`convert: --${name} must be 1 to 4 positive integers separated by commas (per sample, no batch), e.g. 3,64,64; got '${v}'`);
+  }
+  return dims.map(Number);
+}

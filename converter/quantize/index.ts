@@ -3,11 +3,11 @@
 import { EntryKind } from '../../runtime/format-constants.js';
 import { readModel } from '../../runtime/format.js';
 import { readEditable, writeEditable, type EditableModel } from './editable-model.js';
-import { calibrate, type CalibMethod, type Calibration } from './calibration.js';
+import type { CalibMethod, Calibration } from './calibration.js';
+import { calibrateFast } from './calibration-wasm.js';
 import { cloneModel, eligibleOps, toF16, toInt8, toInt8Weights } from './transform.js';
 import { latentBatch } from './latents.js';
 import { runMany } from './evaluate.js';
-import { Interpreter } from './interpreter.js';
 import { replanArena } from './replan.js';
 import { mean, psnr } from './metrics.js';
 
@@ -66,8 +66,8 @@ export async function quantizeModel(floatBytes: Uint8Array, opts: QuantizeOption
     for (const kind of [EntryKind.Encode, EntryKind.Decode]) {
       const e = out.entries.find((x) => x.kind === kind);
       if (!e) continue;
-      const samples = calibrationSamples(src, kind, opts, calibInfo);
-      const calib = calibrate(out, kind, samples, method);
+      const samples = await calibrationSamples(src, kind, opts, calibInfo);
+      const calib = await calibrateFast(out, kind, samples, method);
       const all = eligibleOps(out, e);
       let chosen = new Set(all);
       const entryReport: EntryQuantReport = { kind: KIND_NAME[kind], int8Ops: 0, floatOps: 0 };
@@ -121,7 +121,7 @@ export function decoderCalibrationLatents(n: number, L: number, seed: number): F
 }
 
 /** Encoder: the calibration images. Decoder: seeded N(0, I) latents plus the float encoder's mu of those images. */
-function calibrationSamples(src: EditableModel, kind: EntryKind, opts: QuantizeOptions, info: Record<string, unknown>): Float32Array[] {
+async function calibrationSamples(src: EditableModel, kind: EntryKind, opts: QuantizeOptions, info: Record<string, unknown>): Promise<Float32Array[]> {
   const images = opts.images ?? [];
   if (kind === EntryKind.Encode) {
     if (images.length === 0) throw new Error(`--quant ${opts.mode} quantizes the encoder's activations and needs calibration images (--calib: an IDX file, an image folder, a .npy file or "fashion-mnist")`);
@@ -131,13 +131,10 @@ function calibrationSamples(src: EditableModel, kind: EntryKind, opts: QuantizeO
   const dec = src.entries.find((e) => e.kind === EntryKind.Decode)!;
   const L = src.tensors[dec.input]!.dims.reduce((p, d) => p * d, 1);
   const random = decoderCalibrationLatents(opts.latents ?? 256, L, opts.seed ?? 1234);
-  const encoded: Float32Array[] = [];
+  let encoded: Float32Array[] = [];
   const enc = src.entries.find((e) => e.kind === EntryKind.Encode);
-  if (enc && images.length) {
-    // mu of each image from the float encoder (interpreter: independent of the runtime build)
-    const interp = new Interpreter(src);
-    for (const x of images) encoded.push(interp.run(EntryKind.Encode, x)[0]!);
-  }
+  // mu of each image from the float encoder (the runtime's kernels; the interpreter if it refuses the model)
+  if (enc && images.length) encoded = (await runMany(src, EntryKind.Encode, images)).outputs[0]!;
   info.decoder = { randomLatents: random.length, tailTemperature: TAIL_TEMPERATURE, encodedImages: encoded.length, seed: opts.seed ?? 1234 };
   return [...random, ...encoded];
 }

@@ -8,7 +8,9 @@ import { elementCount, type EditableModel } from './editable-model.js';
 const align = (n: number) => Math.ceil(n / 16) * 16;
 const dtypeBytes = (d: DType) => (d === DType.I8 || d === DType.U8 ? 1 : d === DType.F16 ? 2 : 4);
 
-export function replanArena(m: EditableModel): void {
+/** `reuse: false` gives every storage its own bytes (calibration reads every tensor after a run). */
+export function replanArena(m: EditableModel, opts: { reuse?: boolean } = {}): void {
+  const reuse = opts.reuse ?? true;
   // Storage groups: union of a view with the tensor it aliases.
   const parent = new Map<number, number>();
   const find = (t: number): number => { let r = t; while (parent.has(r)) r = parent.get(r)!; return r; };
@@ -56,7 +58,7 @@ export function replanArena(m: EditableModel): void {
   const offsetOf = new Map<number, number>();
   let arena = 16;
   for (const [root, g] of [...merged].sort((a, b) => a[1].from - b[1].from || b[1].size - a[1].size)) {
-    const busy = placed.filter((p) => p.from <= g.to && g.from <= p.to).sort((a, b) => a.start - b.start);
+    const busy = placed.filter((p) => !reuse || (p.from <= g.to && g.from <= p.to)).sort((a, b) => a.start - b.start);
     let off = 0;
     for (const p of busy) { if (off + g.size <= p.start) break; off = Math.max(off, p.end); }
     placed.push({ start: off, end: off + g.size, from: g.from, to: g.to });
