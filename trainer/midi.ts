@@ -110,7 +110,7 @@ export function readMidi(bytes: Uint8Array, name = '<buffer>'): MidiFile {
     pos = start + length;
   }
   if (tracks.length !== trackCount) fail(`header declares ${trackCount} tracks, file has ${tracks.length}`);
-  return { format, division, tracks };
+  return { format: format as 0 | 1, division, tracks };
 }
 
 function readTrack(bytes: Uint8Array, start: number, end: number, label: string): MidiEvent[] {
