@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian 12 machine (run as root):
-# apt: ONNX's operator test suite, Fashion-MNIST, Chromium; pip: wasmtime; npm: the locked dependencies.
+# apt: ONNX's operator test suite, Fashion-MNIST, Chromium, a word list and fortunes (sequence data); pip: wasmtime; npm: the locked dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
-echo "== apt: libonnx-testdata dataset-fashion-mnist chromium"
+echo "== apt: libonnx-testdata dataset-fashion-mnist chromium wamerican fortunes-min"
 apt-get update -qq
-apt-get install -y -qq libonnx-testdata dataset-fashion-mnist chromium >/dev/null
+apt-get install -y -qq libonnx-testdata dataset-fashion-mnist chromium wamerican fortunes-min >/dev/null
 
 echo "== pip: wasmtime (runs our modules as the wasmtime CLI would on a device)"
 if ! python3 -c "import wasmtime" 2>/dev/null; then

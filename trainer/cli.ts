@@ -13,6 +13,7 @@ import { loadCheckpoint } from './checkpoint.js';
 import { dataSourceKey, resumeConflicts, type RunDefinition } from './run-definition.js';
 import { UserError, usageError } from '../cli/errors.js';
 import { slowPathNotice } from './slow-path.js';
+import { SEQ_FLAG_OPTIONS, SEQ_TRAIN_HELP, SEQ_VALUE_OPTIONS, trainSeq } from './seq-cli.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.evck';
 
@@ -27,7 +28,7 @@ Trains a variational autoencoder with TensorFlow.js and writes, into --out:
 
 options:
   --data SRC          fashion-mnist | mnist | folder of IDX or PNG files | IDX file   (default fashion-mnist)
-  --model KIND        conv | mlp                                                     (default conv)
+  --model KIND        conv | mlp | seq (sequence VAE, options below)                 (default conv)
   --epochs N          epochs to train (with --resume: the new total)               (default 10)
   --latent N          latent size                                   (default 16 conv, 20 mlp)
   --widths A,B        conv channel widths or mlp hidden sizes       (default 32,64 conv, 400 mlp)
@@ -48,7 +49,9 @@ options:
   --no-report         skip the report
   --compare-ae        also train a plain autoencoder (same settings, not checkpointed) and show
                       its 2-D latent map beside the VAE's in the report (needs --latent 2)
-  -h, --help          show this help`;
+  -h, --help          show this help
+
+${SEQ_TRAIN_HELP}`;
 
 interface ParsedArgs {
   values: Map<string, string>;
@@ -60,6 +63,8 @@ const VALUE_OPTIONS = new Set([
   'backend', 'out', 'limit-train', 'limit-test',
 ]);
 const FLAG_OPTIONS = new Set(['ae', 'resume', 'no-export', 'no-report', 'compare-ae', 'help']);
+for (const name of SEQ_VALUE_OPTIONS) VALUE_OPTIONS.add(name);
+for (const name of SEQ_FLAG_OPTIONS) FLAG_OPTIONS.add(name);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const values = new Map<string, string>();
@@ -123,7 +128,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const result = await train(args);
+    const result = args.values.get('model') === 'seq' ? await trainSeq(args) : await train(args);
     return result.interrupted ? 130 : 0;
   } catch (e) {
     process.stderr.write(`edgevae train: ${(e as Error).message.split('\n')[0]}\n`);

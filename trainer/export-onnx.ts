@@ -66,7 +66,8 @@ export function samePadding(inSize: number, stride: number, kernel: number): [nu
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
-class GraphBuilder {
+/** Collects nodes and initializers of one ONNX graph (also used by export-seq-onnx.ts). */
+export class GraphBuilder {
   nodes: Node[] = [];
   initializers: Tensor[] = [];
   private counter = 0;
@@ -82,24 +83,38 @@ class GraphBuilder {
     return name;
   }
 
-  node(opType: string, inputs: string[], attrs: Record<string, number | number[]> = {}, output?: string): string {
+  node(opType: string, inputs: string[], attrs: Record<string, number | number[] | string> = {}, output?: string): string {
     const out = output ?? `${opType.toLowerCase()}_${this.counter++}`;
-    const attribute = Object.entries(attrs).map(([name, v]) =>
-      Array.isArray(v)
-        ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v })
-        : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: v }),
-    );
-    this.nodes.push(onnx.NodeProto.create({ opType, input: inputs, output: [out], name: out, attribute }));
-    return out;
+    return this.nodeOutputs(opType, inputs, [out], attrs)[0];
   }
 
-  model(graphName: string, inputs: [string, (number | string)[]][], outputs: [string, (number | string)[]][], doc: string): Uint8Array {
-    const valueInfo = ([name, dims]: [string, (number | string)[]]) =>
+  /** A node with several outputs (LSTM: Y, Y_h, Y_c); '' names an omitted optional output. */
+  nodeOutputs(opType: string, inputs: string[], outputs: string[], attrs: Record<string, number | number[] | string> = {}): string[] {
+    const attribute = Object.entries(attrs).map(([name, v]) =>
+      typeof v === 'string'
+        ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) })
+        : Array.isArray(v)
+          ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v })
+          : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: v }),
+    );
+    const name = outputs.find((o) => o !== '') ?? `${opType.toLowerCase()}_${this.counter++}`;
+    this.nodes.push(onnx.NodeProto.create({ opType, input: inputs, output: outputs, name, attribute }));
+    return outputs;
+  }
+
+  /** A name no other value in the graph uses. */
+  fresh(stem: string): string {
+    return `${stem}_${this.counter++}`;
+  }
+
+  /** inputs/outputs: [name, dims] (float32) or [name, dims, 'int64']. */
+  model(graphName: string, inputs: [string, (number | string)[], 'int64'?][], outputs: [string, (number | string)[]][], doc: string): Uint8Array {
+    const valueInfo = ([name, dims, type]: [string, (number | string)[], 'int64'?]) =>
       onnx.ValueInfoProto.create({
         name,
         type: {
           tensorType: {
-            elemType: onnx.TensorProto.DataType.FLOAT,
+            elemType: type === 'int64' ? onnx.TensorProto.DataType.INT64 : onnx.TensorProto.DataType.FLOAT,
             shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
           },
         },
