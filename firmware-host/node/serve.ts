@@ -152,8 +152,8 @@ export async function startServe(opts: ServeOptions): Promise<{ server: Server; 
   const server = createKioskServer(opts);
   return new Promise((resolvePromise, reject) => {
     server.once('error', reject);
-    // A backlog as large as the connection cap: a burst of new connections waits instead of being reset.
-    server.listen({ port: opts.port, host: opts.host, backlog: opts.maxConnections ?? DEFAULT_LIMITS.maxConnections }, () => {
+    // A backlog at least as large as the connection cap: a burst of new connections waits instead of being reset.
+    server.listen({ port: opts.port, host: opts.host, backlog: Math.max(511, opts.maxConnections ?? DEFAULT_LIMITS.maxConnections) }, () => {
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : opts.port;
       const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
