@@ -44,7 +44,7 @@ describe('edgevae serve under load', () => {
       const closedEarly = await Promise.all(Array.from({ length: 60 }, () => new Promise<boolean>((resolve) => {
         const s = connect(port, '127.0.0.1');
         sockets.push(s);
-        const timer = setTimeout(() => resolve(false), 2000);
+        const timer = setTimeout(() => resolve(false), 5000);
         s.on('close', () => { clearTimeout(timer); resolve(true); });
         s.on('error', () => undefined);
       })));

@@ -169,8 +169,8 @@ export async function startServe(opts: ServeOptions): Promise<{ server: Server; 
       else if (err.code === 'EACCES') reject(new UserError(`serve: no permission to listen on port ${opts.port}; pick a port above 1023 with --port`));
       else reject(err);
     });
-    // A backlog as large as the connection cap: a burst of new connections waits instead of being reset.
-    server.listen({ port: opts.port, host: opts.host, backlog: opts.maxConnections ?? DEFAULT_LIMITS.maxConnections }, () => {
+    // A backlog at least as large as the connection cap: a burst of new connections waits instead of being reset.
+    server.listen({ port: opts.port, host: opts.host, backlog: Math.max(511, opts.maxConnections ?? DEFAULT_LIMITS.maxConnections) }, () => {
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : opts.port;
       const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
