@@ -303,6 +303,7 @@ describe('errors: one line "edgevae <command>: ...", exit 2 for usage, 1 otherwi
 
   it('everything else exits 1', async () => {
     await expectCommandError(1, 'model file missing.evae does not exist', 'inspect', 'missing.evae');
+    await expectCommandError(1, 'model file missing.evae does not exist', 'quantize', '--model', 'missing.evae', '--quant', 'f16', '-o', join(dir, 'q.evae'));
     await expectCommandError(1, `--model ${join(dir, 'nope.evae')} does not exist`, 'parity', '--model', join(dir, 'nope.evae'), '--reference', model);
     writeFileSync(join(dir, 'text.evae'), 'not a model at all, just text\n');
     await expectCommandError(1, 'is not a valid edgevae model', 'serve', '--model', join(dir, 'text.evae'), '--port', '0');
