@@ -418,6 +418,7 @@ describe.skipIf(!haveWasm)('inputs: layouts, value range, output formats, pictur
     const strip = readPng(readFileSync(at('strip3.png')));
     expect([strip.width, strip.height]).toEqual([3 * (4 * 4 + 3), 3 * 3]);
     await expectCommandError(2, "--scale must be an integer in 1..64, got '0'", 'sample', '-m', model, '--out', at('z.png'), '--scale', '0');
+    await expectCommandError(2, '--scale applies to a .png picture', 'decode', '-m', model, '-i', at('z.npy'), '-o', at('x.npy'), '--scale', '2');
   });
 });
 
