@@ -1,6 +1,7 @@
 // File helpers of the CLI: .npy / .png / model files in and out, atomically written, with clear errors.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { decodeNpy, encodeNpy, NpyError, type NpyArray } from '../runtime/npy.js';
 import { encodePng } from '../runtime/png.js';
 import { imageGrid, type GridOptions } from '../runtime/image-grid.js';
@@ -70,8 +71,9 @@ export interface PictureOptions extends GridOptions {
 }
 
 /**
- * Writes `count` images of `shape` ([C,H,W] or [H,W]) as one PNG grid, enlarged by `scale`. Stored
- * (uncompressed) deflate blocks, like the WASI command: with --scale 1 both hosts write byte-identical files.
+ * Writes `count` images of `shape` ([C,H,W] or [H,W]) as one PNG grid, enlarged by `scale`. At scale 1
+ * stored (uncompressed) deflate blocks, like the WASI command, so both hosts write byte-identical files;
+ * enlarged pictures are compressed (their repeated pixels shrink about tenfold).
  */
 export function writeImageGrid(path: string, images: Float32Array, count: number, shape: number[], options: PictureOptions = {}): { width: number; height: number; scale: number } {
   const grid = imageGrid(images, count, shape, options);
@@ -80,7 +82,7 @@ export function writeImageGrid(path: string, images: Float32Array, count: number
     throw usageError(`--scale ${scale} would make a ${grid.width * scale}x${grid.height * scale} px picture (at most ${MAX_PICTURE_SIDE} px a side)`);
   }
   const picture = upscale(grid, scale);
-  writeOutput(path, encodePng(picture));
+  writeOutput(path, scale === 1 ? encodePng(picture) : encodePng(picture, (raw) => deflateSync(raw)));
   return { width: picture.width, height: picture.height, scale };
 }
 

@@ -303,6 +303,7 @@ describe('errors: one line "edgevae <command>: ...", exit 2 for usage, 1 otherwi
 
   it('everything else exits 1', async () => {
     await expectCommandError(1, 'model file missing.evae does not exist', 'inspect', 'missing.evae');
+    await expectCommandError(1, 'model file missing.evae does not exist', 'quantize', '--model', 'missing.evae', '--quant', 'f16', '-o', join(dir, 'q.evae'));
     await expectCommandError(1, `--model ${join(dir, 'nope.evae')} does not exist`, 'parity', '--model', join(dir, 'nope.evae'), '--reference', model);
     writeFileSync(join(dir, 'text.evae'), 'not a model at all, just text\n');
     await expectCommandError(1, 'is not a valid edgevae model', 'serve', '--model', join(dir, 'text.evae'), '--port', '0');
@@ -417,6 +418,7 @@ describe.skipIf(!haveWasm)('inputs: layouts, value range, output formats, pictur
     const strip = readPng(readFileSync(at('strip3.png')));
     expect([strip.width, strip.height]).toEqual([3 * (4 * 4 + 3), 3 * 3]);
     await expectCommandError(2, "--scale must be an integer in 1..64, got '0'", 'sample', '-m', model, '--out', at('z.png'), '--scale', '0');
+    await expectCommandError(2, '--scale applies to a .png picture', 'decode', '-m', model, '-i', at('z.npy'), '-o', at('x.npy'), '--scale', '2');
   });
 });
 

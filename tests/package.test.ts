@@ -133,6 +133,10 @@ describe('the compiled package (dist/ built into a temp copy)', () => {
     const bin = join(pkgDir, PKG.bin.edgevae!);
     const run = (args: string[]) => execFileSync(process.execPath, [bin, ...args], { cwd: pkgDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(run(['--version']).trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+    // bench/ is not compiled into the package, so its help does not offer it (a checkout's does).
+    const help = run(['--help']);
+    expect(help).toMatch(/\n {2}serve +/);
+    expect(help).not.toMatch(/\n {2}bench +/);
     run(['convert', '--decoder', join(ROOT, 'tests', 'fixtures', 'conv.decoder.op13.onnx'), '-o', join(pkgDir, 'm.evae')]);
     run(['sample', '--model', join(pkgDir, 'm.evae'), '--n', '4', '--out', join(pkgDir, 'g.png')]);
     expect(readFileSync(join(pkgDir, 'g.png')).subarray(1, 4).toString()).toBe('PNG');

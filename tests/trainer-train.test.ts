@@ -112,6 +112,8 @@ describe('edgevae train command', () => {
     expect(await runTrain(['--model', 'rnn', '--out', join(tmp(), 'x')])).toBe(2);
     expect(await runTrain(['--widths', '16,x', '--out', join(tmp(), 'x')])).toBe(2);
     expect(await runTrain(['--epochs', '0', '--out', join(tmp(), 'x')])).toBe(2);
+    // Checked before any training, not after it.
+    expect(await runTrain(['--compare-ae', '--latent', '3', '--out', join(tmp(), 'x')])).toBe(2);
     expect(await runTrain(['--help'])).toBe(0);
   });
 

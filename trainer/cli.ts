@@ -174,6 +174,9 @@ async function train(args: ParsedArgs): Promise<TrainRunResult> {
   } catch (e) {
     throw usageError((e as Error).message);
   }
+  if (args.flags.has('compare-ae') && !resume && (args.flags.has('ae') || (latent ?? defaultConfig(kind, [1, 1, 1]).latent) !== 2)) {
+    throw usageError('--compare-ae needs a VAE with --latent 2');
+  }
   let definition: RunDefinition = { data: dataSourceKey(args.values.get('data') ?? 'fashion-mnist'), limitTrain: limit('limit-train'), limitTest: limit('limit-test') };
   let resumedKind: ModelKind | undefined;
   if (resume) {

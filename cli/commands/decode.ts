@@ -1,7 +1,7 @@
 // edgevae decode: latents (.npy) -> decoder outputs (.npy tensor or .png picture).
 import type { BuiltinCommand } from '../command.js';
 import { intFlag, requireString, type Flags } from '../args.js';
-import { UserError } from '../errors.js';
+import { usageError, UserError } from '../errors.js';
 import { checkOutputPath, isImageShape, outputKind, readNpyFile, scaleFlag, SCALE_HELP, writeImageGrid, writeNpyFile } from '../io.js';
 import { checkFinite, loadModelFromFlags, MODEL_FLAGS, MODEL_HELP, NON_FINITE_FLAG, NON_FINITE_HELP, samplesIn } from './model-io.js';
 
@@ -29,6 +29,7 @@ ${NON_FINITE_HELP}`,
     const kind = outputKind(output, 'output', 'decode');
     const scale = scaleFlag(flags, 'decode');
     const columns = flags.columns === undefined ? undefined : intFlag(flags, 'columns', 'decode', undefined, 1);
+    if (scale !== undefined && kind !== 'png') throw usageError('decode: --scale applies to a .png picture (--output x.png)');
     checkOutputPath(output);
     const vae = await loadModelFromFlags(flags, 'decode');
     const z = readNpyFile(input);

@@ -37,6 +37,7 @@ ${SCALE_HELP}
     const npy = flags.npy as string | undefined;
     const outKind = outputKind(out, 'out', 'interpolate');
     if (npy) outputKind(npy, 'npy', 'interpolate', ['npy']);
+    if (scale !== undefined && outKind !== 'png') throw usageError('interpolate: --scale applies to a .png picture (--out x.png)');
     for (const p of [out, npy]) if (p) checkOutputPath(p);
     const vae = await loadModelFromFlags(flags, 'interpolate');
     const shape = vae.info.outputShape ?? [];

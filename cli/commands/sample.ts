@@ -36,6 +36,7 @@ ${SCALE_HELP}
     if (!out && !npy) throw usageError('sample: give --out grid.png and/or --npy x.npy (see "edgevae sample --help")');
     const outKind = out ? outputKind(out, 'out', 'sample') : undefined;
     if (npy) outputKind(npy, 'npy', 'sample', ['npy']);
+    if (scale !== undefined && outKind !== 'png') throw usageError('sample: --scale applies to a .png picture (--out x.png)');
     for (const p of [out, npy]) if (p) checkOutputPath(p);
     const vae = await loadModelFromFlags(flags, 'sample');
     if (!vae.info.entries.includes('decode')) throw new UserError('sample: the model has no decode entry');

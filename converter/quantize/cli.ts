@@ -1,8 +1,9 @@
 // `edgevae quantize`: an existing float .evae -> a quantized one (same options as `convert --quant`).
-import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { checkQuantFlags, quantizeWithFlags } from './from-files.js';
 import { attachNegativeValues } from '../../cli/args.js';
+import { checkOutputPath, writeOutput } from '../../cli/io.js';
+import { readInputFile } from '../../runtime/node.js';
 
 const HELP = `Usage: edgevae quantize --model model.evae --quant MODE -o out.evae [--calib SRC] [--calib-method minmax|percentile] [--target-psnr 40]
 
@@ -33,10 +34,11 @@ export async function main(argv: string[]): Promise<number> {
     return usage((e as Error).message);
   }
   try {
-    const { bytes, report } = await quantizeWithFlags(readFileSync(values.model as string), {
+    checkOutputPath(values.output as string);
+    const { bytes, report } = await quantizeWithFlags(readInputFile(values.model as string, 'model file'), {
       quant: values.quant as string, calib: values.calib as string | undefined, calibMethod: values['calib-method'] as string | undefined, targetPsnr: target,
     });
-    writeFileSync(values.output as string, bytes);
+    writeOutput(values.output as string, bytes);
     console.log(`wrote ${values.output} (${bytes.length} bytes, ${report.mode})`);
     for (const e of report.entries) console.log(`  ${e.kind}: ${e.int8Ops} int8 ops, ${e.floatOps} float${e.psnrDb !== undefined ? `, ${e.psnrDb.toFixed(2)} dB` : ''}`);
     for (const n of report.notes) console.log(`note: ${n}`);
