@@ -85,6 +85,36 @@ describe('channel reorder x[:, [2, 1, 0]] through batch-swapping Transposes', ()
   });
 });
 
+describe('nn.PixelUnshuffle (Reshape rank 6, Transpose, Reshape)', () => {
+  it.each([1, 3])('is rewritten into SpaceToDepth + a channel Gather that onnxruntime computes identically (C = %i)', async (C) => {
+    const spec: ModelSpec = {
+      inputs: [{ name: 'x', dims: ['N', C, 4, 6] }], outputs: [{ name: 'y' }],
+      initializers: { s6: { dims: [6], data: [-1, C, 2, 2, 3, 2], type: 'int64' }, s4: { dims: [4], data: [-1, 4 * C, 2, 3], type: 'int64' } },
+      nodes: [
+        { op: 'Reshape', inputs: ['x', 's6'], outputs: ['r6'] },
+        { op: 'Transpose', inputs: ['r6'], outputs: ['t'], attrs: { perm: [0, 1, 3, 5, 2, 4] } },
+        { op: 'Reshape', inputs: ['t', 's4'], outputs: ['y'], name: 'unshuffle' },
+      ],
+    };
+    const rewritten = rewritePatterns(await loadOnnx(buildModel(spec)));
+    const live = rewritten.nodes.filter((n) => n.opType === 'SpaceToDepth' || n.opType === 'Gather');
+    expect(live.map((n) => n.opType)).toEqual(C === 1 ? ['SpaceToDepth'] : ['SpaceToDepth', 'Gather']);
+    const again: ModelSpec = {
+      inputs: spec.inputs, outputs: spec.outputs,
+      initializers: Object.fromEntries(live.flatMap((n) => n.inputs.slice(1)).map((name) => [name, { dims: rewritten.initializers.get(name)!.dims, data: rewritten.initializers.get(name)!.data, type: 'int64' as const }])),
+      nodes: live.map((n) => ({ op: n.opType, inputs: n.inputs, outputs: n.outputs, attrs: Object.fromEntries([...n.attrs].map(([k, v]) => [k, v as number])) })),
+    };
+    const x = randomData(2 * C * 24, 9);
+    const pathA = join(dir, `unshuffle${C}.onnx`), pathB = join(dir, `unshuffle${C}-rewritten.onnx`);
+    writeFileSync(pathA, buildModel(spec));
+    writeFileSync(pathB, buildModel(again));
+    const a = Object.values(await runOnnx(pathA, { x: { data: x, dims: [2, C, 4, 6] } }))[0]!;
+    const b = Object.values(await runOnnx(pathB, { x: { data: x, dims: [2, C, 4, 6] } }))[0]!;
+    expect(b.dims).toEqual(a.dims);
+    expect(Array.from(b.data)).toEqual(Array.from(a.data));
+  });
+});
+
 describe('shape sub-graphs fold', () => {
   const c = (dims: number[], data: number[], kind: ConstTensor['kind'] = 'int'): ConstTensor => ({ dims, kind, data: Float64Array.from(data) });
   const node = (opType: string, attrs: [string, number][] = []): OnnxNode => ({ name: opType, opType, domain: '', inputs: [], outputs: ['y'], attrs: new Map(attrs) });

@@ -6,11 +6,12 @@ import { GraphView } from './graph-view.js';
 import { channelReorder } from './channel-reorder.js';
 import { thresholdedSoftplus } from './softplus.js';
 import { upgradeOpset10 } from './opset10.js';
+import { pixelUnshuffle } from './pixel-unshuffle.js';
 
 /** A rule looks at `node` and returns its replacement nodes (or undefined); new constants go into `added`. */
 export type PatternRule = (view: GraphView, node: OnnxNode, added: Map<string, ConstTensor>) => OnnxNode[] | undefined;
 
-const RULES: PatternRule[] = [upgradeOpset10, thresholdedSoftplus, channelReorder];
+const RULES: PatternRule[] = [upgradeOpset10, thresholdedSoftplus, channelReorder, pixelUnshuffle];
 
 export function rewritePatterns(model: OnnxModel): OnnxModel {
   const nodes = [...model.nodes];
