@@ -1,14 +1,14 @@
 // Exporter patterns the converter recognises (converter/patterns/), shape-graph folding of comparison and
 // Mod ops, opset 10, symbolic input dims fixed by --input-shape, and the PyTorch module named in errors.
 // Converted graphs are checked against onnxruntime-node.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convert, convertGraph } from '../converter/index.js';
 import { evalConstNode } from '../converter/const-eval.js';
 import { loadOnnx, type ConstTensor, type OnnxNode } from '../converter/onnx-load.js';
-import { describeModule } from '../converter/onnx-node-metadata.js';
+import { describeModule, readNodeMetadata } from '../converter/onnx-node-metadata.js';
 import { rewritePatterns } from '../converter/patterns/index.js';
 import { Engine } from '../runtime/engine.js';
 import { readDefaultWasm } from '../runtime/node.js';
@@ -232,6 +232,13 @@ describe('the PyTorch module in error messages', () => {
       ['pkg.torch.onnx.class_hierarchy', "['__main__.Dec', 'torch.nn.modules.container.Sequential', 'torch.nn.modules.activation.Mish', 'aten.mish.default']"],
     ]);
     expect(describeModule('n0', meta)).toBe('PyTorch module body.1 (torch.nn.modules.activation.Mish)');
+  });
+
+  it('malformed or truncated bytes give no metadata instead of an error', () => {
+    const bytes = readFileSync(join(ZOO_DIR, 'conv1d.decoder.dynamo18.onnx'));
+    expect(readNodeMetadata(bytes).length).toBeGreaterThan(0);
+    for (const cut of [1, 7, 100, 5000]) expect(() => readNodeMetadata(bytes.subarray(0, cut))).not.toThrow();
+    expect(readNodeMetadata(Uint8Array.from(randomData(4096, 3), (v) => (v * 128) & 255))).toEqual(expect.any(Array));
   });
 
   it('is read from a dynamo export and shown in the refusal', async () => {
