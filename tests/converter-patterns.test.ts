@@ -76,6 +76,21 @@ describe('channel reorder x[:, [2, 1, 0]] through batch-swapping Transposes', ()
     expect(await parity('reorder-gather', s, randomData(2 * 60, 4), 2)).toBe(0);
   });
 
+  it('elementwise work between the two Transposes (no-op per sample) converts and matches onnxruntime', async () => {
+    const s: ModelSpec = {
+      inputs: [{ name: 'x', dims: ['N', 3, 4, 5] }], outputs: [{ name: 'y' }],
+      initializers: { half: { dims: [], data: [0.5] }, idx: { dims: [2, 1], data: [2, 0], type: 'int64' } },
+      nodes: [
+        { op: 'Transpose', inputs: ['x'], outputs: ['t'], attrs: { perm: [1, 0, 2, 3] } },
+        { op: 'Relu', inputs: ['t'], outputs: ['r'] },
+        { op: 'GatherND', inputs: ['r', 'idx'], outputs: ['g'] },
+        { op: 'Mul', inputs: ['g', 'half'], outputs: ['m'] },
+        { op: 'Transpose', inputs: ['m'], outputs: ['y'], attrs: { perm: [1, 0, 2, 3] } },
+      ],
+    };
+    expect(await parity('reorder-chain', s, randomData(3 * 60, 8), 3)).toBe(0);
+  });
+
   it('a batch-swapping Transpose that is not undone is still refused', async () => {
     const s: ModelSpec = {
       inputs: [{ name: 'x', dims: ['N', 3, 4, 5] }], outputs: [{ name: 'y' }],
