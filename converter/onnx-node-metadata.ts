@@ -5,6 +5,14 @@
 
 /** Per graph node (in order): its metadata_props as a map. Empty maps when the file has none. */
 export function readNodeMetadata(model: Uint8Array): Map<string, string>[] {
+  try {
+    return nodeMetadata(model);
+  } catch {
+    return []; // metadata only improves messages: anything odd in the file is left to the real decoder
+  }
+}
+
+function nodeMetadata(model: Uint8Array): Map<string, string>[] {
   const graph = lastField(model, 0, model.length, 7); // ModelProto.graph
   if (!graph) return [];
   const out: Map<string, string>[] = [];

@@ -210,6 +210,16 @@ describe.skipIf(!haveWasm)('edgevae CLI commands', () => {
     expect(cli('inspect', model).code).toBe(0);
   });
 
+  it('convert --input-shape / --latent-shape fix symbolic height and width; the error says to use them', () => {
+    const enc = join(ROOT, 'tests/fixtures/zoo/taesd.encoder.ts11.onnx');
+    const dec = join(ROOT, 'tests/fixtures/zoo/taesd.decoder.ts11.onnx');
+    expectOneLineError(cli('convert', '--encoder', enc, '-o', 'taesd.evae'), 1, 'dim 2 is "height" (symbolic); fix the per-sample shape with --input-shape');
+    expectOneLineError(cli('convert', '--encoder', enc, '--input-shape', '3,x,64', '-o', 'taesd.evae'), 2, "--input-shape must be 1 to 4 positive integers separated by commas (per sample, no batch), e.g. 3,64,64; got '3,x,64'");
+    const d = cli('convert', '--decoder', dec, '--latent-shape', '4,8,8', '-o', 'taesd-dec.evae');
+    expect(d.code, d.stderr).toBe(0);
+    expect((readModel(readFileSync(join(dir, 'taesd-dec.evae'))).metadata as { decoder: { outputShape: number[] } }).decoder.outputShape).toEqual([3, 64, 64]);
+  });
+
   it('convert turns the conv ONNX fixture into a model whose decode matches onnxruntime', async () => {
     const enc = join(ROOT, 'tests/fixtures/conv.encoder.op13.onnx');
     const dec = join(ROOT, 'tests/fixtures/conv.decoder.op13.onnx');

@@ -1,14 +1,14 @@
 // Exporter patterns the converter recognises (converter/patterns/), shape-graph folding of comparison and
 // Mod ops, opset 10, symbolic input dims fixed by --input-shape, and the PyTorch module named in errors.
 // Converted graphs are checked against onnxruntime-node.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convert, convertGraph } from '../converter/index.js';
 import { evalConstNode } from '../converter/const-eval.js';
 import { loadOnnx, type ConstTensor, type OnnxNode } from '../converter/onnx-load.js';
-import { describeModule } from '../converter/onnx-node-metadata.js';
+import { describeModule, readNodeMetadata } from '../converter/onnx-node-metadata.js';
 import { rewritePatterns } from '../converter/patterns/index.js';
 import { Engine } from '../runtime/engine.js';
 import { readDefaultWasm } from '../runtime/node.js';
@@ -76,12 +76,57 @@ describe('channel reorder x[:, [2, 1, 0]] through batch-swapping Transposes', ()
     expect(await parity('reorder-gather', s, randomData(2 * 60, 4), 2)).toBe(0);
   });
 
+  it('elementwise work between the two Transposes (no-op per sample) converts and matches onnxruntime', async () => {
+    const s: ModelSpec = {
+      inputs: [{ name: 'x', dims: ['N', 3, 4, 5] }], outputs: [{ name: 'y' }],
+      initializers: { half: { dims: [], data: [0.5] }, idx: { dims: [2, 1], data: [2, 0], type: 'int64' } },
+      nodes: [
+        { op: 'Transpose', inputs: ['x'], outputs: ['t'], attrs: { perm: [1, 0, 2, 3] } },
+        { op: 'Relu', inputs: ['t'], outputs: ['r'] },
+        { op: 'GatherND', inputs: ['r', 'idx'], outputs: ['g'] },
+        { op: 'Mul', inputs: ['g', 'half'], outputs: ['m'] },
+        { op: 'Transpose', inputs: ['m'], outputs: ['y'], attrs: { perm: [1, 0, 2, 3] } },
+      ],
+    };
+    expect(await parity('reorder-chain', s, randomData(3 * 60, 8), 3)).toBe(0);
+  });
+
   it('a batch-swapping Transpose that is not undone is still refused', async () => {
     const s: ModelSpec = {
       inputs: [{ name: 'x', dims: ['N', 3, 4, 5] }], outputs: [{ name: 'y' }],
       nodes: [{ op: 'Transpose', inputs: ['x'], outputs: ['y'], attrs: { perm: [1, 0, 2, 3] }, name: 'swap' }],
     };
     await expect(convertGraph(buildModel(s))).rejects.toThrow(/node "swap" \(Transpose\): perm \[1,0,2,3\] moves the batch axis/);
+  });
+});
+
+describe('nn.PixelUnshuffle (Reshape rank 6, Transpose, Reshape)', () => {
+  it.each([1, 3])('is rewritten into SpaceToDepth + a channel Gather that onnxruntime computes identically (C = %i)', async (C) => {
+    const spec: ModelSpec = {
+      inputs: [{ name: 'x', dims: ['N', C, 4, 6] }], outputs: [{ name: 'y' }],
+      initializers: { s6: { dims: [6], data: [-1, C, 2, 2, 3, 2], type: 'int64' }, s4: { dims: [4], data: [-1, 4 * C, 2, 3], type: 'int64' } },
+      nodes: [
+        { op: 'Reshape', inputs: ['x', 's6'], outputs: ['r6'] },
+        { op: 'Transpose', inputs: ['r6'], outputs: ['t'], attrs: { perm: [0, 1, 3, 5, 2, 4] } },
+        { op: 'Reshape', inputs: ['t', 's4'], outputs: ['y'], name: 'unshuffle' },
+      ],
+    };
+    const rewritten = rewritePatterns(await loadOnnx(buildModel(spec)));
+    const live = rewritten.nodes.filter((n) => n.opType === 'SpaceToDepth' || n.opType === 'Gather');
+    expect(live.map((n) => n.opType)).toEqual(C === 1 ? ['SpaceToDepth'] : ['SpaceToDepth', 'Gather']);
+    const again: ModelSpec = {
+      inputs: spec.inputs, outputs: spec.outputs,
+      initializers: Object.fromEntries(live.flatMap((n) => n.inputs.slice(1)).map((name) => [name, { dims: rewritten.initializers.get(name)!.dims, data: rewritten.initializers.get(name)!.data, type: 'int64' as const }])),
+      nodes: live.map((n) => ({ op: n.opType, inputs: n.inputs, outputs: n.outputs, attrs: Object.fromEntries([...n.attrs].map(([k, v]) => [k, v as number])) })),
+    };
+    const x = randomData(2 * C * 24, 9);
+    const pathA = join(dir, `unshuffle${C}.onnx`), pathB = join(dir, `unshuffle${C}-rewritten.onnx`);
+    writeFileSync(pathA, buildModel(spec));
+    writeFileSync(pathB, buildModel(again));
+    const a = Object.values(await runOnnx(pathA, { x: { data: x, dims: [2, C, 4, 6] } }))[0]!;
+    const b = Object.values(await runOnnx(pathB, { x: { data: x, dims: [2, C, 4, 6] } }))[0]!;
+    expect(b.dims).toEqual(a.dims);
+    expect(Array.from(b.data)).toEqual(Array.from(a.data));
   });
 });
 
@@ -202,6 +247,13 @@ describe('the PyTorch module in error messages', () => {
       ['pkg.torch.onnx.class_hierarchy', "['__main__.Dec', 'torch.nn.modules.container.Sequential', 'torch.nn.modules.activation.Mish', 'aten.mish.default']"],
     ]);
     expect(describeModule('n0', meta)).toBe('PyTorch module body.1 (torch.nn.modules.activation.Mish)');
+  });
+
+  it('malformed or truncated bytes give no metadata instead of an error', () => {
+    const bytes = readFileSync(join(ZOO_DIR, 'conv1d.decoder.dynamo18.onnx'));
+    expect(readNodeMetadata(bytes).length).toBeGreaterThan(0);
+    for (const cut of [1, 7, 100, 5000]) expect(() => readNodeMetadata(bytes.subarray(0, cut))).not.toThrow();
+    expect(readNodeMetadata(Uint8Array.from(randomData(4096, 3), (v) => (v * 128) & 255))).toEqual(expect.any(Array));
   });
 
   it('is read from a dynamo export and shown in the refusal', async () => {

@@ -14,7 +14,19 @@ const INT8_SAMPLES = 16;
 const F32_TOLERANCE = 1e-4;
 const INT8_MIN_PSNR = 35;
 
+/** Loose ceilings on conversion CPU time (targets: f32 < 2 s, int8 < 5 s; bench/zoo-convert.ts measures). */
+const F32_CPU_LIMIT_S = 6;
+const INT8_CPU_LIMIT_S = 15;
+
 const report: string[] = [];
+
+async function timedConvert(opts: ConvertOptions) {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await convert(opts);
+  const c = process.cpuUsage(c0);
+  return { ...result, ms: performance.now() - t0, cpu: (c.user + c.system) / 1e6 };
+}
 afterAll(() => console.log(`zoo vs onnxruntime-node (f32 ${SAMPLES} samples, int8 decoder ${INT8_SAMPLES} samples)\n${report.join('\n')}`));
 
 function convertOptions(f: ZooFixture, quant?: string): ConvertOptions {
@@ -85,23 +97,20 @@ describe.each(ZOO_FIXTURES)('zoo $key', (f) => {
   it(`f32 ${f.part} matches onnxruntime within ${F32_TOLERANCE}`, async () => {
     const input = zooInput(f, SAMPLES);
     const ref = await reference(f, SAMPLES, input);
-    const t0 = performance.now();
-    const { bytes } = await convert(convertOptions(f));
-    const ms = performance.now() - t0;
+    const { bytes, ms, cpu } = await timedConvert(convertOptions(f));
     let ours = await runOurs(bytes, f, SAMPLES, input);
     if (f.part === 'encoder') ours = alignEncoder(ours, ref.outputs, SAMPLES);
     const errs = ref.outputs.slice(0, ours.length).map((r, k) => maxAbsError(ours[k]!, r) / Math.max(1, maxAbs(r)));
-    report.push(`${f.key}: f32 convert ${ms.toFixed(0)} ms, max error ${errs.map((e) => e.toExponential(2)).join(' / ')}`);
+    report.push(`${f.key}: f32 convert ${cpu.toFixed(2)} s CPU (${(ms / 1000).toFixed(2)} s wall), max error ${errs.map((e) => e.toExponential(2)).join(' / ')}`);
     for (const e of errs) expect(e).toBeLessThanOrEqual(F32_TOLERANCE);
+    expect(cpu).toBeLessThan(F32_CPU_LIMIT_S);
   });
 
   if (f.part === 'decoder') {
     it(`int8 decoder mean PSNR >= ${INT8_MIN_PSNR} dB (peak = output range)`, async () => {
       const input = zooInput(f, INT8_SAMPLES, 99);
       const ref = (await reference(f, INT8_SAMPLES, input)).outputs[0]!;
-      const t0 = performance.now();
-      const { bytes, report: r } = await convert(convertOptions(f, 'int8'));
-      const ms = performance.now() - t0;
+      const { bytes, report: r, ms, cpu } = await timedConvert(convertOptions(f, 'int8'));
       const [ours] = await runOurs(bytes, f, INT8_SAMPLES, input);
       let lo = Infinity, hi = -Infinity;
       for (const v of ref) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
@@ -110,8 +119,9 @@ describe.each(ZOO_FIXTURES)('zoo $key', (f) => {
       for (let s = 0; s < INT8_SAMPLES; s++) sum += psnr(ref.subarray(s * per, (s + 1) * per), ours!.subarray(s * per, (s + 1) * per), hi - lo);
       const mean = sum / INT8_SAMPLES;
       const q = r.quantization?.entries[0];
-      report.push(`${f.key}: int8 convert ${ms.toFixed(0)} ms, ${q?.int8Ops} int8 ops / ${q?.floatOps} float, mean PSNR ${mean.toFixed(2)} dB`);
+      report.push(`${f.key}: int8 convert ${cpu.toFixed(2)} s CPU (${(ms / 1000).toFixed(2)} s wall), ${q?.int8Ops} int8 ops / ${q?.floatOps} float, mean PSNR ${mean.toFixed(2)} dB`);
       expect(mean).toBeGreaterThanOrEqual(INT8_MIN_PSNR);
+      expect(cpu).toBeLessThan(INT8_CPU_LIMIT_S);
     });
   }
 });

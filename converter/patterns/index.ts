@@ -6,11 +6,15 @@ import { GraphView } from './graph-view.js';
 import { channelReorder } from './channel-reorder.js';
 import { thresholdedSoftplus } from './softplus.js';
 import { upgradeOpset10 } from './opset10.js';
+import { pixelUnshuffle } from './pixel-unshuffle.js';
 
-/** A rule looks at `node` and returns its replacement nodes (or undefined); new constants go into `added`. */
-export type PatternRule = (view: GraphView, node: OnnxNode, added: Map<string, ConstTensor>) => OnnxNode[] | undefined;
+/**
+ * A rule looks at `node` and returns its replacement nodes, or replacements for several nodes of the graph
+ * (by node), or undefined; new constants go into `added`.
+ */
+export type PatternRule = (view: GraphView, node: OnnxNode, added: Map<string, ConstTensor>) => OnnxNode[] | Map<OnnxNode, OnnxNode[]> | undefined;
 
-const RULES: PatternRule[] = [upgradeOpset10, thresholdedSoftplus, channelReorder];
+const RULES: PatternRule[] = [upgradeOpset10, thresholdedSoftplus, channelReorder, pixelUnshuffle];
 
 export function rewritePatterns(model: OnnxModel): OnnxModel {
   const nodes = [...model.nodes];
@@ -22,8 +26,10 @@ export function rewritePatterns(model: OnnxModel): OnnxModel {
     for (let i = 0; i < nodes.length; i++) {
       const out = rule(view, nodes[i]!, added);
       if (!out) continue;
-      nodes.splice(i, 1, ...out);
-      i += out.length - 1;
+      const replace = out instanceof Map ? out : new Map([[nodes[i]!, out]]);
+      const next = nodes.flatMap((n) => replace.get(n) ?? [n]);
+      i += next.length - nodes.length; // the rule may replace nodes before i; stay on the same node
+      nodes.splice(0, nodes.length, ...next);
       changed = true;
       view = new GraphView(withAdded(), nodes);
     }

@@ -15,7 +15,6 @@ import { cloneModel } from './transform.js';
 /** Arena bytes one calibration chunk may use (samples per run = this / arena per sample). */
 const CHUNK_ARENA_BYTES = 192 * 2 ** 20;
 const MAX_CHUNK = 64;
-const ACT_FUSING_OPS = new Set([Op.Dense, Op.Conv2D, Op.ConvTranspose, Op.Binary]);
 
 let wasm: Uint8Array | null | undefined;
 
@@ -87,7 +86,7 @@ function probeModel(src: EditableModel, kind: number): { model: EditableModel; p
     if (op.op === Op.Unary) {
       probes.push({ a: op.a, b, pre: op.a, out: op.out }); // a unary op's "result before activation" is its input
       ops.push(op);
-    } else if (act !== Act.None && ACT_FUSING_OPS.has(op.op)) {
+    } else if (act !== Act.None) { // any op with a fused activation (dense, conv, binary, ...)
       const pre = addActivation(m, m.tensors[op.out]!, DType.F32);
       probes.push({ a: op.a, b, pre, out: op.out });
       ops.push({ ...op, out: pre, act: Act.None, alpha: 0 });

@@ -59,9 +59,10 @@ export const EXPECTED_REFUSALS: Record<string, Refusal> = {
   'upsample.decoder.ts16': { node: '/act0/PRelu', op: 'PRelu', feature: MISSING_OP, module: 'act0' },
   'upsample.encoder.dynamo20': { node: 'node_prelu', op: 'PRelu', feature: MISSING_OP, module: 'act1 (torch.nn.modules.activation.PReLU)' },
   'upsample.decoder.dynamo20': { node: 'node_prelu', op: 'PRelu', feature: MISSING_OP, module: 'act0 (torch.nn.modules.activation.PReLU)' },
-  'pixelshuffle.encoder.ts15': { node: '/body/body.0/Reshape', op: 'Reshape', feature: /rank above 5 .*SpaceToDepth/, module: 'body.0' },
+  // PixelUnshuffle's Reshape/Transpose/Reshape is rewritten into SpaceToDepth (+ a channel Gather): that op is what is missing
+  'pixelshuffle.encoder.ts15': { node: '/body/body.0/Reshape_1:space_to_depth', op: 'SpaceToDepth', feature: MISSING_OP, module: 'body.0' },
   'pixelshuffle.decoder.ts15': { node: '/body/body.1/HardSwish', op: 'HardSwish', feature: MISSING_OP, module: 'body.1' },
-  'pixelshuffle.encoder.dynamo18': { node: 'node_Reshape_66', op: 'Reshape', feature: /rank above 5 .*SpaceToDepth/, module: 'body.0 (torch.nn.modules.pixelshuffle.PixelUnshuffle)' },
+  'pixelshuffle.encoder.dynamo18': { node: 'node_Reshape_69:space_to_depth', op: 'SpaceToDepth', feature: MISSING_OP, module: 'body.0 (torch.nn.modules.pixelshuffle.PixelUnshuffle)' },
   'pixelshuffle.decoder.dynamo18': { node: 'n0', op: 'HardSwish', feature: MISSING_OP, module: 'body.1 (torch.nn.modules.activation.Hardswish)' },
   'conv1d.decoder.dynamo18': { node: 'n0', op: 'Mish', feature: MISSING_OP, module: 'body.1 (torch.nn.modules.activation.Mish)' },
 };
