@@ -47,24 +47,6 @@ export const ZOO_FIXTURES: ZooFixture[] = ZOO.flatMap((model) => model.exports.f
 export interface Refusal { node: string; op: string; feature: RegExp; module?: string }
 const MISSING_OP = /op type is not supported/;
 export const EXPECTED_REFUSALS: Record<string, Refusal> = {
-  'sdvae.encoder.ts17': { node: '/down/down.0/norm1/InstanceNormalization', op: 'InstanceNormalization', feature: MISSING_OP, module: 'down.0.norm1' },
-  'sdvae.decoder.ts17': { node: '/mid/resnet0/norm1/InstanceNormalization', op: 'InstanceNormalization', feature: MISSING_OP, module: 'mid.resnet0.norm1' },
-  'sdvae.encoder.dynamo18': { node: 'node_InstanceNormalization_13', op: 'InstanceNormalization', feature: MISSING_OP, module: 'down.0.norm1 (torch.nn.modules.normalization.GroupNorm)' },
-  'sdvae.decoder.dynamo18': { node: 'node_InstanceNormalization_13', op: 'InstanceNormalization', feature: MISSING_OP, module: 'mid.resnet0.norm1 (torch.nn.modules.normalization.GroupNorm)' },
-  'mlp.encoder.ts14': { node: '/body/body.1/body.1.1/ReduceMean', op: 'ReduceMean', feature: MISSING_OP, module: 'body.1.1' },
-  'mlp.decoder.ts14': { node: '/body/body.0/body.0.1/ReduceMean', op: 'ReduceMean', feature: MISSING_OP, module: 'body.0.1' },
-  'mlp.encoder.dynamo18': { node: 'node_layer_norm', op: 'LayerNormalization', feature: MISSING_OP, module: 'body.1.1 (torch.nn.modules.normalization.LayerNorm)' },
-  'mlp.decoder.dynamo18': { node: 'node_layer_norm', op: 'LayerNormalization', feature: MISSING_OP, module: 'body.0.1 (torch.nn.modules.normalization.LayerNorm)' },
-  'upsample.encoder.ts16': { node: '/act1/PRelu', op: 'PRelu', feature: MISSING_OP, module: 'act1' },
-  'upsample.decoder.ts16': { node: '/act0/PRelu', op: 'PRelu', feature: MISSING_OP, module: 'act0' },
-  'upsample.encoder.dynamo20': { node: 'node_prelu', op: 'PRelu', feature: MISSING_OP, module: 'act1 (torch.nn.modules.activation.PReLU)' },
-  'upsample.decoder.dynamo20': { node: 'node_prelu', op: 'PRelu', feature: MISSING_OP, module: 'act0 (torch.nn.modules.activation.PReLU)' },
-  // PixelUnshuffle's Reshape/Transpose/Reshape is rewritten into SpaceToDepth (+ a channel Gather): that op is what is missing
-  'pixelshuffle.encoder.ts15': { node: '/body/body.0/Reshape_1:space_to_depth', op: 'SpaceToDepth', feature: MISSING_OP, module: 'body.0' },
-  'pixelshuffle.decoder.ts15': { node: '/body/body.1/HardSwish', op: 'HardSwish', feature: MISSING_OP, module: 'body.1' },
-  'pixelshuffle.encoder.dynamo18': { node: 'node_Reshape_69:space_to_depth', op: 'SpaceToDepth', feature: MISSING_OP, module: 'body.0 (torch.nn.modules.pixelshuffle.PixelUnshuffle)' },
-  'pixelshuffle.decoder.dynamo18': { node: 'n0', op: 'HardSwish', feature: MISSING_OP, module: 'body.1 (torch.nn.modules.activation.Hardswish)' },
-  'conv1d.decoder.dynamo18': { node: 'n0', op: 'Mish', feature: MISSING_OP, module: 'body.1 (torch.nn.modules.activation.Mish)' },
 };
 
 export const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
