@@ -67,6 +67,7 @@ export function importResize(
   if (rmode === undefined) fail(`nearest_mode "${nearestMode}" is not supported`);
   const axis = (n: number, o: number, s: number): ResizeAxis => {
     const sf = Math.fround(s);
+    // Lengths are the output sizes, as onnxruntime and PyTorch compute them (the ONNX reference takes input * scale unrounded).
     if (sf < 2 ** -16 || sf > 2 ** 16 || n > 65537 || o > 65537) fail(`scale ${s} (size ${n} -> ${o}) is outside the supported range`);
     switch (ctm) {
       case 'half_pixel': return { p: 0.5, m: 1, d: sf, q: 0.5 };

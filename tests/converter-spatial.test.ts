@@ -99,6 +99,8 @@ describe('Resize vs onnxruntime', () => {
   }
   it('linear downscale 0.6 half_pixel, sizes to a single row (pytorch_half_pixel)', async () => {
     await compare(resize('linear', 'half_pixel', { scales: [1, 1, 0.6, 0.6] }));
+    await compare(resize('linear', 'align_corners', { scales: [1, 1, 0.6, 0.7] }));
+    await compare(resize('linear', 'pytorch_half_pixel', { scales: [1, 1, 0.3, 0.7] }));
     await compare(resize('linear', 'pytorch_half_pixel', { sizes: [2, 3, 1, 4] }));
   });
   for (const nm of ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']) {
