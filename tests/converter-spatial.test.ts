@@ -65,6 +65,23 @@ describe('Pad vs onnxruntime', () => {
       { op: 'Conv', inputs: ['px', 'W', 'B'], outputs: ['y'], attrs: { strides: [2, 2] } },
     ], { p: ints([0, 0, 0, 0, 0, 0, 1, 1]), W: w([4, 3, 3, 3], 1), B: w([4], 2) }));
     expect(opcodes(info)).toEqual([Op.Layout, Op.Conv2D, Op.Layout]);
+    const oneD = await compare(single(['N', 3, 12], [
+      { op: 'Pad', inputs: ['x', 'p'], outputs: ['px'] },
+      { op: 'Conv', inputs: ['px', 'W'], outputs: ['y'], attrs: { strides: [2] } },
+    ], { p: ints([0, 0, 2, 0, 0, 1]), W: w([4, 3, 4], 3) }));
+    expect(opcodes(oneD)).toEqual([Op.Layout, Op.Conv2D, Op.Layout]);
+  });
+  it('a reflect pad or a pad beyond the kernel stays a PAD', async () => {
+    const info = await compare(single(['N', 3, 8, 8], [
+      { op: 'Pad', inputs: ['x', 'p'], outputs: ['px'], attrs: { mode: 'reflect' } },
+      { op: 'Conv', inputs: ['px', 'W'], outputs: ['y'] },
+    ], { p: ints([0, 0, 1, 1, 0, 0, 1, 1]), W: w([4, 3, 3, 3], 4) }));
+    expect(opcodes(info)).toContain(Op.Pad);
+    const far = await compare(single(['N', 3, 8, 8], [
+      { op: 'Pad', inputs: ['x', 'p'], outputs: ['px'] },
+      { op: 'Conv', inputs: ['px', 'W'], outputs: ['y'] },
+    ], { p: ints([0, 0, 3, 0, 0, 0, 0, 0]), W: w([4, 3, 3, 3], 5) }));
+    expect(opcodes(far)).toContain(Op.Pad);
   });
 });
 
