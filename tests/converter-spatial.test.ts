@@ -154,6 +154,14 @@ describe('pools and pixel shuffles vs onnxruntime', () => {
     }
     await compare(single(['N', 3, 6, 4], [{ op: 'SpaceToDepth', inputs: ['x'], outputs: ['y'], attrs: { blocksize: 2 } }]));
   });
+  it("PyTorch's pixel_unshuffle export: Reshape to rank 6, Transpose, Reshape back", async () => {
+    const info = await compare(single(['N', 3, 6, 4], [
+      { op: 'Reshape', inputs: ['x', 's6'], outputs: ['r'] },
+      { op: 'Transpose', inputs: ['r'], outputs: ['t'], attrs: { perm: [0, 1, 3, 5, 2, 4] } },
+      { op: 'Reshape', inputs: ['t', 's4'], outputs: ['y'] },
+    ], { s6: ints([-1, 3, 3, 2, 2, 2]), s4: ints([-1, 12, 3, 2]) }));
+    expect(opcodes(info).filter((o) => o === Op.Transpose).length).toBe(2);
+  });
 });
 
 describe('attention pieces vs onnxruntime', () => {
