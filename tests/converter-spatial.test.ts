@@ -232,3 +232,32 @@ describe('attention pieces vs onnxruntime', () => {
     await compare(single([1, C, H, W], nodes2, inits2), 1);
   });
 });
+
+describe('refusals name the node, the op and the missing feature', () => {
+  const refuse = (spec: ModelSpec) => convertGraph(buildModel(spec), {});
+  it('Pad: wrap mode, channel padding, reflect wider than the input', async () => {
+    await expect(refuse(single(['N', 3, 4, 4], [{ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], name: 'pd', attrs: { mode: 'wrap' } }], { p: ints([0, 0, 1, 1, 0, 0, 1, 1]) }, 19)))
+      .rejects.toThrow('node "pd" (Pad): mode "wrap" is not supported (constant, reflect, edge)');
+    await expect(refuse(single(['N', 3, 4, 4], [{ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], name: 'pd' }], { p: ints([0, 1, 0, 0, 0, 0, 0, 0]) })))
+      .rejects.toThrow('node "pd" (Pad): padding the channel axis is not supported');
+    await expect(refuse(single(['N', 3, 4, 4], [{ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], name: 'pd', attrs: { mode: 'reflect' } }], { p: ints([0, 0, 4, 0, 0, 0, 0, 0]) })))
+      .rejects.toThrow(/node "pd" \(Pad\): reflect pads .* must be smaller than the input size 4x4/);
+  });
+  it('Resize to more values than a tensor may hold; pools with dilations; DepthToSpace with a bad block size', async () => {
+    await expect(refuse(single(['N', 3, 4, 4], [{ op: 'Resize', inputs: ['x', '', '', 'z'], outputs: ['y'], name: 'rs', attrs: { mode: 'linear' } }], { z: ints([1, 3, 10000, 10000]) })))
+      .rejects.toThrow(/node "rs" \(Resize\): output \[3,10000,10000\] has 300000000 values, more than the 2\^26/);
+    await expect(refuse(single(['N', 3, 8, 8], [{ op: 'MaxPool', inputs: ['x'], outputs: ['y'], name: 'mp', attrs: { kernel_shape: [2, 2], dilations: [2, 2] } }])))
+      .rejects.toThrow('node "mp" (MaxPool): dilations [2,2] are not supported');
+    await expect(refuse(single(['N', 8, 4, 4], [{ op: 'DepthToSpace', inputs: ['x'], outputs: ['y'], name: 'ds', attrs: { blocksize: 3 } }])))
+      .rejects.toThrow('node "ds" (DepthToSpace): 8 channels are not divisible by blocksize^2 = 9');
+  });
+  it('Softmax over the batch axis; MatMul of activations with different batch dims', async () => {
+    await expect(refuse(single(['N', 4], [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], name: 'sm', attrs: { axis: 0 } }])))
+      .rejects.toThrow('node "sm" (Softmax): axis 0 is the batch axis (not supported)');
+    await expect(refuse(single(['N', 2, 3, 4], [
+      { op: 'Reshape', inputs: ['x', 's'], outputs: ['r'] },
+      { op: 'MatMul', inputs: ['x', 'r'], outputs: ['y'], name: 'mm' },
+    ], { s: ints([-1, 3, 4, 2]) })))
+      .rejects.toThrow(/node "mm" \(MatMul\): (inner sizes differ|batch dims)/);
+  });
+});
