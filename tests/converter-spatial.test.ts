@@ -93,6 +93,13 @@ describe('ConvTranspose + Slice crop vs onnxruntime', () => {
     ], { W: w([4, 3, 4, 4], 5), B: w([3], 6), st: ints([1, 1]), en: ints([11, 10]), ax: ints([2, 3]) }));
     expect(opcodes(info)).toEqual([Op.Layout, Op.ConvTranspose, Op.Layout]);
   });
+  it('a 1D crop folds too', async () => {
+    const info = await compare(single(['N', 4, 7], [
+      { op: 'ConvTranspose', inputs: ['x', 'W', 'B'], outputs: ['c'], attrs: { strides: [2] } },
+      { op: 'Slice', inputs: ['c', 'st', 'en', 'ax'], outputs: ['y'] },
+    ], { W: w([4, 3, 4], 8), B: w([3], 9), st: ints([1]), en: ints([-1]), ax: ints([2]) }));
+    expect(opcodes(info)).toEqual([Op.Layout, Op.ConvTranspose, Op.Layout]);
+  });
   it('a crop beyond the kernel stays a SLICE', async () => {
     const info = await compare(single(['N', 4, 5, 5], [
       { op: 'ConvTranspose', inputs: ['x', 'W'], outputs: ['c'], attrs: { strides: [2, 2] } },
