@@ -11,6 +11,7 @@ import { readModel, type ModelInfo } from '../runtime/format.js';
 import { Engine } from '../runtime/engine.js';
 import { buildModel, randomData, type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-build.js';
 import { runOnnx } from './helpers/ort.js';
+import { checkArenaReplay } from './helpers/arena-replay.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'evae-spatial-'));
 let module: WebAssembly.Module;
@@ -32,6 +33,7 @@ async function compare(spec: ModelSpec, n = 2, tol = 1e-5): Promise<ModelInfo> {
   const ref = Object.values(await runOnnx(path, { [spec.inputs[0]!.name]: { data: x, dims: inDims } }))[0]!;
   const model = await convertGraph(bytes, {});
   const info = readModel(model);
+  checkArenaReplay(info);
   const engine = await Engine.create(module);
   await engine.load(model, n);
   const [got] = engine.run('decode', x, n);
