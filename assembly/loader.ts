@@ -283,7 +283,7 @@ function checkOp(i: u32): i32 {
   const w7 = opWord(i, 7), w8 = opWord(i, 8), w9 = opWord(i, 9), w10 = opWord(i, 10);
 
   if (spatial) { // kernels/spatial_validate.ts
-    const r = checkSpatialOp(i, tensorCount);
+    const r = checkSpatialOp(i);
     return r == E.OK ? E.OK : fail(r, i);
   }
   switch (code) {

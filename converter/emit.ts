@@ -51,6 +51,7 @@ export function emitEntry(ctx: EmitContext, g: Graph, plan: ArenaPlan, kind: Ent
     let t = index.get(id);
     if (t === undefined) {
       const v = g.values[id]!;
+      if (v.shape.length > 4) throw new Error(`value "${v.name}" has per-sample rank ${v.shape.length}; the format holds at most 4 (only a Transpose may read such a reshape)`);
       const off = plan.offsets.get(id);
       if (off === undefined) throw new Error(`internal: value "${v.name}" has no arena slot`);
       ctx.tensors.push({

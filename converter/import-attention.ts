@@ -3,7 +3,7 @@
 //   MatMul of two activations -> MATMUL batched over the leading dims;
 //   MatMul of rows [..., M, K] with constant weights (a Linear on tokens) -> a 1x1 conv on [K, M, 1];
 //   Softmax -> SOFTMAX over the last axis (other axes through transposes);
-//   Transpose of any permutation of up to 4 per-sample axes -> TRANSPOSE.
+//   Transpose of any permutation -> TRANSPOSE (one per moved axis above 4 axes).
 import { Act, LayoutMode } from '../runtime/format-constants.js';
 import { normAxis } from './const-eval.js';
 import { reshapeTo, type Fail, type Slot } from './import-context.js';
@@ -93,15 +93,34 @@ export function importSoftmax(g: Graph, node: OnnxNode, x: number, fail: Fail, a
   return reshapeTo(g, out, shape, name);
 }
 
-/** Any permutation q of up to 4 per-sample axes, on the row-major (rank-1 view) data. */
+/**
+ * Any permutation q of the per-sample axes, on the row-major (rank-1 view) data: one TRANSPOSE for up to 4 axes;
+ * above that, one TRANSPOSE per axis moved into place, each [before, between, axis, after] -> [before, axis, between, after].
+ */
 export function generalTranspose(g: Graph, node: OnnxNode, a: number, q: number[], fail: Fail): number {
   const shape = g.values[a]!.shape;
-  if (shape.length > 4) fail(`transposing ${shape.length} per-sample axes is not supported (at most 4)`);
-  const pad = 4 - shape.length;
-  const dims = [...new Array<number>(pad).fill(1), ...shape];
-  const perm = [...Array.from({ length: pad }, (_, i) => i), ...q.map((p) => p + pad)];
   const name = node.outputs[0]!;
-  const out = addValue(g, `${name}:flat`, [elementCount(shape)]);
-  g.nodes.push({ op: 'transpose', a: flat(g, a, `${name}:in`), out, name: node.name, dims, perm });
-  return reshapeTo(g, out, q.map((p) => shape[p]!), name);
+  const n = elementCount(shape);
+  let cur = flat(g, a, `${name}:in`);
+  const step = (dims: number[], perm: number[], suffix: string) => {
+    const out = addValue(g, `${name}:${suffix}`, [n]);
+    g.nodes.push({ op: 'transpose', a: cur, out, name: node.name, dims, perm });
+    cur = out;
+  };
+  if (shape.length <= 4) {
+    const pad = 4 - shape.length;
+    step([...new Array<number>(pad).fill(1), ...shape], [...Array.from({ length: pad }, (_, i) => i), ...q.map((p) => p + pad)], 'flat');
+  } else {
+    let order = shape.map((_, i) => i); // input axis at each current position
+    for (let k = 0; k < q.length; k++) {
+      const i = order.indexOf(q[k]!);
+      if (i === k) continue;
+      const dims = order.map((ax) => shape[ax]!);
+      const size = (from: number, to: number) => elementCount(dims.slice(from, to));
+      step([size(0, k), size(k, i), dims[i]!, size(i + 1, dims.length)], [0, 2, 1, 3], `move${k}`);
+      order = [...order.slice(0, k), order[i]!, ...order.slice(k, i), ...order.slice(i + 1)];
+    }
+    if (cur === a) fail('internal: empty permutation');
+  }
+  return reshapeTo(g, cur, q.map((p) => shape[p]!), name);
 }

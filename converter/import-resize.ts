@@ -1,7 +1,7 @@
 // Import of Resize/Upsample: nearest with integer scales that repeat pixels becomes RESIZE_NEAREST (fast, and it
 // stays int8); anything else (linear, nearest with other scales or coordinate modes) the general RESIZE.
 import { ResizeMode } from '../runtime/format-constants.js';
-import type { ActGetter, AttrGetter, Fail, OptConstGetter, Slot } from './import-context.js';
+import { reshapeTo, type ActGetter, type AttrGetter, type Fail, type OptConstGetter, type Slot } from './import-context.js';
 import { addValue, type Graph, type ResizeAxis } from './ir.js';
 import type { OnnxNode } from './onnx-load.js';
 
@@ -9,8 +9,13 @@ export function importResize(
   g: Graph, node: OnnxNode, ins: (Slot | undefined)[], fail: Fail,
   act: ActGetter, optCst: OptConstGetter, attr: AttrGetter, opset: number,
 ): number {
-  const x = act(ins[0], 'X');
+  const x0 = act(ins[0], 'X');
+  // (N,C,L) is resized as (N,C,1,L): a 1 is inserted for the height in scales and sizes
+  const oneD = g.values[x0]!.shape.length === 2;
+  const lift = (v: number[]) => (oneD && v.length === 3 ? [v[0]!, v[1]!, 1, v[2]!] : v);
+  const x = oneD ? reshapeTo(g, x0, [g.values[x0]!.shape[0]!, 1, g.values[x0]!.shape[1]!], `${node.outputs[0]}:as2d`) : x0;
   const shape = g.values[x]!.shape;
+  const result = (id: number) => (oneD ? reshapeTo(g, id, [shape[0]!, g.values[id]!.shape[2]!], node.outputs[0]!) : id);
   const isUpsample = node.opType === 'Upsample';
   const mode = attr('mode', 'nearest');
   if (mode !== 'nearest' && mode !== 'linear' && mode !== 'bilinear') fail(`mode "${mode}" is not supported (nearest, linear)`);
@@ -20,7 +25,7 @@ export function importResize(
   const legacy = isUpsample || opset < 11;
   const ctm = legacy ? 'asymmetric' : attr('coordinate_transformation_mode', 'half_pixel');
   const nearestMode = legacy ? 'floor' : attr('nearest_mode', 'round_prefer_floor');
-  if (shape.length !== 3) fail(`only 4D (N,C,H,W) inputs are supported, per-sample shape is [${shape}]`);
+  if (shape.length !== 3) fail(`only 3D (N,C,L) and 4D (N,C,H,W) inputs are supported, per-sample shape is [${shape}]`);
   const [C, H, W] = shape as [number, number, number];
   const scalesT = optCst(ins[isUpsample ? 1 : opset >= 11 ? 2 : 1], 'scales');
   const sizesT = isUpsample ? undefined : optCst(ins[3], 'sizes');
@@ -29,15 +34,15 @@ export function importResize(
   let outH: number;
   let outW: number;
   if (scalesT && scalesT.data.length > 0) {
-    const s = Array.from(scalesT.data);
-    if (s.length !== 4) fail(`expected 4 scales, got ${s.length}`);
+    const s = lift(Array.from(scalesT.data));
+    if (s.length !== 4) fail(`expected ${oneD ? 3 : 4} scales, got ${scalesT.data.length}`);
     if (s[0] !== 1 || s[1] !== 1) fail(`scales [${s}] resize the batch or channel axis`);
     [sH, sW] = [s[2]!, s[3]!];
     outH = Math.floor(Math.fround(sH * H));
     outW = Math.floor(Math.fround(sW * W));
   } else if (sizesT) {
-    const s = Array.from(sizesT.data);
-    if (s.length !== 4) fail(`expected 4 sizes, got ${s.length}`);
+    const s = lift(Array.from(sizesT.data));
+    if (s.length !== 4) fail(`expected ${oneD ? 3 : 4} sizes, got ${sizesT.data.length}`);
     if (s[1] !== C) fail(`sizes [${s}] resize the channel axis`);
     if (attr('keep_aspect_ratio_policy', 'stretch') !== 'stretch') fail('keep_aspect_ratio_policy other than stretch is not supported');
     [outH, outW] = [s[2]!, s[3]!];
@@ -58,9 +63,9 @@ export function importResize(
     return true;
   });
   if (repeats) {
-    const out = addValue(g, node.outputs[0]!, [C, outH, outW]);
+    const out = addValue(g, oneD ? `${node.outputs[0]}:2d` : node.outputs[0]!, [C, outH, outW]);
     g.nodes.push({ op: 'resize', a: x, out, name: node.name, sH, sW });
-    return out;
+    return result(out);
   }
   const NEAREST: Record<string, ResizeMode> = {
     round_prefer_floor: ResizeMode.RoundPreferFloor, round_prefer_ceil: ResizeMode.RoundPreferCeil, floor: ResizeMode.Floor, ceil: ResizeMode.Ceil,
@@ -69,6 +74,7 @@ export function importResize(
   if (rmode === undefined) fail(`nearest_mode "${nearestMode}" is not supported`);
   const axis = (n: number, o: number, s: number): ResizeAxis => {
     const sf = Math.fround(s);
+    // Lengths are the output sizes, as onnxruntime and PyTorch compute them (the ONNX reference takes input * scale unrounded).
     if (sf < 2 ** -16 || sf > 2 ** 16 || n > 65537 || o > 65537) fail(`scale ${s} (size ${n} -> ${o}) is outside the supported range`);
     switch (ctm) {
       case 'half_pixel': return { p: 0.5, m: 1, d: sf, q: 0.5 };
@@ -79,9 +85,9 @@ export function importResize(
       default: return fail(`coordinate_transformation_mode "${ctm}" is not supported`);
     }
   };
-  const out = addValue(g, node.outputs[0]!, [C, outH, outW]);
+  const out = addValue(g, oneD ? `${node.outputs[0]}:2d` : node.outputs[0]!, [C, outH, outW]);
   g.nodes.push({ op: 'resizeAny', a: x, out, name: node.name, mode: rmode!, h: axis(H, outH, sH), w: axis(W, outW, sW) });
-  return out;
+  return result(out);
 }
 
 /** Source index of output `o` for ONNX nearest resize along one axis of length n scaled by s. */

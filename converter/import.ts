@@ -278,7 +278,8 @@ function importNode(
         else outFull = op === 'Squeeze' ? squeezeDims(inFull, axes) : unsqueezeDims(inFull, axes!);
       }
       if (outFull[0] !== batch) fail(`the result [${outFull}] changes the batch dim (dim 0 must stay the batch)`);
-      if (outFull.length > 5) fail(`results of rank above 5 are not supported${outFull.length === 6 ? ' (a rank-6 Reshape + Transpose is how PixelShuffle/PixelUnshuffle export: DepthToSpace/SpaceToDepth)' : ''}`);
+      // Reshape may go up to rank 7 for a following Transpose (pixel (un)shuffle); such values are never stored.
+      if (outFull.length > (op === 'Reshape' ? 7 : 5)) fail('results of rank above 5 are not supported');
       return [actSlot(reshapeTo(g, a, outFull.slice(1), node.outputs[0]!))];
     }
     case 'Gather': {

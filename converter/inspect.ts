@@ -52,6 +52,8 @@ export function inspectModel(bytes: Uint8Array): string {
       ]);
     }
     out.push(table(rows));
+    const floatOps = floatOpsOfIntegerEntry(info, e.opStart, e.opCount);
+    if (floatOps) out.push(`f32 ops between the int8 parts: ${floatOps}`);
   }
   out.push('', `tensors: ${info.tensors.length} (${constants.length} constant, ${info.tensors.length - constants.length} activation)`);
   const scaleBytes = constants.reduce((s, t) => s + t.qCount * 4, 0);
@@ -67,3 +69,16 @@ const lastNonZero = (p: number[]) => {
   while (n > 0 && p[n - 1] === 0) n--;
   return n;
 };
+
+/** In an entry with integer ops: how many compute/spatial ops of each kind still run in f32 ("Pad 1, Resize 2"). */
+function floatOpsOfIntegerEntry(info: ReturnType<typeof readModel>, start: number, count: number): string {
+  const ops = info.ops.slice(start, start + count);
+  if (!ops.some((op) => info.tensors[op.output]!.dtype === 'i8')) return '';
+  const moves = new Set(['Layout', 'Copy', 'Quantize', 'Dequantize']);
+  const counts = new Map<string, number>();
+  for (const op of ops) {
+    const name = OP_NAME[op.opcode] ?? `?${op.opcode}`;
+    if (!moves.has(name) && info.tensors[op.output]!.dtype === 'f32') counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts].map(([n, c]) => `${n} ${c}`).join(', ') || 'none';
+}

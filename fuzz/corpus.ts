@@ -1,12 +1,12 @@
 // The valid models the fuzzers start from: the PyTorch fixtures (tests/fixtures) converted in every
-// quantization mode the converter offers, plus a small "op zoo" that reaches the ops and parameter
+// quantization mode the converter offers, plus a small "op zoo" (and a "spatial zoo" for opcodes 20..25) that reaches the ops and parameter
 // combinations the fixtures do not (slice, concat, u8/i8 quantize, grouped/dilated/transposed convs).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { convert } from '../converter/index.js';
 import { quantizeModel } from '../converter/quantize/index.js';
 import { writeModel, type WTensor } from '../converter/writer.js';
-import { Act, BinaryKind, DType, EntryKind, LayoutMode, Op, TensorKind } from '../runtime/format-constants.js';
+import { Act, BinaryKind, DType, EntryKind, LayoutMode, Op, PadMode, PoolKind, ResizeMode, TensorKind } from '../runtime/format-constants.js';
 import { Rng } from './rng.js';
 import { refreshChecksum } from './mutate.js';
 
@@ -95,6 +95,46 @@ export function opZooBytes(): Uint8Array {
   });
 }
 
+/** Decoder z[8] -> [256] through the spatial and attention ops (PAD, RESIZE, POOL, MATMUL, SOFTMAX, TRANSPOSE). */
+export function spatialZooBytes(): Uint8Array {
+  const rng = new Rng(11);
+  const tensors: WTensor[] = [];
+  const add = (t: WTensor) => tensors.push(t) - 1;
+  const act = (dims: number[]) => add({ kind: TensorKind.Activation, dtype: DType.F32, dims });
+  const bits = (v: number) => new Uint32Array(new Float32Array([v]).buffer)[0]!;
+  const axis = (p: number, m: number, d: number, q: number) => [p, m, d, q].map(bits);
+  const z = act([8]);
+  const h = act([48]);
+  const img = act([3, 4, 4]);
+  const padded = act([3, 6, 7]);
+  const big = act([3, 9, 10]);
+  const near = act([3, 7, 5]);
+  const pooled = act([3, 4, 3]);
+  const flat = act([36]);
+  const scores = act([48]);
+  const probs = act([48]);
+  const mixed = act([36]);
+  const moved = act([36]);
+  const out = act([256]);
+  const dense = add({ kind: TensorKind.Constant, dtype: DType.F32, dims: [8, 48], data: randomF32(rng, 8 * 48, 0.5) });
+  const tail = add({ kind: TensorKind.Constant, dtype: DType.F32, dims: [36, 256], data: randomF32(rng, 36 * 256, 0.3) });
+  const decode = [
+    { op: Op.Dense, out: h, a: z, b: dense },
+    { op: Op.Copy, out: img, a: h },
+    { op: Op.Pad, out: padded, a: img, params: [PadMode.Reflect, 1, 2, 0] },
+    { op: Op.Resize, out: big, a: padded, params: [ResizeMode.Linear, ...axis(0.5, 1, 1.5, 0.5), ...axis(0, 6, 9, 0)] },
+    { op: Op.Resize, out: near, a: big, params: [ResizeMode.RoundPreferCeil, ...axis(0.5, 1, 0.75, 0.5), ...axis(0, 1, 0.5, 0)] },
+    { op: Op.Pool, out: pooled, a: near, params: [PoolKind.AvgIncludePad, 3, 3, 2, 2, 1, 1, 1, 1] },
+    { op: Op.Copy, out: flat, a: pooled },
+    { op: Op.MatMul, out: scores, a: flat, b: flat, params: [3, 4, 3, 4] },
+    { op: Op.Softmax, out: probs, a: scores, params: [4] },
+    { op: Op.MatMul, out: mixed, a: probs, b: flat, params: [3, 4, 4, 3] },
+    { op: Op.Transpose, out: moved, a: mixed, params: [3, 2, 2, 3, 2, 0, 3, 1] },
+    { op: Op.Dense, out, a: moved, b: tail, act: Act.Sigmoid },
+  ];
+  return writeModel({ meta: { name: 'spatial-zoo', producer: 'fuzz/corpus.ts' }, tensors, entries: [{ kind: EntryKind.Decode, input: z, outputs: [out], ops: decode }] });
+}
+
 async function convertFixture(name: string): Promise<Uint8Array> {
   const { bytes } = await convert({ encoder: join(FIXTURES, `${name}.encoder.op13.onnx`), decoder: join(FIXTURES, `${name}.decoder.op13.onnx`), name });
   return pinCreatedDate(bytes);
@@ -124,6 +164,7 @@ export async function buildCorpus({ full = false }: { full?: boolean } = {}): Pr
   const zoo = opZooBytes();
   models.push({ name: 'op-zoo f32', bytes: zoo });
   models.push({ name: 'op-zoo f16', bytes: (await quantizeModel(zoo, { mode: 'f16' })).bytes });
+  models.push({ name: 'spatial-zoo f32', bytes: spatialZooBytes() });
   const images = calibrationImages(8, 784);
   for (const fixture of full ? ['mixed', 'bn', 'conv'] : ['mixed', 'bn']) {
     if (!existsSync(join(FIXTURES, `${fixture}.encoder.op13.onnx`))) throw new Error(`fuzz corpus: fixture ${fixture} is missing in ${FIXTURES}`);

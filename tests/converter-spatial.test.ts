@@ -11,6 +11,7 @@ import { readModel, type ModelInfo } from '../runtime/format.js';
 import { Engine } from '../runtime/engine.js';
 import { buildModel, randomData, type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-build.js';
 import { runOnnx } from './helpers/ort.js';
+import { checkArenaReplay } from './helpers/arena-replay.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'evae-spatial-'));
 let module: WebAssembly.Module;
@@ -32,6 +33,7 @@ async function compare(spec: ModelSpec, n = 2, tol = 1e-5): Promise<ModelInfo> {
   const ref = Object.values(await runOnnx(path, { [spec.inputs[0]!.name]: { data: x, dims: inDims } }))[0]!;
   const model = await convertGraph(bytes, {});
   const info = readModel(model);
+  checkArenaReplay(info);
   const engine = await Engine.create(module);
   await engine.load(model, n);
   const [got] = engine.run('decode', x, n);
@@ -65,6 +67,23 @@ describe('Pad vs onnxruntime', () => {
       { op: 'Conv', inputs: ['px', 'W', 'B'], outputs: ['y'], attrs: { strides: [2, 2] } },
     ], { p: ints([0, 0, 0, 0, 0, 0, 1, 1]), W: w([4, 3, 3, 3], 1), B: w([4], 2) }));
     expect(opcodes(info)).toEqual([Op.Layout, Op.Conv2D, Op.Layout]);
+    const oneD = await compare(single(['N', 3, 12], [
+      { op: 'Pad', inputs: ['x', 'p'], outputs: ['px'] },
+      { op: 'Conv', inputs: ['px', 'W'], outputs: ['y'], attrs: { strides: [2] } },
+    ], { p: ints([0, 0, 2, 0, 0, 1]), W: w([4, 3, 4], 3) }));
+    expect(opcodes(oneD)).toEqual([Op.Layout, Op.Conv2D, Op.Layout]);
+  });
+  it('a reflect pad or a pad beyond the kernel stays a PAD', async () => {
+    const info = await compare(single(['N', 3, 8, 8], [
+      { op: 'Pad', inputs: ['x', 'p'], outputs: ['px'], attrs: { mode: 'reflect' } },
+      { op: 'Conv', inputs: ['px', 'W'], outputs: ['y'] },
+    ], { p: ints([0, 0, 1, 1, 0, 0, 1, 1]), W: w([4, 3, 3, 3], 4) }));
+    expect(opcodes(info)).toContain(Op.Pad);
+    const far = await compare(single(['N', 3, 8, 8], [
+      { op: 'Pad', inputs: ['x', 'p'], outputs: ['px'] },
+      { op: 'Conv', inputs: ['px', 'W'], outputs: ['y'] },
+    ], { p: ints([0, 0, 3, 0, 0, 0, 0, 0]), W: w([4, 3, 3, 3], 5) }));
+    expect(opcodes(far)).toContain(Op.Pad);
   });
 });
 
@@ -74,6 +93,13 @@ describe('ConvTranspose + Slice crop vs onnxruntime', () => {
       { op: 'ConvTranspose', inputs: ['x', 'W', 'B'], outputs: ['c'], attrs: { strides: [2, 2] } },
       { op: 'Slice', inputs: ['c', 'st', 'en', 'ax'], outputs: ['y'] },
     ], { W: w([4, 3, 4, 4], 5), B: w([3], 6), st: ints([1, 1]), en: ints([11, 10]), ax: ints([2, 3]) }));
+    expect(opcodes(info)).toEqual([Op.Layout, Op.ConvTranspose, Op.Layout]);
+  });
+  it('a 1D crop folds too', async () => {
+    const info = await compare(single(['N', 4, 7], [
+      { op: 'ConvTranspose', inputs: ['x', 'W', 'B'], outputs: ['c'], attrs: { strides: [2] } },
+      { op: 'Slice', inputs: ['c', 'st', 'en', 'ax'], outputs: ['y'] },
+    ], { W: w([4, 3, 4], 8), B: w([3], 9), st: ints([1]), en: ints([-1]), ax: ints([2]) }));
     expect(opcodes(info)).toEqual([Op.Layout, Op.ConvTranspose, Op.Layout]);
   });
   it('a crop beyond the kernel stays a SLICE', async () => {
@@ -99,6 +125,8 @@ describe('Resize vs onnxruntime', () => {
   }
   it('linear downscale 0.6 half_pixel, sizes to a single row (pytorch_half_pixel)', async () => {
     await compare(resize('linear', 'half_pixel', { scales: [1, 1, 0.6, 0.6] }));
+    await compare(resize('linear', 'align_corners', { scales: [1, 1, 0.6, 0.7] }));
+    await compare(resize('linear', 'pytorch_half_pixel', { scales: [1, 1, 0.3, 0.7] }));
     await compare(resize('linear', 'pytorch_half_pixel', { sizes: [2, 3, 1, 4] }));
   });
   for (const nm of ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']) {
@@ -134,6 +162,14 @@ describe('pools and pixel shuffles vs onnxruntime', () => {
       expect(opcodes(info)).toContain(Op.Transpose);
     }
     await compare(single(['N', 3, 6, 4], [{ op: 'SpaceToDepth', inputs: ['x'], outputs: ['y'], attrs: { blocksize: 2 } }]));
+  });
+  it("PyTorch's pixel_unshuffle export: Reshape to rank 6, Transpose, Reshape back", async () => {
+    const info = await compare(single(['N', 3, 6, 4], [
+      { op: 'Reshape', inputs: ['x', 's6'], outputs: ['r'] },
+      { op: 'Transpose', inputs: ['r'], outputs: ['t'], attrs: { perm: [0, 1, 3, 5, 2, 4] } },
+      { op: 'Reshape', inputs: ['t', 's4'], outputs: ['y'] },
+    ], { s6: ints([-1, 3, 3, 2, 2, 2]), s4: ints([-1, 12, 3, 2]) }));
+    expect(opcodes(info).filter((o) => o === Op.Transpose).length).toBe(2);
   });
 });
 
@@ -203,5 +239,34 @@ describe('attention pieces vs onnxruntime', () => {
       Lq: w([C, C], 21), Lk: w([C, C], 22), Lv: w([C, C], 23), Lo: w([C, C], 24), shp: ints([1, C, HW]), shp4: ints([1, C, H, W]), scale: floatsT([C ** -0.5]),
     };
     await compare(single([1, C, H, W], nodes2, inits2), 1);
+  });
+});
+
+describe('refusals name the node, the op and the missing feature', () => {
+  const refuse = (spec: ModelSpec) => convertGraph(buildModel(spec), {});
+  it('Pad: wrap mode, channel padding, reflect wider than the input', async () => {
+    await expect(refuse(single(['N', 3, 4, 4], [{ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], name: 'pd', attrs: { mode: 'wrap' } }], { p: ints([0, 0, 1, 1, 0, 0, 1, 1]) }, 19)))
+      .rejects.toThrow('node "pd" (Pad): mode "wrap" is not supported (constant, reflect, edge)');
+    await expect(refuse(single(['N', 3, 4, 4], [{ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], name: 'pd' }], { p: ints([0, 1, 0, 0, 0, 0, 0, 0]) })))
+      .rejects.toThrow('node "pd" (Pad): padding the channel axis is not supported');
+    await expect(refuse(single(['N', 3, 4, 4], [{ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], name: 'pd', attrs: { mode: 'reflect' } }], { p: ints([0, 0, 4, 0, 0, 0, 0, 0]) })))
+      .rejects.toThrow(/node "pd" \(Pad\): reflect pads .* must be smaller than the input size 4x4/);
+  });
+  it('Resize to more values than a tensor may hold; pools with dilations; DepthToSpace with a bad block size', async () => {
+    await expect(refuse(single(['N', 3, 4, 4], [{ op: 'Resize', inputs: ['x', '', '', 'z'], outputs: ['y'], name: 'rs', attrs: { mode: 'linear' } }], { z: ints([1, 3, 10000, 10000]) })))
+      .rejects.toThrow(/node "rs" \(Resize\): output \[3,10000,10000\] has 300000000 values, more than the 2\^26/);
+    await expect(refuse(single(['N', 3, 8, 8], [{ op: 'MaxPool', inputs: ['x'], outputs: ['y'], name: 'mp', attrs: { kernel_shape: [2, 2], dilations: [2, 2] } }])))
+      .rejects.toThrow('node "mp" (MaxPool): dilations [2,2] are not supported');
+    await expect(refuse(single(['N', 8, 4, 4], [{ op: 'DepthToSpace', inputs: ['x'], outputs: ['y'], name: 'ds', attrs: { blocksize: 3 } }])))
+      .rejects.toThrow('node "ds" (DepthToSpace): 8 channels are not divisible by blocksize^2 = 9');
+  });
+  it('Softmax over the batch axis; MatMul of activations with different batch dims', async () => {
+    await expect(refuse(single(['N', 4], [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], name: 'sm', attrs: { axis: 0 } }])))
+      .rejects.toThrow('node "sm" (Softmax): axis 0 is the batch axis (not supported)');
+    await expect(refuse(single(['N', 2, 3, 4], [
+      { op: 'Reshape', inputs: ['x', 's'], outputs: ['r'] },
+      { op: 'MatMul', inputs: ['x', 'r'], outputs: ['y'], name: 'mm' },
+    ], { s: ints([-1, 3, 4, 2]) })))
+      .rejects.toThrow(/node "mm" \(MatMul\): (inner sizes differ|batch dims)/);
   });
 });

@@ -4,23 +4,56 @@
 import { vexpNonPositive } from './vexp';
 import { exp } from './compact_math';
 
-/** out[t] = a[t] . b[t] for t < B with a [M, K], b [K, N], out [M, N]: each out row sums k-scaled b rows, four columns per lane group. */
+/** Column n of a [.., K] row at ar times b [K, N]: the scalar dot for columns outside the 8-wide tiles. */
+function dotColumn(ar: usize, bc: usize, K: u32, rowB: usize): f32 {
+  let s: f32 = 0;
+  for (let k: u32 = 0; k < K; k++, ar += 4, bc += rowB) s += load<f32>(ar) * load<f32>(bc);
+  return s;
+}
+
+/**
+ * out[t] = a[t] . b[t] for t < B with a [M, K], b [K, N], out [M, N], f32 accumulation. Tiles of 4 rows x 8 columns
+ * keep their sums in eight vector registers over the whole k loop (each b load feeds four rows; the last tile
+ * of rows repeats its final row where fewer than four are left and stores only the real ones); leftover columns
+ * go through scalar dots.
+ */
 export function matmul(a: usize, b: usize, out: usize, B: u32, M: u32, K: u32, N: u32): void {
-  const rowBytes = <usize>N << 2;
-  const vecBytes = rowBytes & ~(<usize>15);
+  const rowA = <usize>K << 2, rowB = <usize>N << 2;
+  const n8 = N & ~7;
   for (let t: u32 = 0; t < B; t++) {
-    for (let m: u32 = 0; m < M; m++, out += rowBytes) {
-      memory.fill(out, 0, rowBytes);
-      let br = b;
-      for (let k: u32 = 0; k < K; k++, a += 4, br += rowBytes) {
-        const s = load<f32>(a);
-        const sv = f32x4.splat(s);
-        let n: usize = 0;
-        for (; n < vecBytes; n += 16) v128.store(out + n, f32x4.add(v128.load(out + n), f32x4.mul(sv, v128.load(br + n))));
-        for (; n < rowBytes; n += 4) store<f32>(out + n, load<f32>(out + n) + s * load<f32>(br + n));
+    for (let m: u32 = 0; m < M; m += 4) {
+      const rows = min(M - m, 4);
+      const ar = a + <usize>m * rowA, orow = out + <usize>m * rowB;
+      // rows past the end read the last real row again
+      const r1 = <usize>min(1, rows - 1) * rowA, r2 = <usize>min(2, rows - 1) * rowA, r3 = <usize>(rows - 1) * rowA;
+      for (let n: u32 = 0; n < n8; n += 8) {
+        let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        let bp = b + (<usize>n << 2), ap = ar;
+        for (let k: u32 = 0; k < K; k++, bp += rowB, ap += 4) {
+          const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+          const a0 = f32x4.splat(load<f32>(ap)), a1 = f32x4.splat(load<f32>(ap + r1));
+          const a2 = f32x4.splat(load<f32>(ap + r2)), a3 = f32x4.splat(load<f32>(ap + r3));
+          c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+          c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+          c20 = f32x4.add(c20, f32x4.mul(a2, b0)); c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+          c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+        }
+        const o = orow + (<usize>n << 2);
+        v128.store(o, c00); v128.store(o, c01, 16);
+        if (rows > 1) { v128.store(o + rowB, c10); v128.store(o + rowB, c11, 16); }
+        if (rows > 2) { v128.store(o + 2 * rowB, c20); v128.store(o + 2 * rowB, c21, 16); }
+        if (rows > 3) { v128.store(o + 3 * rowB, c30); v128.store(o + 3 * rowB, c31, 16); }
+      }
+      for (let r: u32 = 0; r < rows; r++) for (let n = n8; n < N; n++) {
+        let s: f32 = 0;
+        let ap = ar + <usize>r * rowA, bp = b + (<usize>n << 2);
+        for (let k: u32 = 0; k < K; k++, ap += 4, bp += rowB) s += load<f32>(ap) * load<f32>(bp);
+        store<f32>(orow + <usize>r * rowB + (<usize>n << 2), s);
       }
     }
-    b += <usize>K * rowBytes;
+    a += <usize>M * rowA;
+    b += <usize>K * rowB;
+    out += <usize>M * rowB;
   }
 }
 

@@ -103,7 +103,7 @@ export function pool(x: usize, y: usize, C: u32, H: i32, W: i32, OH: i32, OW: i3
       let acc: f32 = kind == POOL_MAX ? -Infinity : 0;
       for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) {
         const v = load<f32>(x + (<usize>((iy * W + ix) * C + c) << 2));
-        acc = kind == POOL_MAX ? (v > acc || v != v ? v : acc) : acc + v;
+        acc = kind == POOL_MAX ? max(acc, v) : acc + v; // f32.max: NaN wins
       }
       store<f32>(dst + (<usize>c << 2), kind == POOL_MAX ? acc : acc / <f32>area);
     }

@@ -1,10 +1,10 @@
 // Folds spatial crops and zero pads into convolutions, where the runtime's conv already does the same work:
 //   Pad (constant 0, pads >= 0) -> Conv: the conv pads more (bottom/right follow from the output size);
-//   ConvTranspose -> Slice of height or width: the transposed conv crops more (PyTorch exports a
-//   ConvTranspose with asymmetric output cropping this way).
+//   ConvTranspose -> Slice of height or width (or of the length of a 1D one): the transposed conv crops more
+//   (PyTorch exports a ConvTranspose with asymmetric output cropping this way).
 // Only when the result stays inside the format's padding limits (docs/format.md "Operand rules").
 import { PadMode } from '../../runtime/format-constants.js';
-import { consumers, type ConvNode, type Graph, type Node, type PadNode, type SliceNode } from '../ir.js';
+import { addValue, consumers, type ConvNode, type Graph, type Node, type PadNode, type SliceNode } from '../ir.js';
 
 const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
@@ -24,6 +24,22 @@ export function foldPadsAndCrops(g: Graph): number {
       } else if (n.op === 'convT' && soleUse(n.out)) {
         const s = uses.get(n.out)![0]!;
         if (s.op === 'slice' && s.a === n.out && (s.axis === 1 || s.axis === 2) && foldCrop(g, n, s)) { changed = true; folded++; break; }
+        // 1D: [Co,1,L] -> reshape [Co,L] -> slice of L
+        const [co, one] = g.values[n.out]!.shape as [number, number];
+        const r = s.op === 'reshape' && one === 1 && soleUse(s.out) ? s : undefined;
+        const t = r && uses.get(r.out)![0]!;
+        if (r && t?.op === 'slice' && t.a === r.out && t.axis === 1 && sameShape(g.values[r.out]!.shape, [co, g.values[n.out]!.shape[2]!])) {
+          const out = addValue(g, `${g.values[t.out]!.name}:2d`, [co, 1, t.count]);
+          const before = n.out;
+          n.out = out;
+          if (foldCrop(g, n, { ...t, a: before, axis: 2, out })) {
+            r.a = out;
+            r.out = t.out;
+            g.nodes = g.nodes.filter((x) => x !== t);
+            changed = true; folded++; break;
+          }
+          n.out = before;
+        }
       }
     }
   }

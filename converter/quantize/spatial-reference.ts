@@ -72,7 +72,7 @@ export function pool(x: Float32Array, g: Geometry, kind: number, kh: number, kw:
       let acc = kind === PoolKind.Max ? -Infinity : 0;
       for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) {
         const v = x[(iy * g.W + ix) * g.C + c]!;
-        acc = kind === PoolKind.Max ? (v > acc || Number.isNaN(v) ? v : acc) : f32(acc + v);
+        acc = kind === PoolKind.Max ? Math.max(acc, v) : f32(acc + v);
       }
       out[(oy * g.OW + ox) * g.C + c] = kind === PoolKind.Max ? acc : f32(acc / area);
     }
