@@ -257,7 +257,16 @@ describe('the PyTorch module in error messages', () => {
   });
 
   it('is read from a dynamo export and shown in the refusal', async () => {
-    await expect(convert({ decoder: join(ZOO_DIR, 'conv1d.decoder.dynamo18.onnx') }))
-      .rejects.toThrow('node "n0" (Mish): op type is not supported [PyTorch module body.1 (torch.nn.modules.activation.Mish)]');
+    // The zoo's 1-D decoder with its Mish nodes relabelled Celu (an op we do not support): op_type is field 4,
+    // a 4-byte string, so the same-length swap keeps the protobuf valid and the node metadata untouched.
+    const bytes = readFileSync(join(ZOO_DIR, 'conv1d.decoder.dynamo18.onnx'));
+    const from = Buffer.from([0x22, 4, ...Buffer.from('Mish')]), to = Buffer.from([0x22, 4, ...Buffer.from('Celu')]);
+    let swapped = 0;
+    for (let at = bytes.indexOf(from); at >= 0; at = bytes.indexOf(from, at + 1)) { to.copy(bytes, at); swapped++; }
+    expect(swapped).toBeGreaterThan(0);
+    const path = join(mkdtempSync(join(tmpdir(), 'edgevae-celu-')), 'celu.onnx');
+    writeFileSync(path, bytes);
+    await expect(convert({ decoder: path }))
+      .rejects.toThrow('node "n0" (Celu): op type is not supported [PyTorch module body.1 (torch.nn.modules.activation.Mish)]');
   });
 });
