@@ -52,6 +52,8 @@ export function inspectModel(bytes: Uint8Array): string {
       ]);
     }
     out.push(table(rows));
+    const fallback = floatFallback(info, e.opStart, e.opCount);
+    if (fallback) out.push(`float ops in this int8 entry (QUANTIZE/DEQUANTIZE around them): ${fallback}`);
   }
   out.push('', `tensors: ${info.tensors.length} (${constants.length} constant, ${info.tensors.length - constants.length} activation)`);
   const scaleBytes = constants.reduce((s, t) => s + t.qCount * 4, 0);
@@ -67,3 +69,17 @@ const lastNonZero = (p: number[]) => {
   while (n > 0 && p[n - 1] === 0) n--;
   return n;
 };
+
+/** Ops of a quantized entry that still compute in f32 (normalisations, activations, ...), counted by kind; '' when none or not int8. */
+function floatFallback(info: ReturnType<typeof readModel>, start: number, count: number): string {
+  const ops = info.ops.slice(start, start + count);
+  if (!ops.some((op) => info.tensors[op.output]?.dtype === 'i8' && op.opcode !== 11)) return '';
+  const moves = new Set([9, 10, 11, 12]); // LAYOUT, COPY, QUANTIZE, DEQUANTIZE
+  const counts = new Map<string, number>();
+  for (const op of ops) {
+    if (moves.has(op.opcode) || info.tensors[op.output]?.dtype !== 'f32') continue;
+    const name = `${OP_NAME[op.opcode] ?? op.opcode}${op.activation ? `(${ACT_NAME[op.activation]})` : ''}`;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts].map(([name, n]) => `${n} ${name}`).join(', ');
+}
