@@ -23,6 +23,7 @@ const CONVERTER_OPS = new Set([
   'Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Exp',
   'Softplus', 'Elu', 'Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'BatchNormalization',
   'Resize', 'Upsample', 'Split', 'Slice', 'Concat', 'Constant', 'Dropout', 'Shape', 'Gather', 'Cast', 'ConstantOfShape',
+  'InstanceNormalization', 'GroupNormalization', 'LayerNormalization', 'Gelu', 'PRelu', 'Clip', 'HardSigmoid', 'HardSwish', 'Mish',
 ]);
 
 const words = (s: string): string[] => s.split(/\s+/).filter(Boolean);
@@ -62,7 +63,11 @@ const EXCLUSIONS: Exclusion[] = [
     pytorch-operator/test_operator_conv pytorch-operator/test_operator_convtranspose
     pytorch-operator/test_operator_exp pytorch-operator/test_operator_flatten pytorch-operator/test_operator_index
     pytorch-operator/test_operator_mm pytorch-operator/test_operator_non_float_params
-    pytorch-operator/test_operator_permute2 pytorch-operator/test_operator_view simple/test_single_relu_model`),
+    pytorch-operator/test_operator_permute2 pytorch-operator/test_operator_view simple/test_single_relu_model
+    node/test_hardsigmoid node/test_hardsigmoid_default node/test_hardsigmoid_example node/test_instancenorm_epsilon
+    node/test_instancenorm_example pytorch-converted/test_PReLU_1d pytorch-converted/test_PReLU_1d_multiparam
+    pytorch-converted/test_PReLU_2d pytorch-converted/test_PReLU_2d_multiparam pytorch-converted/test_PReLU_3d
+    pytorch-converted/test_PReLU_3d_multiparam pytorch-operator/test_operator_clip pytorch-operator/test_operator_symbolic_override`),
   },
   {
     reason: 'non-float32 graph input (integer, double, half, bfloat16, string)',
@@ -73,7 +78,8 @@ const EXCLUSIONS: Exclusion[] = [
     node/test_cast_STRING_to_FLOAT node/test_castlike_BFLOAT16_to_FLOAT_expanded
     node/test_castlike_DOUBLE_to_FLOAT16_expanded node/test_castlike_DOUBLE_to_FLOAT_expanded
     node/test_castlike_FLOAT16_to_DOUBLE_expanded node/test_castlike_FLOAT16_to_FLOAT_expanded
-    node/test_castlike_STRING_to_FLOAT_expanded node/test_div_uint8 node/test_mul_uint8 node/test_sub_uint8`),
+    node/test_castlike_STRING_to_FLOAT_expanded node/test_div_uint8 node/test_mul_uint8 node/test_sub_uint8
+    node/test_clip_default_int8_inbounds node/test_clip_default_int8_max node/test_clip_default_int8_min`),
   },
   {
     reason: 'cast of an activation to a non-float32 type (string operands are refused when read)',
@@ -94,6 +100,7 @@ const EXCLUSIONS: Exclusion[] = [
     reason: 'second operand carries the batch dim with per-sample values',
     error: /varies across the batch/,
     cases: words(`
+    node/test_prelu_example
     node/test_sub node/test_sub_example`),
   },
   {
@@ -128,6 +135,20 @@ const EXCLUSIONS: Exclusion[] = [
     error: /exactly one \(non-constant\) input, found 0/,
     cases: words(`
     node/test_constant`),
+  },
+  {
+    reason: 'LayerNormalization with its Mean and InvStdDev outputs (training-time statistics) as graph outputs',
+    error: /the mean \/ inverse standard deviation outputs are not supported/,
+    cases: words(`
+    node/test_layer_normalization_2d_axis0 node/test_layer_normalization_2d_axis1
+    node/test_layer_normalization_2d_axis_negative_1 node/test_layer_normalization_2d_axis_negative_2
+    node/test_layer_normalization_3d_axis0_epsilon node/test_layer_normalization_3d_axis1_epsilon
+    node/test_layer_normalization_3d_axis2_epsilon node/test_layer_normalization_3d_axis_negative_1_epsilon
+    node/test_layer_normalization_3d_axis_negative_2_epsilon node/test_layer_normalization_3d_axis_negative_3_epsilon
+    node/test_layer_normalization_4d_axis0 node/test_layer_normalization_4d_axis1 node/test_layer_normalization_4d_axis2
+    node/test_layer_normalization_4d_axis3 node/test_layer_normalization_4d_axis_negative_1
+    node/test_layer_normalization_4d_axis_negative_2 node/test_layer_normalization_4d_axis_negative_3
+    node/test_layer_normalization_4d_axis_negative_4 node/test_layer_normalization_default_axis`),
   },
   {
     reason: 'BatchNormalization in training mode',
