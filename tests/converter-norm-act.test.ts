@@ -76,6 +76,22 @@ describe('activations vs onnxruntime', () => {
     }
   });
 
+  it('GELU tanh approximation decomposed (TorchScript: x * (x * x); dynamo: Pow(x, 3)) is one gelu_tanh', async () => {
+    const tail: NodeSpec[] = [
+      { op: 'Mul', inputs: ['c044', 'cube'], outputs: ['t'] }, { op: 'Add', inputs: ['x', 't'], outputs: ['s'] },
+      { op: 'Mul', inputs: ['k', 's'], outputs: ['u'] }, { op: 'Tanh', inputs: ['u'], outputs: ['th'] },
+      { op: 'Add', inputs: ['one', 'th'], outputs: ['a'] }, { op: 'Mul', inputs: ['x', 'a'], outputs: ['m'] }, { op: 'Mul', inputs: ['half', 'm'], outputs: ['y'] },
+    ];
+    const inits = { c044: scalar(0.044715), k: scalar(Math.sqrt(2 / Math.PI)), one: scalar(1), half: scalar(0.5), three: scalar(3) };
+    for (const cube of [
+      [{ op: 'Mul', inputs: ['x', 'x'], outputs: ['sq'] }, { op: 'Mul', inputs: ['x', 'sq'], outputs: ['cube'] }],
+      [{ op: 'Pow', inputs: ['x', 'three'], outputs: ['cube'] }],
+    ] as NodeSpec[][]) {
+      const info = await compare(single(['N', 40], [...cube, ...tail], inits), 3, 1e-5, 6);
+      expect(info.ops.map((o) => [o.opcode, o.activation])).toEqual([[Op.Unary, Act.GeluTanh]]);
+    }
+  });
+
   it('SiLU as x * Sigmoid(x) becomes one activation fused into the conv', async () => {
     const info = await compare(single(['N', 3, 5, 6], [conv('c'), { op: 'Sigmoid', inputs: ['c'], outputs: ['s'] }, { op: 'Mul', inputs: ['c', 's'], outputs: ['y'] }], convInits(3, 4)));
     expect(opcodes(info)).toEqual([Op.Layout, Op.Conv2D, Op.Layout]);
