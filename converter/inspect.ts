@@ -2,6 +2,7 @@
 // Uses the runtime's validating reader, so a file that inspects cleanly also passes the loaders' checks.
 import { ACT_NAME, OP_NAME } from '../runtime/format-constants.js';
 import { readModel, type TensorInfo } from '../runtime/format.js';
+import { clipBounds } from '../runtime/clip-bounds.js';
 
 const NONE = 0xffffffff;
 
@@ -44,7 +45,7 @@ export function inspectModel(bytes: Uint8Array): string {
       const w = operand(op.b);
       const constBytes = [operand(op.b), operand(op.c)].filter((t) => t?.kind === 'constant').reduce((sum, t) => sum + t!.byteLength, 0);
       rows.push([
-        String(op.index), OP_NAME[op.opcode] ?? `?${op.opcode}`, op.activation ? ACT_NAME[op.activation]! : '',
+        String(op.index), OP_NAME[op.opcode] ?? `?${op.opcode}`, actLabel(op.activation, op.alpha),
         shape(info.tensors[op.a]!), w ? `${w.kind === 'constant' ? '' : 'act '}${shape(w)}` : '', constBytes ? fmtBytes(constBytes) : '',
         shape(info.tensors[op.output]!),
         [quantInfo(w), quantInfo(info.tensors[op.output]!)].filter(Boolean).join(' '),
@@ -82,4 +83,11 @@ function floatFallback(info: ReturnType<typeof readModel>, start: number, count:
     counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   return [...counts].map(([name, n]) => `${n} ${name}`).join(', ');
+}
+
+/** Fused activation name; clip with its bounds. */
+function actLabel(act: number, alpha: number): string {
+  if (!act) return '';
+  if (act === 12) return `clip[${clipBounds(alpha).join(',')}]`;
+  return ACT_NAME[act] ?? `?${act}`;
 }
