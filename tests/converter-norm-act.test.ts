@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertGraph } from '../converter/index.js';
+import { importGraph } from '../converter/import.js';
+import { loadOnnx } from '../converter/onnx-load.js';
 import { Act, BinaryKind, Op } from '../runtime/format-constants.js';
 import { clipBounds } from '../runtime/clip-bounds.js';
 import { readModel, type ModelInfo } from '../runtime/format.js';
@@ -136,6 +138,13 @@ describe('activations vs onnxruntime', () => {
     expect(perChannel.ops[2]!.params.slice(0, 2)).toEqual([BinaryKind.PRelu, 4]);
     const shared = await compare(single(['N', 3, 5, 6], [conv('c'), { op: 'PRelu', inputs: ['c', 'slope'], outputs: ['y'] }], { ...convInits(3, 4), slope: { dims: [1], data: [0.25] } }));
     expect(shared.ops[1]!.activation).toBe(Act.LeakyRelu);
+  });
+
+  it('Clip before opset 11 takes its bounds from the min/max attributes', async () => {
+    const m = await loadOnnx(buildModel(single(['N', 30], [{ op: 'Clip', inputs: ['x'], outputs: ['y'], attrs: { min: float(-1), max: float(1) } }], {}, 11)));
+    const g = importGraph({ ...m, opset: 10 });
+    const clip = g.nodes.find((n) => n.op === 'unary');
+    expect(clip && clip.op === 'unary' && [clip.act, clipBounds(clip.alpha)]).toEqual([Act.Clip, [-1, 1]]);
   });
 
   it('refuses clip bounds that binary16 cannot hold exactly, naming the node', async () => {
