@@ -237,6 +237,22 @@ describe('normalisation vs onnxruntime', () => {
     ], { W: w([4, 3, 3], 18), s: w([4], 19, 0.5, 1), b: w([4], 20) }));
   });
 
+  it('a Stable-Diffusion-style ResNet block (GroupNorm 32, SiLU, conv, twice, residual add) is one op per layer between the two layouts', async () => {
+    const C = 64;
+    const gn = (x: string, out: string, k: number): NodeSpec[] => [
+      { op: 'GroupNormalization', inputs: [x, `s${k}`, `b${k}`], outputs: [`n${k}`], attrs: { num_groups: 32, epsilon: float(1e-6) } },
+      { op: 'Sigmoid', inputs: [`n${k}`], outputs: [`g${k}`] }, { op: 'Mul', inputs: [`n${k}`, `g${k}`], outputs: [out] },
+    ];
+    const info = await compare(single(['N', C, 6, 6], [
+      ...gn('x', 'a1', 1), { op: 'Conv', inputs: ['a1', 'W1', 'B1'], outputs: ['c1'], attrs: { pads: [1, 1, 1, 1] } },
+      ...gn('c1', 'a2', 2), { op: 'Conv', inputs: ['a2', 'W2', 'B2'], outputs: ['c2'], attrs: { pads: [1, 1, 1, 1] } },
+      { op: 'Add', inputs: ['x', 'c2'], outputs: ['y'] },
+    ], { s1: w([C], 1, 0.3, 1), b1: w([C], 2), W1: w([C, C, 3, 3], 3, 0.05), B1: w([C], 4), s2: w([C], 5, 0.3, 1), b2: w([C], 6), W2: w([C, C, 3, 3], 7, 0.05), B2: w([C], 8) }, 21));
+    expect(info.ops.map((o) => [o.opcode, o.activation])).toEqual([
+      [Op.Layout, 0], [Op.GroupNorm, Act.Silu], [Op.Conv2D, 0], [Op.GroupNorm, Act.Silu], [Op.Conv2D, 0], [Op.Binary, 0], [Op.Layout, 0],
+    ]);
+  });
+
   it('a mean far from zero keeps its accuracy (f64 statistics)', async () => {
     await compare(single(['N', 4, 16, 16], [
       { op: 'Add', inputs: ['x', 'big'], outputs: ['a'] },
