@@ -92,9 +92,9 @@ export function importActivation(
 /** A constant broadcast (ONNX unidirectional broadcasting) to the per-sample shape; must not vary over the batch. */
 function perSampleConstant(c: ConstTensor, shape: number[], fail: Fail): Float32Array {
   const full = [1, ...shape];
+  if (c.dims.length === full.length && c.dims[0] !== 1) fail(`slope of shape [${c.dims}] varies across the batch`);
   const b = broadcastShape(full, c.dims);
   if (!b || b.length !== full.length || b.some((d, i) => d !== full[i])) fail(`slope of shape [${c.dims}] does not broadcast to the input [N,${shape}]`);
   const dims = c.dims.length === full.length ? c.dims.slice(1) : c.dims;
-  if (c.dims.length === full.length && c.dims[0] !== 1) fail(`slope of shape [${c.dims}] varies across the batch`);
   return Float32Array.from(broadcastTo(c.data, dims, shape));
 }

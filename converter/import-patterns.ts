@@ -58,7 +58,7 @@ function rewriteNode(n: OnnxNode, idx: Index): OnnxNode | undefined {
   return undefined;
 }
 
-const replace = (n: OnnxNode, opType: string, inputs: string[], attrs: Map<string, number | number[]> = new Map()): OnnxNode =>
+const replace = (n: OnnxNode, opType: string, inputs: string[], attrs: Map<string, number | number[] | string> = new Map()): OnnxNode =>
   ({ name: n.name, opType, domain: '', inputs, outputs: n.outputs, attrs });
 
 /** The other input of a binary node (undefined when neither input is `x`). */
@@ -73,23 +73,57 @@ function soleProducer(idx: Index, name: string | undefined, op: string): OnnxNod
 
 /**
  * x * 0.5 * (1 + erf(x / sqrt 2)) in any association of the three factors (PyTorch's GELU before opset 20):
- * Erf(Div(x, sqrt 2) or Mul(x, 1/sqrt 2)) -> Add 1 -> the product with x and 0.5.
+ * Erf(Div(x, sqrt 2) or Mul(x, 1/sqrt 2)) -> Add 1 -> the product with x and 0.5; likewise the tanh
+ * approximation with Tanh(sqrt(2/pi) (x + 0.044715 x^3)) in place of the Erf.
  */
 function gelu(n: OnnxNode, idx: Index): OnnxNode | undefined {
-  // Find the factor 1 + erf(...) among n's inputs or one level down.
-  const onePlusErf = (name: string | undefined): { x: string } | undefined => {
+  // The factor 1 + erf(x / sqrt 2), or 1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)) (the tanh approximation).
+  const onePlusErf = (name: string | undefined): { x: string; tanh: boolean } | undefined => {
     const add = soleProducer(idx, name, 'Add');
     if (!add) return undefined;
     for (const k of [0, 1]) {
+      if (!near(idx.scalar(add.inputs[1 - k]!), 1)) continue;
+      const tanh = soleProducer(idx, add.inputs[k], 'Tanh');
+      if (tanh) {
+        const x = tanhArgument(tanh.inputs[0]);
+        if (x) return { x, tanh: true };
+        continue;
+      }
       const erf = soleProducer(idx, add.inputs[k], 'Erf');
-      if (!erf || !near(idx.scalar(add.inputs[1 - k]!), 1)) continue;
+      if (!erf) continue;
       const arg = soleProducer(idx, erf.inputs[0], 'Div') ?? soleProducer(idx, erf.inputs[0], 'Mul');
       if (!arg) continue;
-      if (arg.opType === 'Div' && near(idx.scalar(arg.inputs[1]!), Math.SQRT2)) return { x: arg.inputs[0]! };
-      if (arg.opType === 'Mul') for (const j of [0, 1]) if (near(idx.scalar(arg.inputs[j]!), Math.SQRT1_2)) return { x: arg.inputs[1 - j]! };
+      if (arg.opType === 'Div' && near(idx.scalar(arg.inputs[1]!), Math.SQRT2)) return { x: arg.inputs[0]!, tanh: false };
+      if (arg.opType === 'Mul') for (const j of [0, 1]) if (near(idx.scalar(arg.inputs[j]!), Math.SQRT1_2)) return { x: arg.inputs[1 - j]!, tanh: false };
     }
     return undefined;
   };
+  // sqrt(2/pi) * (x + 0.044715 * x^3), x^3 as Pow(x, 3) or x * (x * x)
+  const tanhArgument = (name: string | undefined): string | undefined => {
+    const scaled = soleProducer(idx, name, 'Mul');
+    if (!scaled) return undefined;
+    for (const k of [0, 1]) {
+      if (!near(idx.scalar(scaled.inputs[1 - k]!), Math.sqrt(2 / Math.PI))) continue;
+      const sum = soleProducer(idx, scaled.inputs[k], 'Add');
+      if (!sum) continue;
+      for (const j of [0, 1]) {
+        const x = sum.inputs[1 - j]!;
+        const term = soleProducer(idx, sum.inputs[j], 'Mul');
+        const cube = term && [0, 1].map((i) => (near(idx.scalar(term.inputs[1 - i]!), 0.044715) ? term.inputs[i] : undefined)).find((c) => c);
+        if (cube && isCube(cube, x)) return x;
+      }
+    }
+    return undefined;
+  };
+  const isCube = (name: string, x: string): boolean => {
+    const pow = soleProducer(idx, name, 'Pow');
+    if (pow) return pow.inputs[0] === x && idx.scalar(pow.inputs[1]!) === 3;
+    const m = soleProducer(idx, name, 'Mul');
+    const sq = m && (m.inputs[0] === x ? m.inputs[1] : m.inputs[1] === x ? m.inputs[0] : undefined);
+    const s2 = sq !== undefined ? soleProducer(idx, sq, 'Mul') : undefined;
+    return !!s2 && s2.inputs[0] === x && s2.inputs[1] === x;
+  };
+  const gelu = (f: { x: string; tanh: boolean }) => replace(n, 'Gelu', [f.x], f.tanh ? new Map([['approximate', 'tanh']]) : new Map());
   const isHalf = (name: string | undefined) => near(name === undefined ? undefined : idx.scalar(name), 0.5);
   const halfOf = (name: string | undefined, x: string) => { // Mul(x, 0.5)
     const m = soleProducer(idx, name, 'Mul');
@@ -99,7 +133,7 @@ function gelu(n: OnnxNode, idx: Index): OnnxNode | undefined {
     const [p, q] = [n.inputs[k], n.inputs[1 - k]];
     // (1 + erf) * (x * 0.5)
     const f = onePlusErf(p);
-    if (f && halfOf(q, f.x)) return replace(n, 'Gelu', [f.x]);
+    if (f && halfOf(q, f.x)) return gelu(f);
     // ((1 + erf) * x) * 0.5  or  ((1 + erf) * 0.5) * x
     const inner = soleProducer(idx, p, 'Mul');
     if (!inner) continue;
@@ -107,8 +141,8 @@ function gelu(n: OnnxNode, idx: Index): OnnxNode | undefined {
       const g = onePlusErf(inner.inputs[j]);
       if (!g) continue;
       const rest = inner.inputs[1 - j];
-      if (rest === g.x && isHalf(q)) return replace(n, 'Gelu', [g.x]);
-      if (isHalf(rest) && q === g.x) return replace(n, 'Gelu', [g.x]);
+      if (rest === g.x && isHalf(q)) return gelu(g);
+      if (isHalf(rest) && q === g.x) return gelu(g);
     }
   }
   return undefined;

@@ -2,6 +2,7 @@
 // Uses the runtime's validating reader, so a file that inspects cleanly also passes the loaders' checks.
 import { ACT_NAME, OP_NAME } from '../runtime/format-constants.js';
 import { readModel, type TensorInfo } from '../runtime/format.js';
+import { clipBounds } from '../runtime/clip-bounds.js';
 
 const NONE = 0xffffffff;
 
@@ -44,7 +45,7 @@ export function inspectModel(bytes: Uint8Array): string {
       const w = operand(op.b);
       const constBytes = [operand(op.b), operand(op.c)].filter((t) => t?.kind === 'constant').reduce((sum, t) => sum + t!.byteLength, 0);
       rows.push([
-        String(op.index), OP_NAME[op.opcode] ?? `?${op.opcode}`, op.activation ? ACT_NAME[op.activation]! : '',
+        String(op.index), OP_NAME[op.opcode] ?? `?${op.opcode}`, actLabel(op.activation, op.alpha),
         shape(info.tensors[op.a]!), w ? `${w.kind === 'constant' ? '' : 'act '}${shape(w)}` : '', constBytes ? fmtBytes(constBytes) : '',
         shape(info.tensors[op.output]!),
         [quantInfo(w), quantInfo(info.tensors[op.output]!)].filter(Boolean).join(' '),
@@ -52,8 +53,8 @@ export function inspectModel(bytes: Uint8Array): string {
       ]);
     }
     out.push(table(rows));
-    const floatOps = floatOpsOfIntegerEntry(info, e.opStart, e.opCount);
-    if (floatOps) out.push(`f32 ops between the int8 parts: ${floatOps}`);
+    const fallback = floatFallback(info, e.opStart, e.opCount);
+    if (fallback) out.push(`float ops in this int8 entry (QUANTIZE/DEQUANTIZE around them): ${fallback}`);
   }
   out.push('', `tensors: ${info.tensors.length} (${constants.length} constant, ${info.tensors.length - constants.length} activation)`);
   const scaleBytes = constants.reduce((s, t) => s + t.qCount * 4, 0);
@@ -70,15 +71,23 @@ const lastNonZero = (p: number[]) => {
   return n;
 };
 
-/** In an entry with integer ops: how many compute/spatial ops of each kind still run in f32 ("Pad 1, Resize 2"). */
-function floatOpsOfIntegerEntry(info: ReturnType<typeof readModel>, start: number, count: number): string {
+/** Ops of a quantized entry that still compute in f32 (normalisations, activations, ...), counted by kind; '' when none or not int8. */
+function floatFallback(info: ReturnType<typeof readModel>, start: number, count: number): string {
   const ops = info.ops.slice(start, start + count);
-  if (!ops.some((op) => info.tensors[op.output]!.dtype === 'i8')) return '';
-  const moves = new Set(['Layout', 'Copy', 'Quantize', 'Dequantize']);
+  if (!ops.some((op) => info.tensors[op.output]?.dtype === 'i8' && op.opcode !== 11)) return '';
+  const moves = new Set([9, 10, 11, 12]); // LAYOUT, COPY, QUANTIZE, DEQUANTIZE
   const counts = new Map<string, number>();
   for (const op of ops) {
-    const name = OP_NAME[op.opcode] ?? `?${op.opcode}`;
-    if (!moves.has(name) && info.tensors[op.output]!.dtype === 'f32') counts.set(name, (counts.get(name) ?? 0) + 1);
+    if (moves.has(op.opcode) || info.tensors[op.output]?.dtype !== 'f32') continue;
+    const name = `${OP_NAME[op.opcode] ?? op.opcode}${op.activation ? `(${ACT_NAME[op.activation]})` : ''}`;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
   }
-  return [...counts].map(([n, c]) => `${n} ${c}`).join(', ') || 'none';
+  return [...counts].map(([name, n]) => `${n} ${name}`).join(', ');
+}
+
+/** Fused activation name; clip with its bounds. */
+function actLabel(act: number, alpha: number): string {
+  if (!act) return '';
+  if (act === 12) return `clip[${clipBounds(alpha).join(',')}]`;
+  return ACT_NAME[act] ?? `?${act}`;
 }

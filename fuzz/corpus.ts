@@ -8,6 +8,7 @@ import { quantizeModel } from '../converter/quantize/index.js';
 import { writeModel, type WTensor } from '../converter/writer.js';
 import { Act, BinaryKind, DType, EntryKind, LayoutMode, Op, PadMode, PoolKind, ResizeMode, TensorKind } from '../runtime/format-constants.js';
 import { Rng } from './rng.js';
+import { clipAlpha } from '../runtime/clip-bounds.js';
 import { refreshChecksum } from './mutate.js';
 
 export interface CorpusModel { name: string; bytes: Uint8Array }
@@ -48,7 +49,11 @@ export function opZooBytes(): Uint8Array {
   const dqi = act([6, 8, 8]);
   const tr = act([2, 16, 16]);
   const ex = act([2, 16, 16]);
+  const gn = act([2, 16, 16]);
+  const ln = act([2, 16, 16]);
+  const pr = act([2, 16, 16]);
   const out = act([512]);
+  const eps = new Uint32Array(Float32Array.of(1e-5).buffer)[0]!;
   const decode = [
     { op: Op.Dense, out: h, a: z, b: w([8, 48]), c: w([48], 0.1), act: Act.Elu, alpha: 0.5 },
     { op: Op.Copy, out: hs, a: h },
@@ -67,7 +72,11 @@ export function opZooBytes(): Uint8Array {
     // grouped transposed conv: weights [G*KH, KW, Ci/G, Co/G] = [2*3, 3, 3, 1]
     { op: Op.ConvTranspose, out: tr, a: dqi, b: w([6, 3, 3, 1]), c: w([2], 0.1), act: Act.Softplus, params: [3, 3, 2, 2, 1, 1, 1, 1, 2] },
     { op: Op.Unary, out: ex, a: tr, act: Act.Sigmoid },
-    { op: Op.Layout, out, a: ex, params: [LayoutMode.HwcToChw, 2, 16, 16] },
+    { op: Op.GroupNorm, out: gn, a: ex, b: w([2]), c: w([2], 0.1), act: Act.Silu, params: [2, eps] },
+    // rows of 32 floats; clip to [-1, 1] (binary16 0xbc00 / 0x3c00 in the alpha word)
+    { op: Op.LayerNorm, out: ln, a: gn, b: w([32]), c: w([32], 0.1), act: Act.Clip, alpha: clipAlpha(0xbc00, 0x3c00), params: [32, eps] },
+    { op: Op.Binary, out: pr, a: ln, b: w([2]), act: Act.Gelu, params: [BinaryKind.PRelu, 2] },
+    { op: Op.Layout, out, a: pr, params: [LayoutMode.HwcToChw, 2, 16, 16] },
   ];
 
   const x = act([16]);

@@ -24,6 +24,7 @@ const CONVERTER_OPS = new Set([
   'Softplus', 'Elu', 'Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'BatchNormalization',
   'Resize', 'Upsample', 'Split', 'Slice', 'Concat', 'Constant', 'Dropout', 'Shape', 'Gather', 'Cast', 'ConstantOfShape',
   'Pad', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'DepthToSpace', 'SpaceToDepth', 'Softmax',
+  'InstanceNormalization', 'GroupNormalization', 'LayerNormalization', 'Gelu', 'PRelu', 'Clip', 'HardSigmoid', 'HardSwish', 'Mish',
 ]);
 
 const words = (s: string): string[] => s.split(/\s+/).filter(Boolean);
@@ -74,7 +75,11 @@ const EXCLUSIONS: Exclusion[] = [
     pytorch-converted/test_MaxPool3d_stride_padding pytorch-converted/test_ReflectionPad2d
     pytorch-converted/test_ReplicationPad2d pytorch-converted/test_Softmax pytorch-converted/test_ZeroPad2d
     pytorch-converted/test_softmax_functional_dim3 pytorch-converted/test_softmax_lastdim
-    pytorch-operator/test_operator_maxpool pytorch-operator/test_operator_pad`),
+    pytorch-operator/test_operator_maxpool pytorch-operator/test_operator_pad
+    node/test_hardsigmoid node/test_hardsigmoid_default node/test_hardsigmoid_example node/test_instancenorm_epsilon
+    node/test_instancenorm_example pytorch-converted/test_PReLU_1d pytorch-converted/test_PReLU_1d_multiparam
+    pytorch-converted/test_PReLU_2d pytorch-converted/test_PReLU_2d_multiparam pytorch-converted/test_PReLU_3d
+    pytorch-converted/test_PReLU_3d_multiparam pytorch-operator/test_operator_clip pytorch-operator/test_operator_symbolic_override`),
   },
   {
     reason: 'non-float32 graph input (integer, double, half, bfloat16, string)',
@@ -86,7 +91,8 @@ const EXCLUSIONS: Exclusion[] = [
     node/test_castlike_DOUBLE_to_FLOAT16_expanded node/test_castlike_DOUBLE_to_FLOAT_expanded
     node/test_castlike_FLOAT16_to_DOUBLE_expanded node/test_castlike_FLOAT16_to_FLOAT_expanded
     node/test_castlike_STRING_to_FLOAT_expanded node/test_div_uint8 node/test_mul_uint8 node/test_sub_uint8
-    node/test_edge_pad node/test_reflect_pad node/test_maxpool_2d_uint8`),
+    node/test_edge_pad node/test_reflect_pad node/test_maxpool_2d_uint8
+    node/test_clip_default_int8_inbounds node/test_clip_default_int8_max node/test_clip_default_int8_min`),
   },
   {
     reason: 'cast of an activation to a non-float32 type (string operands are refused when read)',
@@ -107,6 +113,7 @@ const EXCLUSIONS: Exclusion[] = [
     reason: 'second operand carries the batch dim with per-sample values',
     error: /varies across the batch/,
     cases: words(`
+    node/test_prelu_example
     node/test_sub node/test_sub_example`),
   },
   {
@@ -141,6 +148,20 @@ const EXCLUSIONS: Exclusion[] = [
     error: /exactly one \(non-constant\) input, found 0/,
     cases: words(`
     node/test_constant`),
+  },
+  {
+    reason: 'LayerNormalization with its Mean and InvStdDev outputs (training-time statistics) as graph outputs',
+    error: /the mean \/ inverse standard deviation outputs are not supported/,
+    cases: words(`
+    node/test_layer_normalization_2d_axis0 node/test_layer_normalization_2d_axis1
+    node/test_layer_normalization_2d_axis_negative_1 node/test_layer_normalization_2d_axis_negative_2
+    node/test_layer_normalization_3d_axis0_epsilon node/test_layer_normalization_3d_axis1_epsilon
+    node/test_layer_normalization_3d_axis2_epsilon node/test_layer_normalization_3d_axis_negative_1_epsilon
+    node/test_layer_normalization_3d_axis_negative_2_epsilon node/test_layer_normalization_3d_axis_negative_3_epsilon
+    node/test_layer_normalization_4d_axis0 node/test_layer_normalization_4d_axis1 node/test_layer_normalization_4d_axis2
+    node/test_layer_normalization_4d_axis3 node/test_layer_normalization_4d_axis_negative_1
+    node/test_layer_normalization_4d_axis_negative_2 node/test_layer_normalization_4d_axis_negative_3
+    node/test_layer_normalization_4d_axis_negative_4 node/test_layer_normalization_default_axis`),
   },
   {
     reason: 'BatchNormalization in training mode',

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertGraph } from '../converter/index.js';
+import { importGraph } from '../converter/import.js';
+import { loadOnnx } from '../converter/onnx-load.js';
 import { Act, BinaryKind, Op } from '../runtime/format-constants.js';
 import { clipBounds } from '../runtime/clip-bounds.js';
 import { readModel, type ModelInfo } from '../runtime/format.js';
@@ -76,6 +78,22 @@ describe('activations vs onnxruntime', () => {
     }
   });
 
+  it('GELU tanh approximation decomposed (TorchScript: x * (x * x); dynamo: Pow(x, 3)) is one gelu_tanh', async () => {
+    const tail: NodeSpec[] = [
+      { op: 'Mul', inputs: ['c044', 'cube'], outputs: ['t'] }, { op: 'Add', inputs: ['x', 't'], outputs: ['s'] },
+      { op: 'Mul', inputs: ['k', 's'], outputs: ['u'] }, { op: 'Tanh', inputs: ['u'], outputs: ['th'] },
+      { op: 'Add', inputs: ['one', 'th'], outputs: ['a'] }, { op: 'Mul', inputs: ['x', 'a'], outputs: ['m'] }, { op: 'Mul', inputs: ['half', 'm'], outputs: ['y'] },
+    ];
+    const inits = { c044: scalar(0.044715), k: scalar(Math.sqrt(2 / Math.PI)), one: scalar(1), half: scalar(0.5), three: scalar(3) };
+    for (const cube of [
+      [{ op: 'Mul', inputs: ['x', 'x'], outputs: ['sq'] }, { op: 'Mul', inputs: ['x', 'sq'], outputs: ['cube'] }],
+      [{ op: 'Pow', inputs: ['x', 'three'], outputs: ['cube'] }],
+    ] as NodeSpec[][]) {
+      const info = await compare(single(['N', 40], [...cube, ...tail], inits), 3, 1e-5, 6);
+      expect(info.ops.map((o) => [o.opcode, o.activation])).toEqual([[Op.Unary, Act.GeluTanh]]);
+    }
+  });
+
   it('SiLU as x * Sigmoid(x) becomes one activation fused into the conv', async () => {
     const info = await compare(single(['N', 3, 5, 6], [conv('c'), { op: 'Sigmoid', inputs: ['c'], outputs: ['s'] }, { op: 'Mul', inputs: ['c', 's'], outputs: ['y'] }], convInits(3, 4)));
     expect(opcodes(info)).toEqual([Op.Layout, Op.Conv2D, Op.Layout]);
@@ -120,6 +138,13 @@ describe('activations vs onnxruntime', () => {
     expect(perChannel.ops[2]!.params.slice(0, 2)).toEqual([BinaryKind.PRelu, 4]);
     const shared = await compare(single(['N', 3, 5, 6], [conv('c'), { op: 'PRelu', inputs: ['c', 'slope'], outputs: ['y'] }], { ...convInits(3, 4), slope: { dims: [1], data: [0.25] } }));
     expect(shared.ops[1]!.activation).toBe(Act.LeakyRelu);
+  });
+
+  it('Clip before opset 11 takes its bounds from the min/max attributes', async () => {
+    const m = await loadOnnx(buildModel(single(['N', 30], [{ op: 'Clip', inputs: ['x'], outputs: ['y'], attrs: { min: float(-1), max: float(1) } }], {}, 11)));
+    const g = importGraph({ ...m, opset: 10 });
+    const clip = g.nodes.find((n) => n.op === 'unary');
+    expect(clip && clip.op === 'unary' && [clip.act, clipBounds(clip.alpha)]).toEqual([Act.Clip, [-1, 1]]);
   });
 
   it('refuses clip bounds that binary16 cannot hold exactly, naming the node', async () => {
@@ -210,6 +235,22 @@ describe('normalisation vs onnxruntime', () => {
       { op: 'Conv', inputs: ['x', 'W'], outputs: ['c'], attrs: { pads: [1, 1] } },
       { op: 'InstanceNormalization', inputs: ['c', 's', 'b'], outputs: ['y'] },
     ], { W: w([4, 3, 3], 18), s: w([4], 19, 0.5, 1), b: w([4], 20) }));
+  });
+
+  it('a Stable-Diffusion-style ResNet block (GroupNorm 32, SiLU, conv, twice, residual add) is one op per layer between the two layouts', async () => {
+    const C = 64;
+    const gn = (x: string, out: string, k: number): NodeSpec[] => [
+      { op: 'GroupNormalization', inputs: [x, `s${k}`, `b${k}`], outputs: [`n${k}`], attrs: { num_groups: 32, epsilon: float(1e-6) } },
+      { op: 'Sigmoid', inputs: [`n${k}`], outputs: [`g${k}`] }, { op: 'Mul', inputs: [`n${k}`, `g${k}`], outputs: [out] },
+    ];
+    const info = await compare(single(['N', C, 6, 6], [
+      ...gn('x', 'a1', 1), { op: 'Conv', inputs: ['a1', 'W1', 'B1'], outputs: ['c1'], attrs: { pads: [1, 1, 1, 1] } },
+      ...gn('c1', 'a2', 2), { op: 'Conv', inputs: ['a2', 'W2', 'B2'], outputs: ['c2'], attrs: { pads: [1, 1, 1, 1] } },
+      { op: 'Add', inputs: ['x', 'c2'], outputs: ['y'] },
+    ], { s1: w([C], 1, 0.3, 1), b1: w([C], 2), W1: w([C, C, 3, 3], 3, 0.05), B1: w([C], 4), s2: w([C], 5, 0.3, 1), b2: w([C], 6), W2: w([C, C, 3, 3], 7, 0.05), B2: w([C], 8) }, 21));
+    expect(info.ops.map((o) => [o.opcode, o.activation])).toEqual([
+      [Op.Layout, 0], [Op.GroupNorm, Act.Silu], [Op.Conv2D, 0], [Op.GroupNorm, Act.Silu], [Op.Conv2D, 0], [Op.Binary, 0], [Op.Layout, 0],
+    ]);
   });
 
   it('a mean far from zero keeps its accuracy (f64 statistics)', async () => {

@@ -246,8 +246,30 @@ const HOSTILE_ATTRS: [string, ModelSpec][] = [
   ['no nodes', { inputs: [{ name: 'x', dims: ['N', 4] }], outputs: [{ name: 'x' }], nodes: [] }],
   ['output not produced', { inputs: [{ name: 'x', dims: ['N', 4] }], outputs: [{ name: 'nothing' }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] }],
   ['two inputs', { inputs: [{ name: 'x', dims: ['N', 4] }, { name: 'x2', dims: ['N', 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Add', inputs: ['x', 'x2'], outputs: ['y'] }] }],
-  ['dup node output', { inputs: [{ name: 'x', dims: ['N', 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }, { op: 'Sigmoid', inputs: ['x'], outputs: ['y'] }] }],
+  ['dup node output', { inputs: [{ name: 'x', dims: ['N', 4] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }, { op: 'Sigmoid', inputs: ['x'], outputs: ['y'] }] }],  ...normActHostile(),
 ];
+
+/** Normalisation and activation ops with broken attributes or operands (x is [N,4,3,3] unless said). */
+function normActHostile(): [string, ModelSpec][] {
+  const one = (op: string, inputs: string[], attrs: ModelSpec['nodes'][number]['attrs'], inits: ModelSpec['initializers'] = {}, opset = 21, dims: (number | string)[] = ['N', 4, 3, 3]): ModelSpec => ({
+    inputs: [{ name: 'x', dims }], outputs: [{ name: 'y' }], opset, nodes: [{ op, inputs: ['x', ...inputs], outputs: ['y'], attrs }], initializers: inits,
+  });
+  const v = (n: number, x = 1) => ({ dims: [n], data: new Array<number>(n).fill(x) });
+  return [
+    ['groupnorm groups 3 of 4', one('GroupNormalization', ['s', 'b'], { num_groups: 3 }, { s: v(4), b: v(4, 0) })],
+    ['groupnorm eps nan', one('GroupNormalization', ['s', 'b'], { num_groups: 2, epsilon: float(NaN) }, { s: v(4), b: v(4, 0) })],
+    ['groupnorm eps 1e30', one('GroupNormalization', ['s', 'b'], { num_groups: 2, epsilon: float(1e30) }, { s: v(4), b: v(4, 0) })],
+    ['instancenorm scale length', one('InstanceNormalization', ['s', 'b'], {}, { s: v(3), b: v(4, 0) })],
+    ['instancenorm no spatial dims', one('InstanceNormalization', ['s', 'b'], {}, { s: v(4), b: v(4, 0) }, 21, ['N', 4])],
+    ['layernorm axis 0', one('LayerNormalization', ['s'], { axis: 0 }, { s: v(3) })],
+    ['layernorm scale shape', one('LayerNormalization', ['s'], { axis: -1 }, { s: v(5) })],
+    ['clip min > max', one('Clip', ['lo', 'hi'], {}, { lo: { dims: [], data: [2] }, hi: { dims: [], data: [1] } })],
+    ['clip NaN', one('Clip', ['lo'], {}, { lo: { dims: [], data: [NaN] } })],
+    ['prelu slope shape', one('PRelu', ['s'], {}, { s: v(5) })],
+    ['hardsigmoid alpha inf', one('HardSigmoid', [], { alpha: float(Infinity) })],
+    ['gelu approximate bogus', one('Gelu', [], { approximate: 'erf' })],
+  ];
+}
 
 /** The cases that used to crash, hang, or produce a file the loaders refuse, with the error they now give. */
 const EXPECTED: Record<string, RegExp> = {
@@ -258,7 +280,17 @@ const EXPECTED: Record<string, RegExp> = {
   'convT dil 0': /dilations \[0,0\]/,
   'resize 1e9': /"Resize_0" \(Resize\): output \[2,8000000000,8000000000\] has .* more than the 2\^26/,
   'leaky alpha nan': /"LeakyRelu_0" \(LeakyRelu\): alpha NaN is not finite/,
-  'elu alpha inf': /"Elu_0" \(Elu\): alpha Infinity is not finite/,
+  'elu alpha inf': /"Elu_0" \(Elu\): alpha Infinity is not finite/,  'groupnorm groups 3 of 4': /"GroupNormalization_0" \(GroupNormalization\): num_groups 3 does not divide the 4 channels/,
+  'groupnorm eps nan': /epsilon NaN must be finite/,
+  'instancenorm scale length': /scale has 3 values, expected 4/,
+  'instancenorm no spatial dims': /has no spatial dims/,
+  'layernorm axis 0': /axis 0 includes the batch axis/,
+  'layernorm scale shape': /Scale of shape \[5\] does not broadcast to the normalised shape \[3\]/,
+  'clip min > max': /"Clip_0" \(Clip\): bounds \[2, 1\] need min <= max/,
+  'clip NaN': /bounds \[NaN, Infinity\] need min <= max/,
+  'prelu slope shape': /slope of shape \[5\] does not broadcast/,
+  'hardsigmoid alpha inf': /alpha Infinity and beta 0.5 must be finite/,
+  'gelu approximate bogus': /approximate="erf" is unknown/,
 };
 
 describe('hostile ONNX attributes and graph structure', () => {

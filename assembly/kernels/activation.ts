@@ -1,19 +1,13 @@
 // Element-wise activations, applied in place after a kernel or as a UNARY op.
-// relu, leaky relu, sigmoid (the usual decoder output) and tanh are vectorized, the latter two
-// through a polynomial exp accurate to a few f32 ulp (kernels/vexp.ts). The other transcendental ones (and the scalar tails) are
+// relu, leaky relu and tanh are vectorized here, tanh through a polynomial exp accurate to a few f32 ulp
+// (kernels/vexp.ts); sigmoid (the usual decoder output) and the activations of vact_ext.ts run entirely in vector
+// code there. The other transcendental ones (and the scalar tails) are
 // computed in f64 with the compact exp/log of compact_math.ts (pure wasm, identical on every engine) and
 // rounded once to f32: accurate to about half an f32 ulp, far inside the 1e-6 relative target.
-import { vsigmoid, vtanh } from './vexp';
+import { vtanh } from './vexp';
 import { exp, log } from './compact_math';
-import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_EXP, ACT_SOFTPLUS, ACT_ELU, ACT_GELU, ACT_MISH } from '../format';
-import { applyVectorActivation, mish } from './vact_ext';
-
-function sigmoid(x: f64): f64 {
-  // Both branches only ever call exp on a non-positive argument: no overflow, no cancellation.
-  if (x >= 0) return 1.0 / (1.0 + exp(-x));
-  const e = exp(x);
-  return e / (1.0 + e);
-}
+import { ACT_NONE, ACT_RELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_EXP, ACT_SOFTPLUS, ACT_ELU, ACT_GELU } from '../format';
+import { applyVectorActivation } from './vact_ext';
 
 /** e^x - 1 with relative accuracy near 0, where exp(x) - 1 would cancel (used for x <= 0). */
 function expm1(x: f64): f64 {
@@ -43,12 +37,10 @@ export function activate(x: f32, act: u32, alpha: f32): f32 {
   switch (act) {
     case ACT_RELU: return x < 0 ? 0 : x; // NaN stays NaN, as in the conv kernels' fused relu (f32x4.pmax)
     case ACT_LEAKY_RELU: return x > 0 ? x : x * alpha;
-    case ACT_SIGMOID: return <f32>sigmoid(x);
     case ACT_TANH: return <f32>tanh(x);
     case ACT_EXP: return <f32>exp(x);
     case ACT_SOFTPLUS: return <f32>softplus(x);
     case ACT_ELU: return x > 0 ? x : <f32>(<f64>alpha * expm1(x));
-    case ACT_MISH: return <f32>mish(x);
     default: return x;
   }
 }
@@ -59,7 +51,7 @@ export function applyActivation(a: usize, out: usize, count: u32, act: u32, alph
     if (a != out) memory.copy(out, a, <usize>count << 2);
     return;
   }
-  if (act >= ACT_GELU && act != ACT_MISH) { // kernels/vact_ext.ts
+  if (act >= ACT_GELU || act == ACT_SIGMOID) { // kernels/vact_ext.ts
     applyVectorActivation(a, out, count, act, alpha);
     return;
   }
@@ -73,12 +65,6 @@ export function applyActivation(a: usize, out: usize, count: u32, act: u32, alph
       const v = v128.load(a + p);
       // relu as pmax(v, 0) = v < 0 ? 0 : v keeps NaN, like the fused relu of the conv kernels
       v128.store(out + p, leaky ? v128.bitselect(v, f32x4.mul(v, slope), f32x4.gt(v, zero)) : f32x4.pmax(v, zero));
-    }
-  }
-  if (act == ACT_SIGMOID) {
-    for (; i + 4 <= count; i += 4) {
-      const p = <usize>i << 2;
-      v128.store(out + p, vsigmoid(v128.load(a + p)));
     }
   }
   if (act == ACT_TANH) {

@@ -1,13 +1,11 @@
-// The activations PyTorch VAEs add to the classic set: GELU (erf and tanh forms), SiLU, Mish, HardSwish and
-// Clip. Vector forms on four f32 lanes for the ones on the hot path of Stable-Diffusion-style decoders
-// (SiLU, GELU, HardSwish, Clip; a tail of fewer than 4 floats goes through the same vector code, so one
-// formula serves every element), and a scalar f64 Mish.
+// The activations PyTorch VAEs add to the classic set (GELU in erf and tanh forms, SiLU, Mish, HardSwish, Clip)
+// and sigmoid, on four f32 lanes; a tail of fewer than 4 floats goes through the same vector code, so one
+// formula serves every element and one exp serves them all.
 // erf: erfc(|x|) ~ t P(t) exp(-x^2) with t = 1 / (1 + p|x|) (Abramowitz & Stegun 7.1.26, absolute error
 // <= 1.5e-7); tests/kernels/activation-ext.test.ts checks it against a float64 series within 1e-6 absolute.
 import { vexpNonPositive } from './vexp';
-import { exp } from './compact_math';
 import { halfToFloat } from './f16';
-import { ACT_CLIP, ACT_GELU, ACT_GELU_TANH, ACT_HARD_SWISH } from '../format';
+import { ACT_CLIP, ACT_GELU, ACT_GELU_TANH, ACT_HARD_SWISH, ACT_MISH, ACT_SIGMOID } from '../format';
 
 const ERF_P: f32 = 0.3275911;
 const A1: f32 = 0.254829592, A2: f32 = -0.284496736, A3: f32 = 1.421413741, A4: f32 = -1.453152027, A5: f32 = 1.061405429;
@@ -31,17 +29,11 @@ const GELU_TANH_C: f32 = 0.044715;
 @inline function clipLow(alpha: f32): f32 { return halfToFloat(reinterpret<u32>(alpha) & 0xffff); }
 @inline function clipHigh(alpha: f32): f32 { return halfToFloat(reinterpret<u32>(alpha) >>> 16); }
 
-/** x tanh(softplus x) = x n / (n + 2) with n = e^x (e^x + 2), written with u = e^-|x| so nothing overflows. */
-export function mish(x: f64): f64 {
-  if (x < -110) return -0.0; // |x e^x| is below the smallest f32 there (and -inf gives -0, not -inf * 0)
-  const u = exp(-Math.abs(x));
-  const r = x >= 0 ? (1.0 + 2.0 * u) / (1.0 + 2.0 * u + 2.0 * u * u) : (u * u + 2.0 * u) / (u * u + 2.0 * u + 2.0);
-  return x * r;
-}
-
 /**
- * One activation on four lanes. GELU, GELU-tanh and SiLU share one exp: x * sigmoid(u) with u = x (silu) or
- * u = 2 sqrt(2/pi) (x + 0.044715 x^3) (gelu_tanh) needs e^-|u|; GELU needs e^-z^2 for z = x / sqrt 2.
+ * One activation on four lanes. Sigmoid, SiLU, GELU-tanh and Mish share one exp: sigmoid(u) and x * sigmoid(u)
+ * with u = x (sigmoid, silu) or u = 2 sqrt(2/pi) (x + 0.044715 x^3) (gelu_tanh) need e = e^-|u|, and
+ * mish = x tanh(softplus x) = x n / (n + 2) with n = e^x (e^x + 2) is, with e = e^-|x| so nothing overflows,
+ * x (1 + 2e) / (1 + 2e + 2e^2) for x >= 0 and x (e^2 + 2e) / (e^2 + 2e + 2) below. GELU needs e^-z^2, z = x / sqrt 2.
  */
 @inline function vact(x: v128, act: u32, lo: v128, hi: v128): v128 {
   if (act == ACT_CLIP) return vclip(x, lo, hi);
@@ -53,9 +45,16 @@ export function mish(x: f64): f64 {
   const x3 = f32x4.mul(f32x4.mul(x, x), x);
   const u = act == ACT_GELU_TANH ? f32x4.mul(f32x4.add(x, f32x4.mul(x3, f32x4.splat(GELU_TANH_C))), f32x4.splat(GELU_TANH_K)) : x;
   const e = vexpNonPositive(f32x4.neg(gelu ? z2 : f32x4.abs(u)));
+  if (act == ACT_MISH) {
+    const e2 = f32x4.mul(e, e), twoE = f32x4.add(e, e);
+    const pos = f32x4.div(f32x4.add(one, twoE), f32x4.add(f32x4.add(one, twoE), f32x4.add(e2, e2)));
+    const neg = f32x4.div(f32x4.add(e2, twoE), f32x4.add(f32x4.add(e2, twoE), f32x4.splat(2)));
+    return f32x4.mul(x, v128.bitselect(pos, neg, f32x4.ge(x, f32x4.splat(0))));
+  }
   if (!gelu) {
     const s = f32x4.div(one, f32x4.add(one, e));
-    return f32x4.mul(x, v128.bitselect(s, f32x4.mul(e, s), f32x4.ge(u, f32x4.splat(0))));
+    const sigmoid = v128.bitselect(s, f32x4.mul(e, s), f32x4.ge(u, f32x4.splat(0)));
+    return act == ACT_SIGMOID ? sigmoid : f32x4.mul(x, sigmoid);
   }
   // 1 + erf(z): erfc(|z|) = t P(t) e^-z^2, taken as is for z < 0 (no cancellation), 2 - erfc for z >= 0
   const az = f32x4.abs(z);
@@ -72,7 +71,7 @@ export function mish(x: f64): f64 {
 
 const tail: usize = memory.data(16, 16);
 
-/** out[i] = act(a[i]) for the vector activations above (gelu, silu, hard_swish, clip, gelu_tanh). */
+/** out[i] = act(a[i]) for the activations above (sigmoid, gelu, silu, mish, hard_swish, clip, gelu_tanh). */
 export function applyVectorActivation(a: usize, out: usize, count: u32, act: u32, alpha: f32): void {
   const lo = f32x4.splat(clipLow(alpha)), hi = f32x4.splat(clipHigh(alpha));
   for (let i: u32 = 0; i < count; i += 4) {

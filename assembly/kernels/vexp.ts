@@ -10,7 +10,7 @@ const MIN_ARG: f32 = -87.3365447; // ln(2^-126)
 
 export function vexpNonPositive(x: v128): v128 {
   const tiny = f32x4.lt(x, f32x4.splat(MIN_ARG));
-  const xc = f32x4.max(x, f32x4.splat(MIN_ARG));
+  const xc = f32x4.pmax(x, f32x4.splat(MIN_ARG)); // x < MIN ? MIN : x (NaN stays NaN; one instruction, unlike max)
   const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
   let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));

@@ -1,6 +1,7 @@
-// Float64 erf for the TypeScript twins (the interpreter's GELU) and the kernel tests: the Taylor series
+// Float64 erf and GELU: `erf` / `gelu` for the kernel tests (accurate reference), `geluApprox` for the
+// interpreter (the runtime's formula, fast). erf: the Taylor series
 // below |x| = 2.5 (a few ulp after the cancellation there) and Laplace's continued fraction of erfc beyond.
-// Accuracy about 1e-14 absolute (tests/kernels/activation.test.ts checks known values).
+// Accuracy about 1e-14 absolute (tests/kernels/activation-ext.test.ts checks known values).
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 
@@ -33,4 +34,16 @@ export function gelu(x: number): number {
   const z = x / Math.SQRT2;
   const onePlusErf = z < -2.5 ? erfcLarge(-z) : 1 + erf(z);
   return 0.5 * x * onePlusErf;
+}
+
+/**
+ * GELU as the runtime computes it (assembly/kernels/vact_ext.ts), in f64: 1 + erf(z) from Abramowitz & Stegun
+ * 7.1.26, erfc(|z|) = t P(t) e^-z^2 with t = 1 / (1 + 0.3275911 |z|), absolute error <= 1.5e-7. A few
+ * operations per value, for the interpreter, which runs every calibration sample through the model.
+ */
+export function geluApprox(x: number): number {
+  const z = x * Math.SQRT1_2;
+  const t = 1 / (1 + 0.3275911 * Math.abs(z));
+  const erfc = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+  return 0.5 * x * (z >= 0 ? 2 - erfc : erfc);
 }

@@ -6,7 +6,7 @@ import type { WEntry, WOp, WTensor } from '../writer.js';
 import { constantF32, constantI32, constantI8, elementCount, type EditableModel } from './editable-model.js';
 import { dequantizeValue, quantizeValue } from './quant-arithmetic.js';
 import * as K from './reference-kernels.js';
-import { gelu } from './erf.js';
+import { geluApprox } from './erf.js';
 import { clipBounds } from '../../runtime/clip-bounds.js';
 import { runSpatialOp } from './spatial-reference.js';
 
@@ -30,7 +30,7 @@ export function activate(v: Float32Array, act: number, alpha: number): Float32Ar
       case Act.Exp: out[i] = Math.exp(x); break;
       case Act.Softplus: out[i] = x > 20 ? x : Math.log1p(Math.exp(x)); break;
       case Act.Elu: out[i] = x >= 0 ? x : alpha * Math.expm1(x); break;
-      case Act.Gelu: out[i] = gelu(x); break;
+      case Act.Gelu: out[i] = geluApprox(x); break;
       case Act.Silu: out[i] = x / (1 + Math.exp(-x)); break;
       case Act.Mish: out[i] = x * Math.tanh(x > 20 ? x : Math.log1p(Math.exp(x))); break;
       case Act.HardSwish: out[i] = x * Math.max(0, Math.min(1, x / 6 + 0.5)); break;

@@ -13,6 +13,7 @@ import {
 import { activationParams, quantizeBias, quantizeWeights, toHalfBits, weightChannelOf, type QuantParams } from './quant-arithmetic.js';
 import type { Calibration, Range } from './calibration.js';
 import { MAX_QUANT_CHANNELS } from './limits.js';
+import { clipBounds } from '../../runtime/clip-bounds.js';
 
 const COMPUTE_OPS = new Set<number>([Op.Dense, Op.Conv2D, Op.ConvTranspose]);
 /** Activations the integer kernels apply in their requantization (assembly/kernels/int8/requantize.ts). */
@@ -165,7 +166,7 @@ export function toInt8(src: EditableModel, kind: EntryKind, int8Ops: Set<number>
     const fused = FUSED_ACTS.has(act);
     const measured = fused ? rangeOf(op.out) : calib.preActivation.get(i);
     if (!measured) throw new Error(`no calibration range for the result of op ${i}`);
-    const range = saturationClip(measured, act);
+    const range = saturationClip(measured, act, op.alpha ?? 0);
     const outParams: QuantParams = activationParams(fused && act === Act.Relu ? 0 : range.min, range.max);
     const oq = addActivation(m, m.tensors[op.out]!, DType.I8, outParams);
     ops.push({ ...op, a: xq, b, c, out: oq, act: fused ? act : Act.None, alpha: fused ? op.alpha : 0 });
@@ -181,12 +182,16 @@ export function toInt8(src: EditableModel, kind: EntryKind, int8Ops: Set<number>
 
 /**
  * Pre-activation range for an activation applied in f32 after the int8 op: sigmoid and tanh are flat beyond
- * +-SIGMOID_CLIP / +-TANH_CLIP (they change the output by < 1e-3 there), so spending int8 steps on larger
- * logits only coarsens the part of the range that matters.
+ * +-SIGMOID_CLIP / +-TANH_CLIP (they change the output by < 1e-3 there), and clip beyond its bounds, so
+ * spending int8 steps on larger logits only coarsens the part of the range that matters.
  */
 export const SIGMOID_CLIP = 7;
 export const TANH_CLIP = 4;
-function saturationClip(r: Range, act: number): Range {
+function saturationClip(r: Range, act: number, alpha: number): Range {
+  if (act === Act.Clip) { // values beyond the clip bounds all give the bound
+    const [lo, hi] = clipBounds(alpha);
+    return { min: Math.max(r.min, Math.min(lo, r.max)), max: Math.min(r.max, Math.max(hi, r.min)) };
+  }
   const lim = act === Act.Sigmoid ? SIGMOID_CLIP : act === Act.Tanh ? TANH_CLIP : Infinity;
   return { min: Math.max(r.min, -lim), max: Math.min(r.max, lim) };
 }
