@@ -2,8 +2,10 @@
 """Runs the edgevae WASI command under the `wasmtime` Python package, like the wasmtime CLI would.
 
 usage: run-wasmtime.py MODULE.wasm DIR STDOUT STDERR [ARGS...]
-DIR is preopened as "." (the guest's working directory); the module's stdout/stderr go to the two files.
-Exits with the module's exit code.
+DIR is preopened as "." (the guest's working directory); the module's stdout/stderr go to the two files
+("-" for this terminal's). Exits with the module's exit code.
+On a device: pip install wasmtime, then
+  python3 run-wasmtime.py edgevae-wasi.wasm . - - sample --model m.evae --n 16 --out grid.png
 """
 import sys
 import wasmtime
@@ -21,8 +23,14 @@ def main() -> int:
     wasi = wasmtime.WasiConfig()
     wasi.argv = ["edgevae-wasi.wasm", *args]
     wasi.preopen_dir(directory, ".")
-    wasi.stdout_file = stdout_path
-    wasi.stderr_file = stderr_path
+    if stdout_path == "-":
+        wasi.inherit_stdout()
+    else:
+        wasi.stdout_file = stdout_path
+    if stderr_path == "-":
+        wasi.inherit_stderr()
+    else:
+        wasi.stderr_file = stderr_path
     store.set_wasi(wasi)
     linker = wasmtime.Linker(engine)
     linker.define_wasi()
