@@ -230,9 +230,9 @@ async function renderInChromium(dir: string): Promise<{ title: string; errors: s
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const failed = new Promise<void>((resolve) => page.on('pageerror', (e) => { errors.push(e.message); resolve(); }));
     await page.goto(url);
-    await page.waitForFunction(() => document.title.startsWith('rendered'), null, { timeout: 20_000 }).catch(() => undefined);
+    await Promise.race([page.waitForFunction(() => document.title.startsWith('rendered'), null, { timeout: 20_000 }), failed]).catch(() => undefined);
     return { title: await page.title(), errors };
   } finally {
     await browser.close();
