@@ -83,7 +83,8 @@ beforeAll(async () => {
   for (const f of STALE) writeFileSync(join(src, f), 'left over from an earlier build\n');
   symlinkSync(join(ROOT, 'node_modules'), join(src, 'node_modules'), 'dir');
   // 2. prepack's compile, then the pack itself.
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: src, stdio: 'pipe' });
+  const tsc = await run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: src });
+  if (tsc.status !== 0) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
   const out = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work], src);
   const [info] = JSON.parse(out) as [{ filename: string; files: { path: string }[] }];
   packedFiles = info.files.map((f) => f.path);
