@@ -102,7 +102,7 @@ describe('npm pack', () => {
     const outsideDist = packedFiles.filter((f) => !/^(dist|docs|models\/default)\//.test(f)).sort();
     expect(outsideDist).toEqual([
       'README.md', 'bin/edgevae.js', ...BUILD_OUTPUTS,
-      'firmware-host/wasi/run-node-wasi.mjs', 'firmware-host/wasi/run-wasmtime.py', 'package.json',
+      'firmware-host/wasi/run-node-wasi.mjs', 'firmware-host/wasi/run-wasmtime.py', 'package.json', 'types/wasm.d.ts',
     ].sort());
     for (const f of STALE) expect(packedFiles).not.toContain(f);
   });
@@ -249,6 +249,11 @@ describe.runIf(HAVE_CHROMIUM && HAVE_FASHION)('README browser recipe, bundled fr
     const dir = join(app, 'web-esbuild');
     mkdirSync(join(dir, 'out'), { recursive: true });
     writeFileSync(join(dir, 'main.js'), pageScript(importLine, body));
+    // The README's code is TypeScript: it type-checks against the installed package's declarations.
+    writeFileSync(join(dir, 'snippet.ts'), `${importLine}${body}export {};\n`);
+    const tsc = await run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--strict', '--target', 'es2022', '--module', 'esnext',
+      '--moduleResolution', 'bundler', '--lib', 'es2022,dom', '--skipLibCheck', 'snippet.ts'], { cwd: dir });
+    expect(tsc.stdout + tsc.stderr).toBe('');
     await esbuild.build({
       entryPoints: [join(dir, 'main.js')], bundle: true, format: 'esm', target: 'es2022', outdir: join(dir, 'out'),
       loader: { '.wasm': 'file' }, absWorkingDir: dir, logLevel: 'silent',

@@ -143,7 +143,7 @@ describe('the compiled package (dist/ built into a temp copy)', () => {
     const rt = await import(pathToFileURL(join(pkgDir, PKG.main)).href) as typeof import('../runtime/index.js');
     const { convert } = await import('../converter/index.js');
     const { bytes } = await convert({ decoder: join(ROOT, 'tests', 'fixtures', 'conv.decoder.op13.onnx') });
-    const wasm = readFileSync(join(pkgDir, (PKG.exports['./wasm'] as string)));
+    const wasm = readFileSync(join(pkgDir, (PKG.exports['./wasm'] as { default: string }).default));
     const vae = await rt.EdgeVae.load(bytes, { wasm });
     const { images } = vae.sample(2, { seed: 3 });
     expect(images.length).toBe(2 * 784);
