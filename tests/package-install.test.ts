@@ -255,7 +255,8 @@ describe.runIf(HAVE_CHROMIUM && HAVE_FASHION)('README browser recipe, bundled fr
       '--moduleResolution', 'bundler', '--lib', 'es2022,dom', '--skipLibCheck', 'snippet.ts'], { cwd: dir });
     expect(tsc.stdout + tsc.stderr).toBe('');
     await esbuild.build({
-      entryPoints: [join(dir, 'main.js')], bundle: true, format: 'esm', target: 'es2022', outdir: join(dir, 'out'),
+      // The README's command line: esbuild app.ts --bundle --format=esm --loader:.wasm=file --outdir=dist
+      entryPoints: [join(dir, 'main.js')], bundle: true, format: 'esm', outdir: join(dir, 'out'),
       loader: { '.wasm': 'file' }, absWorkingDir: dir, logLevel: 'silent',
     });
     writeFileSync(join(dir, 'out', 'index.html'), html);
@@ -276,7 +277,7 @@ describe.runIf(HAVE_CHROMIUM && HAVE_FASHION)('README browser recipe, bundled fr
     writeFileSync(join(dir, 'index.html'), html);
     copyFileSync(join(app, 'm.evae'), join(dir, 'public', 'vae.evae')); // Vite copies public/ as is
     const { build } = await import('vite');
-    await build({ root: dir, logLevel: 'silent', configFile: false, build: { outDir: join(dir, 'dist'), target: 'es2022', emptyOutDir: true } });
+    await build({ root: dir, logLevel: 'silent', configFile: false, build: { outDir: join(dir, 'dist'), emptyOutDir: true } }); // Vite's default target
     const shown = await renderInChromium(join(dir, 'dist'));
     expect(shown.errors).toEqual([]);
     expect(shown.title).toBe(`rendered ${16 * 784}`);
