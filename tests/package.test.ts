@@ -2,8 +2,8 @@
 // that the runtime entry point (".") pulls in no npm package and no Node builtin, so a browser or a Pi gets
 // the wasm plus a small JS file. dist/ is compiled into a temp copy of the package: building it inside
 // the work tree would make bin/edgevae.js run the compiled (possibly stale) CLI instead of the sources.
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -138,6 +138,28 @@ describe('the compiled package (dist/ built into a temp copy)', () => {
     expect(readFileSync(join(pkgDir, 'g.png')).subarray(1, 4).toString()).toBe('PNG');
     expect(existsSync(join(pkgDir, 'cli')), 'no TypeScript sources in the copy, so dist/ was used').toBe(false);
   });
+
+  it.runIf(existsSync(process.env.EDGEVAE_FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist'))(
+    'the packaged trainer finds its SIMD kernels from dist/, and says in one line when they are missing', () => {
+      const bin = join(pkgDir, PKG.bin.edgevae!);
+      const train = (out: string) => spawnSync(process.execPath, [bin, 'train', '--model', 'mlp', '--widths', '16', '--latent', '2', '--batch', '32',
+        '--limit-train', '64', '--limit-test', '32', '--epochs', '1', '--no-export', '--no-report', '--out', join(pkgDir, out)], { cwd: pkgDir, encoding: 'utf8', timeout: 120_000 });
+      const fast = train('run-fast');
+      expect(fast.status, fast.stderr).toBe(0);
+      expect(fast.stderr).toMatch(/^backend: wasm \+ SIMD kernels \(.*Conv2DBackpropFilter/m);
+      expect(fast.stderr).not.toMatch(/warning/);
+      const kernels = join(pkgDir, 'build', 'train-kernels.wasm');
+      renameSync(kernels, kernels + '.away');
+      try {
+        const slow = train('run-slow');
+        expect(slow.status, slow.stderr).toBe(0);
+        const warnings = slow.stderr.split('\n').filter((l) => l.includes('warning'));
+        expect(warnings).toEqual([expect.stringMatching(/^edgevae train: warning: fast training path unavailable: .*build\/train-kernels\.wasm not found.*; training on plain tfjs 'cpu' at a few dozen images\/s for an MLP VAE instead of thousands of images\/s$/)]);
+      } finally {
+        renameSync(kernels + '.away', kernels);
+      }
+    },
+  );
 
   it('the compiled runtime entry loads and runs a model with the packaged wasm', async () => {
     const rt = await import(pathToFileURL(join(pkgDir, PKG.main)).href) as typeof import('../runtime/index.js');
