@@ -19,4 +19,8 @@ if ! python3 -c "import wasmtime" 2>/dev/null; then
 fi
 
 echo "== npm ci"
+# onnxruntime-node's install script would download its CUDA provider from NuGet (we run it on the CPU).
+# package.json's "allowScripts" denies that script on npm >= 11.19; older npm ignores that field and
+# reads this variable instead.
+export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund

@@ -3,7 +3,8 @@
 // all embeddings" (v128 parameters of internal kernel helpers; no export of the modules takes or returns
 // a v128, and the tests call every export from JS) and AS201 "usize to i32 needs a cast when switching
 // between 32/64-bit" (the modules are wasm32 only).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,4 +46,18 @@ describe('AssemblyScript build output', () => {
       expect(broken.stderr).toMatch(/ERROR TS2304: Cannot find name 'undefinedName'/);
     }, 60_000);
   }
+
+  it('the build scripts run asc through scripts/asc-quiet.mjs, which keeps errors and the exit code', () => {
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    for (const name of ['build:wasm', 'build:train-wasm', 'build:wasi']) expect(scripts[name], name).toMatch(/^node scripts\/asc-quiet\.mjs /);
+    const good = join(work, 'good.ts');
+    writeFileSync(good, 'export function f(x: i32): i32 { return x + 1; }\n');
+    const ok = spawnSync(process.execPath, [join(ROOT, 'scripts', 'asc-quiet.mjs'), good, '--noEmit', '--converge', '-O3'], { cwd: ROOT, encoding: 'utf8' });
+    expect([ok.status, ok.stdout, ok.stderr]).toEqual([0, '', '']);
+    const bad = join(work, 'bad.ts');
+    writeFileSync(bad, 'export function f(): i32 { return nope; }\n');
+    const failed = spawnSync(process.execPath, [join(ROOT, 'scripts', 'asc-quiet.mjs'), bad, '--noEmit'], { cwd: ROOT, encoding: 'utf8' });
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toMatch(/ERROR TS2304: Cannot find name 'nope'/);
+  }, 60_000);
 });

@@ -2,8 +2,8 @@
 // that the runtime entry point (".") pulls in no npm package and no Node builtin, so a browser or a Pi gets
 // the wasm plus a small JS file. dist/ is compiled into a temp copy of the package: building it inside
 // the work tree would make bin/edgevae.js run the compiled (possibly stale) CLI instead of the sources.
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -57,7 +57,7 @@ describe('npm pack of the work tree', () => {
       expect(ok, `${f} is outside the "files" whitelist`).toBe(true);
       expect(f).not.toMatch(/^(tests|node_modules|assembly|bench|fuzz|scripts)\//);
       expect(f).not.toMatch(/fixtures|\.test\.|\.tmp$|\.wat$/);
-      expect(f, 'TypeScript sources are compiled to dist/').not.toMatch(/^(?!dist\/).*\.ts$/);
+      expect(f, 'TypeScript sources are compiled to dist/ (declarations may ship)').not.toMatch(/^(?!dist\/).*(?<!\.d)\.ts$/);
     }
   });
 });
@@ -143,11 +143,33 @@ describe('the compiled package (dist/ built into a temp copy)', () => {
     expect(existsSync(join(pkgDir, 'cli')), 'no TypeScript sources in the copy, so dist/ was used').toBe(false);
   });
 
+  it.runIf(existsSync(process.env.EDGEVAE_FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist'))(
+    'the packaged trainer finds its SIMD kernels from dist/, and says in one line when they are missing', () => {
+      const bin = join(pkgDir, PKG.bin.edgevae!);
+      const train = (out: string) => spawnSync(process.execPath, [bin, 'train', '--model', 'mlp', '--widths', '16', '--latent', '2', '--batch', '32',
+        '--limit-train', '64', '--limit-test', '32', '--epochs', '1', '--no-export', '--no-report', '--out', join(pkgDir, out)], { cwd: pkgDir, encoding: 'utf8', timeout: 120_000 });
+      const fast = train('run-fast');
+      expect(fast.status, fast.stderr).toBe(0);
+      expect(fast.stderr).toMatch(/^backend: wasm \+ SIMD kernels \(.*Conv2DBackpropFilter/m);
+      expect(fast.stderr).not.toMatch(/warning/);
+      const kernels = join(pkgDir, 'build', 'train-kernels.wasm');
+      renameSync(kernels, kernels + '.away');
+      try {
+        const slow = train('run-slow');
+        expect(slow.status, slow.stderr).toBe(0);
+        const warnings = slow.stderr.split('\n').filter((l) => l.includes('warning'));
+        expect(warnings).toEqual([expect.stringMatching(/^edgevae train: warning: fast training path unavailable: .*build\/train-kernels\.wasm not found.*; training on plain tfjs 'cpu' at a few dozen images\/s for an MLP VAE instead of thousands of images\/s$/)]);
+      } finally {
+        renameSync(kernels + '.away', kernels);
+      }
+    },
+  );
+
   it('the compiled runtime entry loads and runs a model with the packaged wasm', async () => {
     const rt = await import(pathToFileURL(join(pkgDir, PKG.main)).href) as typeof import('../runtime/index.js');
     const { convert } = await import('../converter/index.js');
     const { bytes } = await convert({ decoder: join(ROOT, 'tests', 'fixtures', 'conv.decoder.op13.onnx') });
-    const wasm = readFileSync(join(pkgDir, (PKG.exports['./wasm'] as string)));
+    const wasm = readFileSync(join(pkgDir, (PKG.exports['./wasm'] as { default: string }).default));
     const vae = await rt.EdgeVae.load(bytes, { wasm });
     const { images } = vae.sample(2, { seed: 3 });
     expect(images.length).toBe(2 * 784);

@@ -85,11 +85,14 @@ async function runBoth(args: string[], outputs: string[], extra: Record<string, 
   expect(node.stderr, `node:wasi stderr for ${args.join(' ')}`).toBe('');
   expect(node.code).toBe(0);
   const files = new Map(outputs.map((name) => [name, readFileSync(join(node.dir, name))]));
+  // On success the command says what it wrote, one line per file (as the Node CLI does).
+  for (const name of outputs) expect(node.stdout).toContain(`wrote ${name} (${files.get(name)!.length} bytes)\n`);
   if (HAVE_WASMTIME) {
     const py = runWasmtime(args, extra);
     expect(py.stderr, `wasmtime stderr for ${args.join(' ')}`).toBe('');
     expect(py.code).toBe(0);
     for (const name of outputs) expect(readFileSync(join(py.dir, name)).equals(files.get(name)!), `${name}: wasmtime vs node:wasi`).toBe(true);
+    expect(py.stdout).toBe(node.stdout);
   }
   return { node, files };
 }

@@ -21,6 +21,6 @@ export function slowPathNotice(info: BackendInfo, kind: ModelKind): string | und
   const now = withKernels
     ? `training on tfjs '${info.name}' with the SIMD kernels at ${speed.cpuWithKernels}`
     : `training on plain tfjs '${info.name}' at ${speed.plainCpu}`;
-  const fix = /tfjs-backend-wasm is not installed/.test(info.slowPathReason) ? ' (npm install @tensorflow/tfjs-backend-wasm)' : '';
-  return `warning: fast training path unavailable: ${info.slowPathReason}${fix}; ${now} for ${kind === 'mlp' ? 'an MLP' : 'a conv'} VAE instead of ${speed.fast}`;
+  const reason = info.slowPathReason.replace('@tensorflow/tfjs-backend-wasm is not installed', (m) => `${m} (npm install @tensorflow/tfjs-backend-wasm)`);
+  return `warning: fast training path unavailable: ${reason}; ${now} for ${kind === 'mlp' ? 'an MLP' : 'a conv'} VAE instead of ${speed.fast}`;
 }

@@ -148,6 +148,8 @@ export function writeFile(path: string, data: Uint8Array): void {
     len -= written;
   }
   fd_close(fd);
+  // Success is visible: a device user sees which file appeared (as the Node CLI's "wrote ..." lines).
+  print("wrote " + path + " (" + data.byteLength.toString() + " bytes)");
 }
 
 /** Creates a directory; an existing one is fine. */

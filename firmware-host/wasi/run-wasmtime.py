@@ -2,9 +2,11 @@
 """Runs the edgevae WASI command under the `wasmtime` Python package, like the wasmtime CLI would.
 
 usage: run-wasmtime.py [--memory-limit BYTES] MODULE.wasm DIR STDOUT STDERR [ARGS...]
-DIR is preopened as "." (the guest's working directory); the module's stdout/stderr go to the two files.
---memory-limit caps the module's linear memory as the wasmtime CLI's `-W max-memory-size=BYTES` does
-(memory.grow past it fails inside the module). Exits with the module's exit code.
+DIR is preopened as "." (the guest's working directory); the module's stdout/stderr go to the two files
+("-" for this terminal's). --memory-limit caps the module's linear memory as the wasmtime CLI's
+`-W max-memory-size=BYTES` does (memory.grow past it fails inside the module). Exits with the module's exit code.
+On a device: pip install wasmtime, then
+  python3 run-wasmtime.py edgevae-wasi.wasm . - - sample --model m.evae --n 16 --out grid.png
 """
 import sys
 import wasmtime
@@ -29,8 +31,14 @@ def main() -> int:
     wasi = wasmtime.WasiConfig()
     wasi.argv = ["edgevae-wasi.wasm", *args]
     wasi.preopen_dir(directory, ".")
-    wasi.stdout_file = stdout_path
-    wasi.stderr_file = stderr_path
+    if stdout_path == "-":
+        wasi.inherit_stdout()
+    else:
+        wasi.stdout_file = stdout_path
+    if stderr_path == "-":
+        wasi.inherit_stderr()
+    else:
+        wasi.stderr_file = stderr_path
     store.set_wasi(wasi)
     linker = wasmtime.Linker(engine)
     linker.define_wasi()
