@@ -176,7 +176,9 @@ describe('wasm module ABI', () => {
       'alloc:function', 'entryInput:function', 'entryOutput:function', 'errorDetail:function', 'load:function',
       'memory:memory', 'run:function', 'sampleNormal:function',
     ]);
-    expect(statSync(WASM_PATH).size).toBeLessThanOrEqual(32 * 1024);
+    // 32 KB held the original op set; the op families for published architectures (norms, activations, spatial,
+    // attention) brought it to 34.4 KB. The budget keeps growth deliberate.
+    expect(statSync(WASM_PATH).size).toBeLessThanOrEqual(40 * 1024);
   });
 
   it('assembly/errors.ts and runtime/wasm-errors.ts list the same codes', () => {
