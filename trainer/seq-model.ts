@@ -227,7 +227,8 @@ export class SeqVaeModel {
     const { hidden: H, layers } = this.config;
     const S = stateParts(this.config.cell);
     const all = tf.tanh(this.dense(z, 'dec.init'));
-    const parts = tf.split(all, layers * S, 1) as tf.Tensor2D[];
+    // (tfjs's split gradient fails for a single part, so one state tensor is used as is)
+    const parts = layers * S === 1 ? [all] : (tf.split(all, layers * S, 1) as tf.Tensor2D[]);
     if (parts[0].shape[1] !== H) throw new Error('decoder init: state width mismatch');
     return this.unpackState(parts);
   }
