@@ -15,6 +15,8 @@ import { SeqVaeModel, type SeqModelConfig } from '../trainer/seq-model.js';
 import { DEFAULT_SEQ_SETTINGS, SeqTrainer, type SeqTrainSettings } from '../trainer/seq-train.js';
 import { loadSequenceDataset, type SequenceDataset } from '../trainer/sequence-data.js';
 import { BOS, EOS, PAD, UNK } from '../trainer/vocab.js';
+import { HOLD, melodyToMidi, OFF } from '../trainer/melody.js';
+import { writeMidi } from '../trainer/midi.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'edgevae-seqtrain-'));
 
@@ -168,6 +170,24 @@ describe('edgevae train --model seq', () => {
     expect(samples).toMatch(/# samples/);
     // Running again into the same folder without --resume is refused.
     expect(await runTrain(['--model', 'seq', '--data', `lines:${corpus}`, '--out', out])).toBe(1);
+  });
+
+  it('--data midi:FOLDER trains a melody model whose vocabulary is the 90 melody events', async () => {
+    const dir = tmp();
+    for (let f = 0; f < 3; f++) {
+      const melody: number[] = [];
+      for (let q = 0; q < 16; q++) melody.push(55 + 5 * f + (q % 7), HOLD, q % 3 ? HOLD : OFF, HOLD);
+      writeFileSync(join(dir, `m${f}.mid`), writeMidi(melodyToMidi(melody)));
+    }
+    const out = join(tmp(), 'melody');
+    const code = await runTrain(['--model', 'seq', '--data', `midi:${dir}`, '--hidden', '8', '--embed', '4', '--latent', '2', '--epochs', '1',
+      '--batch', '8', '--backend', 'wasm', '--out', out]);
+    expect(code).toBe(0);
+    const vocab = JSON.parse(readFileSync(join(out, 'vocab.json'), 'utf8'));
+    expect(vocab.tokens).toHaveLength(94);
+    expect(vocab.kind).toBe('melody');
+    expect(vocab.maxTokens).toBe(33);
+    expect(existsSync(join(out, 'decoder-step.onnx'))).toBe(true);
   });
 
   it('bad flags fail before training', async () => {
