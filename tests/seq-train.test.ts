@@ -15,8 +15,8 @@ import { SeqVaeModel, type SeqModelConfig } from '../trainer/seq-model.js';
 import { DEFAULT_SEQ_SETTINGS, SeqTrainer, type SeqTrainSettings } from '../trainer/seq-train.js';
 import { loadSequenceDataset, type SequenceDataset } from '../trainer/sequence-data.js';
 import { BOS, EOS, PAD, UNK } from '../trainer/vocab.js';
-import { HOLD, melodyToMidi, OFF } from '../trainer/melody.js';
-import { writeMidi } from '../trainer/midi.js';
+import { extractMelody, HOLD, melodyToMidi, OFF } from '../trainer/melody.js';
+import { readMidi, writeMidi } from '../trainer/midi.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'edgevae-seqtrain-'));
 
@@ -188,6 +188,11 @@ describe('edgevae train --model seq', () => {
     expect(vocab.kind).toBe('melody');
     expect(vocab.maxTokens).toBe(33);
     expect(existsSync(join(out, 'decoder-step.onnx'))).toBe(true);
+    // Samples and the interpolation are also written as MIDI: 16 and 10 two-bar windows.
+    const samples = readMidi(readFileSync(join(out, 'samples.mid')), 'samples.mid');
+    expect(samples.format).toBe(0);
+    expect(extractMelody(samples).length).toBeLessThanOrEqual(16 * 32);
+    expect(readMidi(readFileSync(join(out, 'interpolation.mid')), 'interpolation.mid').tracks).toHaveLength(1);
   });
 
   it('bad flags fail before training', async () => {

@@ -224,12 +224,11 @@ export class SeqVaeModel {
 
   /** z [N, L] -> every decoder layer's initial state: tanh(z W + b) cut into h (and c) per layer. */
   initialState(z: tf.Tensor2D): LayerState[] {
-    const { hidden: H, layers } = this.config;
+    const { layers } = this.config;
     const S = stateParts(this.config.cell);
     const all = tf.tanh(this.dense(z, 'dec.init'));
     // (tfjs's split gradient fails for a single part, so one state tensor is used as is)
     const parts = layers * S === 1 ? [all] : (tf.split(all, layers * S, 1) as tf.Tensor2D[]);
-    if (parts[0].shape[1] !== H) throw new Error('decoder init: state width mismatch');
     return this.unpackState(parts);
   }
 
