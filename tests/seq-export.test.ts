@@ -126,7 +126,9 @@ describe.each(CONFIGS)('%s against onnxruntime', (_, config) => {
     // Greedy decoding of 200 latents: tfjs loop vs a loop driven through onnxruntime.
     const count = 200;
     const zs = new Rng(11).fillNormal(new Float32Array(count * L));
+    const tensorsBefore = tf.memory().numTensors;
     const tfTokens = await m.greedyDecode(zs, count, T);
+    expect(tf.memory().numTensors, 'tensors leaked by greedy decoding').toBe(tensorsBefore);
     const state = await ini.run({ z: f32(zs, [count, L]) });
     let h = state.h;
     let c = state.c;

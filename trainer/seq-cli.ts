@@ -24,11 +24,12 @@ history.json, report.html and samples.txt
   --latent N          latent size                                                      (default 32)
   --bidirectional     bidirectional encoder
   --max-length N      longest sequence kept, in symbols    (default 16 words, 64 fortunes/lines)
-  --kl-warmup E       epochs of KL annealing                                            (default 2)
+  --kl-warmup E       epochs of KL annealing                                            (default 1)
   --kl-schedule S     sigmoid | linear                                            (default sigmoid)
-  --word-dropout P    share of decoder input tokens replaced by <unk>              (default 0.25)
-  --free-bits X       KL floor per latent dimension, nats                           (default 0.1)
-  (--epochs, --batch, --lr, --beta, --seed, --backend, --out, --resume, --limit-train, --limit-test,
+  --word-dropout P    share of decoder input tokens replaced by <unk>               (default 0.3)
+  --free-bits X       KL floor per latent dimension, nats                          (default 0.25)
+  --lr X              Adam learning rate                                          (default 0.003)
+  (--epochs, --batch, --beta, --seed, --backend, --out, --resume, --limit-train, --limit-test,
    --no-export, --no-report as above)`;
 
 interface Args {

@@ -4,6 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { HOLD, melodyEvent, melodyToMidi, OFF, type Melody } from './melody.js';
+import { writeMidi } from './midi.js';
 import { Rng } from './rng.js';
 import type { SeqVaeModel } from './seq-model.js';
 import type { SeqEpochRecord, SeqTrainSettings } from './seq-train.js';
@@ -93,7 +95,33 @@ ${last ? `<p>KL per latent dimension (held-out): ${last.test.klPerDim.map((k) =>
   const files = [join(dir, 'report.html'), join(dir, 'samples.txt')];
   writeFileSync(files[0], html);
   writeFileSync(files[1], plain);
+  if (data.kind === 'melody') {
+    // Melody models also get the samples and the interpolation as MIDI, one window after another.
+    for (const [name, lines] of [['samples.mid', text.samples], ['interpolation.mid', text.interpolation.steps]] as const) {
+      const path = join(dir, name);
+      writeFileSync(path, writeMidi(melodyToMidi(joinWindows(lines, cfg.maxTokens - 1))));
+      files.push(path);
+    }
+  }
   return files;
+}
+
+/** Decoded melody lines (space-separated events) -> one melody, each line padded to `steps` and ended by an off. */
+function joinWindows(lines: readonly string[], steps: number): Melody {
+  const out: Melody = [];
+  for (const line of lines) {
+    const events = line.split(' ').filter((e) => e !== '').map((e) => {
+      try {
+        return melodyEvent(e);
+      } catch {
+        return HOLD; // '<unk>' decodes as '?': nothing happens on that step
+      }
+    });
+    while (events.length < steps) events.push(HOLD);
+    events[steps - 1] = OFF; // windows do not run into each other
+    out.push(...events.slice(0, steps));
+  }
+  return out;
 }
 
 function esc(s: string): string {

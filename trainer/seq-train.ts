@@ -31,7 +31,7 @@ export interface SeqTrainSettings {
 }
 
 export const DEFAULT_SEQ_SETTINGS: SeqTrainSettings = {
-  epochs: 10, batchSize: 128, lr: 1e-3, beta: 1, klWarmupEpochs: 2, klSchedule: 'sigmoid', wordDropout: 0.25, freeBits: 0.1, clipNorm: 5, seed: 1,
+  epochs: 10, batchSize: 128, lr: 3e-3, beta: 1, klWarmupEpochs: 1, klSchedule: 'sigmoid', wordDropout: 0.3, freeBits: 0.25, clipNorm: 5, seed: 1,
 };
 
 /** A latent dimension is active when the variance of its mean over the data exceeds this (Burda et al. 2016). */
