@@ -65,7 +65,8 @@ export function importActivation(
     }
     case 'Clip': {
       const bound = (i: number, name: string, d: number) => {
-        if (opset < 11) return attr(name, d);
+        // Opset < 11 keeps the bounds in attributes; patterns/opset10.ts may already have moved them to inputs.
+        if (opset < 11 && node.attrs.has(name)) return attr(name, d);
         const t = optCst(ins[i], name);
         if (!t) return d;
         if (t.data.length !== 1) fail(`${name} must be a scalar, got shape [${t.dims}]`);

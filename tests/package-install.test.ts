@@ -151,7 +151,7 @@ describe('installed from the tarball into an empty project', () => {
 
     it.runIf(HAVE_FASHION)('converts, samples a PNG, passes parity against onnxruntime and writes the kiosk page', async () => {
       await ok(edgevae(['convert', '--encoder', join(runDir, 'encoder.onnx'), '--decoder', join(runDir, 'decoder.onnx'), '-o', model]), 'convert');
-      await ok(edgevae(['sample', '--model', model, '--n', '16', '--seed', '7', '--out', join(app, 'grid.png')]), 'sample');
+      await ok(edgevae(['sample', '--model', model, '--n', '16', '--seed', '7', '--scale', '1', '--out', join(app, 'grid.png')]), 'sample');
       expect(readFileSync(join(app, 'grid.png')).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
       const parity = await ok(edgevae(['parity', '--model', model, '--reference', join(runDir, 'decoder.onnx'), '--encoder', join(runDir, 'encoder.onnx'), '--out', join(app, 'parity')]), 'parity');
       expect(parity.stdout).toMatch(/decoder image\s+max\|err\|[\s\S]*\nPASS: mean PSNR/);
