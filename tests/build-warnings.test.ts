@@ -14,6 +14,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONFIGS = ['asconfig.json', 'assembly/train/asconfig.json', 'firmware-host/wasi/asconfig.json'];
 const work = mkdtempSync(join(tmpdir(), 'edgevae-asc-'));
+/** asc colours its messages when it thinks a terminal (or CI) is watching; compare the text. */
+const plain = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function compile(source: string, config: string | null): Promise<{ stderr: string; failed: boolean }> {
@@ -43,7 +45,7 @@ describe('AssemblyScript build output', () => {
       expect(quiet.failed, quiet.stderr).toBe(false);
       const broken = await compile('export function broken(): i32 { return undefinedName; }\n', config);
       expect(broken.failed).toBe(true);
-      expect(broken.stderr).toMatch(/ERROR TS2304: Cannot find name 'undefinedName'/);
+      expect(plain(broken.stderr)).toMatch(/ERROR TS2304: Cannot find name 'undefinedName'/);
     }, 60_000);
   }
 
@@ -58,6 +60,6 @@ describe('AssemblyScript build output', () => {
     writeFileSync(bad, 'export function f(): i32 { return nope; }\n');
     const failed = spawnSync(process.execPath, [join(ROOT, 'scripts', 'asc-quiet.mjs'), bad, '--noEmit'], { cwd: ROOT, encoding: 'utf8' });
     expect(failed.status).toBe(1);
-    expect(failed.stderr).toMatch(/ERROR TS2304: Cannot find name 'nope'/);
+    expect(plain(failed.stderr)).toMatch(/ERROR TS2304: Cannot find name 'nope'/);
   }, 60_000);
 });

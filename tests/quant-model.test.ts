@@ -141,7 +141,7 @@ describe('edgevae quantize', () => {
     writeFileSync(join(dir, 'f.evae'), floatBytes);
     expect(await quantizeCli(['--model', join(dir, 'f.evae'), '--quant', 'int8-weights', '-o', join(dir, 'q.evae')])).toBe(0);
     expect((readModel(readFileSync(join(dir, 'q.evae'))).metadata as { quantization: string }).quantization).toBe('int8-weights');
-    expect(await quantizeCli(['--model', join(dir, 'f.evae'), '--quant', 'int4', '-o', join(dir, 'x.evae')])).toBe(1);
+    expect(await quantizeCli(['--model', join(dir, 'f.evae'), '--quant', 'int4', '-o', join(dir, 'x.evae')])).toBe(2); // a bad value is a usage error
     expect(await quantizeCli(['--model', join(dir, 'f.evae'), '--quant', 'int8', '-o', join(dir, 'x.evae')])).toBe(1); // encoder needs --calib
     expect(await quantizeCli(['--model', join(dir, 'f.evae')])).toBe(2);
   });
