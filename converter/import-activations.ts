@@ -9,10 +9,6 @@ import { addValue, elementCount, type Graph } from './ir.js';
 import type { ConstTensor, OnnxNode } from './onnx-load.js';
 import { toHalfBits } from './quantize/quant-arithmetic.js';
 
-export const ACTIVATION_ATTRS: Record<string, string[]> = {
-  Gelu: ['approximate'], PRelu: [], Clip: ['min', 'max'], HardSigmoid: ['alpha', 'beta'], HardSwish: [], Mish: [],
-};
-
 const F32_MAX = 3.4028234663852886e38;
 
 /** binary16 bits of a clip bound, or undefined when the bound is not exactly a binary16 value (+-FLT_MAX count as infinite). */
