@@ -61,7 +61,6 @@ export function importActivation(
     }
     case 'Clip': {
       const bound = (i: number, name: string, d: number) => {
-        if (opset < 11) return attr(name, d);
         const t = optCst(ins[i], name);
         if (!t) return d;
         if (t.data.length !== 1) fail(`${name} must be a scalar, got shape [${t.dims}]`);
