@@ -36,6 +36,8 @@ const imp = (attrs: readonly string[], int8: Int8Mode, note: string, since?: num
 const pattern = (int8: Int8Mode, note: string): OpSpec => ({ role: 'pattern', attrs: [], int8, note });
 
 const CONV_ATTRS = ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'];
+/** Rank-3 values are stored HWC (passes/layout.ts): a reshape is a view unless it reorders the data. */
+const VIEW_NOTE = 'a view of the same bytes, or a reorder folded into the dense layer next to it, else an f32 LAYOUT op';
 const ELEMENTWISE_NOTE = 'activation with a constant (broadcast per sample) or two activations of equal shape';
 
 /** Ops with an activation input, in the order of README's table. */
@@ -66,13 +68,13 @@ const IMPORTED: Record<string, OpSpec> = {
   GroupNormalization: imp(['epsilon', 'num_groups', 'stash_type'], 'f32', 'scale and bias per group (opset 18) or per channel (opset 21)', 18),
   LayerNormalization: imp(['axis', 'epsilon', 'stash_type', 'edgevae_axes'], 'f32', 'also its ReduceMean/Sub/Pow/Sqrt/Div decomposition at every opset', 17),
   Softmax: imp(['axis'], 'f32', 'any non-batch axis (before opset 13: the input coerced to 2-D at axis)'),
-  Identity: imp([], 'bytes', ''),
-  Dropout: imp(['seed', 'ratio'], 'bytes', 'inference only (no mask output)'),
-  Cast: imp(['to', 'saturate'], 'bytes', 'activations only to float32'),
-  Reshape: imp(['allowzero'], 'bytes', 'dim 0 stays the batch; up to rank 7 when a Transpose follows (pixel shuffle)'),
-  Flatten: imp(['axis'], 'bytes', 'axis 1'),
-  Squeeze: imp(['axes'], 'bytes', 'not the batch axis'),
-  Unsqueeze: imp(['axes'], 'bytes', 'not the batch axis'),
+  Identity: imp([], 'folded', 'no op at run time'),
+  Dropout: imp(['seed', 'ratio'], 'folded', 'inference only (no mask output); no op at run time'),
+  Cast: imp(['to', 'saturate'], 'folded', 'activations only to float32; no op at run time'),
+  Reshape: imp(['allowzero'], 'bytes', `dim 0 stays the batch; up to rank 7 when a Transpose follows (pixel shuffle); ${VIEW_NOTE}`),
+  Flatten: imp(['axis'], 'bytes', `axis 1; ${VIEW_NOTE}`),
+  Squeeze: imp(['axes'], 'bytes', `not the batch axis; ${VIEW_NOTE}`),
+  Unsqueeze: imp(['axes'], 'bytes', `not the batch axis; ${VIEW_NOTE}`),
   Transpose: imp(['perm'], 'f32', 'any permutation of up to 4 per-sample axes; batch-swapping pairs around a channel reorder are recognised'),
   Gather: imp(['axis'], 'f32', 'constant indices on a non-batch axis'),
   Split: imp(['axis', 'split', 'num_outputs'], 'f32', 'non-batch axis'),
