@@ -9,10 +9,6 @@ import { addValue, elementCount, type Graph } from './ir.js';
 import type { ConstTensor, OnnxNode } from './onnx-load.js';
 import { toHalfBits } from './quantize/quant-arithmetic.js';
 
-export const ACTIVATION_ATTRS: Record<string, string[]> = {
-  Gelu: ['approximate'], PRelu: [], Clip: ['min', 'max'], HardSigmoid: ['alpha', 'beta'], HardSwish: [], Mish: [],
-};
-
 const F32_MAX = 3.4028234663852886e38;
 
 /** binary16 bits of a clip bound, or undefined when the bound is not exactly a binary16 value (+-FLT_MAX count as infinite). */
@@ -65,8 +61,6 @@ export function importActivation(
     }
     case 'Clip': {
       const bound = (i: number, name: string, d: number) => {
-        // Opset < 11 keeps the bounds in attributes; patterns/opset10.ts may already have moved them to inputs.
-        if (opset < 11 && node.attrs.has(name)) return attr(name, d);
         const t = optCst(ins[i], name);
         if (!t) return d;
         if (t.data.length !== 1) fail(`${name} must be a scalar, got shape [${t.dims}]`);

@@ -7,12 +7,6 @@ import { addValue, elementCount, type Graph } from './ir.js';
 import type { OnnxNode } from './onnx-load.js';
 import { Act } from '../runtime/format-constants.js';
 
-export const NORM_ATTRS: Record<string, string[]> = {
-  InstanceNormalization: ['epsilon'],
-  GroupNormalization: ['epsilon', 'num_groups', 'stash_type'],
-  LayerNormalization: ['axis', 'epsilon', 'stash_type', 'edgevae_axes'],
-};
-
 export function importNorm(
   g: Graph, node: OnnxNode, ins: (Slot | undefined)[], opset: number, fail: Fail,
   act: ActGetter, cst: ConstGetter, optCst: OptConstGetter, attr: AttrGetter,

@@ -29,22 +29,18 @@ export function importPad(g: Graph, node: OnnxNode, ins: (Slot | undefined)[], f
   if (mode === undefined) fail(`mode "${modeName}" is not supported (constant, reflect, edge)`);
   let pads: number[];
   let value = 0;
-  if (opset < 11) {
-    pads = attr<number[]>('pads', []);
-    value = attr('value', 0);
-  } else {
-    const p = optCst(ins[1], 'pads');
-    if (!p) return fail('missing pads');
-    pads = Array.from(p.data);
-    const v = optCst(ins[2], 'constant_value');
-    if (v && v.data.length) value = v.data[0]!;
-    const axesT = optCst(ins[3], 'axes');
-    if (axesT) { // pads for the listed axes only: spread them over all axes
-      const axes = Array.from(axesT.data, (a) => (a < 0 ? a + rank : a));
-      const full = new Array<number>(2 * rank).fill(0);
-      axes.forEach((a, i) => { full[a] = pads[i]!; full[a + rank] = pads[i + axes.length]!; });
-      pads = full;
-    }
+  // opset-10 Pad (pads and value as attributes) arrives here in the opset-11 form (patterns/opset10.ts)
+  const p = optCst(ins[1], 'pads');
+  if (!p) return fail('missing pads');
+  pads = Array.from(p.data);
+  const v = optCst(ins[2], 'constant_value');
+  if (v && v.data.length) value = v.data[0]!;
+  const axesT = optCst(ins[3], 'axes');
+  if (axesT) { // pads for the listed axes only: spread them over all axes
+    const axes = Array.from(axesT.data, (a) => (a < 0 ? a + rank : a));
+    const full = new Array<number>(2 * rank).fill(0);
+    axes.forEach((a, i) => { full[a] = pads[i]!; full[a + rank] = pads[i + axes.length]!; });
+    pads = full;
   }
   if (pads.length !== 2 * rank) fail(`expected ${2 * rank} pads for a rank-${rank} input, got ${pads.length}`);
   if (!Number.isFinite(value)) fail(`constant value ${value} is not finite`);

@@ -7,8 +7,9 @@ import {
 } from './const-eval.js';
 import { reshapeTo, UnsupportedError, type Fail, type Slot } from './import-context.js';
 import { importConv, importDense } from './import-layers.js';
-import { ACTIVATION_ATTRS, importActivation } from './import-activations.js';
-import { importNorm, NORM_ATTRS } from './import-norm.js';
+import { importActivation } from './import-activations.js';
+import { importNorm } from './import-norm.js';
+import { knownAttrs } from './op-registry.js';
 import { rewritePatterns as rewriteDecompositions } from './import-patterns.js';
 import { importResize } from './import-resize.js';
 import { importMatMul, importSoftmax } from './import-attention.js';
@@ -42,24 +43,6 @@ export interface ImportOptions {
 const UNARY_ACT: Record<string, Act> = {
   Relu: Act.Relu, LeakyRelu: Act.LeakyRelu, Sigmoid: Act.Sigmoid, Tanh: Act.Tanh, Exp: Act.Exp, Softplus: Act.Softplus, Elu: Act.Elu,
 };
-/** Attributes each activation op understands; anything else is refused rather than silently ignored. */
-const KNOWN_ATTRS: Record<string, string[]> = {
-  Conv: ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'],
-  ConvTranspose: ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides', 'output_padding', 'output_shape'],
-  Gemm: ['alpha', 'beta', 'transA', 'transB'], MatMul: [],
-  Add: [], Sub: [], Mul: [], Div: [], Relu: [], Sigmoid: [], Tanh: [], Exp: [], Softplus: [], LeakyRelu: ['alpha'], Elu: ['alpha'],
-  Identity: [], Dropout: ['seed', 'ratio'], Cast: ['to', 'saturate'],
-  Reshape: ['allowzero'], Flatten: ['axis'], Squeeze: ['axes'], Unsqueeze: ['axes'], Transpose: ['perm'],
-  BatchNormalization: ['epsilon', 'momentum', 'training_mode'],
-  Resize: ['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'antialias', 'axes', 'keep_aspect_ratio_policy'],
-  Upsample: ['mode'], Split: ['axis', 'split', 'num_outputs'], Slice: [], Concat: ['axis'], Gather: ['axis'],
-  ...ACTIVATION_ATTRS, ...NORM_ATTRS,
-  Pad: ['mode', 'pads', 'value'], Softmax: ['axis'], DepthToSpace: ['blocksize', 'mode'], SpaceToDepth: ['blocksize'],
-  MaxPool: ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'],
-  AveragePool: ['auto_pad', 'ceil_mode', 'count_include_pad', 'dilations', 'kernel_shape', 'pads', 'strides'],
-  GlobalAveragePool: [], GlobalMaxPool: [],
-};
-
 const BINARY_KIND: Record<string, BinaryKind> = { Add: BinaryKind.Add, Sub: BinaryKind.Sub, Mul: BinaryKind.Mul, Div: BinaryKind.Div };
 
 export function importGraph(source: OnnxModel, opts: ImportOptions = {}): Graph {
@@ -186,8 +169,10 @@ function importNode(
     return t.map((c) => ({ kind: 'const', t: c }));
   }
   if (op === 'Shape') return fail('input must be an activation or constant');
+  // Attributes outside the op registry (op-registry.ts) are refused rather than silently ignored.
+  const known = knownAttrs(op);
   for (const k of node.attrs.keys()) {
-    if (KNOWN_ATTRS[op] && !KNOWN_ATTRS[op]!.includes(k)) fail(`attribute "${k}" is not supported`);
+    if (known && !known.includes(k)) fail(`attribute "${k}" is not supported`);
   }
 
   const fullRank = (id: number) => shapeOf(id).length + 1;

@@ -53,8 +53,8 @@ export interface OnnxModel {
   initializers: Map<string, ConstTensor>;
 }
 
-const MIN_OPSET = 10; // opset 10 graphs are upgraded where an op changed at 11 (patterns/opset10.ts)
-const MAX_OPSET = 21;
+export const MIN_OPSET = 10; // opset 10 graphs are upgraded where an op changed at 11 (patterns/opset10.ts)
+export const MAX_OPSET = 21;
 // IR 5/6 files (opset 11 exports of 2019/2020) parse and mean the same; the opset decides op semantics.
 const MIN_IR = 5;
 const MAX_IR = 10;

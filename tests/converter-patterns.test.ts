@@ -204,6 +204,17 @@ describe('opset 10', () => {
     expect(pad.attrs.has('pads')).toBe(false);
   });
 
+  it('opset-10 Clip and Pad convert with their attribute bounds and pads and match onnxruntime', async () => {
+    const s: ModelSpec = {
+      opset: 10, inputs: [{ name: 'x', dims: ['N', 2, 3, 3] }], outputs: [{ name: 'y' }],
+      nodes: [
+        { op: 'Clip', inputs: ['x'], outputs: ['c'], attrs: { min: float(-0.5), max: float(0.75) }, name: 'clip' },
+        { op: 'Pad', inputs: ['c'], outputs: ['y'], attrs: { pads: [0, 0, 1, 2, 0, 0, 2, 1], mode: 'constant', value: float(0.25) }, name: 'pad' },
+      ],
+    };
+    expect(await parity('clip-pad10', s, randomData(2 * 18, 8, 2), 2)).toBe(0);
+  });
+
   it('opset 9 is still refused with the supported range', async () => {
     await expect(convertGraph(buildModel({ opset: 9, inputs: [{ name: 'x', dims: ['N', 2] }], outputs: [{ name: 'y' }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] })))
       .rejects.toThrow('ONNX opset 9 is not supported (supported: 10..21)');
