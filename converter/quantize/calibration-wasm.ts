@@ -54,7 +54,7 @@ export async function calibrateFast(m: EditableModel, kind: number, samples: Flo
     const packed = new Float32Array(n * inputSize);
     for (let s = 0; s < n; s++) packed.set(samples[start + s]!, s * inputSize);
     engine.run(name, packed, n);
-    for (const [t, r] of ranges) r.add(engine.activationValues(t, n), n);
+    for (const [t, r] of ranges) r.add(engine.activationView(t, n), n);
   }
   return {
     method,
