@@ -149,6 +149,15 @@ export class Engine {
    * (n <= maxBatch) and no later op reused the tensor's bytes; the quantizer's calibration plans for that.
    */
   activationValues(t: number, n: number): Float32Array {
+    const v = this.activationView(t, n);
+    return v.buffer === this.instance.memory.buffer ? v.slice() : v;
+  }
+
+  /**
+   * activationValues, without the copy where it can: a view of the wasm memory (valid until the next run or
+   * load) when the samples lie back to back (byteLength = 4 x elements), else a copy.
+   */
+  activationView(t: number, n: number): Float32Array {
     const info = this.model;
     const tensor = info.tensors[t];
     if (!tensor || tensor.kind !== 'activation' || tensor.dtype !== 'f32') throw new InputError(`tensor ${t} is not an f32 activation`);
@@ -158,10 +167,10 @@ export class Engine {
     const w = this.instance;
     const entry = info.entries[0]!;
     const arenaBase = (w.entryInput(ENTRY_CODE[entry.kind]) >>> 0) - info.tensors[entry.input]!.offset * maxBatch;
+    const first = arenaBase + tensor.offset * maxBatch; // sample s starts s * byteLength later
+    if (tensor.byteLength === 4 * tensor.elements) return new Float32Array(w.memory.buffer, first, n * tensor.elements);
     const out = new Float32Array(n * tensor.elements);
-    for (let s = 0; s < n; s++) {
-      out.set(new Float32Array(w.memory.buffer, arenaBase + tensor.offset * maxBatch + s * tensor.byteLength, tensor.elements), s * tensor.elements);
-    }
+    for (let s = 0; s < n; s++) out.set(new Float32Array(w.memory.buffer, first + s * tensor.byteLength, tensor.elements), s * tensor.elements);
     return out;
   }
 

@@ -8,8 +8,9 @@ import { Act, DType, EntryKind, Op, TensorKind } from '../../runtime/format-cons
 import { Engine } from '../../runtime/engine.js';
 import { readDefaultWasm } from '../../runtime/node.js';
 import { addActivation, writeEditable, type EditableModel } from './editable-model.js';
-import { calibrate, RangeCollector, type CalibMethod, type Calibration } from './calibration.js';
+import { calibrate, type CalibMethod, type Calibration } from './calibration.js';
 import { replanArena } from './replan.js';
+import { StreamRange } from './stream-range.js';
 import { cloneModel } from './transform.js';
 
 /** Arena bytes one calibration chunk may use (samples per run = this / arena per sample). */
@@ -34,31 +35,33 @@ export async function calibrateFast(m: EditableModel, kind: number, samples: Flo
   } catch {
     return calibrate(m, kind, samples, method); // a runtime build that predates an op of this model
   }
-  const collect = new RangeCollector(samples.length, method);
+  // Per sample, what the interpreter's observer sees: each tensor once per read or write (one observation
+  // weighted by that count), each op's pre-activation result once. Several of these can be one tensor of the
+  // calibration copy (an op without activation: its result; a unary op: its input): one pass serves them all.
   const seen = new Map<number, number>(); // tensor -> observations per sample (reads + writes)
   const count = (t: number) => seen.set(t, (seen.get(t) ?? 0) + 1);
   for (const p of probes) { count(p.a); if (p.b !== undefined) count(p.b); count(p.out); }
+  const weights = new Map<number, number[]>(); // tensor of the copy -> the weights it is asked for
+  const want = (t: number, w: number) => weights.set(t, [...(weights.get(t) ?? []), w]);
+  for (const [t, times] of seen) want(t, times);
+  for (const p of probes) want(p.pre, 1);
+  const size = (t: number) => model.tensors[t]!.dims.reduce((a, d) => a * d, 1);
+  const ranges = new Map([...weights].map(([t, w]) => [t, new StreamRange(size(t), samples.length, method, w)]));
   const name = kind === EntryKind.Encode ? 'encode' : 'decode';
-  const size = samples[0]!.length;
+  const inputSize = samples[0]!.length;
   for (let start = 0; start < samples.length; start += chunk) {
     const n = Math.min(chunk, samples.length - start);
-    const packed = new Float32Array(n * size);
-    for (let s = 0; s < n; s++) packed.set(samples[start + s]!, s * size);
+    const packed = new Float32Array(n * inputSize);
+    for (let s = 0; s < n; s++) packed.set(samples[start + s]!, s * inputSize);
     engine.run(name, packed, n);
-    const cache = new Map<number, Float32Array>();
-    const values = (t: number) => {
-      let v = cache.get(t);
-      if (!v) { v = engine.activationValues(t, n); cache.set(t, v); }
-      return v;
-    };
-    // Per sample, what the interpreter's observer sees: each tensor once per read or write, each op's pre-activation result.
-    for (let s = 0; s < n; s++) {
-      const slice = (t: number) => { const v = values(t); const per = v.length / n; return v.subarray(s * per, (s + 1) * per); };
-      for (const [t, times] of seen) collect.observe(-1, 'out', t, slice(t), times);
-      probes.forEach((p, i) => collect.observe(i, 'pre', p.out, slice(p.pre)));
-    }
+    for (const [t, r] of ranges) r.add(engine.activationView(t, n), n);
   }
-  return collect.result();
+  return {
+    method,
+    samples: samples.length,
+    tensors: new Map([...seen].map(([t, times]) => [t, ranges.get(t)!.range(times)])),
+    preActivation: new Map(probes.map((p, i) => [i, ranges.get(p.pre)!.range(1)])),
+  };
 }
 
 /**

@@ -49,12 +49,20 @@ class Collector {
     const all = new Float32Array(chunks.reduce((s, k) => s + k.length, 0));
     let o = 0;
     for (const k of chunks) { all.set(k, o); o += k.length; }
-    const total = all.length * r;
-    const index = (q: number) => Math.floor(Math.min(total - 1, Math.max(0, Math.round(q * (total - 1)))) / r);
-    const [min, max] = sortedAt(all, [index(1 - PERCENTILE), index(PERCENTILE)]) as [number, number];
+    const [min, max] = sortedAt(all, percentileRanks(all.length, r)) as [number, number];
     return { min, max };
   }
 }
+
+/** Indices of the low and high percentile in n sorted values that each count r times (as indices into the n). */
+export function percentileRanks(n: number, r: number): [number, number] {
+  const total = n * r;
+  const index = (q: number) => Math.floor(Math.min(total - 1, Math.max(0, Math.round(q * (total - 1)))) / r);
+  return [index(1 - PERCENTILE), index(PERCENTILE)];
+}
+
+/** Every how many values of one sample a percentile keeps, for a tensor of `size` values and `samples` samples. */
+export const keepStride = (size: number, samples: number): number => Math.max(1, Math.ceil((size * samples) / KEEP_PER_TENSOR));
 
 /** Collects what calibration observes (per tensor, and per op before its fused activation) into ranges. */
 export class RangeCollector {
@@ -65,8 +73,7 @@ export class RangeCollector {
   private collector(map: Map<number, Collector>, key: number, size: number): Collector {
     let c = map.get(key);
     if (!c) {
-      const stride = Math.max(1, Math.ceil((size * this.samples) / KEEP_PER_TENSOR));
-      c = new Collector(stride, this.method === 'percentile');
+      c = new Collector(keepStride(size, this.samples), this.method === 'percentile');
       map.set(key, c);
     }
     return c;
