@@ -5,7 +5,7 @@
 import type { EntryInfo, ModelInfo, TensorInfo } from '../runtime/format.js';
 
 /** Ops whose operand b is an activation they read (DENSE/CONV weights are constants; other ops ignore b). */
-const READS_B = new Set([5 /* BINARY */, 7 /* CONCAT */]);
+const READS_B = new Set([5 /* BINARY */, 7 /* CONCAT */, 23 /* MATMUL */]);
 
 const overlaps = (x: TensorInfo, y: TensorInfo) => x.offset < y.offset + y.byteLength && y.offset < x.offset + x.byteLength;
 /** Tensors with the same arena slot are the same storage (e.g. a COPY that only renames). */
