@@ -1,0 +1,106 @@
+// Where a zoo decoder spends its time, per PyTorch module: the graph is cut after each top-level module
+// (from the dynamo exporter's `pkg.torch.onnx.name_scopes` node metadata), every prefix is run by edgevae f32,
+// onnxruntime-web and onnxruntime-node (batch 1, one thread, median CPU time per call: it does not count time spent preempted), and a module's cost is the difference
+// between consecutive prefixes. A coarse profile (prefix differences are noisy on a busy machine), enough to
+// name the blocks where edgevae loses; one process, so it is not a substitute for `npm run bench`.
+//   npx tsx bench/zoo-profile.ts [--model=sdvae|taesd]
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import onnxPkg from 'onnx-proto';
+import { convert } from '../converter/index.js';
+import { readNodeMetadata } from '../converter/onnx-node-metadata.js';
+import { EdgeVae } from '../runtime/index.js';
+import { measure, seededInput, type MeasureBudget } from './stats.js';
+
+const { onnx } = onnxPkg;
+const root = join(import.meta.dirname, '..');
+const model = process.argv.find((a) => a.startsWith('--model='))?.slice(8) ?? 'sdvae';
+const FILES: Record<string, string> = { sdvae: 'sdvae.decoder.dynamo18.onnx', taesd: 'taesd.decoder.dynamo20.onnx' };
+if (!FILES[model]) {
+  console.error(`zoo-profile: unknown --model=${model} (known: ${Object.keys(FILES).join(', ')})`);
+  process.exit(2);
+}
+const BUDGET: MeasureBudget = { warmupMs: 150, measureMs: 600, minSamples: 15, maxSamples: 3000 };
+const SHAPE_OPS = new Set(['Shape', 'Constant', 'Gather', 'Unsqueeze', 'Concat', 'Cast']);
+
+const bytes = readFileSync(join(root, 'tests/fixtures/zoo', FILES[model]!));
+const full = onnx.ModelProto.decode(bytes);
+const nodes = full.graph!.node!;
+const nodeMeta = readNodeMetadata(bytes); // onnx-proto's schema predates NodeProto.metadata_props
+
+/** The module a node belongs to, two levels deep ("mid.attention", "up.2", "post_quant_conv"). */
+function moduleOf(index: number): string {
+  const scopes = nodeMeta[index]?.get('pkg.torch.onnx.name_scopes');
+  if (!scopes) return '(no metadata)';
+  const mods = (JSON.parse(scopes.replace(/'/g, '"')) as string[]).slice(1, -1);
+  return mods[Math.min(1, mods.length - 1)] ?? '(top)';
+}
+
+// segments: runs of consecutive nodes of one module; cut after the segment's last float-producing node
+const segments: { module: string; ops: Map<string, number>; cut: string }[] = [];
+for (const [i, n] of nodes.entries()) {
+  const m = moduleOf(i);
+  if (segments.at(-1)?.module !== m) segments.push({ module: m, ops: new Map(), cut: '' });
+  const s = segments.at(-1)!;
+  if (!SHAPE_OPS.has(n.opType!) && n.opType !== 'Reshape') s.ops.set(n.opType!, (s.ops.get(n.opType!) ?? 0) + 1);
+  if (!SHAPE_OPS.has(n.opType!)) s.cut = n.output![0]!;
+}
+segments[segments.length - 1]!.cut = full.graph!.output![0]!.name!;
+
+/** The model with `output` as its only output and only the nodes it needs. */
+function prefix(output: string): Uint8Array {
+  const m = onnx.ModelProto.decode(bytes);
+  const needed = new Set([output]);
+  const keep: onnxPkg.onnx.INodeProto[] = [];
+  for (const n of [...m.graph!.node!].reverse()) {
+    if (!n.output!.some((o) => needed.has(o))) continue;
+    keep.unshift(n);
+    for (const i of n.input ?? []) if (i) needed.add(i);
+  }
+  m.graph!.node = keep as onnxPkg.onnx.NodeProto[];
+  m.graph!.output = [onnx.ValueInfoProto.create({ name: output, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } })];
+  return onnx.ModelProto.encode(m).finish();
+}
+
+const latentDims = full.graph!.input![0]!.type!.tensorType!.shape!.dim!.slice(1).map((d) => Number(d.dimValue));
+const latent = seededInput('latent', latentDims.reduce((a, b) => a * b, 1), 101);
+const wasm = readFileSync(join(root, 'build/edgevae.wasm'));
+const ortNode = await import('onnxruntime-node');
+const ortWeb = await import('onnxruntime-web');
+ortWeb.env.wasm.numThreads = 1;
+ortWeb.env.wasm.proxy = false;
+
+async function timeOrt(ort: typeof ortNode | typeof ortWeb, model: Uint8Array, native: boolean): Promise<number> {
+  const session = native
+    ? await ortNode.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' })
+    : await ortWeb.InferenceSession.create(model, { executionProviders: ['wasm'] });
+  const feed = { [session.inputNames[0]!]: new ort.Tensor('float32', latent, [1, ...latentDims]) };
+  const t = await measure(async () => { const out = await session.run(feed as never); void (out[session.outputNames[0]!]!.data as Float32Array)[0]; }, BUDGET);
+  await session.release();
+  return t.cpuMedian ?? t.median;
+}
+
+async function timeEdgevae(model: Uint8Array): Promise<number> {
+  const { bytes: evae } = await convert({ decoder: model, name: 'profile', quant: 'f32' });
+  const vae = await EdgeVae.load(evae, { wasm, maxBatch: 1 });
+  const t = await measure(() => vae.decode(latent, 1), BUDGET);
+  return t.cpuMedian ?? t.median;
+}
+
+const rows: string[] = [];
+let prev = { ev: 0, web: 0, node: 0 };
+for (const s of segments) {
+  const m = prefix(s.cut);
+  const cur = { ev: await timeEdgevae(m), web: await timeOrt(ortWeb, m, false), node: await timeOrt(ortNode, m, true) };
+  const d = { ev: cur.ev - prev.ev, web: cur.web - prev.web, node: cur.node - prev.node };
+  const ops = [...s.ops].map(([op, c]) => (c > 1 ? `${op} x${c}` : op)).join(', ');
+  const f = (x: number) => x.toFixed(3);
+  rows.push(`| ${s.module} | ${ops} | ${f(d.ev)} | ${f(d.web)} | ${f(d.node)} | ${f(cur.ev)} | ${f(cur.web)} | ${f(cur.node)} |`);
+  console.error(`  ${s.module}: edgevae ${f(cur.ev)} ms, ort-web ${f(cur.web)} ms, ort-node ${f(cur.node)} ms (cumulative)`);
+  prev = cur;
+}
+console.log([
+  `zoo-profile ${FILES[model]}: batch 1, one thread, median CPU ms per call; "module" = cost of the prefix ending there minus the previous prefix`, '',
+  '| module | ops | edgevae f32 | ort-web | ort-node | prefix edgevae | prefix ort-web | prefix ort-node |',
+  '|---|---|---:|---:|---:|---:|---:|---:|', ...rows,
+].join('\n'));
