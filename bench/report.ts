@@ -135,7 +135,8 @@ export function renderMarkdown(r: BenchResults): string {
 
   out.push('## Per model', '');
   for (const g of r.graphs) {
-    out.push(`### ${g.modelLabel}: ${g.part} (${(g.macs / 1e6).toFixed(2)} M MACs per sample, input [${g.inputDims.join(', ')}])`, '');
+    const macs = Number.isFinite(g.macs) ? `${(g.macs / 1e6).toFixed(2)} M MACs per sample` : 'MACs not counted, see the notes';
+    out.push(`### ${g.modelLabel}: ${g.part} (${macs}, input [${g.inputDims.join(', ')}])`, '');
     const rows: string[][] = [];
     for (const e of r.engines) {
       const j = e.jobs.find((x) => x.id === g.id);
@@ -155,8 +156,8 @@ export function renderMarkdown(r: BenchResults): string {
       const tl = j.timings?.[last];
       const t1 = j.timings?.[r.batches[0]!];
       // compute rate from CPU time when measured: it does not count time spent preempted
-      const g1 = t1 ? gmacsPerSecond(g.macs, r.batches[0]!, t1.cpuMedian || t1.median) : undefined;
-      const gl = tl ? gmacsPerSecond(g.macs, last, tl.cpuMedian || tl.median) : undefined;
+      const g1 = t1 && Number.isFinite(g.macs) ? gmacsPerSecond(g.macs, r.batches[0]!, t1.cpuMedian || t1.median) : undefined;
+      const gl = tl && Number.isFinite(g.macs) ? gmacsPerSecond(g.macs, last, tl.cpuMedian || tl.median) : undefined;
       rows.push([
         e.engine, ...cells,
         tl ? (last / (tl.median / 1000)).toFixed(0) : '–',

@@ -1,7 +1,9 @@
 // `npm run bench`: edgevae vs onnxruntime-web, tfjs-backend-wasm and onnxruntime-node on the benchmark
 // VAEs. Each engine runs in its own child process (bench/child.ts); this process only prepares inputs,
 // reference outputs (onnxruntime-node), MAC counts, download sizes and the report.
-//   tsx bench/run.ts [--quick] [--engines=a,b] [--models=conv,mlp] [--batches=1,64] [--out=bench/results.md] [--no-workers]
+//   tsx bench/run.ts [--quick] [--engines=a,b] [--models=conv,mlp] [--batches=1,64] [--warmup-ms=200] [--out=bench/results.md] [--no-workers]
+// --warmup-ms lengthens the warm-up before each measurement: V8 first runs a large wasm module (onnxruntime-web's
+// 13 MB) as baseline code and optimizes hot functions in the background, which takes seconds on a busy machine.
 // --out names the markdown report (the JSON goes next to it): a partial run need not replace the full results.
 import { fork } from 'node:child_process';
 import { writeFileAtomic } from '../runtime/atomic-write.js';
@@ -24,8 +26,8 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const list = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]?.split(',').filter(Boolean);
 for (const a of args) {
-  if (!/^--(quick|no-workers|engines=.*|models=.*|batches=.*|out=.+\.md)$/.test(a)) {
-    console.error(`unknown argument ${a}; usage: tsx bench/run.ts [--quick] [--engines=${ENGINE_NAMES.join(',')}] [--models=ids] [--batches=1,64] [--out=FILE.md] [--no-workers]`);
+  if (!/^--(quick|no-workers|engines=.*|models=.*|batches=.*|warmup-ms=\d+|out=.+\.md)$/.test(a)) {
+    console.error(`unknown argument ${a}; usage: tsx bench/run.ts [--quick] [--engines=${ENGINE_NAMES.join(',')}] [--models=ids] [--batches=1,64] [--warmup-ms=N] [--out=FILE.md] [--no-workers]`);
     process.exit(2);
   }
 }
@@ -47,6 +49,8 @@ const outJson = outMd.replace(/\.md$/, '.json');
 const budget: MeasureBudget = quick
   ? { warmupMs: 30, measureMs: 100, minSamples: 3, maxSamples: 300 }
   : { warmupMs: 200, measureMs: 800, minSamples: 7, maxSamples: 3000 };
+const warmupArg = args.find((a) => a.startsWith('--warmup-ms='));
+if (warmupArg) budget.warmupMs = Number(warmupArg.slice(12));
 
 /** Batch-1 medians published for this machine class (issue "beat onnxruntime-web and TensorFlow.js"). */
 const PUBLISHED: BenchResults['published'] = {

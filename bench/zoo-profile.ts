@@ -3,7 +3,9 @@
 // onnxruntime-web and onnxruntime-node (batch 1, one thread, median CPU time per call: it does not count time spent preempted), and a module's cost is the difference
 // between consecutive prefixes. A coarse profile (prefix differences are noisy on a busy machine), enough to
 // name the blocks where edgevae loses; one process, so it is not a substitute for `npm run bench`.
-//   npx tsx bench/zoo-profile.ts [--model=sdvae|taesd]
+//   npx tsx bench/zoo-profile.ts [--model=sdvae|taesd] [--depth=2] [--rounds=1]
+// --depth: module nesting level to cut at (3 splits "up.7" into norm1, nonlinearity, conv1, ...);
+// --rounds: time every prefix this many times and keep each engine's fastest median (less preemption noise).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxPkg from 'onnx-proto';
@@ -20,6 +22,12 @@ if (!FILES[model]) {
   console.error(`zoo-profile: unknown --model=${model} (known: ${Object.keys(FILES).join(', ')})`);
   process.exit(2);
 }
+const intArg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);
+const depth = intArg('depth', 2), rounds = intArg('rounds', 1);
+if (!(depth >= 1 && rounds >= 1)) {
+  console.error('zoo-profile: --depth and --rounds take positive integers');
+  process.exit(2);
+}
 const BUDGET: MeasureBudget = { warmupMs: 150, measureMs: 600, minSamples: 15, maxSamples: 3000 };
 const SHAPE_OPS = new Set(['Shape', 'Constant', 'Gather', 'Unsqueeze', 'Concat', 'Cast']);
 
@@ -28,12 +36,12 @@ const full = onnx.ModelProto.decode(bytes);
 const nodes = full.graph!.node!;
 const nodeMeta = readNodeMetadata(bytes); // onnx-proto's schema predates NodeProto.metadata_props
 
-/** The module a node belongs to, two levels deep ("mid.attention", "up.2", "post_quant_conv"). */
+/** The module a node belongs to, `depth` levels deep (2: "mid.attention", "up.2", "post_quant_conv"). */
 function moduleOf(index: number): string {
   const scopes = nodeMeta[index]?.get('pkg.torch.onnx.name_scopes');
   if (!scopes) return '(no metadata)';
   const mods = (JSON.parse(scopes.replace(/'/g, '"')) as string[]).slice(1, -1);
-  return mods[Math.min(1, mods.length - 1)] ?? '(top)';
+  return mods[Math.min(depth - 1, mods.length - 1)] ?? '(top)';
 }
 
 // segments: runs of consecutive nodes of one module; cut after the segment's last float-producing node
@@ -58,6 +66,7 @@ function prefix(output: string): Uint8Array {
     for (const i of n.input ?? []) if (i) needed.add(i);
   }
   m.graph!.node = keep as onnxPkg.onnx.NodeProto[];
+  m.graph!.initializer = m.graph!.initializer!.filter((t) => needed.has(t.name!));
   m.graph!.output = [onnx.ValueInfoProto.create({ name: output, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } })];
   return onnx.ModelProto.encode(m).finish();
 }
@@ -70,12 +79,12 @@ const ortWeb = await import('onnxruntime-web');
 ortWeb.env.wasm.numThreads = 1;
 ortWeb.env.wasm.proxy = false;
 
-async function timeOrt(ort: typeof ortNode | typeof ortWeb, model: Uint8Array, native: boolean): Promise<number> {
+async function timeOrt(ort: typeof ortNode | typeof ortWeb, model: Uint8Array, native: boolean, warmupMs = BUDGET.warmupMs): Promise<number> {
   const session = native
     ? await ortNode.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' })
     : await ortWeb.InferenceSession.create(model, { executionProviders: ['wasm'] });
   const feed = { [session.inputNames[0]!]: new ort.Tensor('float32', latent, [1, ...latentDims]) };
-  const t = await measure(async () => { const out = await session.run(feed as never); void (out[session.outputNames[0]!]!.data as Float32Array)[0]; }, BUDGET);
+  const t = await measure(async () => { const out = await session.run(feed as never); void (out[session.outputNames[0]!]!.data as Float32Array)[0]; }, { ...BUDGET, warmupMs });
   await session.release();
   return t.cpuMedian ?? t.median;
 }
@@ -87,11 +96,20 @@ async function timeEdgevae(model: Uint8Array): Promise<number> {
   return t.cpuMedian ?? t.median;
 }
 
+// V8 runs onnxruntime-web's large wasm module as baseline code first and optimizes it in the background:
+// warm it up on the whole model before timing anything
+await timeOrt(ortWeb, bytes, false, 3000);
+
 const rows: string[] = [];
 let prev = { ev: 0, web: 0, node: 0 };
 for (const s of segments) {
   const m = prefix(s.cut);
-  const cur = { ev: await timeEdgevae(m), web: await timeOrt(ortWeb, m, false), node: await timeOrt(ortNode, m, true) };
+  const cur = { ev: Infinity, web: Infinity, node: Infinity };
+  for (let r = 0; r < rounds; r++) {
+    cur.ev = Math.min(cur.ev, await timeEdgevae(m));
+    cur.web = Math.min(cur.web, await timeOrt(ortWeb, m, false));
+    cur.node = Math.min(cur.node, await timeOrt(ortNode, m, true));
+  }
   const d = { ev: cur.ev - prev.ev, web: cur.web - prev.web, node: cur.node - prev.node };
   const ops = [...s.ops].map(([op, c]) => (c > 1 ? `${op} x${c}` : op)).join(', ');
   const f = (x: number) => x.toFixed(3);
@@ -100,7 +118,7 @@ for (const s of segments) {
   prev = cur;
 }
 console.log([
-  `zoo-profile ${FILES[model]}: batch 1, one thread, median CPU ms per call; "module" = cost of the prefix ending there minus the previous prefix`, '',
+  `zoo-profile ${FILES[model]} (depth ${depth}, best of ${rounds}): batch 1, one thread, median CPU ms per call; "module" = cost of the prefix ending there minus the previous prefix`, '',
   '| module | ops | edgevae f32 | ort-web | ort-node | prefix edgevae | prefix ort-web | prefix ort-node |',
   '|---|---|---:|---:|---:|---:|---:|---:|', ...rows,
 ].join('\n'));
