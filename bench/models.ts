@@ -46,9 +46,15 @@ export function benchModels(root: string): { models: BenchModel[]; notes: string
   const skipped = ensureConv64(root);
   if (skipped) notes.push(skipped);
   else models.push({ id: 'conv64', label: '64x64x3 conv VAE (latent 128)', encoder: fx('bench/conv64', 'encoder'), decoder: fx('bench/conv64', 'decoder') });
-  // zoo decoders: the dynamo exports, whose inputs have fixed per-sample shapes (every engine needs them)
-  const zoo = (name: string) => join(root, 'tests/fixtures/zoo', `${name}.decoder.dynamo${name === 'taesd' ? 20 : 18}.onnx`);
-  models.push({ id: 'sdvae', label: 'Stable-Diffusion-style AutoencoderKL (zoo sdvae, dynamo18; GroupNorm, SiLU, attention; latent 4x8x8 -> 3x32x32)', decoder: zoo('sdvae') });
-  models.push({ id: 'taesd', label: 'TAESD-style tiny decoder (zoo taesd, dynamo20; latent 4x4x4 -> 3x32x32)', decoder: zoo('taesd') });
+  models.push(...zooBenchModels(root));
   return { models, notes };
+}
+
+/** Decoders of published architectures from the fixture zoo: the dynamo exports, whose inputs have fixed per-sample shapes (every engine needs them). */
+export function zooBenchModels(root: string): BenchModel[] {
+  const zoo = (file: string) => join(root, 'tests/fixtures/zoo', file);
+  return [
+    { id: 'sdvae', label: 'Stable-Diffusion-style AutoencoderKL (zoo sdvae, dynamo18; GroupNorm, SiLU, attention; latent 4x8x8 -> 3x32x32)', decoder: zoo('sdvae.decoder.dynamo18.onnx') },
+    { id: 'taesd', label: 'TAESD-style tiny decoder (zoo taesd, dynamo20; latent 4x4x4 -> 3x32x32)', decoder: zoo('taesd.decoder.dynamo20.onnx') },
+  ];
 }

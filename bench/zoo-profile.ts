@@ -101,6 +101,9 @@ async function timeEdgevae(model: Uint8Array): Promise<number> {
 await timeOrt(ortWeb, bytes, false, 3000);
 
 const rows: string[] = [];
+// the same costs summed by the segment's op list ("InstanceNormalization, Mul, Add" = a GroupNorm): per-segment
+// differences are noisy, their sums over a whole network much less so
+const byOps = new Map<string, { n: number; ev: number; web: number; node: number }>();
 let prev = { ev: 0, web: 0, node: 0 };
 for (const s of segments) {
   const m = prefix(s.cut);
@@ -113,6 +116,8 @@ for (const s of segments) {
   const d = { ev: cur.ev - prev.ev, web: cur.web - prev.web, node: cur.node - prev.node };
   const ops = [...s.ops].map(([op, c]) => (c > 1 ? `${op} x${c}` : op)).join(', ');
   const f = (x: number) => x.toFixed(3);
+  const sum = byOps.get(ops) ?? { n: 0, ev: 0, web: 0, node: 0 };
+  byOps.set(ops, { n: sum.n + 1, ev: sum.ev + d.ev, web: sum.web + d.web, node: sum.node + d.node });
   rows.push(`| ${s.module} | ${ops} | ${f(d.ev)} | ${f(d.web)} | ${f(d.node)} | ${f(cur.ev)} | ${f(cur.web)} | ${f(cur.node)} |`);
   console.error(`  ${s.module}: edgevae ${f(cur.ev)} ms, ort-web ${f(cur.web)} ms, ort-node ${f(cur.node)} ms (cumulative)`);
   prev = cur;
@@ -120,5 +125,10 @@ for (const s of segments) {
 console.log([
   `zoo-profile ${FILES[model]} (depth ${depth}, best of ${rounds}): batch 1, one thread, median CPU ms per call; "module" = cost of the prefix ending there minus the previous prefix`, '',
   '| module | ops | edgevae f32 | ort-web | ort-node | prefix edgevae | prefix ort-web | prefix ort-node |',
-  '|---|---|---:|---:|---:|---:|---:|---:|', ...rows,
+  '|---|---|---:|---:|---:|---:|---:|---:|', ...rows, '',
+  'Summed by op list:', '',
+  '| ops | segments | edgevae f32 | ort-web | ort-node | edgevae / ort-node |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...[...byOps].sort((a, b) => b[1].ev - a[1].ev).map(([ops, t]) =>
+    `| ${ops} | ${t.n} | ${t.ev.toFixed(3)} | ${t.web.toFixed(3)} | ${t.node.toFixed(3)} | ${t.node > 0 ? (t.ev / t.node).toFixed(2) : '–'} |`),
 ].join('\n'));
