@@ -1,5 +1,6 @@
 // The benchmark models: the default conv VAE (models/default, or its architecture's fixture until the
-// trained model exists), the MLP VAE, the BatchNorm/LeakyReLU/upsample VAE and the 64x64x3 conv VAE.
+// trained model exists), the MLP VAE, the BatchNorm/LeakyReLU/upsample VAE, the 64x64x3 conv VAE, and the
+// decoders of two published architectures from the fixture zoo (Stable-Diffusion-style AutoencoderKL, TAESD).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +8,8 @@ import { join } from 'node:path';
 export interface BenchModel {
   id: string;
   label: string;
-  encoder: string;
+  /** absent for decoder-only entries */
+  encoder?: string;
   decoder: string;
 }
 
@@ -44,5 +46,15 @@ export function benchModels(root: string): { models: BenchModel[]; notes: string
   const skipped = ensureConv64(root);
   if (skipped) notes.push(skipped);
   else models.push({ id: 'conv64', label: '64x64x3 conv VAE (latent 128)', encoder: fx('bench/conv64', 'encoder'), decoder: fx('bench/conv64', 'decoder') });
+  models.push(...zooBenchModels(root));
   return { models, notes };
+}
+
+/** Decoders of published architectures from the fixture zoo: the dynamo exports, whose inputs have fixed per-sample shapes (every engine needs them). */
+export function zooBenchModels(root: string): BenchModel[] {
+  const zoo = (file: string) => join(root, 'tests/fixtures/zoo', file);
+  return [
+    { id: 'sdvae', label: 'Stable-Diffusion-style AutoencoderKL (zoo sdvae, dynamo18; GroupNorm, SiLU, attention; latent 4x8x8 -> 3x32x32)', decoder: zoo('sdvae.decoder.dynamo18.onnx') },
+    { id: 'taesd', label: 'TAESD-style tiny decoder (zoo taesd, dynamo20; latent 4x4x4 -> 3x32x32)', decoder: zoo('taesd.decoder.dynamo20.onnx') },
+  ];
 }

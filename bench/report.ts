@@ -92,22 +92,30 @@ export function renderMarkdown(r: BenchResults): string {
       `int8 dot (i32x4.dot_i16x8_s + i32x4.add on i16 operands, 8 accumulators): **${r.simdPeak.int8Gmacs.toFixed(1)} GMAC/s**. "% peak" below is relative to these.`, '');
   }
 
-  const headline = (pick: (t: Timing | undefined) => number | undefined): string => {
+  // "n/a" where an engine cannot run a graph at all (e.g. ops the tfjs mapping lacks), "–" where it was not timed
+  const cell = (engine: EngineName, graphId: string, ms: number | undefined, text: string) =>
+    ms === undefined && jobOf(r, engine, graphId)?.notAvailable ? 'n/a' : text;
+  const headline = (pick: (t: Timing | undefined) => number | undefined, ourEngine: EngineName = 'edgevae-f32'): string => {
     const rows: string[][] = [];
     for (const g of r.graphs) {
       for (const b of r.batches) {
-        const ours = pick(timingOf(r, 'edgevae-f32', g.id, b));
+        const ours = pick(timingOf(r, ourEngine, g.id, b));
         const theirs = COMPETITORS.map((c) => pick(timingOf(r, c, g.id, b)));
-        rows.push([`${g.model} ${g.part}`, String(b), fmtMs(ours), ...theirs.map(fmtMs), ...theirs.map((t) => fmtRatio(ours, t))]);
+        rows.push([`${g.model} ${g.part}`, String(b), cell(ourEngine, g.id, ours, fmtMs(ours)),
+          ...theirs.map((t, i) => cell(COMPETITORS[i]!, g.id, t, fmtMs(t))), ...theirs.map((t, i) => cell(COMPETITORS[i]!, g.id, t, fmtRatio(ours, t)))]);
       }
     }
-    return markdownTable(['graph', 'batch', 'edgevae f32', 'ort-web', 'tfjs-wasm', 'ort-node', 'vs ort-web', 'vs tfjs-wasm', 'vs ort-node'], rows);
+    const ourLabel = ourEngine === 'edgevae-f32' ? 'edgevae f32' : ourEngine.replace('edgevae-', 'edgevae ');
+    return markdownTable(['graph', 'batch', ourLabel, 'ort-web', 'tfjs-wasm', 'ort-node', 'vs ort-web', 'vs tfjs-wasm', 'vs ort-node'], rows);
   };
   out.push('## Headline: edgevae f32 vs the others (median wall-clock ms per call)', '', headline((t) => t?.median), '');
   out.push('## The same in CPU time per call (median ms)', '',
     'CPU time of the engine\'s process per call: what the call costs when nothing else competes for the core. ' +
     'On a shared machine this is the trustworthy column; wall-clock medians of long calls (batch 64) include time spent preempted.', '',
     headline((t) => t?.cpuMedian), '');
+  if (r.engines.some((e) => e.engine === 'edgevae-int8' && e.jobs.some((j) => j.timings))) {
+    out.push('## edgevae int8 (weights and activations) vs the others (median wall-clock ms per call)', '', headline((t) => t?.median, 'edgevae-int8'), '');
+  }
 
   if (r.published) {
     const rows: string[][] = [];
@@ -127,7 +135,8 @@ export function renderMarkdown(r: BenchResults): string {
 
   out.push('## Per model', '');
   for (const g of r.graphs) {
-    out.push(`### ${g.modelLabel}: ${g.part} (${(g.macs / 1e6).toFixed(2)} M MACs per sample, input [${g.inputDims.join(', ')}])`, '');
+    const macs = Number.isFinite(g.macs) ? `${(g.macs / 1e6).toFixed(2)} M MACs per sample` : 'MACs not counted, see the notes';
+    out.push(`### ${g.modelLabel}: ${g.part} (${macs}, input [${g.inputDims.join(', ')}])`, '');
     const rows: string[][] = [];
     for (const e of r.engines) {
       const j = e.jobs.find((x) => x.id === g.id);
@@ -147,8 +156,8 @@ export function renderMarkdown(r: BenchResults): string {
       const tl = j.timings?.[last];
       const t1 = j.timings?.[r.batches[0]!];
       // compute rate from CPU time when measured: it does not count time spent preempted
-      const g1 = t1 ? gmacsPerSecond(g.macs, r.batches[0]!, t1.cpuMedian || t1.median) : undefined;
-      const gl = tl ? gmacsPerSecond(g.macs, last, tl.cpuMedian || tl.median) : undefined;
+      const g1 = t1 && Number.isFinite(g.macs) ? gmacsPerSecond(g.macs, r.batches[0]!, t1.cpuMedian || t1.median) : undefined;
+      const gl = tl && Number.isFinite(g.macs) ? gmacsPerSecond(g.macs, last, tl.cpuMedian || tl.median) : undefined;
       rows.push([
         e.engine, ...cells,
         tl ? (last / (tl.median / 1000)).toFixed(0) : '–',

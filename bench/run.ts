@@ -1,11 +1,14 @@
 // `npm run bench`: edgevae vs onnxruntime-web, tfjs-backend-wasm and onnxruntime-node on the benchmark
 // VAEs. Each engine runs in its own child process (bench/child.ts); this process only prepares inputs,
 // reference outputs (onnxruntime-node), MAC counts, download sizes and the report.
-//   tsx bench/run.ts [--quick] [--engines=a,b] [--models=conv,mlp] [--no-workers]
+//   tsx bench/run.ts [--quick] [--engines=a,b] [--models=conv,mlp] [--batches=1,64] [--warmup-ms=200] [--out=bench/results.md] [--no-workers]
+// --warmup-ms lengthens the warm-up before each measurement: V8 first runs a large wasm module (onnxruntime-web's
+// 13 MB) as baseline code and optimizes hot functions in the background, which takes seconds on a busy machine.
+// --out names the markdown report (the JSON goes next to it): a partial run need not replace the full results.
 import { fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../runtime/atomic-write.js';
 import { cpus, loadavg, platform, release } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildJob, ChildResult, ChildTask } from './child.js';
 import { ENGINE_NAMES, type EngineName } from './engines.js';
@@ -23,8 +26,8 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const list = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]?.split(',').filter(Boolean);
 for (const a of args) {
-  if (!/^--(quick|no-workers|engines=.*|models=.*)$/.test(a)) {
-    console.error(`unknown argument ${a}; usage: tsx bench/run.ts [--quick] [--engines=${ENGINE_NAMES.join(',')}] [--models=ids] [--no-workers]`);
+  if (!/^--(quick|no-workers|engines=.*|models=.*|batches=.*|warmup-ms=\d+|out=.+\.md)$/.test(a)) {
+    console.error(`unknown argument ${a}; usage: tsx bench/run.ts [--quick] [--engines=${ENGINE_NAMES.join(',')}] [--models=ids] [--batches=1,64] [--warmup-ms=N] [--out=FILE.md] [--no-workers]`);
     process.exit(2);
   }
 }
@@ -36,10 +39,18 @@ for (const e of engines) {
     process.exit(2);
   }
 }
-const BATCHES = [1, 64];
+const BATCHES = (list('batches') ?? ['1', '64']).map(Number);
+if (BATCHES.some((b) => !Number.isInteger(b) || b < 1 || b > 64)) {
+  console.error(`bench: --batches takes integers from 1 to 64, got ${list('batches')?.join(',')}`);
+  process.exit(2);
+}
+const outMd = resolve(args.find((a) => a.startsWith('--out='))?.slice(6) ?? join(here, 'results.md'));
+const outJson = outMd.replace(/\.md$/, '.json');
 const budget: MeasureBudget = quick
   ? { warmupMs: 30, measureMs: 100, minSamples: 3, maxSamples: 300 }
   : { warmupMs: 200, measureMs: 800, minSamples: 7, maxSamples: 3000 };
+const warmupArg = args.find((a) => a.startsWith('--warmup-ms='));
+if (warmupArg) budget.warmupMs = Number(warmupArg.slice(12));
 
 /** Batch-1 medians published for this machine class (issue "beat onnxruntime-web and TensorFlow.js"). */
 const PUBLISHED: BenchResults['published'] = {
@@ -89,6 +100,7 @@ async function main(): Promise<void> {
   for (const m of models) {
     for (const part of ['encoder', 'decoder'] as const) {
       const path = m[part];
+      if (!path) continue;
       const onnx = await loadOnnx(path);
       const inputDims = (onnx.inputs[0]!.dims ?? []).slice(1).map(Number);
       const id = `${m.id}.${part}`;
@@ -136,9 +148,9 @@ async function main(): Promise<void> {
     simdPeak, batches: BATCHES, graphs, engines: results, payloads, scaling, published: PUBLISHED,
     notes: [...notes, `total bench time ${((performance.now() - started) / 1000).toFixed(0)} s`],
   };
-  writeFileSync(join(here, 'results.json'), JSON.stringify(bench, null, 1) + '\n');
-  writeFileSync(join(here, 'results.md'), renderMarkdown(bench));
-  console.log(`wrote bench/results.md and bench/results.json (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  writeFileAtomic(outJson, JSON.stringify(bench, null, 1) + '\n');
+  writeFileAtomic(outMd, renderMarkdown(bench));
+  console.log(`wrote ${relative(root, outMd)} and ${relative(root, outJson)} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }
 
 await main().catch((e: unknown) => {

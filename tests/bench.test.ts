@@ -7,6 +7,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { loadOnnx } from '../converter/onnx-load.js';
 import { buildModel, randomData } from './helpers/onnx-build.js';
 import { countOnnxMacs } from '../bench/macs.js';
+import { createEngine, NotAvailableError } from '../bench/engines.js';
+import { zooBenchModels } from '../bench/models.js';
 import { buildTfjsGraph, resolveShape } from '../bench/onnx-tfjs.js';
 import { fmtMs, fmtRatio, gmacsPerSecond, markdownTable, renderMarkdown, type BenchResults } from '../bench/report.js';
 import { matchOutputs, measure, percentile, relativeMaxDiff, seededInput, summarize } from '../bench/stats.js';
@@ -86,6 +88,19 @@ describe('ONNX -> tfjs mapping agrees with onnxruntime-node', async () => {
   it('rejects an op it does not map, naming it', async () => {
     const model = await loadOnnx(fixture('mixed.decoder'));
     expect(() => buildTfjsGraph(tf, model)).toThrow(/^Elu \/Elu: op is not supported by the tfjs mapping$/);
+  });
+
+  it('the bench lists the zoo decoders, and the tfjs engine reports one it cannot map as n/a instead of failing', async () => {
+    const models = zooBenchModels(process.cwd());
+    const sdvae = models.find((m) => m.id === 'sdvae')!;
+    expect(sdvae.decoder).toMatch(/zoo\/sdvae\.decoder\.dynamo18\.onnx$/);
+    expect(sdvae.encoder).toBeUndefined();
+    expect(models.find((m) => m.id === 'taesd')?.decoder).toMatch(/zoo\/taesd\.decoder\.dynamo20\.onnx$/);
+    const engine = await createEngine('tfjs-wasm', process.cwd());
+    const job = { id: 'sdvae.decoder', model: 'sdvae', part: 'decoder' as const, path: sdvae.decoder, inputDims: [4, 8, 8] };
+    const load = engine.load(await engine.prepare(job), job);
+    await expect(load).rejects.toBeInstanceOf(NotAvailableError);
+    await expect(load).rejects.toThrow(/^n\/a \(ops not mapped: InstanceNormalization \S+: op is not supported by the tfjs mapping\)$/);
   });
 });
 
@@ -183,6 +198,9 @@ describe('report', () => {
     expect(md).toContain('| conv decoder | 64 | 20.0 | 50.0 | – | – | 2.50x | – | – |');
     expect(md).toMatch(/\| tfjs-wasm \|.*5\.0e-1 MISMATCH \|/);
     expect(md).toMatch(/\| edgevae-int8 \| not available yet \(converter: no int8\) \|/);
+    // an engine that cannot run a graph reads "n/a" in the headline (one that was not timed reads "–")
+    const na = renderMarkdown({ ...results, engines: [...results.engines, { engine: 'ort-node', setupMs: 0, peakRssDeltaMb: 0, jobs: [{ id: 'conv.decoder', error: 'n/a (ops not mapped: X)', notAvailable: true }] }] });
+    expect(na).toContain('| conv decoder | 1 | 0.500 | 1.00 | – | n/a | 2.00x | – | n/a |');
     // GMAC/s at batch 64: 5.694976 M x 64 / 20 ms = 18.22; 114% of a 16 GMAC/s peak
     // per-model row: wall (p90), CPU medians, samples/s from wall (64 / 20 ms), GMAC/s from CPU time:
     // 5.694976 M / 0.4 ms = 14.24 and x 64 / 10 ms = 36.45 GMAC/s = 228% of a 16 GMAC/s peak
