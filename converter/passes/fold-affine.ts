@@ -3,6 +3,7 @@
 import { Act, BinaryKind } from '../../runtime/format-constants.js';
 import { consumers, type ConvNode, type DenseNode, type Graph, type Node } from '../ir.js';
 import { perChannel } from './per-channel.js';
+import { absorbBinary } from './absorb-binary.js';
 
 
 export function foldAffine(g: Graph): number {
@@ -28,11 +29,7 @@ export function foldAffine(g: Graph): number {
       if (!v || !v.every(Number.isFinite)) continue;
       if (n.kind === BinaryKind.Div && v.some((s) => s === 0)) continue;
       applyAffine(p, n.kind, v);
-      if (through) through.out = n.out;
-      else p.out = n.out;
-      p.act = n.act;
-      p.alpha = n.alpha;
-      g.nodes.splice(g.nodes.indexOf(n as Node), 1);
+      absorbBinary(g, n, p, through);
       folded++;
       changed = true;
       break;

@@ -5,6 +5,7 @@
 import { Act, BinaryKind } from '../../runtime/format-constants.js';
 import { consumers, type Graph, type Node } from '../ir.js';
 import { perChannel } from './per-channel.js';
+import { absorbBinary } from './absorb-binary.js';
 
 export function foldNormAffine(g: Graph): number {
   let folded = 0;
@@ -33,11 +34,7 @@ export function foldNormAffine(g: Graph): number {
           p.beta[k] = p.beta[k]! * s;
         }
       }
-      if (through.length) through[0]!.out = n.out;
-      else p.out = n.out;
-      p.act = n.act;
-      p.alpha = n.alpha;
-      g.nodes.splice(g.nodes.indexOf(n as Node), 1);
+      absorbBinary(g, n, p, through[0]);
       folded++;
       changed = true;
       break;
