@@ -13,7 +13,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { crc32 } from '../converter/crc32.js';
+import { crc32 } from '../format/crc32.js';
 import { EdgeVae, readModel, type ModelInfo } from '../runtime/index.js';
 import { compileRuntime, type WasmExports } from '../runtime/engine.js';
 

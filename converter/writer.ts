@@ -5,7 +5,7 @@ import {
   ALIGN, DTYPE_SIZE, ENTRY_BYTES, HEADER_BYTES, MAGIC, MAX_ELEMENTS, MAX_OPS, MAX_TENSORS, NONE,
   OP_BYTES, OP_WORDS, TENSOR_BYTES, VERSION, DType, EntryKind, Op, Act, TensorKind,
 } from '../runtime/format-constants.js';
-import { crc32 } from './crc32.js';
+import { crc32 } from '../format/crc32.js';
 
 export interface WTensor {
   kind: TensorKind;

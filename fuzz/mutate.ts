@@ -2,7 +2,7 @@
 // extension, plus targeted edits of header fields, section offsets, tensor records, ops, entries,
 // quantization parameters and weight values. The checksum is either left stale (the CRC must catch it)
 // or recomputed, so the validators behind the CRC are exercised too.
-import { crc32 } from '../converter/crc32.js';
+import { crc32 } from '../format/crc32.js';
 import { ENTRY_BYTES, HEADER_BYTES, OP_BYTES, OP_WORDS, TENSOR_BYTES } from '../runtime/format-constants.js';
 import type { Rng } from './rng.js';
 

@@ -6,6 +6,7 @@
 import { readModel, type EntryName, type ModelInfo } from './format.js';
 import { InputError, ModelFormatError, RuntimeError } from './errors.js';
 import { describeWasmError } from './wasm-errors.js';
+import { LAST_FORMAT_ERROR, wasmErrorCode } from '../format/errors.js';
 
 /** The host interface of build/edgevae.wasm (docs/format.md); tests and the fuzzer use it too. */
 export interface WasmExports {
@@ -21,10 +22,7 @@ export interface WasmExports {
 
 const REQUIRED_EXPORTS = ['memory', 'alloc', 'load', 'errorDetail', 'entryInput', 'entryOutput', 'run', 'sampleNormal'] as const;
 const ENTRY_CODE: Record<EntryName, number> = { encode: 0, decode: 1 };
-/** Codes of assembly/errors.ts that mean "the file is invalid" (as opposed to unsupported / out of memory). */
-const LAST_FORMAT_ERROR = -19;
-/** assembly/errors.ts E_BAD_CHECKSUM */
-const BAD_CHECKSUM = -5;
+const BAD_CHECKSUM = wasmErrorCode('BAD_CHECKSUM');
 export const MAX_BATCH_LIMIT = 65535;
 /** wasm32 memory is at most 4 GiB; keep the arena well below it. */
 const MAX_ARENA_BYTES = 2 ** 31;

@@ -1,11 +1,11 @@
 // Validation of the spatial and attention ops (opcodes 20..25, docs/format.md "Operand rules"); the same rules
 // as assembly/kernels/spatial_validate.ts, with messages that name the problem. Used by runtime/format.ts.
-import { MAX_ELEMENTS, NONE, Op, PadMode, ResizeMode, PoolKind } from './format-constants.js';
+import { MAX_ELEMENTS, MAX_EXTENT, MAX_KERNEL_PARAM, NONE, Op, PadMode, ResizeMode, PoolKind } from '../format/constants.js';
 import { ModelFormatError } from './errors.js';
 import type { OpInfo, TensorInfo } from './format.js';
 
-const MAX_PARAM = 65536;
-const MAX_PAD = 2 ** 24;
+const MAX_PARAM = MAX_KERNEL_PARAM;
+const MAX_PAD = MAX_EXTENT;
 const MIN_DIVISOR = 2 ** -16;
 
 export const isSpatialOpcode = (code: number): boolean => code >= Op.Pad && code <= Op.Transpose;

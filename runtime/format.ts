@@ -1,11 +1,11 @@
 // Reader and validator of the .evae format (docs/format.md). Independently written from the wasm loader
 // (assembly/loader.ts) but enforcing the same "Validation" rules, with messages that name the problem.
 // Browser-safe: no Node imports.
-import { crc32 } from '../converter/crc32.js';
+import { crc32 } from '../format/crc32.js';
 import {
   ACT_NAME, ALIGN, DTYPE_NAME, DTYPE_SIZE, ENTRY_BYTES, ENTRY_NAME, HEADER_BYTES, MAGIC, MAX_ELEMENTS,
   MAX_OPS, MAX_TENSORS, NONE, OP_BYTES, OP_NAME, OP_WORDS, TENSOR_BYTES, VERSION,
-} from './format-constants.js';
+} from '../format/constants.js';
 import { ModelFormatError } from './errors.js';
 import { textPreview } from './text-instead-of-model.js';
 import { clipBounds } from './clip-bounds.js';

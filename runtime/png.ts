@@ -1,6 +1,6 @@
 // Minimal PNG encoder for 8-bit grayscale and RGB images. Browser-safe: by default the image data is
 // wrapped in stored (uncompressed) deflate blocks; Node callers can pass node:zlib's deflateSync instead.
-import { crc32 } from '../converter/crc32.js';
+import { crc32 } from '../format/crc32.js';
 
 export interface RasterImage {
   width: number;

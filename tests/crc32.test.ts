@@ -1,10 +1,10 @@
-// The slicing-by-16 CRC-32 in TypeScript (converter/crc32.ts) and in the wasm loader (assembly/crc32.ts),
+// The slicing-by-16 CRC-32 in TypeScript (format/crc32.ts) and in the wasm loader (assembly/crc32.ts),
 // against node:zlib and a plain byte-at-a-time twin; and Engine.load, which leaves the checksum to the wasm
 // loader, still naming a checksum problem exactly as readModel does.
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { crc32 } from '../converter/crc32.js';
+import { crc32 } from '../format/crc32.js';
 import { Engine } from '../runtime/engine.js';
 import { ModelFormatError } from '../runtime/errors.js';
 import { readModel } from '../runtime/format.js';

@@ -1,7 +1,7 @@
 // Small .evae models built with converter/writer.ts for the format, runtime and CLI tests, plus helpers to
 // corrupt them field by field and a plain TypeScript forward pass of the dense model (the reference twin).
 import { writeModel, type WModel, type WTensor } from '../converter/writer.js';
-import { crc32 } from '../converter/crc32.js';
+import { crc32 } from '../format/crc32.js';
 import { Act, DType, EntryKind, Op, TensorKind } from '../runtime/format-constants.js';
 
 /** Deterministic uniform values in [-scale, scale) (xorshift32), so fixtures are reproducible. */

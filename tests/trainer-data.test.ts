@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../converter/crc32.js';
+import { crc32 } from '../format/crc32.js';
 import { encodePng } from '../runtime/png.js';
 import { FASHION_MNIST_DIR, loadDataset } from '../trainer/data.js';
 import { parseIdx, readIdxFile } from '../trainer/idx.js';

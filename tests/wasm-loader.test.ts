@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as C from '../runtime/format-constants.js';
 import { Act, DType, EntryKind, Op, TensorKind } from '../runtime/format-constants.js';
 import { WASM_ERRORS } from '../runtime/wasm-errors.js';
-import { crc32 } from '../converter/crc32.js';
+import { crc32 } from '../format/crc32.js';
 import { ModelBuilder } from './helpers/model-builder.js';
 import { WasmRuntime, WASM_PATH, randomArray, rng, runtimeModule } from './kernels/harness.js';
 

@@ -3,7 +3,7 @@
 // Layout: "EVCK" | u32 version | u32 CRC-32 of the rest | u32 JSON length | JSON | pad to 4 | float32 tensors.
 // Written atomically (temp file + fsync + rename), so a crash never leaves a half-written checkpoint.
 import { readFileSync } from 'node:fs';
-import { crc32 } from '../converter/crc32.js';
+import { crc32 } from '../format/crc32.js';
 import { writeFileAtomic } from '../runtime/atomic-write.js';
 
 const MAGIC = 0x4b435645; // "EVCK" little-endian

@@ -3,7 +3,7 @@
 // Errors name the file and what is wrong.
 import { constants } from 'node:buffer';
 import { inflateSync } from 'node:zlib';
-import { crc32 } from '../converter/crc32.js';
+import { crc32 } from '../format/crc32.js';
 
 export interface DecodedPng {
   width: number;

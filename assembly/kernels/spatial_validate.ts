@@ -4,9 +4,10 @@
 import * as F from '../format';
 import * as E from '../errors';
 import { tKind, tDtype, tRank, tDim, tCount, opStream, tensorCount } from '../model';
+import { MAX_KERNEL_PARAM, MAX_EXTENT } from '../format-fields';
 
-const MAX_PARAM: u32 = 1 << 16;
-const MAX_PAD: i64 = 1 << 24;
+const MAX_PARAM: u32 = MAX_KERNEL_PARAM;
+const MAX_PAD: i64 = <i64>MAX_EXTENT;
 
 function isF32Act(t: u32): bool { return tKind(t) == F.KIND_ACTIVATION && tDtype(t) == F.DTYPE_F32; }
 @inline function isFinite32(x: f32): bool { return x - x == 0; }

@@ -1,25 +1,8 @@
 // Image files from 8-bit pixels: PNG (uncompressed zlib "stored" blocks, CRC-32, Adler-32), PGM and PPM.
 // The byte layout follows the same rules as runtime/png.ts so both hosts write identical files.
 
-const crcTable = new Uint32Array(256);
-let crcReady = false;
-
-function initCrc(): void {
-  for (let n: u32 = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = (c & 1) ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    crcTable[n] = c;
-  }
-  crcReady = true;
-}
-
-/** CRC-32 (IEEE, as zlib's crc32) of `len` bytes at `ptr`. */
-export function crc32(ptr: usize, len: usize): u32 {
-  if (!crcReady) initCrc();
-  let c: u32 = 0xffffffff;
-  for (let i: usize = 0; i < len; i++) c = crcTable[(c ^ load<u8>(ptr + i)) & 0xff] ^ (c >>> 8);
-  return c ^ 0xffffffff;
-}
+// The runtime's CRC-32 (the WASI build links assembly/ anyway, so its tables are already there).
+import { crc32 } from "../../assembly/crc32";
 
 export function adler32(ptr: usize, len: usize): u32 {
   let a: u32 = 1, b: u32 = 0;

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { crc32 } from '../../converter/crc32.js';
+import { crc32 } from '../../format/crc32.js';
 import { writeModel, type WModel } from '../../converter/writer.js';
 import { DType, EntryKind, NONE, Op, TensorKind } from '../../runtime/format-constants.js';
 import { rng } from './harness.js';
