@@ -7,7 +7,7 @@ import { broadcastShape, broadcastTo } from './const-eval.js';
 import type { ActGetter, AttrGetter, Fail, OptConstGetter, ConstGetter, Slot } from './import-context.js';
 import { addValue, elementCount, type Graph } from './ir.js';
 import type { ConstTensor, OnnxNode } from './onnx-load.js';
-import { toHalfBits } from './quantize/quant-arithmetic.js';
+import { toHalfBits } from '../reference/quant-arithmetic.js';
 
 const F32_MAX = 3.4028234663852886e38;
 

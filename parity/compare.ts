@@ -12,7 +12,7 @@ import { readEditable } from '../converter/quantize/editable-model.js';
 import type { CalibMethod } from '../converter/quantize/calibration.js';
 import { calibrateFast } from '../converter/quantize/calibration-wasm.js';
 import { eligibleOps, toF16, toInt8, toInt8Weights } from '../converter/quantize/transform.js';
-import { latentBatch } from '../converter/quantize/latents.js';
+import { latentBatch } from '../reference/sampler.js';
 import { runMany } from '../converter/quantize/evaluate.js';
 import { decoderCalibrationLatents } from '../converter/quantize/index.js';
 import { loadCalibrationImages } from '../converter/quantize/calibration-data.js';

@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { FASHION_MNIST_DIR, loadDataset } from '../trainer/data.js';
-import { Rng } from '../trainer/rng.js';
+import { FASHION_MNIST_DIR, loadDataset } from '../data/datasets.js';
+import { Rng } from '../reference/random.js';
 
 const DIR = join(import.meta.dirname, '..', 'models', 'default');
 const TARGET_NATS = 244.0;

@@ -5,10 +5,10 @@ import * as ort from 'onnxruntime-node';
 import pkg from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../trainer/backend.js';
-import type { Dataset } from '../trainer/data.js';
+import type { Dataset } from '../data/datasets.js';
 import { buildOnnx, convHwioToOihw, deconvHwoiToIohw, denseColsHwcToChw, denseRowsHwcToChw, IR_VERSION, OPSET } from '../trainer/export-onnx.js';
 import { initialWeights, type ModelConfig } from '../trainer/models.js';
-import { Rng } from '../trainer/rng.js';
+import { Rng } from '../reference/random.js';
 import { Trainer } from '../trainer/train.js';
 
 const { onnx } = pkg;

@@ -1,6 +1,6 @@
 // Leaky relu fused into the int8 requantization and nearest Resize on i8 tensors:
 // - the SIMD requantization with a leaky slope (assembly/kernels/int8/requantize.ts) against the TypeScript twin
-//   (converter/quantize/reference-kernels.ts) on negative / zero / positive accumulators, ties and several alphas;
+//   (reference/kernels.ts) on negative / zero / positive accumulators, ties and several alphas;
 // - the resize kernel (assembly/kernels/resize.ts) with 1- and 4-byte elements against a plain loop;
 // - both loaders accept exactly the new combinations;
 // - the BatchNorm + LeakyReLU + upsample VAE converted to int8: no DEQUANTIZE / UNARY leaky left between its
@@ -12,14 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rng, randInt, WasmRuntime, runSamples } from './kernels/harness.js';
 import { buildInt8Kernels, putInto, type Int8Kernels } from './helpers/int8-kernels.js';
-import * as ref from '../converter/quantize/reference-kernels.js';
-import { requantize, roundHalfEven } from '../converter/quantize/quant-arithmetic.js';
+import * as ref from '../reference/kernels.js';
+import { requantize, roundHalfEven } from '../reference/quant-arithmetic.js';
 import { convert } from '../converter/index.js';
 import { quantizeModel } from '../converter/quantize/index.js';
 import { loadCalibrationImages } from '../converter/quantize/calibration-data.js';
 import { readEditable, writeEditable } from '../converter/quantize/editable-model.js';
-import { Interpreter } from '../converter/quantize/interpreter.js';
-import { latentBatch } from '../converter/quantize/latents.js';
+import { Interpreter } from '../reference/interpreter.js';
+import { latentBatch } from '../reference/sampler.js';
 import { mean, psnr } from '../converter/quantize/metrics.js';
 import { readModel } from '../runtime/format.js';
 import { Act, DType, Op } from '../runtime/format-constants.js';

@@ -1,6 +1,6 @@
 // The SIMD requantization of the integer kernels (assembly/kernels/int8/requantize.ts: f32 multiplier, rounding
 // by adding 1.5 * 2^23, saturating narrowings) against the plain TypeScript rule
-// (converter/quantize/reference-kernels.ts) on the inputs where a shortcut would break: exact .5 ties (to even),
+// (reference/kernels.ts) on the inputs where a shortcut would break: exact .5 ties (to even),
 // accumulators beyond 2^24 (rounded when converted to f32) and at +-2^31 (with i32 wrap-around), products
 // beyond the +-2^22 the rounding trick allows, negative values, the relu bound and per-channel multipliers,
 // through both entry points: requantizeRows (dense, 8/4/1 channels per step) and requantizeChannelLanes
@@ -8,7 +8,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { rng, randInt } from './kernels/harness.js';
 import { buildInt8Kernels, putInto, type Int8Kernels } from './helpers/int8-kernels.js';
-import * as ref from '../converter/quantize/reference-kernels.js';
+import * as ref from '../reference/kernels.js';
 
 let k: Int8Kernels;
 

@@ -6,8 +6,8 @@ import { ModelBuilder } from './helpers/model-builder.js';
 import { WasmRuntime } from './kernels/harness.js';
 import { WASM_ERRORS } from '../runtime/wasm-errors.js';
 import { DType, LayoutMode, Op } from '../runtime/format-constants.js';
-import * as ref from '../converter/quantize/reference-kernels.js';
-import { quantizeValue, dequantizeValue } from '../converter/quantize/quant-arithmetic.js';
+import * as ref from '../reference/kernels.js';
+import { quantizeValue, dequantizeValue } from '../reference/quant-arithmetic.js';
 
 const code = (name: string): number => {
   for (const info of WASM_ERRORS.values()) if (info.name === name) return info.code;

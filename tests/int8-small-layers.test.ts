@@ -2,11 +2,11 @@
 // all KH*KW*Ci taps of a pixel reduced at once), the padded-image narrow conv (narrow_conv.ts: fewer than 8
 // output channels, four pixels summed in registers and requantized in the lanes; transposed convs per stride
 // phase) and narrow layers the tile path still takes (grouped), on the default model's shapes and on edge
-// shapes, bit-exact against the TypeScript reference (converter/quantize/reference-kernels.ts).
+// shapes, bit-exact against the TypeScript reference (reference/kernels.ts).
 import { describe, it, expect, beforeAll } from 'vitest';
 import { rng, randInt } from './kernels/harness.js';
 import { buildInt8Kernels, putInto, type Int8Kernels } from './helpers/int8-kernels.js';
-import * as ref from '../converter/quantize/reference-kernels.js';
+import * as ref from '../reference/kernels.js';
 
 
 let k: Int8Kernels;

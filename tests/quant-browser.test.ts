@@ -8,7 +8,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { convert } from '../converter/index.js';
 import { quantizeModel } from '../converter/quantize/index.js';
 import { loadCalibrationImages } from '../converter/quantize/calibration-data.js';
-import { latentBatch } from '../converter/quantize/latents.js';
+import { latentBatch } from '../reference/sampler.js';
 import { EdgeVae } from '../runtime/index.js';
 
 const ROOT = resolve(import.meta.dirname, '..');

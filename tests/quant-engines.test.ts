@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { convert } from '../converter/index.js';
 import { quantizeModel } from '../converter/quantize/index.js';
 import { loadCalibrationImages } from '../converter/quantize/calibration-data.js';
-import { latentBatch } from '../converter/quantize/latents.js';
+import { latentBatch } from '../reference/sampler.js';
 import { WasmRuntime, WASM_PATH } from './kernels/harness.js';
 
 const PYTHON = process.env.EDGEVAE_PYTHON ?? 'python3';

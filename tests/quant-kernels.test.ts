@@ -1,11 +1,11 @@
 // The int8 SIMD kernels (assembly/kernels/int8) against their plain TypeScript twins
-// (converter/quantize/reference-kernels.ts): bit-exact for the integer path. (int8-weights ops run the f32
+// (reference/kernels.ts): bit-exact for the integer path. (int8-weights ops run the f32
 // kernels on weights dequantized at load: tests/int8-weights-dequant.test.ts.)
 import { describe, it, expect, beforeAll } from 'vitest';
 import { rng, randInt } from './kernels/harness.js';
 import { buildInt8Kernels, putInto, type Int8Kernels } from './helpers/int8-kernels.js';
-import * as ref from '../converter/quantize/reference-kernels.js';
-import { requantMultiplier, requantize, quantizeValue, roundHalfEven } from '../converter/quantize/quant-arithmetic.js';
+import * as ref from '../reference/kernels.js';
+import { requantMultiplier, requantize, quantizeValue, roundHalfEven } from '../reference/quant-arithmetic.js';
 
 
 let k: Int8Kernels;

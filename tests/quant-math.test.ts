@@ -4,8 +4,8 @@ import { describe, it, expect } from 'vitest';
 import {
   activationParams, dequantizeValue, fromHalfBits, quantizeBias, quantizeValue, quantizeWeights, requantMultiplier, requantize,
   roundHalfEven, toHalfBits, weightChannelOf,
-} from '../converter/quantize/quant-arithmetic.js';
-import { sampleNormal } from '../converter/quantize/latents.js';
+} from '../reference/quant-arithmetic.js';
+import { sampleNormal } from '../reference/sampler.js';
 import { WasmRuntime, rng } from './kernels/harness.js';
 
 describe('activation quantize -> dequantize', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convert } from '../converter/index.js';
 import { inspectModel } from '../converter/inspect.js';
-import { latentBatch } from '../converter/quantize/latents.js';
+import { latentBatch } from '../reference/sampler.js';
 import { mean, psnr } from '../converter/quantize/metrics.js';
 import { Act, EntryKind, Op } from '../runtime/format-constants.js';
 import { readModel } from '../runtime/format.js';

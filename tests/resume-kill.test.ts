@@ -11,8 +11,8 @@ import { deflateSync } from 'node:zlib';
 import { decodeCheckpoint } from '../trainer/checkpoint.js';
 import { CHECKPOINT_FILE } from '../trainer/cli.js';
 import type { CheckpointMeta } from '../trainer/train.js';
-import { loadDataset } from '../trainer/data.js';
-import { decodePng } from '../trainer/png-decode.js';
+import { loadDataset } from '../data/datasets.js';
+import { decodePng } from '../data/png-decode.js';
 import { encodePng } from '../runtime/png.js';
 import { Rng } from '../fuzz/rng.js';
 

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../trainer/backend.js';
 import { buildSeqOnnx, SEQ_ONNX_FILES } from '../trainer/export-seq-onnx.js';
-import { Rng } from '../trainer/rng.js';
+import { Rng } from '../reference/random.js';
 import { SeqVaeModel, seqInitialWeights, stateTensors, type SeqModelConfig } from '../trainer/seq-model.js';
 import { BOS, EOS } from '../trainer/vocab.js';
 

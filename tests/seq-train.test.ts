@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../trainer/backend.js';
 import { loadCheckpoint } from '../trainer/checkpoint.js';
 import { runTrain } from '../trainer/cli.js';
-import { Rng } from '../trainer/rng.js';
+import { Rng } from '../reference/random.js';
 import { annealedBeta, makeDecoderInputs, seqVaeLoss } from '../trainer/seq-loss.js';
 import { SeqVaeModel, type SeqModelConfig } from '../trainer/seq-model.js';
 import { DEFAULT_SEQ_SETTINGS, SeqTrainer, type SeqTrainSettings } from '../trainer/seq-train.js';

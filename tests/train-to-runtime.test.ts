@@ -7,10 +7,10 @@ import { convert } from '../converter/index.js';
 import { EdgeVae } from '../runtime/index.js';
 import { readDefaultWasm } from '../runtime/node.js';
 import { selectBackend } from '../trainer/backend.js';
-import { loadDataset, type Dataset, type ImageSet } from '../trainer/data.js';
+import { loadDataset, type Dataset, type ImageSet } from '../data/datasets.js';
 import { buildOnnx } from '../trainer/export-onnx.js';
 import type { ModelConfig } from '../trainer/models.js';
-import { Rng } from '../trainer/rng.js';
+import { Rng } from '../reference/random.js';
 import { DEFAULT_SETTINGS, Trainer } from '../trainer/train.js';
 
 const PER = 28 * 28;

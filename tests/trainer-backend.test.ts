@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../trainer/backend.js';
 import { formatDuration, renderBar } from '../trainer/progress.js';
 import { DEFAULT_SETTINGS, Trainer } from '../trainer/train.js';
-import type { Dataset } from '../trainer/data.js';
-import { Rng } from '../trainer/rng.js';
+import type { Dataset } from '../data/datasets.js';
+import { Rng } from '../reference/random.js';
 
 function installed(pkg: string): boolean {
   try {

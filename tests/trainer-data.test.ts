@@ -7,10 +7,10 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../format/crc32.js';
 import { encodePng } from '../runtime/png.js';
-import { FASHION_MNIST_DIR, loadDataset } from '../trainer/data.js';
-import { parseIdx, readIdxFile } from '../trainer/idx.js';
-import { decodePng } from '../trainer/png-decode.js';
-import { Rng, shuffledIndices } from '../trainer/rng.js';
+import { FASHION_MNIST_DIR, loadDataset } from '../data/datasets.js';
+import { parseIdx, readIdxFile } from '../data/idx.js';
+import { decodePng } from '../data/png-decode.js';
+import { Rng, shuffledIndices } from '../reference/random.js';
 
 function idxBytes(dims: number[], data: number[] | Uint8Array, type = 0x08): Uint8Array {
   const out = new Uint8Array(4 + 4 * dims.length + data.length);

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../trainer/backend.js';
 import { bernoulliNll, gaussianNll, klStandardNormal, reparameterize, vaeLoss, warmedBeta } from '../trainer/loss.js';
 import { VaeModel } from '../trainer/models.js';
-import { Rng } from '../trainer/rng.js';
+import { Rng } from '../reference/random.js';
 
 beforeAll(async () => {
   await selectBackend('cpu', { fastKernels: false });

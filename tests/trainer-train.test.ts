@@ -9,8 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../trainer/backend.js';
 import { decodeCheckpoint, encodeCheckpoint, loadCheckpoint } from '../trainer/checkpoint.js';
 import { parseArgs, runTrain } from '../trainer/cli.js';
-import { loadDataset, type Dataset, type ImageSet } from '../trainer/data.js';
-import { Rng } from '../trainer/rng.js';
+import { loadDataset, type Dataset, type ImageSet } from '../data/datasets.js';
+import { Rng } from '../reference/random.js';
 import type { ModelConfig } from '../trainer/models.js';
 import { DEFAULT_SETTINGS, Trainer, type CheckpointMeta, type TrainSettings } from '../trainer/train.js';
 

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './backend.js';
-import { loadDataset } from './data.js';
+import { loadDataset } from '../data/datasets.js';
 import { defaultConfig, type ModelConfig, type ModelKind, type VaeModel } from './models.js';
 import { stderrProgress } from './progress.js';
 import { plural } from './plural.js';

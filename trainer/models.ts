@@ -2,7 +2,7 @@
 // (instead of tfjs-layers) makes checkpoints a flat name -> Float32Array map and lets the ONNX
 // exporter read every tensor with its exact layout (conv HWIO, transposed conv HWOI, dense [in, out]).
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from './rng.js';
+import { Rng } from '../reference/random.js';
 
 export type ModelKind = 'conv' | 'mlp';
 

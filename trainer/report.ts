@@ -10,10 +10,10 @@ import { deflateSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { imageGrid } from '../runtime/image-grid.js';
 import { encodePng, type RasterImage } from '../runtime/png.js';
-import type { Dataset } from './data.js';
+import type { Dataset } from '../data/datasets.js';
 import type { VaeModel } from './models.js';
 import { plotRaster, plotSvg, type Series } from './plot.js';
-import { Rng } from './rng.js';
+import { Rng } from '../reference/random.js';
 import { plural } from './plural.js';
 import type { EpochRecord, ResumePoint, TrainSettings } from './train.js';
 

@@ -8,7 +8,7 @@
 // makeDecoderInputs and annealedBeta.
 import * as tf from '@tensorflow/tfjs-core';
 import { reparameterize } from './loss.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../reference/random.js';
 import type { SeqVaeModel } from './seq-model.js';
 import { BOS, PAD, UNK } from './vocab.js';
 

@@ -8,7 +8,7 @@
 // All time steps' input projections are one MatMul; only the recurrent product runs per step.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamSpec } from './models.js';
-import { Rng } from './rng.js';
+import { Rng } from '../reference/random.js';
 import { BOS, EOS } from './vocab.js';
 
 export type CellKind = 'lstm' | 'gru';

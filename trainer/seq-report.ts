@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { HOLD, melodyEvent, melodyToMidi, OFF, type Melody } from './melody.js';
 import { writeMidi } from './midi.js';
-import { Rng } from './rng.js';
+import { Rng } from '../reference/random.js';
 import type { SeqVaeModel } from './seq-model.js';
 import type { SeqEpochRecord, SeqTrainSettings } from './seq-train.js';
 import { sequenceAt, type SequenceDataset } from './sequence-data.js';

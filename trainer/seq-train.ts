@@ -7,7 +7,7 @@ import { Adam } from './adam.js';
 import './register-gradients.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { formatDuration, silentProgress, type ProgressSink } from './progress.js';
-import { Rng, shuffledIndices, type RngState } from './rng.js';
+import { Rng, shuffledIndices, type RngState } from '../reference/random.js';
 import { annealedBeta, makeDecoderInputs, seqVaeLoss, type KlSchedule } from './seq-loss.js';
 import { SeqVaeModel, type SeqModelConfig } from './seq-model.js';
 import type { SequenceDataset, SequenceSet } from './sequence-data.js';

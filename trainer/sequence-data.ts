@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractMelody, melodySymbol, melodyWindows, MELODY_SYMBOLS, stepsPerBar, STEPS_PER_QUARTER, WINDOW_BARS } from './melody.js';
 import { readMidi } from './midi.js';
-import { shuffledIndices } from './rng.js';
+import { shuffledIndices } from '../reference/random.js';
 import { PAD, Vocabulary } from './vocab.js';
 
 export type SequenceKind = 'text' | 'melody';

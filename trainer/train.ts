@@ -6,11 +6,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from './adam.js';
 import './register-gradients.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import type { Dataset, ImageSet } from './data.js';
+import type { Dataset, ImageSet } from '../data/datasets.js';
 import { vaeLoss, warmedBeta, type ReconKind } from './loss.js';
 import { VaeModel, type ModelConfig } from './models.js';
 import { formatDuration, silentProgress, type ProgressSink } from './progress.js';
-import { Rng, shuffledIndices, type RngState } from './rng.js';
+import { Rng, shuffledIndices, type RngState } from '../reference/random.js';
 import type { RunDefinition } from './run-definition.js';
 
 export interface TrainSettings {

@@ -1,6 +1,6 @@
 // Row-major per-sample data: MATMUL of two activations (batched over a leading dim), SOFTMAX over rows and
 // TRANSPOSE of up to four axes (also the pixel shuffles: depth-to-space / space-to-depth reorder HWC storage).
-// Reference twins: converter/quantize/spatial-reference.ts.
+// Reference twins: reference/spatial.ts.
 import { vexpNonPositive } from './vexp';
 import { exp } from './compact_math';
 

@@ -1,6 +1,6 @@
 // Small f64 exp, log and sin/cos of a full turn, replacing AssemblyScript's libm (about 4 KB of wasm)
 // for the sampler and the scalar activations. Only +, -, *, /, sqrt, floor/nearest and bit moves are
-// used, so converter/quantize/latents.ts can repeat log and sinCos2Pi bit for bit in JavaScript.
+// used, so reference/sampler.ts can repeat log and sinCos2Pi bit for bit in JavaScript.
 // Accuracy (tests/kernels/sampler.test.ts): log and sin/cos within a few f64 ulp, exp within 3e-13 relative,
 // far below the 6e-8 resolution of the f32 results.
 

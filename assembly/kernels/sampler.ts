@@ -1,6 +1,6 @@
 // Deterministic Gaussian samples (docs/format.md "Sampler"): xoshiro128** seeded by splitmix32,
 // 53-bit uniforms, Box-Muller in f64 with the module's own log and sin/cos (compact_math.ts), so the
-// values are bit-identical on every engine and in the JavaScript twin (converter/quantize/latents.ts).
+// values are bit-identical on every engine and in the JavaScript twin (reference/sampler.ts).
 import { log, sinCos2Pi, sin2PiResult, cos2PiResult } from './compact_math';
 
 let s0: u32 = 0, s1: u32 = 0, s2: u32 = 0, s3: u32 = 0;

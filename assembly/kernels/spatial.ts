@@ -1,6 +1,6 @@
 // Spatial data movement and pooling on one HWC sample: PAD, RESIZE (linear or nearest with any scale)
 // and POOL. Plain loops with memory.copy of whole pixels where the data moves
-// unchanged; the bilinear blend runs four channels per f32x4. Reference twins: converter/quantize/spatial-reference.ts.
+// unchanged; the bilinear blend runs four channels per f32x4. Reference twins: reference/spatial.ts.
 import {
   PAD_CONSTANT, PAD_REFLECT, RESIZE_LINEAR, RESIZE_FLOOR, RESIZE_CEIL, RESIZE_ROUND_PREFER_CEIL,
   POOL_MAX, POOL_AVG_INCLUDE_PAD,

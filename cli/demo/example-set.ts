@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeNpy, encodeNpy } from '../../runtime/npy.js';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
-import { loadDataset } from '../../trainer/data.js';
+import { loadDataset } from '../../data/datasets.js';
 
 export const CALIB_FILE = 'calib.npy';
 export const EXAMPLES_FILE = 'examples.npy';
@@ -24,7 +24,7 @@ export interface ExampleSets {
 }
 
 export interface MakeExampleOptions {
-  /** dataset for trainer/data.ts loadDataset (default fashion-mnist) */
+  /** dataset for data/datasets.ts loadDataset (default fashion-mnist) */
   source?: string;
   calibCount?: number;
   perClass?: number;

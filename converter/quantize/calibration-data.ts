@@ -1,11 +1,11 @@
 // Calibration / evaluation images from the user's --calib source, as flat ONNX-order (CHW) vectors:
 //   'fashion-mnist' or 'mnist'   the datasets the trainer knows (training split)
-//   a folder                     IDX train/t10k files or PNG images (trainer/data.ts)
+//   a folder                     IDX train/t10k files or PNG images (data/datasets.ts)
 //   an IDX file (.gz or raw)     u8 images [N,H,W] or [N,H,W,C], scaled to [0, 1]
 //   a .npy file                  float32 [N, ...] already in the model's input order and scale
 import { readFileSync } from 'node:fs';
 import { decodeNpy } from '../../runtime/npy.js';
-import { loadDataset } from '../../trainer/data.js';
+import { loadDataset } from '../../data/datasets.js';
 
 export interface CalibImages { source: string; images: Float32Array[] }
 

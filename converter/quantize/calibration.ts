@@ -2,7 +2,7 @@
 // and records, per tensor read or written and per op result before its fused activation, either the
 // min/max or the 0.01% / 99.99% percentiles of all values seen.
 import type { EditableModel } from './editable-model.js';
-import { Interpreter, type Values } from './interpreter.js';
+import { Interpreter, type Values } from '../../reference/interpreter.js';
 
 export type CalibMethod = 'minmax' | 'percentile';
 export interface Range { min: number; max: number }

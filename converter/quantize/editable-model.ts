@@ -4,7 +4,6 @@
 import { DType, EntryKind, TensorKind, type Op } from '../../runtime/format-constants.js';
 import { readModel } from '../../runtime/format.js';
 import { writeModel, type WEntry, type WModel, type WTensor } from '../writer.js';
-import { fromHalfBits } from './quant-arithmetic.js';
 
 const NONE = 0xffffffff;
 const DTYPE_CODE = { f32: DType.F32, f16: DType.F16, i8: DType.I8, i32: DType.I32, u8: DType.U8 } as const;
@@ -38,24 +37,9 @@ export function readEditable(bytes: Uint8Array): EditableModel {
 
 export const writeEditable = (m: EditableModel): Uint8Array => writeModel(m);
 
-/** Float values of a constant (f32, f16 widened, i8 dequantized with its per-channel scales is NOT done here). */
-export function constantF32(t: WTensor): Float32Array {
-  const d = t.data!;
-  if (t.dtype === DType.F32) return new Float32Array(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength));
-  if (t.dtype === DType.F16) {
-    const h = new Uint16Array(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength));
-    return Float32Array.from(h, fromHalfBits);
-  }
-  throw new Error(`constant of dtype ${t.dtype} is not a float tensor`);
-}
+import { elementCount } from '../../reference/tensor-data.js';
 
-export const constantI8 = (t: WTensor): Int8Array => new Int8Array(t.data!.buffer, t.data!.byteOffset, t.data!.byteLength);
-export const constantI32 = (t: WTensor): Int32Array => new Int32Array(t.data!.buffer.slice(t.data!.byteOffset, t.data!.byteOffset + t.data!.byteLength));
-
-export const bytesOf = (a: Float32Array | Int8Array | Int32Array | Uint16Array): Uint8Array =>
-  new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
-
-export const elementCount = (dims: readonly number[]): number => dims.reduce((p, d) => p * d, 1);
+export { bytesOf, constantF32, constantI32, constantI8, elementCount } from '../../reference/tensor-data.js';
 
 /** Appends a fresh activation slot (never shared) at the end of the arena. */
 export function addActivation(m: EditableModel, like: WTensor, dtype: DType, q?: { scale: number; zeroPoint: number }, offset?: number): number {

@@ -3,7 +3,7 @@
 import { Engine } from '../../runtime/engine.js';
 import { readDefaultWasm } from '../../runtime/node.js';
 import { writeEditable, type EditableModel } from './editable-model.js';
-import { Interpreter } from './interpreter.js';
+import { Interpreter } from '../../reference/interpreter.js';
 
 let wasm: Uint8Array | null | undefined;
 

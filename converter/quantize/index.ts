@@ -6,7 +6,7 @@ import { readEditable, writeEditable, type EditableModel } from './editable-mode
 import type { CalibMethod, Calibration } from './calibration.js';
 import { calibrateFast } from './calibration-wasm.js';
 import { cloneModel, eligibleOps, toF16, toInt8, toInt8Weights } from './transform.js';
-import { latentBatch } from './latents.js';
+import { latentBatch } from '../../reference/sampler.js';
 import { runMany } from './evaluate.js';
 import { replanArena } from './replan.js';
 import { mean, psnr } from './metrics.js';

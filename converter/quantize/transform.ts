@@ -10,7 +10,7 @@ import type { WEntry, WOp, WTensor } from '../writer.js';
 import {
   addActivation, addConstant, bytesOf, constantF32, type EditableModel,
 } from './editable-model.js';
-import { activationParams, quantizeBias, quantizeWeights, toHalfBits, weightChannelOf, type QuantParams } from './quant-arithmetic.js';
+import { activationParams, quantizeBias, quantizeWeights, toHalfBits, weightChannelOf, type QuantParams } from '../../reference/quant-arithmetic.js';
 import type { Calibration, Range } from './calibration.js';
 import { MAX_QUANT_CHANNELS } from './limits.js';
 import { clipBounds } from '../../runtime/clip-bounds.js';

@@ -1,10 +1,10 @@
 // The activations added for PyTorch VAEs (gelu, silu, mish, hard_swish, clip, gelu_tanh) and BINARY prelu:
-// the wasm kernels against the float64 twins (tests/kernels/reference.ts, converter/quantize/erf.ts).
+// the wasm kernels against the float64 twins (tests/kernels/reference.ts, reference/erf.ts).
 import { describe, it, expect } from 'vitest';
 import { Act, ACT_NAME, BinaryKind, EntryKind, Op } from '../../runtime/format-constants.js';
 import { clipAlpha, clipBounds } from '../../runtime/clip-bounds.js';
-import { erf, gelu, geluApprox } from '../../converter/quantize/erf.js';
-import { activate } from '../../converter/quantize/interpreter.js';
+import { erf, gelu, geluApprox } from '../../reference/erf.js';
+import { activate } from '../../reference/interpreter.js';
 import { ModelBuilder } from '../helpers/model-builder.js';
 import { WasmRuntime, randomArray, rng } from './harness.js';
 import { refActivation } from './reference.js';

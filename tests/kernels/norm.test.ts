@@ -1,11 +1,11 @@
 // GROUP_NORM and LAYER_NORM wasm kernels (kernels/norm.ts) against their TypeScript twins
-// (converter/quantize/reference-kernels.ts), across channel counts with and without a vector tail, one and
+// (reference/kernels.ts), across channel counts with and without a vector tail, one and
 // many groups, single pixels, f16 scales, batches and a fused activation.
 import { describe, expect, it } from 'vitest';
 import { Act, DType, EntryKind, Op } from '../../runtime/format-constants.js';
-import { groupNormF32, layerNormF32 } from '../../converter/quantize/reference-kernels.js';
-import { activate } from '../../converter/quantize/interpreter.js';
-import { toHalfBits } from '../../converter/quantize/quant-arithmetic.js';
+import { groupNormF32, layerNormF32 } from '../../reference/kernels.js';
+import { activate } from '../../reference/interpreter.js';
+import { toHalfBits } from '../../reference/quant-arithmetic.js';
 import { halfToNumber } from '../../runtime/clip-bounds.js';
 import { ModelBuilder } from '../helpers/model-builder.js';
 import { WasmRuntime, randomArray, rng } from './harness.js';

@@ -2,7 +2,7 @@
 // optimized WebAssembly kernels. Each returns the values and, per element, the sum of absolute terms.
 import { Act } from '../../runtime/format-constants.js';
 import { clipBounds } from '../../runtime/clip-bounds.js';
-import { gelu } from '../../converter/quantize/erf.js';
+import { gelu } from '../../reference/erf.js';
 
 export interface RefResult { value: Float64Array; magnitude: Float64Array }
 

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { compactLog, sinCos2Pi } from '../../converter/quantize/compact-math.js';
+import { compactLog, sinCos2Pi } from '../../reference/compact-math.js';
 import { WasmRuntime, rng } from './harness.js';
 
 /** The algorithm of docs/format.md "Sampler", written independently in TypeScript with JS Math. */

@@ -1,8 +1,8 @@
 // The wasm spatial and attention kernels (opcodes 20..26) against their TypeScript twins
-// (converter/quantize/spatial-reference.ts), on odd channel counts so the SIMD tails run too.
+// (reference/spatial.ts), on odd channel counts so the SIMD tails run too.
 import { describe, it, expect } from 'vitest';
 import { EntryKind, Op, PadMode, PoolKind, ResizeMode } from '../../runtime/format-constants.js';
-import * as R from '../../converter/quantize/spatial-reference.js';
+import * as R from '../../reference/spatial.js';
 import { ModelBuilder } from '../helpers/model-builder.js';
 import { WasmRuntime, expectClose, randomArray, rng } from './harness.js';
 

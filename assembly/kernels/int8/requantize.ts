@@ -7,7 +7,7 @@
 // Leaky relu is positively homogeneous (leaky(acc * sIn * sW) / sOut = leaky(acc) * m), so it fuses exactly
 // like relu (the clamp at zpOut); other ops pass slope 1 and run the plain loop (p * 1 = p: the same bits).
 // Each step is one correctly rounded IEEE operation (int -> f32 conversion, f32 multiply, rounding to an
-// integer), so every engine gives the same bits; mirrored by converter/quantize/quant-arithmetic.ts. Four values
+// integer), so every engine gives the same bits; mirrored by reference/quant-arithmetic.ts. Four values
 // cost a handful of single-instruction SIMD ops instead of the 64-bit products of exact fixed-point rounding;
 // the f32 roundings of acc, m and the product move a result by a few 2^-16 of a step at most (for |q| <= 256),
 // which changes an output only at near-ties.

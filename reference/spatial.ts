@@ -1,7 +1,7 @@
 // Plain TypeScript twins of the runtime's spatial and attention kernels (assembly/kernels/spatial.ts,
 // attention.ts) on one HWC / row-major sample, in f32 arithmetic. The interpreter runs them (calibration, whole-
 // model references) and tests/kernels/spatial.test.ts compares the wasm kernels against them.
-import { Op, PadMode, PoolKind, ResizeMode } from '../../runtime/format-constants.js';
+import { Op, PadMode, PoolKind, ResizeMode } from '../runtime/format-constants.js';
 
 const f32 = Math.fround;
 const asF32 = (word: number): number => new Float32Array(new Uint32Array([word]).buffer)[0]!;

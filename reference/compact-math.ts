@@ -1,6 +1,6 @@
 // JavaScript twin of the runtime's log and sinCos2Pi (assembly/kernels/compact_math.ts), operation for
 // operation: +, -, *, /, sqrt, floor and exact bit moves give the same doubles as wasm f64, which
-// Math.log/sin/cos would not. Used by the sampler twin (latents.ts); accuracy in tests/kernels/sampler.test.ts.
+// Math.log/sin/cos would not. Used by the sampler twin (sampler.ts); accuracy in tests/kernels/sampler.test.ts.
 
 const LN2 = 0.6931471805599453;
 const SQRT2 = 1.4142135623730951;

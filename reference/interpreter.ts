@@ -1,14 +1,15 @@
 // A plain TypeScript executor of .evae entries (docs/format.md op semantics, HWC activations), one sample
 // at a time over a simulated arena. The quantizer uses it to calibrate (it reports every value an op reads
 // or writes) and to measure quantized variants; tests use it as the whole-model reference of the runtime.
-import { Act, BinaryKind, DType, Op, TensorKind } from '../../runtime/format-constants.js';
-import type { WEntry, WOp, WTensor } from '../writer.js';
-import { constantF32, constantI32, constantI8, elementCount, type EditableModel } from './editable-model.js';
+import { Act, BinaryKind, DType, Op, TensorKind } from '../runtime/format-constants.js';
+import type { WEntry, WOp, WTensor } from '../converter/writer.js';
+import type { EditableModel } from '../converter/quantize/editable-model.js';
+import { constantF32, constantI32, constantI8, elementCount } from './tensor-data.js';
 import { dequantizeValue, quantizeValue } from './quant-arithmetic.js';
-import * as K from './reference-kernels.js';
+import * as K from './kernels.js';
 import { geluApprox } from './erf.js';
-import { clipBounds } from '../../runtime/clip-bounds.js';
-import { runSpatialOp } from './spatial-reference.js';
+import { clipBounds } from '../runtime/clip-bounds.js';
+import { runSpatialOp } from './spatial.js';
 
 export type Values = Float32Array | Int8Array;
 /** role: 'in' (operand a or b of op), 'pre' (op result before its fused activation), 'out' (what it stored) */

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readIdxFile } from './idx.js';
 import { decodePng } from './png-decode.js';
-import { shuffledIndices } from './rng.js';
+import { shuffledIndices } from '../reference/random.js';
 
 export interface ImageSet {
   /** N x H x W x C floats in [0, 1] */
