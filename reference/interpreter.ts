@@ -8,6 +8,7 @@ import { constantF32, constantI32, constantI8, elementCount } from './tensor-dat
 import { dequantizeValue, quantizeValue } from './quant-arithmetic.js';
 import * as K from './kernels.js';
 import { geluApprox } from './erf.js';
+import { softplus } from './softplus.js';
 import { clipBounds } from '../runtime/clip-bounds.js';
 import { runSpatialOp } from './spatial.js';
 
@@ -29,11 +30,11 @@ export function activate(v: Float32Array, act: number, alpha: number): Float32Ar
       case Act.Sigmoid: out[i] = 1 / (1 + Math.exp(-x)); break;
       case Act.Tanh: out[i] = Math.tanh(x); break;
       case Act.Exp: out[i] = Math.exp(x); break;
-      case Act.Softplus: out[i] = x > 20 ? x : Math.log1p(Math.exp(x)); break;
+      case Act.Softplus: out[i] = softplus(x); break;
       case Act.Elu: out[i] = x >= 0 ? x : alpha * Math.expm1(x); break;
       case Act.Gelu: out[i] = geluApprox(x); break;
       case Act.Silu: out[i] = x / (1 + Math.exp(-x)); break;
-      case Act.Mish: out[i] = x * Math.tanh(x > 20 ? x : Math.log1p(Math.exp(x))); break;
+      case Act.Mish: out[i] = x * Math.tanh(softplus(x)); break;
       case Act.HardSwish: out[i] = x * Math.max(0, Math.min(1, x / 6 + 0.5)); break;
       case Act.Clip: out[i] = x < lo ? lo : x > hi ? hi : x; break;
       case Act.GeluTanh: out[i] = x / (1 + Math.exp(-2 * Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))) /* 0.5 x (1 + tanh u) = x sigmoid(2u) */; break;

@@ -8,7 +8,8 @@ export interface RngState {
   spare: number | null;
 }
 
-function splitmix32(seed: number): () => number {
+/** splitmix32: a stream of well-mixed 32-bit words from one seed (used to fill xoshiro's state). */
+export function splitmix32(seed: number): () => number {
   let x = seed >>> 0;
   return () => {
     x = (x + 0x9e3779b9) >>> 0;
@@ -19,15 +20,21 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/** xoshiro128**'s four-word state from a seed: four splitmix32 words, never all zero. */
+export function xoshiroState(seed: number): Uint32Array {
+  const next = splitmix32(seed);
+  const s = new Uint32Array([next(), next(), next(), next()]);
+  if (s.every((v) => v === 0)) s[0] = 1;
+  return s;
+}
+
 export class Rng {
   private s: Uint32Array;
   private spare: number | null = null;
 
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new Error(`Rng: seed must be a finite number, got ${seed}`);
-    const next = splitmix32(Math.floor(seed));
-    this.s = new Uint32Array([next(), next(), next(), next()]);
-    if (this.s.every((v) => v === 0)) this.s[0] = 1;
+    this.s = xoshiroState(Math.floor(seed));
   }
 
   static fromState(state: RngState): Rng {
@@ -44,16 +51,7 @@ export class Rng {
 
   /** Uniform 32-bit unsigned integer (xoshiro128**). */
   nextU32(): number {
-    const s = this.s;
-    const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
-    const t = (s[1] << 9) >>> 0;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11);
-    return result;
+    return xoshiro128ss(this.s);
   }
 
   /** Uniform in [0, 1) with 32 bits of resolution. */
@@ -85,6 +83,19 @@ export class Rng {
     for (let i = 0; i < out.length; i++) out[i] = this.normal();
     return out;
   }
+}
+
+/** One xoshiro128** step: returns the next word and advances the four-word state in place. */
+export function xoshiro128ss(s: Uint32Array): number {
+  const result = Math.imul(rotl(Math.imul(s[1]!, 5) >>> 0, 7), 9) >>> 0;
+  const t = (s[1]! << 9) >>> 0;
+  s[2]! ^= s[0]!;
+  s[3]! ^= s[1]!;
+  s[1]! ^= s[2]!;
+  s[0]! ^= s[3]!;
+  s[2]! ^= t;
+  s[3] = rotl(s[3]!, 11);
+  return result;
 }
 
 function rotl(x: number, k: number): number {

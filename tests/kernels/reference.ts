@@ -3,6 +3,7 @@
 import { Act } from '../../runtime/format-constants.js';
 import { clipBounds } from '../../runtime/clip-bounds.js';
 import { gelu } from '../../reference/erf.js';
+import { softplus } from '../../reference/softplus.js';
 
 export interface RefResult { value: Float64Array; magnitude: Float64Array }
 
@@ -14,11 +15,11 @@ export function refActivation(x: number, act: Act, alpha: number): number {
     case Act.Sigmoid: return 1 / (1 + Math.exp(-x));
     case Act.Tanh: return Math.tanh(x);
     case Act.Exp: return Math.exp(x);
-    case Act.Softplus: return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+    case Act.Softplus: return softplus(x);
     case Act.Elu: return x > 0 ? x : alpha * (Math.exp(x) - 1);
     case Act.Gelu: return gelu(x);
     case Act.Silu: return x / (1 + Math.exp(-x));
-    case Act.Mish: return x * Math.tanh(x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
+    case Act.Mish: return x * Math.tanh(softplus(x));
     case Act.HardSwish: return x * Math.max(0, Math.min(1, x / 6 + 0.5));
     case Act.Clip: { const [lo, hi] = clipBounds(alpha); return x < lo ? lo : x > hi ? hi : x; }
     case Act.GeluTanh: return x / (1 + Math.exp(-2 * Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))) /* 0.5 x (1 + tanh u) = x sigmoid(2u) */;
