@@ -6,7 +6,7 @@ import { clipAlpha, clipBounds } from '../../runtime/clip-bounds.js';
 import { erf, gelu, geluApprox } from '../../reference/erf.js';
 import { activate } from '../../reference/interpreter.js';
 import { ModelBuilder } from '../helpers/model-builder.js';
-import { WasmRuntime, randomArray, rng } from './harness.js';
+import { WasmRuntime, randomArray, rng, runUnary } from './harness.js';
 import { refActivation } from './reference.js';
 
 function inputs(): Float32Array {
@@ -16,15 +16,6 @@ function inputs(): Float32Array {
   return Float32Array.from([...edges, ...randomArray(rand, 1001, -12, 12), ...sweep]);
 }
 
-function runUnary(act: Act, alpha: number, x: Float32Array): Float32Array {
-  const mb = new ModelBuilder();
-  const input = mb.activation([x.length]);
-  const out = mb.activation([x.length]);
-  mb.op({ op: Op.Unary, out, a: input, act, alpha });
-  const rt = new WasmRuntime();
-  expect(rt.load(mb.build(input, [out]))).toBe(0);
-  return rt.run(EntryKind.Decode, x, 1, [x.length])[0];
-}
 
 /** Largest |got - want| / max(floor, |want|) over all elements. */
 function worst(got: Float32Array, want: (v: number) => number, x: Float32Array, floor: (v: number) => number): { err: number; at: number } {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { Act, ACT_NAME, BinaryKind, EntryKind, Op } from '../../runtime/format-constants.js';
 import { ModelBuilder } from '../helpers/model-builder.js';
-import { WasmRuntime, expectClose, randomArray, rng } from './harness.js';
+import { WasmRuntime, expectClose, randomArray, rng, runUnary } from './harness.js';
 import { refActivation } from './reference.js';
 
 /** Inputs across the useful range plus edge values (odd length exercises the scalar tail of the vector paths). */
@@ -12,15 +12,6 @@ function inputs(): Float32Array {
   return Float32Array.from([...edges, ...randomArray(rand, 1001, -12, 12), ...sweep]);
 }
 
-function runUnary(act: Act, alpha: number, x: Float32Array): Float32Array {
-  const mb = new ModelBuilder();
-  const input = mb.activation([x.length]);
-  const out = mb.activation([x.length]);
-  mb.op({ op: Op.Unary, out, a: input, act, alpha });
-  const rt = new WasmRuntime();
-  expect(rt.load(mb.build(input, [out]))).toBe(0);
-  return rt.run(EntryKind.Decode, x, 1, [x.length])[0];
-}
 
 describe('activations vs float64 Math, 1e-6 relative', () => {
   const cases: Array<[Act, number]> = [

@@ -7,6 +7,8 @@ export const WASM_PATH = process.env.EDGEVAE_WASM ?? fileURLToPath(new URL('../.
 
 export type { WasmExports as RuntimeExports } from '../../runtime/engine.js';
 import type { WasmExports as RuntimeExports } from '../../runtime/engine.js';
+import { EntryKind, Op, type Act } from '../../runtime/format-constants.js';
+import { ModelBuilder } from '../helpers/model-builder.js';
 
 let compiled: WebAssembly.Module | undefined;
 
@@ -109,4 +111,16 @@ export function expectClose(actual: Float32Array, expected: ArrayLike<number>, m
       throw new Error(`${what}: element ${i}: got ${actual[i]}, expected ${e} (error ${err}, allowed ${rtol * mag})`);
     }
   }
+}
+
+/** One UNARY op applying `act` (with `alpha`) to all of x, run in the wasm module. */
+export function runUnary(act: Act, alpha: number, x: Float32Array): Float32Array {
+  const mb = new ModelBuilder();
+  const input = mb.activation([x.length]);
+  const out = mb.activation([x.length]);
+  mb.op({ op: Op.Unary, out, a: input, act, alpha });
+  const rt = new WasmRuntime();
+  const code = rt.load(mb.build(input, [out]));
+  if (code !== 0) throw new Error(`load failed with ${code}`);
+  return rt.run(EntryKind.Decode, x, 1, [x.length])[0]!;
 }
