@@ -80,7 +80,10 @@ function fieldsFile(): string {
 }
 
 function errorsFile(): string {
-  const lines = [HEADER + '// Error codes returned by load() and run(); format/errors.ts gives each its message.', 'export const OK: i32 = 0;'];
+  const lines = [
+    HEADER + '// Error codes returned by load() and run(); format/errors.ts gives each its message.',
+    'export const OK: i32 = 0;',
+  ];
   for (const [code, name] of WASM_ERROR_TABLE) lines.push(`export const E_${name}: i32 = ${code};`);
   return lines.join('\n') + '\n';
 }

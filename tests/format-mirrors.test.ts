@@ -24,21 +24,26 @@ function asConstants(path: string): Map<string, number> {
 describe('format/ and its AssemblyScript mirrors', () => {
   it('every generated mirror is committed as the generator writes it', () => {
     const mirrors = renderMirrors();
-    expect([...mirrors.keys()].sort()).toEqual(['assembly/errors.ts', 'assembly/format-fields.ts', 'assembly/format.ts', 'firmware-host/wasi/load-errors.ts']);
+    expect([...mirrors.keys()].sort())
+      .toEqual(['assembly/errors.ts', 'assembly/format-fields.ts', 'assembly/format.ts', 'firmware-host/wasi/load-errors.ts']);
     for (const [path, text] of mirrors) expect(read(path), `${path} is stale: run npm run generate-format`).toBe(text);
   });
 
   it('assembly/errors.ts has exactly the codes of format/errors.ts', () => {
     const codes = asConstants('assembly/errors.ts');
-    const expected = new Map<string, number>([['OK', 0], ...WASM_ERROR_TABLE.map(([code, name]) => [`E_${name}`, code] as [string, number])]);
+    const expected = new Map<string, number>([['OK', 0]]);
+    for (const [code, name] of WASM_ERROR_TABLE) expected.set(`E_${name}`, code);
     expect(codes).toEqual(expected);
     expect(WASM_ERROR_TABLE.map(([code]) => code)).toEqual(WASM_ERROR_TABLE.map((_, i) => -1 - i));
   });
 
   it('assembly/format-fields.ts has the field layout and limits of format/', () => {
     const got = asConstants('assembly/format-fields.ts');
-    const expected = new Map<string, number>([['MAX_KERNEL_PARAM', MAX_KERNEL_PARAM], ['MAX_EXTENT', MAX_EXTENT], ['CHECKSUM_START', layout.CHECKSUM_START]]);
-    for (const [name, prefix] of [['HeaderField', 'HEADER'], ['TensorField', 'TENSOR_FIELD'], ['EntryField', 'ENTRY_FIELD'], ['OpWord', 'OP_WORD']]) {
+    const expected = new Map<string, number>([
+      ['MAX_KERNEL_PARAM', MAX_KERNEL_PARAM], ['MAX_EXTENT', MAX_EXTENT], ['CHECKSUM_START', layout.CHECKSUM_START],
+    ]);
+    const prefixes = [['HeaderField', 'HEADER'], ['TensorField', 'TENSOR_FIELD'], ['EntryField', 'ENTRY_FIELD'], ['OpWord', 'OP_WORD']];
+    for (const [name, prefix] of prefixes) {
       for (const [member, v] of enumMembers(layout, name!)) expected.set(`${prefix}_${screamingCase(member)}`, v);
     }
     expect(got).toEqual(expected);
