@@ -21,7 +21,7 @@ describe('MAC counting', () => {
     const convT1 = 7 * 7 * 64 * 64 * 3 * 3; // every input pixel scatters Ci x Co x k x k
     const convT2 = 14 * 14 * 64 * 32 * 3 * 3;
     const conv = 28 * 28 * 1 * 32 * 3 * 3; // every output pixel gathers Ci x k x k per output channel
-    expect(linear + convT1 + convT2 + conv).toBe(5_694_976); // the "5.7 M MACs" of the issue
+    expect(linear + convT1 + convT2 + conv).toBe(5_694_976); // the "5.7 M MACs" README quotes
     expect(await countOnnxMacs(fixture('conv.decoder'))).toBe(linear + convT1 + convT2 + conv);
   });
 

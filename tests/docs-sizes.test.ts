@@ -21,6 +21,14 @@ describe('module sizes in the docs', () => {
     }
   });
 
+  it("README's line count of the reference forward pass is the count of its files, within 10 %", () => {
+    const files = ['interpreter', 'kernels', 'spatial', 'erf', 'softplus', 'quant-arithmetic', 'tensor-data'];
+    const lines = files.reduce((n, f) => n + read(`reference/${f}.ts`).split('\n').length - 1, 0);
+    const stated = /the forward pass in (\d+) lines/.exec(read('README.md'));
+    expect(stated, 'README states the forward pass line count').not.toBeNull();
+    expect(Math.abs(Number(stated![1]) - lines) / lines).toBeLessThan(0.1);
+  });
+
   it('deploy.md names the three Pi routes and the runners the package ships', () => {
     const deploy = read('docs/deploy.md');
     expect(deploy).toMatch(/wasmtime-vVERSION-aarch64-linux\.tar\.xz/);

@@ -1,4 +1,4 @@
-// The layers of the code base (docs/architecture.md "Layers"): a module may import its own layer and the ones
+// The layers of the code base (docs/architecture.md "Dependency layers"): a module may import its own layer and the ones
 // below it, never one above. format/ is at the bottom and imports nothing; runtime/ only format/; the readable
 // forward pass (reference/) and data loading (data/) sit below the converter, which the trainer, parity and
 // the Node hosts use; the CLI is on top. A command module that cli/edgevae.ts loads as a plugin (the `train`,
