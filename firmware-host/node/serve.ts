@@ -5,9 +5,12 @@ import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../runtime/node.js';
 import { readModel } from '../../runtime/format.js';
-import { UserError, usageError } from '../../cli/errors.js';
 import { kioskManifest } from '../kiosk/manifest.js';
 import { DEADLINE_CHECK_MS, DEFAULT_LIMITS, guardServer } from './serve-guard.js';
+
+/** A bad command line (exit 2); any other failure exits 1. The host keeps to its own errors, below the CLI. */
+class ServeUsageError extends Error {}
+const usageError = (message: string): ServeUsageError => new ServeUsageError(message);
 
 export const MAX_URL_LENGTH = 1024;
 export const MAX_HEADER_BYTES = 8 * 1024;
@@ -78,7 +81,7 @@ interface ServedFile { body: Buffer; type: string }
 export function collectFiles(opts: ServeOptions): Map<string, ServedFile> {
   const files = new Map<string, ServedFile>();
   const add = (urlPath: string, filePath: string, what: string, check?: (body: Buffer) => void): void => {
-    if (!existsSync(filePath) || !statSync(filePath).isFile()) throw new UserError(`serve: ${what} not found: ${filePath}`);
+    if (!existsSync(filePath) || !statSync(filePath).isFile()) throw new Error(`serve: ${what} not found: ${filePath}`);
     const ext = urlPath.slice(urlPath.lastIndexOf('.'));
     const body = readFileSync(filePath);
     check?.(body);
@@ -89,12 +92,12 @@ export function collectFiles(opts: ServeOptions): Map<string, ServedFile> {
     try {
       readModel(body);
     } catch (e) {
-      throw new UserError(`serve: ${flag} ${path} is not a valid edgevae model: ${(e as Error).message.split('\n')[0]}`);
+      throw new Error(`serve: ${flag} ${path} is not a valid edgevae model: ${(e as Error).message.split('\n')[0]}`);
     }
   };
   const kiosk = (name: string): string => join(opts.kioskDir, name);
   if (!existsSync(kiosk('index.html'))) {
-    throw new UserError(`serve: no kiosk build in ${opts.kioskDir} (run \`npm run build:kiosk\` first)`);
+    throw new Error(`serve: no kiosk build in ${opts.kioskDir} (run \`npm run build:kiosk\` first)`);
   }
   add('/index.html', kiosk('index.html'), 'kiosk page');
   add('/app.js', kiosk('app.js'), 'kiosk script');
@@ -164,9 +167,9 @@ export async function startServe(opts: ServeOptions): Promise<{ server: Server; 
   const server = createKioskServer(opts);
   return new Promise((resolvePromise, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new UserError(`serve: port ${opts.port} is in use; pick another with --port`));
-      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new UserError(`serve: cannot listen on host ${opts.host} (${err.code}); pick another with --host`));
-      else if (err.code === 'EACCES') reject(new UserError(`serve: no permission to listen on port ${opts.port}; pick a port above 1023 with --port`));
+      if (err.code === 'EADDRINUSE') reject(new Error(`serve: port ${opts.port} is in use; pick another with --port`));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new Error(`serve: cannot listen on host ${opts.host} (${err.code}); pick another with --host`));
+      else if (err.code === 'EACCES') reject(new Error(`serve: no permission to listen on port ${opts.port}; pick a port above 1023 with --port`));
       else reject(err);
     });
     // A backlog at least as large as the connection cap: a burst of new connections waits instead of being reset.
@@ -194,6 +197,6 @@ export async function runServe(argv: string[]): Promise<number> {
   } catch (err) {
     const message = (err as Error).message.split('\n')[0].replace(/^serve: /, '');
     process.stderr.write(`edgevae serve: ${message}\n`);
-    return err instanceof UserError ? err.exitCode : 1;
+    return err instanceof ServeUsageError ? 2 : 1;
   }
 }
