@@ -1,12 +1,15 @@
 import { describe, it, expect } from 'vitest';
 import { Act, EntryKind, Op } from '../../runtime/format-constants.js';
 import { ModelBuilder } from '../helpers/model-builder.js';
-import { WasmRuntime, expectClose, randInt, randomArray, rng } from './harness.js';
+import { WasmRuntime, expectClose, randInt, randomArray, rng, runReference } from './harness.js';
 import {
   type ConvSpec, convOutSize, convTransposeOutSize, packConvTransposeWeights, packConvWeights, refConv, refConvTranspose,
 } from './reference.js';
 
-/** Builds input(CHW) -> LAYOUT -> CONV/CONVT -> LAYOUT -> output(CHW), runs it and compares with the reference. */
+/**
+ * Builds input(CHW) -> LAYOUT -> CONV/CONVT -> LAYOUT -> output(CHW), runs it in the wasm module and in the plain
+ * forward pass (reference/), and compares both with the float64 NCHW reference.
+ */
 function check(s: ConvSpec, transpose: boolean, withBias: boolean, act: Act, alpha: number, seed: number): void {
   const rand = rng(seed);
   const Cig = s.Ci / s.groups, Cog = s.Co / s.groups;
@@ -26,11 +29,14 @@ function check(s: ConvSpec, transpose: boolean, withBias: boolean, act: Act, alp
   });
   const out = mb.spatialOutput(y, s.Co, OH, OW);
   const rt = new WasmRuntime();
-  const code = rt.load(mb.build(input, [out]), s.n);
+  const bytes = mb.build(input, [out]);
+  const code = rt.load(bytes, s.n);
   expect(code, `load ${JSON.stringify(s)} detail ${rt.x.errorDetail()}`).toBe(0);
   const [got] = rt.run(EntryKind.Decode, x, s.n, [s.Co * OH * OW]);
   const ref = transpose ? refConvTranspose(s, x, w, b, act, alpha) : refConv(s, x, w, b, act, alpha);
   expectClose(got, ref.value, ref.magnitude, 1e-5, `${transpose ? 'convT' : 'conv'} ${JSON.stringify(s)}`);
+  const plain = runReference(bytes, EntryKind.Decode, x, s.n, s.Co * OH * OW);
+  expectClose(plain, ref.value, ref.magnitude, 1e-5, `reference/ ${transpose ? 'convT' : 'conv'} ${JSON.stringify(s)}`);
 }
 
 function spec(p: Partial<ConvSpec>): ConvSpec {

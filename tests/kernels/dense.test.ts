@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { Act, EntryKind, Op } from '../../runtime/format-constants.js';
 import { ModelBuilder } from '../helpers/model-builder.js';
-import { WasmRuntime, expectClose, randomArray, rng } from './harness.js';
+import { WasmRuntime, expectClose, randomArray, rng, runReference } from './harness.js';
 import { refDense } from './reference.js';
 
 function runDense(K: number, M: number, n: number, withBias: boolean, act: Act, alpha: number, seed: number, maxBatch = n): void {
@@ -16,10 +16,13 @@ function runDense(K: number, M: number, n: number, withBias: boolean, act: Act, 
   const bt = b ? mb.constF32(b, [M]) : undefined;
   mb.op({ op: Op.Dense, out, a: input, b: wt, c: bt, act, alpha });
   const rt = new WasmRuntime();
-  expect(rt.load(mb.build(input, [out]), maxBatch)).toBe(0);
+  const bytes = mb.build(input, [out]);
+  expect(rt.load(bytes, maxBatch)).toBe(0);
   const [y] = rt.run(EntryKind.Decode, x, n, [M]);
   const ref = refDense(x, n, K, M, w, b, act, alpha);
   expectClose(y, ref.value, ref.magnitude, 1e-5, `dense K=${K} M=${M} n=${n}`);
+  // The same case through the plain forward pass (reference/), against the same float64 reference.
+  expectClose(runReference(bytes, EntryKind.Decode, x, n, M), ref.value, ref.magnitude, 1e-5, `reference/ dense K=${K} M=${M} n=${n}`);
 }
 
 describe('DENSE kernel vs float64 reference', () => {

@@ -9,6 +9,8 @@ export type { WasmExports as RuntimeExports } from '../../runtime/engine.js';
 import type { WasmExports as RuntimeExports } from '../../runtime/engine.js';
 import { EntryKind, Op, type Act } from '../../runtime/format-constants.js';
 import { ModelBuilder } from '../helpers/model-builder.js';
+import { Interpreter } from '../../reference/interpreter.js';
+import { readEditable } from '../../converter/quantize/editable-model.js';
 
 let compiled: WebAssembly.Module | undefined;
 
@@ -123,4 +125,13 @@ export function runUnary(act: Act, alpha: number, x: Float32Array): Float32Array
   const code = rt.load(mb.build(input, [out]));
   if (code !== 0) throw new Error(`load failed with ${code}`);
   return rt.run(EntryKind.Decode, x, 1, [x.length])[0]!;
+}
+
+/** The same model through the plain TypeScript forward pass (reference/interpreter.ts), one sample at a time. */
+export function runReference(bytes: Uint8Array, kind: number, x: Float32Array, n: number, outSize: number): Float32Array {
+  const interpreter = new Interpreter(readEditable(bytes));
+  const inSize = x.length / n;
+  const out = new Float32Array(n * outSize);
+  for (let s = 0; s < n; s++) out.set(interpreter.run(kind, x.subarray(s * inSize, (s + 1) * inSize))[0]!, s * outSize);
+  return out;
 }
