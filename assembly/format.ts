@@ -25,6 +25,14 @@ export const DTYPE_COUNT: u32 = 5;
 
 export const ENTRY_ENCODE: u32 = 0;
 export const ENTRY_DECODE: u32 = 1;
+// Sequence models (docs/format.md "Sequence models").
+export const ENTRY_SEQ_ENCODE: u32 = 2;
+export const ENTRY_SEQ_INIT: u32 = 3;
+export const ENTRY_SEQ_STEP: u32 = 4;
+export const ENTRY_KINDS: u32 = 5;
+export const MAX_ENTRIES: u32 = 3;
+/** Hard cap on the decode loop, whatever a file or a caller asks for. */
+export const MAX_SEQUENCE_LENGTH: u32 = 1024;
 
 export const ACT_NONE: u32 = 0;
 export const ACT_RELU: u32 = 1;
@@ -56,6 +64,11 @@ export const OP_QUANTIZE: u32 = 11;
 export const OP_DEQUANTIZE: u32 = 12;
 export const OP_GROUP_NORM: u32 = 13;
 export const OP_LAYER_NORM: u32 = 14;
+export const OP_EMBEDDING: u32 = 15;
+export const OP_LSTM: u32 = 16;
+export const OP_GRU: u32 = 17;
+export const OP_ARGMAX: u32 = 18;
+export const OP_LOG_SOFTMAX: u32 = 19;
 export const OP_PAD: u32 = 20;
 export const OP_RESIZE: u32 = 21;
 export const OP_POOL: u32 = 22;

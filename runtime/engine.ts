@@ -20,7 +20,7 @@ export interface WasmExports {
 }
 
 const REQUIRED_EXPORTS = ['memory', 'alloc', 'load', 'errorDetail', 'entryInput', 'entryOutput', 'run', 'sampleNormal'] as const;
-const ENTRY_CODE: Record<EntryName, number> = { encode: 0, decode: 1 };
+const ENTRY_CODE: Record<EntryName, number> = { encode: 0, decode: 1, 'seq-encode': 2, 'seq-init': 3, 'seq-step': 4 };
 /** Codes of assembly/errors.ts that mean "the file is invalid" (as opposed to unsupported / out of memory). */
 const LAST_FORMAT_ERROR = -19;
 /** assembly/errors.ts E_BAD_CHECKSUM */
