@@ -25,7 +25,7 @@ export function recurrentAttrs(node: OnnxNode, fail: Fail): RecurrentAttrs {
   if (acts) {
     const want = DEFAULT_ACTIVATIONS[lstm ? 'LSTM' : 'GRU'];
     const D = dir === 2 ? 2 : 1;
-    const ok = acts.length === want.length * D && acts.every((a, i) => a.toLowerCase() === want[i % want.length]!.toLowerCase());
+    const ok = acts.length === want.length * D && acts.every((a, i) => String(a).toLowerCase() === want[i % want.length]!.toLowerCase());
     if (!ok) fail(`attribute activations [${acts.join(', ')}] is not supported (only the defaults ${want.join(', ')})`);
   }
   if (lstm && Number(get('input_forget') ?? 0) !== 0) fail('attribute input_forget=1 (coupled input-forget gate) is not supported');

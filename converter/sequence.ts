@@ -180,3 +180,18 @@ export async function convertSequence(opts: SequenceConvertOptions): Promise<{ b
   }
   return { bytes, report: { entries: reports, vocabSize: V, latentSize: L, stateSize: P, maxLength, fileBytes: bytes.byteLength } };
 }
+
+/**
+ * Any graph the sequence importer reads (several inputs, batch on any axis) as the decode entry of a model: the
+ * graph inputs packed per sample in graph order, the outputs concatenated in graph order. For tests and tools.
+ */
+export async function convertPackedGraph(model: string | Uint8Array): Promise<Uint8Array> {
+  const m = await loadOnnx(model);
+  const imported = importSequenceGraph(m, m.inputs, m.outputs.map((o) => o.name), 'concat');
+  finish(imported.graph);
+  const ctx: EmitContext = { tensors: [] };
+  const plan = planArena(imported.graph);
+  const { entry } = emitEntry(ctx, imported.graph, plan, EntryKind.Decode);
+  const meta = { name: m.graphName || 'graph', producer: 'edgevae-converter 0.1.0', quantization: 'f32', created: new Date().toISOString() };
+  return writeModel({ meta, tensors: ctx.tensors, entries: [entry], arenaPerSample: plan.arenaPerSample });
+}
