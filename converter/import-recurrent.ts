@@ -96,3 +96,72 @@ export function checkRecurrentInputs(node: OnnxNode, fail: Fail): void {
   if (node.inputs[4]) fail('input sequence_lens is not supported (every sequence runs the full length; pad with the stop token instead)');
   if (node.opType === 'LSTM' && node.inputs[7]) fail('input P (peephole weights) is not supported');
 }
+
+/**
+ * LSTM/GRU, LogSoftmax and ArgMax inside an image-style graph (batch on dim 0 of every value): recurrent layers must
+ * be batch-first (layout 1); softmax-like ops work on the last axis of values stored in ONNX order (not rank-3 HWC).
+ */
+export function importSequenceOpInImageGraph(
+  g: Graph, node: OnnxNode, ins: ({ kind: 'const'; t: ConstTensor } | { kind: 'act'; id: number } | undefined)[], fail: Fail,
+): (number | undefined)[] {
+  const act = (k: number, what: string): number => {
+    const s = ins[k];
+    if (!s || s.kind !== 'act') return fail(`input ${what} must depend on the graph input`);
+    return s.id;
+  };
+  const shapeOf = (id: number) => g.values[id]!.shape;
+  const flat = (id: number) => {
+    const shape = shapeOf(id);
+    const n = shape.reduce((p, d) => p * d, 1);
+    if (shape.length === 1) return id;
+    const v = addValue(g, `${g.values[id]!.name}:flat`, [n]);
+    g.nodes.push({ op: 'reshape', a: id, out: v, name: node.name });
+    return v;
+  };
+  if (node.opType === 'LSTM' || node.opType === 'GRU') {
+    checkRecurrentInputs(node, fail);
+    const a = recurrentAttrs(node, fail);
+    if (a.layout !== 1) fail('layout 0 (time-major, batch on axis 1) needs a sequence model conversion (edgevae convert --seq); here only layout 1 is supported');
+    const x = act(0, 'X');
+    const xs = shapeOf(x);
+    if (xs.length !== 2) fail(`X must be [N, T, I], got per-sample shape [${xs}]`);
+    const cst = (k: number, what: string) => {
+      const s = ins[k];
+      if (!s || s.kind !== 'const') return fail(`input ${what} must be a constant`);
+      return s.t;
+    };
+    const state = (k: number, what: string) => {
+      if (!ins[k]) return undefined;
+      const id = act(k, what);
+      if (shapeOf(id).length !== 2 || shapeOf(id)[0] !== a.D || shapeOf(id)[1] !== a.H) fail(`${what} must be [N, ${a.D}, ${a.H}], got per-sample [${shapeOf(id)}]`);
+      return flat(id);
+    };
+    const [T, I] = xs as [number, number];
+    const ids = addRecurrent(g, node, a, {
+      x: flat(x), T, I, W: cst(1, 'W'), R: cst(2, 'R'), B: ins[3] ? cst(3, 'B') : undefined,
+      h0: state(5, 'initial_h'), c0: a.lstm ? state(6, 'initial_c') : undefined,
+    }, fail, node.outputs.map((o) => !!o));
+    const shapes = [[T, a.D, a.H], [a.D, a.H], [a.D, a.H]];
+    return ids.map((id, k) => {
+      if (id === undefined) return undefined;
+      const v = addValue(g, `${node.outputs[k]}:shaped`, shapes[k]!);
+      g.nodes.push({ op: 'reshape', a: id, out: v, name: node.name });
+      return v;
+    });
+  }
+  const x = act(0, 'input');
+  const shape = shapeOf(x);
+  const r = shape.length + 1;
+  const raw = Number(node.attrs.get('axis') ?? (node.opType === 'ArgMax' ? 0 : -1));
+  const axis = raw < 0 ? raw + r : raw;
+  if (axis !== r - 1 || axis === 0) fail(`axis ${raw} is not supported (only the last axis, not the batch)`);
+  if (shape.length === 3) fail('rank-4 inputs are not supported (only the last axis of values stored in ONNX order)');
+  if (node.opType === 'ArgMax' && Number(node.attrs.get('select_last_index') ?? 0) !== 0) fail('select_last_index=1 is not supported');
+  const L = shape[shape.length - 1]!;
+  const keep = Number(node.attrs.get('keepdims') ?? 1) !== 0;
+  const reduced = keep ? [...shape.slice(0, -1), 1] : shape.slice(0, -1);
+  const out = addValue(g, node.outputs[0]!, node.opType === 'ArgMax' ? (reduced.length ? reduced : [1]) : shape);
+  if (node.opType === 'ArgMax') g.nodes.push({ op: 'argmax', a: flat(x), out, name: node.name, L });
+  else g.nodes.push({ op: 'logsoftmax', a: flat(x), out, name: node.name, L });
+  return [out];
+}

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertPackedGraph } from '../converter/sequence.js';
+import { convertGraph } from '../converter/index.js';
 import { Engine } from '../runtime/engine.js';
 import { buildModel, float, randomData, type ModelSpec } from './helpers/onnx-build.js';
 import { argmaxRef, embeddingRef, logSoftmaxRef, recurrentRef } from './kernels/recurrent-reference.js';
@@ -172,6 +173,44 @@ describe('ONNX LSTM/GRU in the wasm runtime', () => {
     for (const bad of [4, -1, 1.5, NaN, 1e9]) {
       expect(() => engine.run('decode', Float32Array.of(0, 1, 2, 3, bad, 1), 2)).toThrow(/BAD_TOKEN/);
     }
+  });
+});
+
+describe('in image-style graphs (batch on dim 0)', () => {
+  it('a batch-first (layout 1) GRU then LogSoftmax and ArgMax convert with convertGraph', async () => {
+    const n = 2, T = 4, I = 3, H = 6;
+    const W = randomData(3 * H * I, 11, 0.7), R = randomData(3 * H * H, 12, 0.7), B = randomData(6 * H, 13, 0.3);
+    const spec: ModelSpec = {
+      opset: 14, inputs: [{ name: 'x', dims: ['N', T, I] }], outputs: [{ name: 'logp' }, { name: 'best', type: 'int64' }],
+      nodes: [
+        { op: 'GRU', inputs: ['x', 'W', 'R', 'B'], outputs: ['', 'h'], attrs: { hidden_size: H, layout: 1, linear_before_reset: 1 } },
+        { op: 'Reshape', inputs: ['h', 'shape'], outputs: ['hf'] },
+        { op: 'LogSoftmax', inputs: ['hf'], outputs: ['logp'], attrs: { axis: -1 } },
+        { op: 'ArgMax', inputs: ['hf'], outputs: ['best'], attrs: { axis: 1, keepdims: 0 } },
+      ],
+      initializers: { W: { dims: [1, 3 * H, I], data: W }, R: { dims: [1, 3 * H, H], data: R }, B: { dims: [1, 6 * H], data: B }, shape: { dims: [2], data: [0, -1], type: 'int64' } },
+    };
+    const x = randomData(n * T * I, 14, 1.5);
+    const engine = await Engine.create(module);
+    await engine.load(await convertGraph(buildModel(spec), { output: 0 }), n);
+    const [logp] = engine.run('decode', x, n);
+    const engine2 = await Engine.create(module);
+    await engine2.load(await convertGraph(buildModel(spec), { output: 1 }), n);
+    const [best] = engine2.run('decode', x, n);
+    for (let s = 0; s < n; s++) {
+      const h = recurrentRef({ lstm: false, H, dir: 0, lbr: 1, W, R, B }, x.subarray(s * T * I, (s + 1) * T * I), T).Yh;
+      expect(maxDiff(logp!.subarray(s * H, (s + 1) * H), logSoftmaxRef(h, H))).toBeLessThan(1e-5);
+      expect(best![s]).toBe(argmaxRef(h, H)[0]);
+    }
+  });
+
+  it('a time-major (layout 0) LSTM in an image-style graph is refused with a pointer to sequence conversion', async () => {
+    const spec: ModelSpec = {
+      opset: 14, inputs: [{ name: 'x', dims: ['N', 3, 2] }], outputs: [{ name: 'h' }],
+      nodes: [{ op: 'LSTM', name: 'rnn', inputs: ['x', 'W', 'R'], outputs: ['', 'h'], attrs: { hidden_size: 2 } }],
+      initializers: { W: { dims: [1, 8, 2], data: randomData(16, 1) }, R: { dims: [1, 8, 2], data: randomData(16, 2) } },
+    };
+    await expect(convertGraph(buildModel(spec))).rejects.toThrow(/node "rnn" \(LSTM\): layout 0 .*edgevae convert --seq/);
   });
 });
 
