@@ -21,11 +21,11 @@ export function checkSequenceOp(i: u32): i32 {
   if (!isF32Act(a) || !isF32Act(out)) return E.E_BAD_OPERAND;
   const na = <u64>tCount(a), no = <u64>tCount(out);
   const w7 = opWord(i, 7);
-  if (code == F.OP_ARGMAX || code == F.OP_LOG_SOFTMAX) {
+  if (code == F.OP_ARG_MAX || code == F.OP_LOG_SOFTMAX) {
     if (b != F.NONE || c != F.NONE) return E.E_BAD_OPERAND;
     for (let k: u32 = 8; k < 16; k++) if (opWord(i, k) != 0) return E.E_BAD_PARAM;
     if (w7 == 0 || na % <u64>w7 != 0) return E.E_BAD_PARAM;
-    if (no != (code == F.OP_ARGMAX ? na / <u64>w7 : na)) return E.E_SHAPE_MISMATCH;
+    if (no != (code == F.OP_ARG_MAX ? na / <u64>w7 : na)) return E.E_SHAPE_MISMATCH;
     return E.OK;
   }
   if (code == F.OP_EMBEDDING) {
@@ -68,7 +68,7 @@ export function runSequenceOp(i: u32, s: u32): void {
   const x = tensorAddr(a, s), y = tensorAddr(out, s);
   if (code == F.OP_EMBEDDING) {
     if (!embedding(x, tensorAddr(b, 0), y, tCount(a), tDim(b, 1), tDim(b, 0))) badToken = true;
-  } else if (code == F.OP_ARGMAX) {
+  } else if (code == F.OP_ARG_MAX) {
     argmaxRows(x, y, tCount(a) / w7, w7);
   } else if (code == F.OP_LOG_SOFTMAX) {
     logSoftmaxRows(x, y, tCount(a) / w7, w7);
