@@ -53,9 +53,18 @@ export function checkSequenceOp(op: OpInfo, a: TensorInfo, out: TensorInfo, tens
   if (T < 1) fail('sequence length is 0');
   if (dir > 2) fail(`direction ${dir} is not 0 (forward), 1 (reverse) or 2 (bidirectional)`);
   if (lbr > 1 || (lstm && lbr !== 0)) fail(`linear_before_reset ${lbr} is not allowed here (GRU: 0 or 1, LSTM: 0)`);
-  const W = floatConst('b (W)', op.b);
+  // W and R may also be i8 with one scale per gate column (int8-weights; dequantized at load).
+  const weights = (role: string, index: number): TensorInfo => {
+    const t = tensor(role, index);
+    if (t.kind === 'constant' && t.dtype === 'i8') {
+      if (t.rank !== 2 || t.qCount !== t.dims[1]) fail(`${role} tensor ${t.index} is i8 without one scale per column (rank ${t.rank}, ${t.qCount} scales)`);
+      return t;
+    }
+    return floatConst(role, index);
+  };
+  const W = weights('b (W)', op.b);
   const B = floatConst('c (B)', op.c);
-  const R = floatConst('R (word 7)', r);
+  const R = weights('R (word 7)', r);
   const state = (role: string, index: number) => {
     if (index === NONE) return undefined;
     const t = tensor(role, index);

@@ -2,7 +2,9 @@
 // same rules runtime/format-sequence.ts enforces in TypeScript, and the dispatch of those ops at run time.
 import * as F from '../format';
 import * as E from '../errors';
-import { tKind, tDtype, tCount, tRank, tDim, opWord, tensorAddr, tensorCount } from '../model';
+import { tKind, tDtype, tCount, tRank, tDim, tQCount, tQOffset, opWord, tensorAddr, tensorCount, filePtr } from '../model';
+import { allocBytes } from '../memory';
+import { dequantizeWeights } from './dequantize_weights';
 import { recurrentLayer, embedding, argmaxRows, logSoftmaxRows } from './recurrent';
 
 /** Floats of gate scratch the widest LSTM/GRU op needs (2*G*H + H). */
@@ -13,6 +15,35 @@ export function isSequenceOpcode(code: u32): bool { return code >= F.OP_EMBEDDIN
 
 @inline function isF32Act(t: u32): bool { return tKind(t) == F.KIND_ACTIVATION && tDtype(t) == F.DTYPE_F32; }
 @inline function isFloatConst(t: u32): bool { return tKind(t) == F.KIND_CONSTANT && (tDtype(t) == F.DTYPE_F32 || tDtype(t) == F.DTYPE_F16); }
+
+/** W or R: a float constant, or i8 of rank 2 with one scale per column (int8-weights, dequantized at load). */
+function isRecurrentWeight(t: u32): bool {
+  if (isFloatConst(t)) return true;
+  return tKind(t) == F.KIND_CONSTANT && tDtype(t) == F.DTYPE_I8 && tRank(t) == 2 && tQCount(t) == tDim(t, 1);
+}
+
+/**
+ * Replaces the address of every i8 W / R of a recurrent op by an f32 copy (per-column scales applied), so the
+ * kernels read f32 like for f32 and f16 weights. false when memory cannot grow.
+ */
+export function dequantizeRecurrentWeights(addrs: usize, opCount: u32): bool {
+  for (let i: u32 = 0; i < opCount; i++) {
+    const code = opWord(i, 0);
+    if (code != F.OP_LSTM && code != F.OP_GRU) continue;
+    for (let k: u32 = 0; k < 2; k++) {
+      const t = k == 0 ? opWord(i, 3) : opWord(i, 7);
+      if (tDtype(t) != F.DTYPE_I8) continue;
+      const rec = addrs + (<usize>t << 3);
+      if (load<u32>(rec, 4) == 1) continue; // already widened (shared by two ops)
+      const f = allocBytes(<usize>tCount(t) * 4);
+      if (f == 0) return false;
+      dequantizeWeights(<usize>load<u32>(rec), filePtr + <usize>tQOffset(t), f, 1, tDim(t, 0), tDim(t, 1));
+      store<u32>(rec, <u32>f);
+      store<u32>(rec, 1, 4); // constants have stride 0; 1 marks the widened copy (never used as a stride: s = 0)
+    }
+  }
+  return true;
+}
 
 /** Returns E.OK or an error code for sequence op i (out, a already checked to exist; a is an activation). */
 export function checkSequenceOp(i: u32): i32 {
@@ -42,7 +73,7 @@ export function checkSequenceOp(i: u32): i32 {
   if (H == 0 || T == 0 || dir > 2 || lbr > 1 || (lstm && lbr != 0)) return E.E_BAD_PARAM;
   if (b >= tensorCount || c >= tensorCount || r >= tensorCount) return E.E_BAD_TENSOR_INDEX;
   if ((h0 != F.NONE && h0 >= tensorCount) || (c0 != F.NONE && c0 >= tensorCount)) return E.E_BAD_TENSOR_INDEX;
-  if (!isFloatConst(b) || !isFloatConst(c) || !isFloatConst(r)) return E.E_BAD_OPERAND;
+  if (!isRecurrentWeight(b) || !isFloatConst(c) || !isRecurrentWeight(r)) return E.E_BAD_OPERAND;
   if (h0 != F.NONE && !isF32Act(h0)) return E.E_BAD_OPERAND;
   if (c0 != F.NONE && (!lstm || !isF32Act(c0))) return E.E_BAD_OPERAND;
   if (na % <u64>T != 0) return E.E_SHAPE_MISMATCH;

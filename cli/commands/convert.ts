@@ -101,9 +101,11 @@ function shapeFlag(flags: Flags, name: string): number[] | undefined {
 
 /** The sequence-model form of convert: --seq DIR, or --decoder-init/--decoder-step/--vocab (+ --encoder). */
 async function convertSequenceFlags(flags: Flags, output: string): Promise<void> {
-  for (const f of ['decoder', 'quant', 'calib', 'calib-method', 'target-psnr', 'input-shape', 'latent-shape']) {
+  for (const f of ['decoder', 'calib', 'calib-method', 'target-psnr', 'input-shape', 'latent-shape']) {
     if (flags[f] !== undefined) throw usageError(`convert: --${f} does not apply to sequence models`);
   }
+  const quant = (flags.quant as string | undefined) ?? 'f32';
+  if (!['f32', 'f16', 'int8-weights'].includes(quant)) throw usageError(`convert: sequence models take --quant f32, f16 or int8-weights, got '${quant}'`);
   const dir = flags.seq as string | undefined;
   const paths: Record<string, string | undefined> = dir !== undefined
     ? { encoder: `${dir}/encoder.onnx`, 'decoder-init': `${dir}/decoder-init.onnx`, 'decoder-step': `${dir}/decoder-step.onnx`, vocab: `${dir}/vocab.json` }
@@ -128,11 +130,15 @@ async function convertSequenceFlags(flags: Flags, output: string): Promise<void>
   let result: Awaited<ReturnType<typeof convertSequence>>;
   try {
     result = await convertSequence({ encoder, decoderInit: paths['decoder-init']!, decoderStep: paths['decoder-step']!, vocab: readVocab(paths.vocab!), name });
+    if (quant !== 'f32') {
+      const { quantizeModel } = await import('../../converter/quantize/index.js');
+      result = { ...result, bytes: (await quantizeModel(result.bytes, { mode: quant as 'f16' | 'int8-weights' })).bytes };
+    }
   } catch (e) {
     throw new UserError(`convert: ${(e as Error).message}`);
   }
   writeOutput(output, result.bytes);
   const r = result.report;
-  console.log(`wrote ${output} (${result.bytes.length} bytes, sequence model: ${r.vocabSize} tokens, latent size ${r.latentSize}, ` +
+  console.log(`wrote ${output} (${result.bytes.length} bytes, ${quant}, sequence model: ${r.vocabSize} tokens, latent size ${r.latentSize}, ` +
     `state ${r.stateSize} values, at most ${r.maxLength} tokens; entries ${r.entries.map((e) => e.kind).join(', ')})`);
 }
