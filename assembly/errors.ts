@@ -25,3 +25,4 @@ export const E_OUT_OF_MEMORY: i32 = -21;
 export const E_NOT_LOADED: i32 = -22;
 export const E_NO_ENTRY: i32 = -23;
 export const E_BAD_BATCH: i32 = -24;
+export const E_BAD_TOKEN: i32 = -25;

@@ -16,11 +16,12 @@ import { quantize, dequantize } from './kernels/quantize';
 import { usesQuantWeights, runQuantDense, runQuantConv } from './kernels/quant_dispatch';
 import { groupNorm, layerNorm } from './kernels/norm';
 import { runSpatialOp } from './kernels/spatial_dispatch';
+import { isSequenceOpcode, runSequenceOp, badToken, clearBadToken } from './kernels/recurrent_validate';
 
 @inline function entryField(kind: u32, k: u32): u32 { return load<u32>(entryInfo + kind * 24 + (k << 2)); }
 
 function hasEntry(kind: u32): bool {
-  return loaded && kind <= F.ENTRY_DECODE && entryField(kind, 1) != 0xffffffff;
+  return loaded && kind < F.ENTRY_COUNT && entryField(kind, 1) != 0xffffffff;
 }
 
 export function entryInput(kind: u32): usize {
@@ -38,8 +39,9 @@ export function run(kind: u32, n: u32): i32 {
   if (n == 0 || n > maxBatch) return E.E_BAD_BATCH;
   const start = entryField(kind, 0);
   const end = start + entryField(kind, 1);
+  clearBadToken();
   for (let i = start; i < end; i++) runOp(i, n);
-  return E.OK;
+  return badToken ? E.E_BAD_TOKEN : E.OK;
 }
 
 function runOp(i: u32, n: u32): void {
@@ -50,6 +52,7 @@ function runOp(i: u32, n: u32): void {
   const w7 = opWord(i, 7), w8 = opWord(i, 8), w9 = opWord(i, 9), w10 = opWord(i, 10);
   const outCount = tCount(out);
 
+  if (isSequenceOpcode(code)) { for (let s: u32 = 0; s < n; s++) runSequenceOp(i, s); return; }
   if (code == F.OP_DENSE && usesQuantWeights(i)) { runQuantDense(i, n); return; }
   if (code == F.OP_DENSE) {
     const x = tensorAddr(a, 0), y = tensorAddr(out, 0);

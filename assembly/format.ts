@@ -12,6 +12,8 @@ export const NONE: u32 = 0xffffffff;
 export const MAX_TENSORS: u32 = 65535;
 export const MAX_OPS: u32 = 65535;
 export const MAX_ELEMENTS: u32 = 67108864;
+export const MAX_ENTRIES: u32 = 3;
+export const MAX_SEQUENCE_LENGTH: u32 = 1024;
 
 export const KIND_CONSTANT: u32 = 0;
 export const KIND_ACTIVATION: u32 = 1;
@@ -25,6 +27,10 @@ export const DTYPE_COUNT: u32 = 5;
 
 export const ENTRY_ENCODE: u32 = 0;
 export const ENTRY_DECODE: u32 = 1;
+export const ENTRY_SEQ_ENCODE: u32 = 2;
+export const ENTRY_SEQ_INIT: u32 = 3;
+export const ENTRY_SEQ_STEP: u32 = 4;
+export const ENTRY_COUNT: u32 = 5;
 
 export const ACT_NONE: u32 = 0;
 export const ACT_RELU: u32 = 1;
@@ -56,6 +62,11 @@ export const OP_QUANTIZE: u32 = 11;
 export const OP_DEQUANTIZE: u32 = 12;
 export const OP_GROUP_NORM: u32 = 13;
 export const OP_LAYER_NORM: u32 = 14;
+export const OP_EMBEDDING: u32 = 15;
+export const OP_LSTM: u32 = 16;
+export const OP_GRU: u32 = 17;
+export const OP_ARG_MAX: u32 = 18;
+export const OP_LOG_SOFTMAX: u32 = 19;
 export const OP_PAD: u32 = 20;
 export const OP_RESIZE: u32 = 21;
 export const OP_POOL: u32 = 22;

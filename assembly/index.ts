@@ -3,6 +3,7 @@ import { allocBytes } from './memory';
 import { loadModel, errorDetail as lastErrorDetail } from './loader';
 import { run as runEntry, entryInput as inputOf, entryOutput as outputOf } from './executor';
 import { sampleNormal as fillNormal } from './kernels/sampler';
+import { decodeSequences as decodeLoop } from './sequence';
 
 /** A 16-aligned block of `bytes` bytes (grows memory); 0 when memory cannot grow. */
 export function alloc(bytes: u32): usize { return allocBytes(bytes); }
@@ -24,3 +25,11 @@ export function run(kind: u32, n: u32): i32 { return runEntry(kind, n); }
 
 /** Writes `count` deterministic N(0, temperature^2) f32 values at ptr. */
 export function sampleNormal(ptr: usize, count: u32, seed: u32, temperature: f32): void { fillNormal(ptr, count, seed, temperature); }
+
+/**
+ * Decodes n sequences from the latents at zPtr into rows of i32 tokens at outPtr (docs/format.md "Sequence models");
+ * returns the row length or a negative code.
+ */
+export function decodeSequences(zPtr: usize, n: u32, outPtr: usize, maxLength: u32, seed: u32, temperature: f32, topK: u32, firstIndex: u32): i32 {
+  return decodeLoop(zPtr, n, outPtr, maxLength, seed, temperature, topK, firstIndex);
+}

@@ -18,6 +18,9 @@ import { dequantizeWeights } from './kernels/dequantize_weights';
 import { packDepthwiseWeights } from './kernels/depthwise';
 import { setNormScratch } from './kernels/norm';
 import { checkSpatialOp } from './kernels/spatial_validate';
+import { checkSequenceOp, dequantizeRecurrentWeights, isSequenceOpcode, recurrentScratchFloats, resetRecurrentChecks } from './kernels/recurrent_validate';
+import { setRecurrentScratch } from './kernels/recurrent';
+import { checkSequenceEntries, noteSequenceWord, prepareSequence } from './sequence';
 
 let detail: i32 = -1;
 export function errorDetail(): i32 { return detail; }
@@ -64,7 +67,7 @@ function checkHeader(p: usize, len: u32): i32 {
   tensorCount = header(p, 32);
   opCount = header(p, 48);
   arenaPerSample = header(p, 60);
-  if (header(p, 16) != 0 || tensorCount > F.MAX_TENSORS || header(p, 40) > 2 || opCount > F.MAX_OPS ||
+  if (header(p, 16) != 0 || tensorCount > F.MAX_TENSORS || header(p, 40) > F.MAX_ENTRIES || opCount > F.MAX_OPS ||
       arenaPerSample % F.ALIGN != 0) return fail(E.E_BAD_HEADER, -1);
   // Sections: [offset, length) pairs in header order.
   const offs = sectionTable;
@@ -145,7 +148,7 @@ let filePtrForChecks: usize = 0;
 function checkEntries(p: usize): i32 {
   const base = p + header(p, 36);
   const n = header(p, 40);
-  for (let k: u32 = 0; k < 2; k++) store<u32>(entryInfo + k * 24, 0xffffffff, 4);
+  for (let k: u32 = 0; k < F.ENTRY_COUNT; k++) store<u32>(entryInfo + k * 24, 0xffffffff, 4);
   let seen: u32 = 0;
   for (let e: u32 = 0; e < n; e++) {
     const r = base + e * F.ENTRY_BYTES;
@@ -156,11 +159,14 @@ function checkEntries(p: usize): i32 {
     const outCount = load<u32>(r, 16);
     const out0 = load<u32>(r, 20);
     const out1 = load<u32>(r, 24);
-    if (kind > F.ENTRY_DECODE || (seen & (1 << kind)) != 0) return fail(E.E_BAD_ENTRY, e);
+    if (kind >= F.ENTRY_COUNT || (seen & (1 << kind)) != 0) return fail(E.E_BAD_ENTRY, e);
     seen |= 1 << kind;
     if (<u64>start + <u64>count > <u64>opCount) return fail(E.E_BAD_ENTRY, e);
     // encode: mu and logvar; decode: one output (docs/format.md "Entry table").
-    if (outCount != (kind == F.ENTRY_ENCODE ? 2 : 1) || (outCount == 1 && out1 != F.NONE)) return fail(E.E_BAD_ENTRY, e);
+    const reserved = load<u32>(r, 28);
+    if (kind == F.ENTRY_SEQ_ENCODE && reserved != 0) return fail(E.E_BAD_ENTRY, e);
+    noteSequenceWord(kind, reserved);
+    if (outCount != (kind == F.ENTRY_ENCODE || kind == F.ENTRY_SEQ_ENCODE ? 2 : 1) || (outCount == 1 && out1 != F.NONE)) return fail(E.E_BAD_ENTRY, e);
     if (!isIoTensor(input) || !isIoTensor(out0) || (outCount == 2 && !isIoTensor(out1))) return fail(E.E_BAD_ENTRY, e);
     const info = entryInfo + kind * 24;
     store<u32>(info, start);
@@ -170,6 +176,7 @@ function checkEntries(p: usize): i32 {
     store<u32>(info, out0, 16);
     store<u32>(info, out1, 20);
   }
+  if (!checkSequenceEntries(seen)) return fail(E.E_BAD_ENTRY, -1);
   return E.OK;
 }
 
@@ -269,7 +276,7 @@ function checkOp(i: u32): i32 {
   const b = opWord(i, 3);
   const act = opWord(i, 5);
   const spatial = code >= F.OP_PAD && code <= F.OP_TRANSPOSE;
-  if (code < F.OP_DENSE || (code > F.OP_LAYER_NORM && !spatial) || act >= F.ACT_COUNT) return fail(E.E_UNKNOWN_OPCODE, i);
+  if (code < F.OP_DENSE || (code > F.OP_LAYER_NORM && !spatial && !isSequenceOpcode(code)) || act >= F.ACT_COUNT) return fail(E.E_UNKNOWN_OPCODE, i);
   if (!isFinite32(reinterpret<f32>(opWord(i, 6)))) return fail(E.E_BAD_PARAM, i);
   if (act == F.ACT_CLIP && !clipBoundsOk(opWord(i, 6))) return fail(E.E_BAD_PARAM, i);
   if (out >= tensorCount || a >= tensorCount) return fail(E.E_BAD_TENSOR_INDEX, i);
@@ -282,6 +289,10 @@ function checkOp(i: u32): i32 {
   const no = <u64>tCount(out);
   const w7 = opWord(i, 7), w8 = opWord(i, 8), w9 = opWord(i, 9), w10 = opWord(i, 10);
 
+  if (isSequenceOpcode(code)) { // kernels/recurrent_validate.ts
+    const r = checkSequenceOp(i);
+    return r == E.OK ? E.OK : fail(r, i);
+  }
   if (spatial) { // kernels/spatial_validate.ts
     const r = checkSpatialOp(i);
     return r == E.OK ? E.OK : fail(r, i);
@@ -362,6 +373,7 @@ export function loadModel(ptr: usize, len: u32, batch: u32): i32 {
   maxTaps = 0;
   maxChannels = 0;
   maxNormChannels = 0;
+  resetRecurrentChecks();
   if (batch == 0) return fail(E.E_BAD_BATCH, -1);
   let r = checkHeader(ptr, len);
   if (r != E.OK) return r;
@@ -451,6 +463,9 @@ function prepare(ptr: usize, batch: u32): i32 {
   const norm = allocBytes(<usize>maxNormChannels * 24 + 16); // kernels/norm.ts
   if (arena == 0 || addrs == 0 || taps == 0 || zeros == 0 || dummy == 0 || convWeights == 0 || norm == 0) return fail(E.E_OUT_OF_MEMORY, -1);
   setNormScratch(norm);
+  const gates = allocBytes(<usize>recurrentScratchFloats * 4 + 16); // kernels/recurrent.ts
+  if (gates == 0 || !prepareSequence(batch)) return fail(E.E_OUT_OF_MEMORY, -1);
+  setRecurrentScratch(gates);
   // zeros needs no fill: allocBytes hands out fresh memory, which is zero (memory.ts).
   for (let t: u32 = 0; t < tensorCount; t++) {
     let addr: usize;
@@ -482,6 +497,7 @@ function prepare(ptr: usize, batch: u32): i32 {
     if (t == 1) return fail(E.E_OUT_OF_MEMORY, i);
     store<u32>(convWeights + (<usize>i << 2), <u32>t);
   }
+  if (!dequantizeRecurrentWeights(addrs, opCount)) return fail(E.E_OUT_OF_MEMORY, -1);
   setModel(ptr, ptr + header(ptr, 28), tensorCount, ptr + header(ptr, 44), batch, arena, addrs);
   setScratch(taps, zeros, dummy, convWeights);
   setLoaded(true);

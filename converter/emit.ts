@@ -45,7 +45,7 @@ export function convWeights(n: ConvNode): Float32Array {
 }
 
 /** Appends one entry's tensors to ctx and returns its entry and op names (for the metadata). */
-export function emitEntry(ctx: EmitContext, g: Graph, plan: ArenaPlan, kind: EntryKind): { entry: WEntry; layers: string[] } {
+export function emitEntry(ctx: EmitContext, g: Graph, plan: ArenaPlan, kind: EntryKind, reserved?: number): { entry: WEntry; layers: string[] } {
   const index = new Map<number, number>();
   const tensorOf = (id: number): number => {
     let t = index.get(id);
@@ -66,7 +66,7 @@ export function emitEntry(ctx: EmitContext, g: Graph, plan: ArenaPlan, kind: Ent
   const input = tensorOf(g.input);
   const ops: WOp[] = g.nodes.map((n) => emitOp(ctx, g, n, tensorOf));
   const outputs = g.outputs.map(tensorOf);
-  return { entry: { kind, input, outputs, ops }, layers: g.nodes.map((n) => n.name) };
+  return { entry: { kind, input, outputs, ops, ...(reserved ? { reserved } : {}) }, layers: g.nodes.map((n) => n.name) };
 }
 
 function emitOp(ctx: EmitContext, g: Graph, n: Node, t: (id: number) => number): WOp {
@@ -129,6 +129,20 @@ function emitOp(ctx: EmitContext, g: Graph, n: Node, t: (id: number) => number):
     case 'matmul': return { ...base, op: Op.MatMul, b: t(n.b), params: [n.B, n.M, n.K, n.N] };
     case 'softmax': return { ...base, op: Op.Softmax, params: [n.L] };
     case 'transpose': return { ...base, op: Op.Transpose, params: [...n.dims, ...n.perm] };
+    case 'embedding': return { ...base, op: Op.Embedding, b: constant(ctx, n.table, [n.V, n.E], `${n.name}.table`) };
+    case 'argmax': return { ...base, op: Op.ArgMax, params: [n.L] };
+    case 'logsoftmax': return { ...base, op: Op.LogSoftmax, params: [n.L] };
+    case 'lstm': case 'gru': {
+      const D = n.dir === 2 ? 2 : 1;
+      const GH = (n.op === 'lstm' ? 4 : 3) * n.H;
+      const b = constant(ctx, n.w, [n.w.length / GH, GH], `${n.name}.W`);
+      const r = constant(ctx, n.r, [D * n.H, GH], `${n.name}.R`);
+      const c = constant(ctx, n.bias, [D, 2 * GH], `${n.name}.B`);
+      const NONE = 0xffffffff;
+      const h0 = n.h0 !== undefined ? t(n.h0) : NONE;
+      const c0 = n.c0 !== undefined ? t(n.c0) : NONE;
+      return { ...base, op: n.op === 'lstm' ? Op.Lstm : Op.Gru, b, c, params: [r, h0, c0, n.H, n.dir, n.T, n.lbr] };
+    }
     case 'reshape': throw new Error(`internal: reshape "${n.name}" reached the emitter`);
   }
 }

@@ -15,6 +15,7 @@ import { importResize } from './import-resize.js';
 import { importMatMul, importSoftmax } from './import-attention.js';
 import { importDepthSpace, importPad, importPool } from './import-spatial.js';
 import { importTranspose, type TransposeOf } from './import-transpose.js';
+import { importSequenceOpInImageGraph } from './import-recurrent.js';
 import { fixSampleShape } from './input-shape.js';
 import { rewritePatterns } from './patterns/index.js';
 import { addValue, elementCount, type Graph } from './ir.js';
@@ -379,6 +380,8 @@ function importNode(
     case 'MaxPool': case 'AveragePool': case 'GlobalAveragePool': case 'GlobalMaxPool':
       return [actSlot(importPool(g, node, act(ins[0], 'X'), fail, attr))];
     case 'DepthToSpace': case 'SpaceToDepth': return [actSlot(importDepthSpace(g, node, act(ins[0], 'input'), fail, attr))];
+    case 'LSTM': case 'GRU': case 'LogSoftmax': case 'ArgMax':
+      return importSequenceOpInImageGraph(g, node, ins, fail).map((id) => (id === undefined ? undefined : actSlot(id)));
     case 'Softmax': return [actSlot(importSoftmax(g, node, act(ins[0], 'input'), fail, node.attrs.get('axis') as number | undefined, opset))];
   }
   return fail(CONST_EVAL_OPS.has(op) ? 'is only supported on constants (conversion-time folding)' : 'op type is not supported');

@@ -33,6 +33,14 @@ export function inspectModel(bytes: Uint8Array): string {
   const out: string[] = [];
   out.push(`model "${String(meta.name ?? '?')}"  format v${info.version}  ${fmtBytes(info.fileSize)}  crc32 ${info.checksum.toString(16).padStart(8, '0')}`);
   out.push(`producer: ${String(meta.producer ?? '?')}  quantization: ${String(meta.quantization ?? '?')}  latent: ${String(meta.latentSize ?? '-')}`);
+  if (info.sequence) {
+    const q = info.sequence;
+    const m = (meta.sequence ?? {}) as { kind?: string; tokens?: string[]; separator?: string };
+    const preview = (m.tokens ?? []).slice(0, 12).map((t) => JSON.stringify(t)).join(' ');
+    out.push(`sequence model (${m.kind ?? '?'}): ${q.vocabSize} tokens, start ${q.bos}, stop ${q.eos}, at most ${q.maxLength} tokens, ` +
+      `latent ${q.latentSize}, state ${q.stateSize} values, joined with ${JSON.stringify(m.separator ?? '')}`);
+    if (preview) out.push(`vocabulary: ${preview}${(m.tokens?.length ?? 0) > 12 ? ' ...' : ''}`);
+  }
   const constants = info.tensors.filter((t) => t.kind === 'constant');
   const params = constants.reduce((s, t) => s + t.elements, 0);
   const layers = (meta.layers ?? {}) as Record<string, string[]>;

@@ -59,8 +59,24 @@ export interface SoftmaxNode extends NodeBase { op: 'softmax'; L: number }
 /** Reorders the stored bytes (storage order, not ONNX order): row-major dims (4) with their axes permuted. */
 export interface TransposeNode extends NodeBase { op: 'transpose'; dims: number[]; perm: number[] }
 
+/** Token embedding: rows of `table` [V, E] picked by the ids (f32 integers) of `a`. */
+export interface EmbeddingNode extends NodeBase { op: 'embedding'; table: Float32Array; V: number; E: number }
+/**
+ * LSTM/GRU layer over T steps (docs/format.md "Sequence ops"): `a` is [T, I]; weights in the runtime's layout
+ * (w [D][I, G*H], r [D][H, G*H], bias [D][2*G*H]); optional initial states [D, H]; out = Y [T,D,H] ++ Y_h (++ Y_c).
+ */
+export interface RecurrentNode extends NodeBase {
+  op: 'lstm' | 'gru'; w: Float32Array; r: Float32Array; bias: Float32Array; h0?: number; c0?: number;
+  H: number; dir: 0 | 1 | 2; T: number; lbr: 0 | 1;
+}
+/** Index of the first largest value of each run of L values (as f32). */
+export interface ArgMaxNode extends NodeBase { op: 'argmax'; L: number }
+/** Log-softmax over consecutive runs of L values. */
+export interface LogSoftmaxNode extends NodeBase { op: 'logsoftmax'; L: number }
+
 export type Node = DenseNode | ConvNode | UnaryNode | BinaryNode | ResizeNode | ConcatNode | SliceNode | ReshapeNode | LayoutNode | CopyNode
-  | GroupNormNode | LayerNormNode | PadNode | ResizeAnyNode | PoolNode | MatMulNode | SoftmaxNode | TransposeNode;
+  | GroupNormNode | LayerNormNode | PadNode | ResizeAnyNode | PoolNode | MatMulNode | SoftmaxNode | TransposeNode
+  | EmbeddingNode | RecurrentNode | ArgMaxNode | LogSoftmaxNode;
 
 export interface Graph {
   values: Value[];
@@ -92,6 +108,7 @@ export function rootOf(g: Graph, id: number): number {
 /** Activation ids read by a node. */
 export function nodeInputs(n: Node): number[] {
   if ((n.op === 'binary' && typeof n.b === 'number') || n.op === 'concat' || n.op === 'matmul') return [n.a, n.b as number];
+  if (n.op === 'lstm' || n.op === 'gru') return [n.a, ...(n.h0 !== undefined ? [n.h0] : []), ...(n.c0 !== undefined ? [n.c0] : [])];
   return [n.a];
 }
 

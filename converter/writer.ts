@@ -2,7 +2,7 @@
 // data offsets (and activation slots when the caller has no plan) and computes the checksum.
 // It rejects inputs that could never pass the loaders, with a message naming the tensor/op.
 import {
-  ALIGN, DTYPE_SIZE, ENTRY_BYTES, HEADER_BYTES, MAGIC, MAX_ELEMENTS, MAX_OPS, MAX_TENSORS, NONE,
+  ALIGN, DTYPE_SIZE, ENTRY_BYTES, MAX_ENTRIES, HEADER_BYTES, MAGIC, MAX_ELEMENTS, MAX_OPS, MAX_TENSORS, NONE,
   OP_BYTES, OP_WORDS, TENSOR_BYTES, VERSION, DType, EntryKind, Op, Act, TensorKind,
 } from '../runtime/format-constants.js';
 import { crc32 } from '../format/crc32.js';
@@ -22,7 +22,8 @@ export interface WTensor {
   name?: string;
 }
 export interface WOp { op: Op; out: number; a: number; b?: number; c?: number; act?: Act; alpha?: number; params?: number[]; name?: string }
-export interface WEntry { kind: EntryKind; input: number; outputs: number[]; ops: WOp[] }
+/** `reserved`: word 7 of the entry (sequence models: seq-init maxLength, seq-step bos | eos << 16), else 0. */
+export interface WEntry { kind: EntryKind; input: number; outputs: number[]; ops: WOp[]; reserved?: number }
 export interface WModel { meta: Record<string, unknown>; tensors: WTensor[]; entries: WEntry[]; arenaPerSample?: number }
 
 const MAX_PARAMS = OP_WORDS - 7;
@@ -75,7 +76,7 @@ function planActivations(tensors: WTensor[], minArena: number | undefined): { of
 export function writeModel(m: WModel): Uint8Array {
   const { tensors, entries } = m;
   if (tensors.length > MAX_TENSORS) throw new Error(`writeModel: ${tensors.length} tensors (at most ${MAX_TENSORS})`);
-  if (entries.length > 2) throw new Error(`writeModel: ${entries.length} entries (at most 2)`);
+  if (entries.length > MAX_ENTRIES) throw new Error(`writeModel: ${entries.length} entries (at most ${MAX_ENTRIES})`);
   const ops = entries.flatMap((e) => e.ops);
   if (ops.length > MAX_OPS) throw new Error(`writeModel: ${ops.length} ops (at most ${MAX_OPS})`);
 
@@ -167,7 +168,7 @@ export function writeModel(m: WModel): Uint8Array {
     u32(base + 16, e.outputs.length);
     u32(base + 20, e.outputs[0]);
     u32(base + 24, e.outputs.length > 1 ? e.outputs[1] : NONE);
-    u32(base + 28, 0);
+    u32(base + 28, e.reserved ?? 0);
     opStart += e.ops.length;
   });
 

@@ -22,8 +22,12 @@ export const enum DType { F32 = 0, F16 = 1, I8 = 2, I32 = 3, U8 = 4 }
 export const DTYPE_SIZE = [4, 2, 1, 4, 1] as const;
 export const DTYPE_NAME = ['f32', 'f16', 'i8', 'i32', 'u8'] as const;
 
-export const enum EntryKind { Encode = 0, Decode = 1 }
-export const ENTRY_NAME = ['encode', 'decode'] as const;
+export const enum EntryKind { Encode = 0, Decode = 1, SeqEncode = 2, SeqInit = 3, SeqStep = 4 }
+export const ENTRY_NAME = ['encode', 'decode', 'seq-encode', 'seq-init', 'seq-step'] as const;
+/** At most this many entries per file (image models use 2, sequence models 3). */
+export const MAX_ENTRIES = 3;
+/** Hard cap on the sequence decode loop, whatever a file or a caller asks for. */
+export const MAX_SEQUENCE_LENGTH = 1024;
 
 export const enum Act {
   None = 0, Relu = 1, LeakyRelu = 2, Sigmoid = 3, Tanh = 4, Exp = 5, Softplus = 6, Elu = 7,
@@ -38,6 +42,8 @@ export const enum Op {
   Dense = 1, Conv2D = 2, ConvTranspose = 3, Unary = 4, Binary = 5, ResizeNearest = 6,
   Concat = 7, Slice = 8, Layout = 9, Copy = 10, Quantize = 11, Dequantize = 12,
   GroupNorm = 13, LayerNorm = 14,
+  // Sequence ops (15..19).
+  Embedding = 15, Lstm = 16, Gru = 17, ArgMax = 18, LogSoftmax = 19,
   // Spatial and attention ops (20..29).
   Pad = 20, Resize = 21, Pool = 22, MatMul = 23, Softmax = 24, Transpose = 25,
 }
@@ -45,6 +51,7 @@ export const OP_NAME: Record<number, string> = {
   1: 'Dense', 2: 'Conv2D', 3: 'ConvTranspose', 4: 'Unary', 5: 'Binary', 6: 'ResizeNearest',
   7: 'Concat', 8: 'Slice', 9: 'Layout', 10: 'Copy', 11: 'Quantize', 12: 'Dequantize',
   13: 'GroupNorm', 14: 'LayerNorm',
+  15: 'Embedding', 16: 'LSTM', 17: 'GRU', 18: 'ArgMax', 19: 'LogSoftmax',
   20: 'Pad', 21: 'Resize', 22: 'Pool', 23: 'MatMul', 24: 'Softmax', 25: 'Transpose',
 };
 export const enum BinaryKind { Add = 0, Sub = 1, Mul = 2, Div = 3, PRelu = 4 }

@@ -28,6 +28,7 @@ export const WASM_ERROR_TABLE = [
   [-22, 'NOT_LOADED', 'no model loaded'],
   [-23, 'NO_ENTRY', 'the model has no entry of that kind'],
   [-24, 'BAD_BATCH', 'batch size is 0 or larger than maxBatch'],
+  [-25, 'BAD_TOKEN', 'a token id is not an integer in 0..vocabulary size - 1'],
 ] as const;
 
 export type WasmErrorName = (typeof WASM_ERROR_TABLE)[number][1];

@@ -18,10 +18,22 @@ export interface WasmExports {
   entryOutput(kind: number, k: number): number;
   run(kind: number, n: number): number;
   sampleNormal(ptr: number, count: number, seed: number, temperature: number): void;
+  decodeSequences(zPtr: number, n: number, outPtr: number, maxLength: number, seed: number, temperature: number, topK: number, firstIndex: number): number;
 }
 
-const REQUIRED_EXPORTS = ['memory', 'alloc', 'load', 'errorDetail', 'entryInput', 'entryOutput', 'run', 'sampleNormal'] as const;
-const ENTRY_CODE: Record<EntryName, number> = { encode: 0, decode: 1 };
+/** How the decode loop picks each token (docs/format.md "Sequence models"). */
+export interface DecodeOptions {
+  /** 0 (default): the file's maximum length; never more than it or MAX_SEQUENCE_LENGTH */
+  maxLength?: number;
+  seed?: number;
+  /** 0 (default): greedy */
+  temperature?: number;
+  /** 0 (default): all tokens */
+  topK?: number;
+}
+
+const REQUIRED_EXPORTS = ['memory', 'alloc', 'load', 'errorDetail', 'entryInput', 'entryOutput', 'run', 'sampleNormal', 'decodeSequences'] as const;
+const ENTRY_CODE: Record<EntryName, number> = { encode: 0, decode: 1, 'seq-encode': 2, 'seq-init': 3, 'seq-step': 4 };
 const BAD_CHECKSUM = wasmErrorCode('BAD_CHECKSUM');
 export const MAX_BATCH_LIMIT = 65535;
 /** wasm32 memory is at most 4 GiB; keep the arena well below it. */
@@ -170,6 +182,50 @@ export class Engine {
     const out = new Float32Array(n * tensor.elements);
     for (let s = 0; s < n; s++) out.set(new Float32Array(w.memory.buffer, first + s * tensor.byteLength, tensor.elements), s * tensor.elements);
     return out;
+  }
+
+  /**
+   * Decodes one token sequence per latent (z: n x L floats) inside the module: n rows of token ids, each ending
+   * before the stop token (or at the length limit). Batches above maxBatch run in chunks; the sampler's draws depend
+   * only on (seed, sequence index, step), so chunking does not change the result.
+   */
+  decodeSequences(z: Float32Array, n: number, opts: DecodeOptions = {}): Int32Array[] {
+    const seq = this.model.sequence;
+    if (!seq) throw new InputError('the model is not a sequence model (no seq-init / seq-step entries)');
+    checkCount('decodeSequences: count', n);
+    if (!(z instanceof Float32Array) || z.length !== n * seq.latentSize) throw new InputError(`latents: expected ${n} x ${seq.latentSize} = ${n * seq.latentSize} floats, got ${z.length}`);
+    const maxLength = opts.maxLength ?? 0, seed = opts.seed ?? 0, temperature = opts.temperature ?? 0, topK = opts.topK ?? 0;
+    if (!Number.isInteger(maxLength) || maxLength < 0) throw new InputError(`maxLength must be a non-negative integer, got ${maxLength}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(`seed must be an integer in 0..4294967295, got ${seed}`);
+    if (!Number.isFinite(temperature) || temperature < 0) throw new InputError(`temperature must be a finite number >= 0, got ${temperature}`);
+    if (!Number.isInteger(topK) || topK < 0) throw new InputError(`topK must be a non-negative integer, got ${topK}`);
+    const limit = Math.min(maxLength || seq.maxLength, seq.maxLength);
+    const w = this.instance;
+    const maxBatch = this.loaded!.maxBatch;
+    const chunk = Math.min(maxBatch, n);
+    const zBytes = chunk * seq.latentSize * 4;
+    const need = zBytes + chunk * limit * 4;
+    if (need > this.scratch.bytes) {
+      const size = Math.max(need, this.scratch.bytes * 2);
+      const ptr = w.alloc(size) >>> 0;
+      if (ptr === 0) throw new RuntimeError(`could not allocate ${size} bytes of wasm memory for decoding`, -21);
+      this.scratch = { ptr, bytes: size };
+    }
+    const rows: Int32Array[] = [];
+    for (let start = 0; start < n; start += maxBatch) {
+      const m = Math.min(maxBatch, n - start);
+      const zPtr = this.scratch.ptr, outPtr = zPtr + zBytes;
+      new Float32Array(w.memory.buffer, zPtr, m * seq.latentSize).set(z.subarray(start * seq.latentSize, (start + m) * seq.latentSize));
+      const rc = w.decodeSequences(zPtr, m, outPtr, limit, seed >>> 0, temperature, topK, start);
+      if (rc < 0) throw new RuntimeError(`decoding failed in the wasm runtime: ${describeWasmError(rc, w.errorDetail())}`, rc);
+      const out = new Int32Array(w.memory.buffer, outPtr, m * rc);
+      for (let s = 0; s < m; s++) {
+        const row = out.subarray(s * rc, (s + 1) * rc);
+        const end = row.indexOf(-1);
+        rows.push(row.slice(0, end < 0 ? rc : end));
+      }
+    }
+    return rows;
   }
 
   /** `count` deterministic N(0, temperature^2) values from the runtime's sampler (same on every host). */

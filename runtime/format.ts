@@ -4,12 +4,13 @@
 import { crc32 } from '../format/crc32.js';
 import {
   ACT_NAME, ALIGN, DTYPE_NAME, DTYPE_SIZE, ENTRY_BYTES, ENTRY_NAME, HEADER_BYTES, MAGIC, MAX_ELEMENTS,
-  MAX_OPS, MAX_TENSORS, NONE, OP_BYTES, OP_NAME, OP_WORDS, TENSOR_BYTES, VERSION,
+  MAX_ENTRIES, MAX_OPS, MAX_TENSORS, NONE, OP_BYTES, OP_NAME, OP_WORDS, TENSOR_BYTES, VERSION,
 } from '../format/constants.js';
 import { ModelFormatError } from './errors.js';
 import { textPreview } from './text-instead-of-model.js';
 import { clipBounds } from './clip-bounds.js';
 import { checkSpatialOp, isSpatialOpcode } from './format-spatial.js';
+import { checkSequenceEntries, checkSequenceOp, isSequenceOpcode, type EntryWords, type SequenceInfo } from './format-sequence.js';
 
 export type DTypeName = (typeof DTYPE_NAME)[number];
 export type EntryName = (typeof ENTRY_NAME)[number];
@@ -70,6 +71,8 @@ export interface ModelInfo {
   tensors: TensorInfo[];
   entries: EntryInfo[];
   ops: OpInfo[];
+  /** A sequence model's decoder numbers (seq-init + seq-step entries), docs/format.md "Sequence models". */
+  sequence?: SequenceInfo;
   /** Sum of the byte lengths of all constant tensors (weights, biases, per-channel scales excluded). */
   constantBytes: number;
 }
@@ -118,7 +121,7 @@ export function readModel(bytes: Uint8Array, options: ReadOptions = {}): ModelIn
   const opCount = u32(48);
   const arenaPerSample = u32(60);
   if (tensorCount > MAX_TENSORS) fail(`model file: tensorCount ${tensorCount} exceeds the limit ${MAX_TENSORS}`);
-  if (entryCount > 2) fail(`model file: entryCount ${entryCount} exceeds the limit 2`);
+  if (entryCount > MAX_ENTRIES) fail(`model file: entryCount ${entryCount} exceeds the limit ${MAX_ENTRIES}`);
   if (opCount > MAX_OPS) fail(`model file: opCount ${opCount} exceeds the limit ${MAX_OPS}`);
   if (arenaPerSample % ALIGN !== 0) fail(`model file: arenaPerSample ${arenaPerSample} is not a multiple of ${ALIGN}`);
 
@@ -140,11 +143,13 @@ export function readModel(bytes: Uint8Array, options: ReadOptions = {}): ModelIn
   for (let i = 0; i < opCount; i++) ops.push(readOp(view, opSec.offset + i * OP_BYTES, i));
   for (const op of ops) checkOp(op, tensors);
   const entries: EntryInfo[] = [];
-  for (let i = 0; i < entryCount; i++) entries.push(readEntry(view, entrySec.offset + i * ENTRY_BYTES, i, tensors, opCount, entries));
+  const words: EntryWords = new Map();
+  for (let i = 0; i < entryCount; i++) entries.push(readEntry(view, entrySec.offset + i * ENTRY_BYTES, i, tensors, opCount, entries, words));
+  const sequence = checkSequenceEntries(entries, words, tensors);
 
   let constantBytes = 0;
   for (const t of tensors) if (t.kind === 'constant') constantBytes += t.byteLength;
-  return { version, fileSize, checksum, arenaPerSample, sections, metadata, ...(metadataError ? { metadataError } : {}), tensors, entries, ops, constantBytes };
+  return { version, fileSize, checksum, arenaPerSample, sections, metadata, ...(metadataError ? { metadataError } : {}), tensors, entries, ops, ...(sequence ? { sequence } : {}), constantBytes };
 }
 
 function hex(n: number): string {
@@ -281,16 +286,18 @@ function readOp(view: DataView, off: number, index: number): OpInfo {
   };
 }
 
-function readEntry(view: DataView, off: number, index: number, tensors: TensorInfo[], totalOps: number, previous: EntryInfo[]): EntryInfo {
+function readEntry(view: DataView, off: number, index: number, tensors: TensorInfo[], totalOps: number, previous: EntryInfo[],
+  words: EntryWords): EntryInfo {
   const u32 = (k: number) => view.getUint32(off + 4 * k, true);
   const kindCode = u32(0);
   const where = `model file: entry ${index}`;
-  if (kindCode > 1) fail(`${where}: unknown kind ${kindCode} (0 = encode, 1 = decode)`);
+  if (kindCode >= ENTRY_NAME.length) fail(`${where}: unknown kind ${kindCode} (0 encode, 1 decode, 2 seq-encode, 3 seq-init, 4 seq-step)`);
   const kind = ENTRY_NAME[kindCode];
   if (previous.some((e) => e.kind === kind)) fail(`${where}: a second "${kind}" entry (each kind may appear once)`);
   const opStart = u32(1), opCount = u32(2), input = u32(3), outputCount = u32(4);
   if (opStart + opCount > totalOps) fail(`${where} (${kind}): ops [${opStart}, ${opStart + opCount}) lie outside the op stream (${totalOps} ops)`);
-  const expectedOutputs = kind === 'encode' ? 2 : 1;
+  words.set(kind, u32(7));
+  const expectedOutputs = kind === 'encode' || kind === 'seq-encode' ? 2 : 1;
   if (outputCount !== expectedOutputs) fail(`${where} (${kind}): outputCount ${outputCount}, expected ${expectedOutputs}`);
   const outputs = [u32(5), u32(6)].slice(0, outputCount);
   if (outputCount === 1 && u32(6) !== NONE) fail(`${where} (${kind}): unused output1 must be 0xFFFFFFFF, got ${u32(6)}`);
@@ -354,6 +361,7 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
   activation('a', a);
   const p = op.params;
   if (isSpatialOpcode(op.opcode)) { checkSpatialOp(op, a, out, tensors, where); return; }
+  if (isSequenceOpcode(op.opcode)) { checkSequenceOp(op, a, out, tensors, where); return; }
 
   switch (op.opcode) {
     case 1: { // DENSE

@@ -14,6 +14,9 @@ export type { InterpolationMode, LatentSet } from './latent.js';
 export { encodeNpy, decodeNpy, NpyError } from './npy.js';
 export { encodePng } from './png.js';
 export { imageGrid } from './image-grid.js';
+export { SequenceVae } from './sequence.js';
+export type { SequenceModelInfo, SampleSequenceOptions, DecodedSequences, SequenceLoadOptions } from './sequence.js';
+export type { DecodeOptions } from './engine.js';
 
 /** Where the runtime module comes from: bytes, a compiled module, or a URL / fetch Response (browsers). */
 export type WasmSource = BufferSource | WebAssembly.Module | URL | string | Response;
@@ -161,7 +164,8 @@ function checkBatch(what: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new InputError(`${what}: batch must be a positive integer, got ${n}`);
 }
 
-async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
+/** Compiles the runtime module from any WasmSource (also used by SequenceVae). */
+export async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
   // Bytes before Response: Node 20 loads its whole fetch implementation (~35 ms) when Response is first touched.
   if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return compileRuntime(source);

@@ -14,7 +14,7 @@ function splitmix32(): u32 {
   return z ^ (z >>> 16);
 }
 
-function seedState(seed: u32): void {
+export function seedState(seed: u32): void {
   mix = seed;
   s0 = splitmix32(); s1 = splitmix32(); s2 = splitmix32(); s3 = splitmix32();
   if ((s0 | s1 | s2 | s3) == 0) s0 = 1; // the all-zero state is a fixed point
@@ -30,7 +30,7 @@ function next(): u32 {
 }
 
 /** Uniform in [0, 1) with 53 random bits (27 from one draw, 26 from the next). */
-function uniform(): f64 {
+export function uniform(): f64 {
   const hi = <f64>(next() >>> 5);
   const lo = <f64>(next() >>> 6);
   return (hi * 67108864.0 + lo) * (1.0 / 9007199254740992.0);

@@ -26,7 +26,12 @@ Converts an ONNX VAE (encoder and/or decoder) into the flat .evae format.
   --calib-method M  percentile (default) | minmax
   --target-psnr DB  mixed: mean PSNR the quantized decoder must reach (default 40)
   --input-shape C,H,W   per-sample encoder input shape, fixing symbolic dims (height/width)
-  --latent-shape C,H,W  per-sample decoder input shape, fixing symbolic dims`,
+  --latent-shape C,H,W  per-sample decoder input shape, fixing symbolic dims
+
+Sequence models (docs/sequence.md) become one .evae with seq-encode, seq-init and seq-step entries:
+  --seq DIR         the folder "edgevae train --model seq" wrote (encoder.onnx, decoder-init.onnx,
+                    decoder-step.onnx, vocab.json)
+  --decoder-init FILE --decoder-step FILE --vocab vocab.json [--encoder FILE]   the same files one by one`,
   flags: {
     encoder: { type: 'string' },
     decoder: { type: 'string' },
@@ -38,9 +43,16 @@ Converts an ONNX VAE (encoder and/or decoder) into the flat .evae format.
     'target-psnr': { type: 'string' },
     'input-shape': { type: 'string' },
     'latent-shape': { type: 'string' },
+    seq: { type: 'string' },
+    'decoder-init': { type: 'string' },
+    'decoder-step': { type: 'string' },
+    vocab: { type: 'string' },
   },
   async run(flags: Flags) {
     const output = requireString(flags, 'output', 'convert');
+    if (flags.seq !== undefined || flags['decoder-step'] !== undefined || flags['decoder-init'] !== undefined || flags.vocab !== undefined) {
+      return convertSequenceFlags(flags, output);
+    }
     const encoder = flags.encoder as string | undefined;
     const decoder = flags.decoder as string | undefined;
     if (!encoder && !decoder) throw usageError('convert: give --encoder and/or --decoder (see "edgevae convert --help")');
@@ -85,4 +97,48 @@ function shapeFlag(flags: Flags, name: string): number[] | undefined {
     throw usageError(`convert: --${name} must be 1 to 4 positive integers separated by commas (per sample, no batch), e.g. 3,64,64; got '${v}'`);
   }
   return dims.map(Number);
+}
+
+/** The sequence-model form of convert: --seq DIR, or --decoder-init/--decoder-step/--vocab (+ --encoder). */
+async function convertSequenceFlags(flags: Flags, output: string): Promise<void> {
+  for (const f of ['decoder', 'calib', 'calib-method', 'target-psnr', 'input-shape', 'latent-shape']) {
+    if (flags[f] !== undefined) throw usageError(`convert: --${f} does not apply to sequence models`);
+  }
+  const quant = (flags.quant as string | undefined) ?? 'f32';
+  if (!['f32', 'f16', 'int8-weights'].includes(quant)) throw usageError(`convert: sequence models take --quant f32, f16 or int8-weights, got '${quant}'`);
+  const dir = flags.seq as string | undefined;
+  const paths: Record<string, string | undefined> = dir !== undefined
+    ? { encoder: `${dir}/encoder.onnx`, 'decoder-init': `${dir}/decoder-init.onnx`, 'decoder-step': `${dir}/decoder-step.onnx`, vocab: `${dir}/vocab.json` }
+    : { encoder: flags.encoder as string | undefined, 'decoder-init': flags['decoder-init'] as string | undefined,
+      'decoder-step': flags['decoder-step'] as string | undefined, vocab: flags.vocab as string | undefined };
+  if (dir !== undefined) {
+    if (!existsSync(dir)) throw new UserError(`convert: --seq ${dir} does not exist`);
+    if (['encoder', 'decoder-init', 'decoder-step', 'vocab'].some((f) => flags[f] !== undefined)) throw usageError('convert: give either --seq DIR or the files one by one, not both');
+  }
+  for (const f of ['decoder-init', 'decoder-step', 'vocab'] as const) {
+    if (paths[f] === undefined) throw usageError(`convert: a sequence model needs --${f} (or --seq DIR)`);
+    if (!existsSync(paths[f]!)) throw new UserError(`convert: ${dir !== undefined ? `${dir} has no ${basename(paths[f]!)}` : `--${f} ${paths[f]} does not exist`}`);
+  }
+  let encoder = paths.encoder;
+  if (encoder !== undefined && !existsSync(encoder)) {
+    if (dir === undefined) throw new UserError(`convert: --encoder ${encoder} does not exist`);
+    encoder = undefined; // a folder without an encoder converts the decoder alone
+  }
+  checkOutputPath(output);
+  const { convertSequence, readVocab } = await import('../../converter/sequence.js');
+  const name = (flags.name as string | undefined) ?? basename(output).replace(/\.evae$/, '');
+  let result: Awaited<ReturnType<typeof convertSequence>>;
+  try {
+    result = await convertSequence({ encoder, decoderInit: paths['decoder-init']!, decoderStep: paths['decoder-step']!, vocab: readVocab(paths.vocab!), name });
+    if (quant !== 'f32') {
+      const { quantizeModel } = await import('../../converter/quantize/index.js');
+      result = { ...result, bytes: (await quantizeModel(result.bytes, { mode: quant as 'f16' | 'int8-weights' })).bytes };
+    }
+  } catch (e) {
+    throw new UserError(`convert: ${(e as Error).message}`);
+  }
+  writeOutput(output, result.bytes);
+  const r = result.report;
+  console.log(`wrote ${output} (${result.bytes.length} bytes, ${quant}, sequence model: ${r.vocabSize} tokens, latent size ${r.latentSize}, ` +
+    `state ${r.stateSize} values, at most ${r.maxLength} tokens; entries ${r.entries.map((e) => e.kind).join(', ')})`);
 }

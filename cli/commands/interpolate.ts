@@ -4,6 +4,7 @@ import { intFlag, numberFlag, requireString, type Flags } from '../args.js';
 import { usageError, UserError } from '../errors.js';
 import { checkOutputPath, isImageShape, outputKind, scaleFlag, SCALE_HELP, writeImageGrid, writeNpyFile } from '../io.js';
 import { loadModelFromFlags, MODEL_FLAGS, MODEL_HELP } from './model-io.js';
+import { interpolateSequences, sequenceModelBytes, SEQUENCE_INTERPOLATE_HELP } from './sequence.js';
 
 export const interpolateCommand: BuiltinCommand = {
   kind: 'builtin',
@@ -19,13 +20,18 @@ ${MODEL_HELP}
   --temperature T         standard deviation of the end points (default 1)
   --out FILE              strip.png: a picture of the steps; x.npy: the decoded images [steps, ...outputShape]
 ${SCALE_HELP}
-  --npy FILE              also write the decoded images as .npy`,
+  --npy FILE              also write the decoded images as .npy
+
+${SEQUENCE_INTERPOLATE_HELP}`,
   flags: {
     ...MODEL_FLAGS, 'seed-a': { type: 'string' }, 'seed-b': { type: 'string' }, steps: { type: 'string' },
     mode: { type: 'string' }, temperature: { type: 'string' }, out: { type: 'string', short: 'o' }, npy: { type: 'string' },
-    scale: { type: 'string' },
+    scale: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, seed: { type: 'string' },
+    'top-k': { type: 'string' }, 'max-length': { type: 'string' },
   },
   async run(flags: Flags) {
+    const sequenceModel = sequenceModelBytes(flags);
+    if (sequenceModel) return interpolateSequences(sequenceModel, flags);
     const seedA = intFlag(flags, 'seed-a', 'interpolate', undefined, 0, 0xffffffff);
     const seedB = intFlag(flags, 'seed-b', 'interpolate', undefined, 0, 0xffffffff);
     const steps = intFlag(flags, 'steps', 'interpolate', 8, 2, 4096);

@@ -4,6 +4,7 @@ import { intFlag, numberFlag, type Flags } from '../args.js';
 import { usageError, UserError } from '../errors.js';
 import { checkOutputPath, isImageShape, outputKind, scaleFlag, SCALE_HELP, writeImageGrid, writeNpyFile } from '../io.js';
 import { loadModelFromFlags, MODEL_FLAGS, MODEL_HELP } from './model-io.js';
+import { sampleSequences, sequenceModelBytes, SEQUENCE_FLAGS, SEQUENCE_SAMPLE_HELP } from './sequence.js';
 
 export const sampleCommand: BuiltinCommand = {
   kind: 'builtin',
@@ -20,12 +21,18 @@ ${MODEL_HELP}
   --out FILE           grid.png: a picture of the samples; x.npy: the decoded samples [n, ...outputShape]
   --columns C          grid columns (default: square-ish)
 ${SCALE_HELP}
-  --npy FILE           also write the decoded samples as .npy [n, ...outputShape]`,
+  --npy FILE           also write the decoded samples as .npy [n, ...outputShape]
+
+${SEQUENCE_SAMPLE_HELP}`,
   flags: {
     ...MODEL_FLAGS, n: { type: 'string' }, seed: { type: 'string' }, temperature: { type: 'string' },
     out: { type: 'string', short: 'o' }, npy: { type: 'string' }, columns: { type: 'string' }, scale: { type: 'string' },
+    ...SEQUENCE_FLAGS,
   },
   async run(flags: Flags) {
+    const sequenceModel = sequenceModelBytes(flags);
+    if (sequenceModel) return sampleSequences(sequenceModel, flags);
+    for (const k of Object.keys(SEQUENCE_FLAGS)) if (flags[k] !== undefined) throw usageError(`sample: --${k} is for sequence models`);
     const n = intFlag(flags, 'n', 'sample', 16, 1, 65536);
     const seed = intFlag(flags, 'seed', 'sample', 0, 0, 0xffffffff);
     const temperature = numberFlag(flags, 'temperature', 'sample', 1, 0);

@@ -1,7 +1,7 @@
 // A .evae file as editable writer structures (converter/writer.ts): tensors with their raw constant bytes,
 // entries with their ops. The quantizer rewrites these and writes them back with writeModel, so it works
 // on any valid float model, independent of how the converter produced it.
-import { DType, EntryKind, TensorKind, type Op } from '../../runtime/format-constants.js';
+import { DType, ENTRY_NAME, EntryKind, TensorKind, type Op } from '../../runtime/format-constants.js';
 import { readModel } from '../../runtime/format.js';
 import { writeModel, type WEntry, type WModel, type WTensor } from '../writer.js';
 
@@ -23,8 +23,10 @@ export function readEditable(bytes: Uint8Array): EditableModel {
     if (t.qCount) base.channelScales = Float32Array.from({ length: t.qCount }, (_, i) => view.getFloat32(t.qOffset + 4 * i, true));
     return base;
   });
+  const reserved = (kind: string) => (kind === 'seq-init' ? info.sequence!.maxLength : kind === 'seq-step' ? (info.sequence!.bos | (info.sequence!.eos << 16)) >>> 0 : 0);
   const entries: WEntry[] = info.entries.map((e) => ({
-    kind: e.kind === 'encode' ? EntryKind.Encode : EntryKind.Decode,
+    kind: ENTRY_NAME.indexOf(e.kind) as EntryKind,
+    reserved: reserved(e.kind),
     input: e.input,
     outputs: [...e.outputs],
     ops: info.ops.slice(e.opStart, e.opStart + e.opCount).map((o) => ({

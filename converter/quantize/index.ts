@@ -41,7 +41,7 @@ export interface EntryQuantReport {
 }
 export interface QuantizeReport { mode: QuantMode; method?: CalibMethod; entries: EntryQuantReport[]; notes: string[] }
 
-const KIND_NAME = ['encode', 'decode'] as const;
+const KIND_NAME = ['encode', 'decode', 'seq-encode', 'seq-init', 'seq-step'] as const;
 /**
  * Temperature of the second half of the decoder's random calibration latents: rare large latents of N(0, I)
  * would otherwise exceed the calibrated ranges and clip (the worst-sample PSNR suffers far more than the mean gains).
@@ -70,7 +70,7 @@ export async function quantizeModel(floatBytes: Uint8Array, opts: QuantizeOption
       const calib = await calibrateFast(out, kind, samples, method);
       const all = eligibleOps(out, e);
       let chosen = new Set(all);
-      const entryReport: EntryQuantReport = { kind: KIND_NAME[kind], int8Ops: 0, floatOps: 0 };
+      const entryReport: EntryQuantReport = { kind: KIND_NAME[kind] as 'encode' | 'decode', int8Ops: 0, floatOps: 0 };
       if (opts.mode === 'mixed') {
         const r = await chooseMixed(out, kind, all, calib, opts);
         chosen = r.chosen;

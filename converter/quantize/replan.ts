@@ -2,7 +2,7 @@
 // quantizer appended fresh slots for the tensors it added. Tensors that share storage on purpose (reshape
 // views: read before any op of the entry writes them, at the offset of an earlier output) stay together;
 // every other storage gets a new 16-aligned offset, shared only between storages whose lifetimes do not overlap.
-import { DType, TensorKind } from '../../runtime/format-constants.js';
+import { DType, Op, TensorKind } from '../../runtime/format-constants.js';
 import { elementCount, type EditableModel } from './editable-model.js';
 
 const align = (n: number) => Math.ceil(n / 16) * 16;
@@ -34,7 +34,9 @@ export function replanArena(m: EditableModel, opts: { reuse?: boolean } = {}): v
     touch(e.input, start);
     for (const op of e.ops) {
       const step = clock++;
-      for (const t of [op.a, op.b]) if (t !== undefined && m.tensors[t]!.kind === TensorKind.Activation) { link(t); touch(t, step); }
+      // LSTM/GRU also read their initial states from parameter words 8 and 9 (docs/format.md "Sequence ops").
+      const states = op.op === Op.Lstm || op.op === Op.Gru ? [op.params![1]!, op.params![2]!].filter((t) => t !== 0xffffffff) : [];
+      for (const t of [op.a, op.b, ...states]) if (t !== undefined && m.tensors[t]!.kind === TensorKind.Activation) { link(t); touch(t, step); }
       touch(op.out, step);
       written.push(op.out);
     }

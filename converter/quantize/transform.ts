@@ -16,6 +16,11 @@ import { MAX_QUANT_CHANNELS } from './limits.js';
 import { clipBounds } from '../../runtime/clip-bounds.js';
 
 const COMPUTE_OPS = new Set<number>([Op.Dense, Op.Conv2D, Op.ConvTranspose]);
+const RECURRENT_OPS = new Set<number>([Op.Lstm, Op.Gru]);
+const NONE_TENSOR = 0xffffffff;
+
+/** Tensor indices a sequence op keeps in its parameter words (R, initial h, initial c: docs/format.md "Sequence ops"). */
+const paramTensorWords = (op: WOp): number[] => (RECURRENT_OPS.has(op.op) ? [0, 1, 2].filter((k) => op.params![k] !== NONE_TENSOR) : []);
 /** Activations the integer kernels apply in their requantization (assembly/kernels/int8/requantize.ts). */
 const FUSED_ACTS = new Set<number>([Act.None, Act.Relu, Act.LeakyRelu]);
 
@@ -65,6 +70,11 @@ export function toF16(src: EditableModel, select?: (kind: EntryKind, op: number)
   };
   for (const e of m.entries) {
     e.ops.forEach((op, i) => { if (COMPUTE_OPS.has(op.op) && (!select || select(e.kind, i))) { op.b = half(op.b); op.c = half(op.c); } });
+    // Sequence ops: embedding tables, recurrent W, R and B.
+    for (const op of e.ops) {
+      if (op.op === Op.Embedding) op.b = half(op.b);
+      if (RECURRENT_OPS.has(op.op)) { op.b = half(op.b); op.c = half(op.c); op.params![0] = half(op.params![0])!; }
+    }
   }
   return compact(m);
 }
@@ -73,6 +83,17 @@ export function toF16(src: EditableModel, select?: (kind: EntryKind, op: number)
 export function toInt8Weights(src: EditableModel, select?: (kind: EntryKind, op: number) => boolean): EditableModel {
   const m = cloneModel(src);
   for (const e of m.entries) for (const i of eligibleOps(m, e)) if (!select || select(e.kind, i)) e.ops[i]!.b = quantizedWeights(m, e.ops[i]!).b;
+  // Recurrent W and R: i8 with one scale per gate column (shared by the directions), dequantized at load.
+  const perColumn = (t: number): number => {
+    const w = m.tensors[t]!;
+    if (!isFloatConst(w)) return t;
+    const cols = w.dims[1]!;
+    const { q, scales } = quantizeWeights(constantF32(w), cols, (i) => i % cols);
+    return addConstant(m, DType.I8, w.dims, bytesOf(q), scales);
+  };
+  for (const e of m.entries) for (const op of e.ops) {
+    if (RECURRENT_OPS.has(op.op)) { op.b = perColumn(op.b!); op.params![0] = perColumn(op.params![0]!); }
+  }
   return compact(m);
 }
 
@@ -202,7 +223,7 @@ export function compact(m: EditableModel): EditableModel {
   for (const e of m.entries) {
     used.add(e.input);
     e.outputs.forEach((o) => used.add(o));
-    for (const op of e.ops) for (const t of [op.out, op.a, op.b, op.c]) if (t !== undefined) used.add(t);
+    for (const op of e.ops) for (const t of [op.out, op.a, op.b, op.c, ...paramTensorWords(op).map((k) => op.params![k]!)]) if (t !== undefined) used.add(t);
   }
   const index = new Map<number, number>();
   const tensors: WTensor[] = [];
@@ -212,7 +233,11 @@ export function compact(m: EditableModel): EditableModel {
   for (const e of m.entries) {
     e.input = re(e.input);
     e.outputs = e.outputs.map(re);
-    e.ops = e.ops.map((op) => ({ ...op, out: re(op.out), a: re(op.a), b: reOpt(op.b), c: reOpt(op.c) }));
+    e.ops = e.ops.map((op) => {
+      const params = op.params ? [...op.params] : undefined;
+      for (const k of paramTensorWords(op)) params![k] = re(params![k]!);
+      return { ...op, out: re(op.out), a: re(op.a), b: reOpt(op.b), c: reOpt(op.c), params };
+    });
   }
   m.tensors = tensors;
   return m;

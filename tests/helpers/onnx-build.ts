@@ -4,7 +4,7 @@ import onnxPkg from 'onnx-proto';
 const { onnx } = onnxPkg;
 
 /** Attribute values: integer numbers become INT, `float(x)` FLOAT, arrays INTS, `floats([...])` FLOATS. */
-export type AttrSpec = number | number[] | string | { float: number } | { floats: number[] } | TensorSpec;
+export type AttrSpec = number | number[] | string | string[] | { float: number } | { floats: number[] } | TensorSpec;
 export const float = (x: number) => ({ float: x });
 export const floats = (x: number[]) => ({ floats: x });
 
@@ -13,8 +13,8 @@ export interface TensorSpec { dims: number[]; data: ArrayLike<number>; type?: 'f
 export interface NodeSpec { op: string; inputs: string[]; outputs: string[]; attrs?: Record<string, AttrSpec>; name?: string }
 
 export interface ModelSpec {
-  inputs: { name: string; dims: (number | string)[] }[];
-  outputs: { name: string; dims?: (number | string)[] }[];
+  inputs: { name: string; dims: (number | string)[]; type?: 'float' | 'int64' }[];
+  outputs: { name: string; dims?: (number | string)[]; type?: 'float' | 'int64' }[];
   nodes: NodeSpec[];
   initializers?: Record<string, TensorSpec>;
   opset?: number;
@@ -58,15 +58,16 @@ function attrProto(name: string, v: AttrSpec) {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof v === 'number') return { name, type: T.INT, i: v };
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
-  if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
+  if (Array.isArray(v) && v.some((x) => typeof x === 'string')) return { name, type: T.STRINGS, strings: (v as string[]).map((x) => new TextEncoder().encode(x)) };
+  if (Array.isArray(v)) return { name, type: T.INTS, ints: v as number[] };
   if ('float' in v) return { name, type: T.FLOAT, f: v.float };
   if ('floats' in v) return { name, type: T.FLOATS, floats: v.floats };
   return { name, type: T.TENSOR, t: tensorProto('', v) };
 }
 
-const valueInfo = (name: string, dims?: (number | string)[]) => ({
+const valueInfo = (name: string, dims?: (number | string)[], type: 'float' | 'int64' = 'float') => ({
   name,
-  type: { tensorType: { elemType: 1, shape: dims ? { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } : undefined } },
+  type: { tensorType: { elemType: TYPE[type], shape: dims ? { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } : undefined } },
 });
 
 export function buildModel(spec: ModelSpec): Uint8Array {
@@ -85,8 +86,8 @@ export function buildModel(spec: ModelSpec): Uint8Array {
         attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attrProto(k, v)),
       })),
       initializer: init,
-      input: spec.inputs.map((v) => valueInfo(v.name, v.dims)),
-      output: spec.outputs.map((v) => valueInfo(v.name, v.dims)),
+      input: spec.inputs.map((v) => valueInfo(v.name, v.dims, v.type)),
+      output: spec.outputs.map((v) => valueInfo(v.name, v.dims, v.type)),
     },
   });
   return onnx.ModelProto.encode(model).finish();

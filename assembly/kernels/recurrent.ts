@@ -1,0 +1,216 @@
+// Sequence kernels (docs/format.md "Sequence ops"): LSTM and GRU layers over a whole sequence, the token
+// embedding lookup, argmax and log-softmax per row. The cell step is two f32x4 GEMVs (input and recurrent
+// projections, weights K-major [K, G*H] so four gate outputs share one broadcast input) followed by the gate
+// nonlinearities on four lanes at once (vexp.ts sigmoid/tanh). Reference twin: tests/kernels/recurrent-reference.ts.
+import { vsigmoid, vtanh } from './vexp';
+import { exp, log } from './compact_math';
+
+let scratch: usize = 0;
+
+/** Gate scratch of at least 2*G*H + H floats for the widest recurrent op (sized by recurrent_validate.ts at load). */
+export function setRecurrentScratch(p: usize): void { scratch = p; }
+
+/** out[m] = bias[m] + sum_k x[k] * w[k*ld + m] for m < M. */
+export function gemv(x: usize, w: usize, ld: u32, bias: usize, out: usize, K: u32, M: u32): void {
+  const rowBytes = <usize>ld << 2;
+  let m: u32 = 0;
+  for (; m + 16 <= M; m += 16) {
+    const o = <usize>m << 2;
+    let a0 = v128.load(bias + o), a1 = v128.load(bias + o, 16), a2 = v128.load(bias + o, 32), a3 = v128.load(bias + o, 48);
+    let wp = w + o;
+    for (let k: u32 = 0; k < K; k++) {
+      const xv = v128.load32_splat(x + (<usize>k << 2));
+      a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(wp)));
+      a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(wp, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(wp, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(wp, 48)));
+      wp += rowBytes;
+    }
+    v128.store(out + o, a0); v128.store(out + o, a1, 16); v128.store(out + o, a2, 32); v128.store(out + o, a3, 48);
+  }
+  for (; m + 4 <= M; m += 4) {
+    const o = <usize>m << 2;
+    let a0 = v128.load(bias + o);
+    let wp = w + o;
+    for (let k: u32 = 0; k < K; k++) {
+      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(x + (<usize>k << 2)), v128.load(wp)));
+      wp += rowBytes;
+    }
+    v128.store(out + o, a0);
+  }
+  for (; m < M; m++) {
+    const o = <usize>m << 2;
+    let acc = load<f32>(bias + o);
+    let wp = w + o;
+    for (let k: u32 = 0; k < K; k++) {
+      acc += load<f32>(x + (<usize>k << 2)) * load<f32>(wp);
+      wp += rowBytes;
+    }
+    store<f32>(out + o, acc);
+  }
+}
+
+// One copy of each nonlinearity (not inlined: the module size budget).
+function sig4(x: v128): v128 { return vsigmoid(x); }
+function tanh4(x: v128): v128 { return vtanh(x); }
+
+/** LSTM cell on lanes [0, n) (n a multiple of 4), gates i, o, f, c in ONNX order `gb` bytes apart: c' = f*c + i*tanh(g), h' = o*tanh(c'). */
+function lstmLanes(xg: usize, hg: usize, h: usize, c: usize, gb: usize, n: u32): void {
+  for (let j: u32 = 0; j < n; j += 4) {
+    const o = <usize>j << 2;
+    const ig = sig4(f32x4.add(v128.load(xg + o), v128.load(hg + o)));
+    const og = sig4(f32x4.add(v128.load(xg + gb + o), v128.load(hg + gb + o)));
+    const fg = sig4(f32x4.add(v128.load(xg + 2 * gb + o), v128.load(hg + 2 * gb + o)));
+    const cg = tanh4(f32x4.add(v128.load(xg + 3 * gb + o), v128.load(hg + 3 * gb + o)));
+    const cn = f32x4.add(f32x4.mul(fg, v128.load(c + o)), f32x4.mul(ig, cg));
+    v128.store(c + o, cn);
+    v128.store(h + o, f32x4.mul(og, tanh4(cn)));
+  }
+}
+
+/** GRU reset gate times h: rh = sigmoid(xr + hr) * h (linear_before_reset 0 needs it before the third product). */
+function gruResetLanes(xg: usize, hg: usize, h: usize, rh: usize, gb: usize, n: u32): void {
+  for (let j: u32 = 0; j < n; j += 4) {
+    const o = <usize>j << 2;
+    v128.store(rh + o, f32x4.mul(sig4(f32x4.add(v128.load(xg + gb + o), v128.load(hg + gb + o))), v128.load(h + o)));
+  }
+}
+
+/**
+ * GRU cell (gates z, r, h in ONNX order): h' = (1-z)*n + z*h with n = tanh(xn + r*hn) when `lbr` (hg holds the
+ * whole recurrent product), else n = tanh(xn + hg_n) where the caller put (r*h)·Rh + Rbh into hg's third block.
+ */
+function gruLanes(xg: usize, hg: usize, h: usize, gb: usize, n: u32, lbr: bool): void {
+  for (let j: u32 = 0; j < n; j += 4) {
+    const o = <usize>j << 2;
+    const z = sig4(f32x4.add(v128.load(xg + o), v128.load(hg + o)));
+    let pre = v128.load(hg + 2 * gb + o);
+    if (lbr) pre = f32x4.mul(sig4(f32x4.add(v128.load(xg + gb + o), v128.load(hg + gb + o))), pre);
+    const nv = tanh4(f32x4.add(v128.load(xg + 2 * gb + o), pre));
+    v128.store(h + o, f32x4.add(f32x4.mul(f32x4.sub(f32x4.splat(1), z), nv), f32x4.mul(z, v128.load(h + o))));
+  }
+}
+
+// The last H % 4 lanes go through the same vector code on a padded copy (tail scratch: 4 gate blocks of xg and
+// hg, then h, c / rh), so every element gets the same arithmetic and no kernel touches bytes past H.
+const tail: usize = memory.data(11 * 16, 16);
+const TX: usize = 0, TH: usize = 64, TS: usize = 128, TC: usize = 144, TR: usize = 160;
+
+function toTail(src: usize, dst: usize, gb: usize, blocks: u32, bytes: usize): void {
+  for (let g: u32 = 0; g < blocks; g++) memory.copy(tail + dst + <usize>g * 16, src + <usize>g * gb, bytes);
+}
+
+const CELL_LSTM: u32 = 0, CELL_GRU: u32 = 1, CELL_GRU_RESET: u32 = 2;
+
+/** Runs one cell kind on lanes [0, H): vector body, then the tail on the padded copy. */
+function cell(kind: u32, xg: usize, hg: usize, h: usize, c: usize, H: u32, lbr: bool): void {
+  const gb = <usize>H << 2;
+  const body = H & ~3;
+  if (kind == CELL_LSTM) lstmLanes(xg, hg, h, c, gb, body);
+  else if (kind == CELL_GRU) gruLanes(xg, hg, h, gb, body, lbr);
+  else gruResetLanes(xg, hg, h, c, gb, body);
+  const rest = H - body;
+  if (rest == 0) return;
+  const off = <usize>body << 2, bytes = <usize>rest << 2;
+  const blocks: u32 = kind == CELL_LSTM ? 4 : 3;
+  toTail(xg + off, TX, gb, blocks, bytes);
+  toTail(hg + off, TH, gb, blocks, bytes);
+  memory.copy(tail + TS, h + off, bytes);
+  if (kind == CELL_LSTM) memory.copy(tail + TC, c + off, bytes);
+  if (kind == CELL_LSTM) lstmLanes(tail + TX, tail + TH, tail + TS, tail + TC, 16, 4);
+  else if (kind == CELL_GRU) gruLanes(tail + TX, tail + TH, tail + TS, 16, 4, lbr);
+  else gruResetLanes(tail + TX, tail + TH, tail + TS, tail + TR, 16, 4);
+  if (kind == CELL_GRU_RESET) { memory.copy(c + off, tail + TR, bytes); return; }
+  memory.copy(h + off, tail + TS, bytes);
+  if (kind == CELL_LSTM) memory.copy(c + off, tail + TC, bytes);
+}
+
+/**
+ * One LSTM/GRU layer over T steps for one sample. x [T, I]; W [D][I, G*H]; R [D][H, G*H]; B [D][2*G*H] (input
+ * bias, then recurrent bias); h0/c0 [D, H] or 0 for zeros. out = Y [T, D, H] ++ Y_h [D, H] (++ Y_c [D, H]);
+ * the running state lives in Y_h / Y_c. dirMode 0 forward, 1 reverse, 2 bidirectional (direction 1 reversed).
+ */
+export function recurrentLayer(lstm: bool, x: usize, T: u32, I: u32, W: usize, R: usize, B: usize, h0: usize, c0: usize,
+  out: usize, H: u32, dirMode: u32, lbr: bool): void {
+  const D: u32 = dirMode == 2 ? 2 : 1;
+  const G: u32 = lstm ? 4 : 3;
+  const GH = G * H;
+  const hb = <usize>H << 2;
+  const yh = out + <usize>T * D * hb;
+  const yc = yh + <usize>D * hb;
+  const xg = scratch;
+  const hg = scratch + (<usize>GH << 2);
+  const rh = hg + (<usize>GH << 2);
+  for (let d: u32 = 0; d < D; d++) {
+    const reverse = dirMode == 1 || d == 1;
+    const w = W + <usize>d * I * GH * 4;
+    const r = R + <usize>d * H * GH * 4;
+    const wb = B + <usize>d * 2 * GH * 4;
+    const rb = wb + (<usize>GH << 2);
+    const h = yh + <usize>d * hb;
+    const c = yc + <usize>d * hb;
+    if (h0 != 0) memory.copy(h, h0 + <usize>d * hb, hb); else memory.fill(h, 0, hb);
+    if (lstm) {
+      if (c0 != 0) memory.copy(c, c0 + <usize>d * hb, hb); else memory.fill(c, 0, hb);
+    }
+    for (let step: u32 = 0; step < T; step++) {
+      const t = reverse ? T - 1 - step : step;
+      gemv(x + <usize>t * I * 4, w, GH, wb, xg, I, GH);
+      if (lstm) {
+        gemv(h, r, GH, rb, hg, H, GH);
+        cell(CELL_LSTM, xg, hg, h, c, H, false);
+      } else if (lbr) {
+        gemv(h, r, GH, rb, hg, H, GH);
+        cell(CELL_GRU, xg, hg, h, 0, H, true);
+      } else {
+        gemv(h, r, GH, rb, hg, H, 2 * H); // z and r blocks
+        cell(CELL_GRU_RESET, xg, hg, h, rh, H, false);
+        gemv(rh, r + 2 * hb, GH, rb + 2 * hb, hg + 2 * hb, H, H); // (r*h)·Rh + Rbh
+        cell(CELL_GRU, xg, hg, h, 0, H, false);
+      }
+      memory.copy(out + (<usize>t * D + d) * hb, h, hb);
+    }
+  }
+}
+
+/** out[i] = table[ids[i]] (rows of E floats); false (row left as zeros) when an id is not an integer in [0, V). */
+export function embedding(ids: usize, table: usize, out: usize, count: u32, E: u32, V: u32): bool {
+  let ok = true;
+  const rowBytes = <usize>E << 2;
+  for (let i: u32 = 0; i < count; i++) {
+    const v = load<f32>(ids + (<usize>i << 2));
+    const dst = out + <usize>i * rowBytes;
+    if (!(v >= 0 && v < <f32>V) || v != Mathf.floor(v)) { memory.fill(dst, 0, rowBytes); ok = false; continue; }
+    memory.copy(dst, table + <usize><u32>v * rowBytes, rowBytes);
+  }
+  return ok;
+}
+
+/** Index of the first largest value of x[0..L) (NaN never wins; 0 when all are NaN). */
+export function argmaxRow(x: usize, L: u32): u32 {
+  let best: u32 = 0;
+  let bv = load<f32>(x);
+  for (let i: u32 = 1; i < L; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (v > bv || (bv != bv && v == v)) { bv = v; best = i; }
+  }
+  return best;
+}
+
+export function argmaxRows(x: usize, out: usize, rows: u32, L: u32): void {
+  for (let r: u32 = 0; r < rows; r++) store<f32>(out + (<usize>r << 2), <f32>argmaxRow(x + <usize>r * L * 4, L));
+}
+
+/** out = a - max - log(sum(exp(a - max))) per row of L (sum and log in f64, compact_math.ts). */
+export function logSoftmaxRows(x: usize, out: usize, rows: u32, L: u32): void {
+  for (let r: u32 = 0; r < rows; r++) {
+    const row = x + <usize>r * L * 4;
+    const dst = out + <usize>r * L * 4;
+    let m = load<f32>(row);
+    for (let i: u32 = 1; i < L; i++) m = max(m, load<f32>(row + (<usize>i << 2)));
+    let sum: f64 = 0;
+    for (let i: u32 = 0; i < L; i++) sum += exp(<f64>(load<f32>(row + (<usize>i << 2)) - m));
+    const lse = <f32>log(sum);
+    for (let i: u32 = 0; i < L; i++) store<f32>(dst + (<usize>i << 2), load<f32>(row + (<usize>i << 2)) - m - lse);
+  }
+}
