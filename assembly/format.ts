@@ -2,6 +2,11 @@
 // tests/wasm-loader.test.ts checks both files agree.
 export const MAGIC: u32 = 0x45415645;
 export const VERSION: u32 = 1;
+/**
+ * Header flags bit 0: int8 activations with zero point 0 that integer DENSE / CONV / CONV_TRANSPOSE read hold
+ * 0..127 (the converter's int8-relaxed mode). The relaxed build then feeds them to i32x4.relaxed_dot_i8x16_i7x16_add_s.
+ */
+export const FLAG_RELU_U7: u32 = 1;
 export const HEADER_BYTES: u32 = 64;
 export const TENSOR_BYTES: u32 = 48;
 export const ENTRY_BYTES: u32 = 32;

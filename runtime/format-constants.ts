@@ -1,6 +1,8 @@
 // Numbers of the .evae format (docs/format.md). Mirrored by assembly/format.ts; a test keeps them equal.
 export const MAGIC = 0x45415645; // "EVAE" read as little-endian u32
 export const VERSION = 1;
+/** Header flags bit 0: int8 activations with zero point 0 read by integer ops hold 0..127 (docs/format.md "Header"). */
+export const FLAG_RELU_U7 = 1;
 export const HEADER_BYTES = 64;
 export const TENSOR_BYTES = 48;
 export const ENTRY_BYTES = 32;
