@@ -137,12 +137,12 @@ async function chromiumColumns(models: Prepared[], warm: number, win: number, re
       const r = await page.evaluate(async ({ id, dims, z, f32, int8, relaxed, warm, win }) => {
         const bytes = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
         const g = globalThis as unknown as { edgevae: typeof import('../runtime/index.js'); ort: typeof import('onnxruntime-web') };
-        // performance.now() is coarsened in pages (0.1 ms here): each sample times enough calls to last >= 2 ms
+        // performance.now() is coarsened in pages (0.1 ms here): each sample times enough calls to last >= 10 ms
         const median = async (fn: () => unknown) => {
           let end = performance.now() + warm, calls = 0;
           const w0 = performance.now();
           while (performance.now() < end) { await fn(); calls++; }
-          const reps = Math.max(1, Math.ceil(2 / ((performance.now() - w0) / calls)));
+          const reps = Math.max(1, Math.ceil(10 / ((performance.now() - w0) / calls)));
           const t: number[] = [];
           end = performance.now() + win;
           while (performance.now() < end || t.length < 5) {

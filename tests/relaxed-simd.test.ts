@@ -107,10 +107,10 @@ function withoutRelu(bytes: Uint8Array, op: number): Uint8Array {
   return out;
 }
 
-function wasmtimeDecode(work: string, wasm: string, model: Uint8Array, z: Float32Array, n: number, relaxed: boolean, name: string): Uint8Array {
+function wasmtimeDecode(work: string, wasm: string, model: Uint8Array, z: Float32Array, n: number, relaxed: boolean, name: string, fusedF32 = false): Uint8Array {
   writeFileSync(join(work, `${name}.evae`), model);
   writeFileSync(join(work, `${name}.z`), z);
-  const job = { wasm, model: join(work, `${name}.evae`), maxBatch: n, relaxed, steps: [{ op: 'run', kind: 1, n, input: join(work, `${name}.z`), output: join(work, `${name}.out`) }] };
+  const job = { wasm, model: join(work, `${name}.evae`), maxBatch: n, relaxed, fusedF32, steps: [{ op: 'run', kind: 1, n, input: join(work, `${name}.z`), output: join(work, `${name}.out`) }] };
   writeFileSync(join(work, `${name}.json`), JSON.stringify(job));
   const r = spawnSync(PYTHON, [RUNNER, join(work, `${name}.json`)], { encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) throw new Error(`wasmtime_run.py: ${r.stderr || r.error}`);
@@ -146,6 +146,30 @@ describe('relaxed build in wasmtime and Chromium', () => {
   it('wasmtime: the relaxed build gives the fixed build\'s bytes on an int8-relaxed model', () => {
     expect(Buffer.compare(wasmtimeDecode(work, RELAXED, model, z, n, true, 'rel'), nodeFixed)).toBe(0);
     expect(Buffer.compare(wasmtimeDecode(work, FIXED, model, z, n, false, 'fix'), nodeFixed)).toBe(0);
+  });
+
+  it('wasmtime: relaxed f32 (fused multiply-adds) stays within 1e-5 of the exact f32 kernels (their reference twins: kernels/*)', async () => {
+    const { bytes: f32 } = await convert({ decoder: join(ROOT, 'tests', 'fixtures', 'conv.decoder.op13.onnx') });
+    const exact = (await EdgeVae.load(f32, { wasm: new Uint8Array(readFileSync(FIXED)), simd: 'fixed', maxBatch: n })).decode(z, n);
+    const raw = wasmtimeDecode(work, RELAXED, f32, z, n, true, 'fused', true);
+    const fused = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+    expect(fused.length).toBe(exact.length);
+    let worst = 0;
+    for (let i = 0; i < exact.length; i++) worst = Math.max(worst, Math.abs(fused[i]! - exact[i]!));
+    expect(worst).toBeLessThan(1e-5);
+    expect(fused.every((v) => v > 0 && v < 1)).toBe(true);
+  });
+
+  it('the WASI runner picks the relaxed module under wasmtime by itself, and its picture is the fixed module\'s', () => {
+    writeFileSync(join(work, 'w.evae'), model);
+    const run = (extra: string[], out: string) => spawnSync(PYTHON, [join(ROOT, 'firmware-host', 'wasi', 'run-wasmtime.py'), ...extra,
+      join(ROOT, 'build', 'edgevae-wasi.wasm'), work, '-', '-', 'sample', '--model', 'w.evae', '--n', '4', '--out', out],
+    { encoding: 'utf8', env: { ...process.env, EDGEVAE_DEBUG: '1' }, timeout: 60_000 });
+    const auto = run([], 'auto.png'), fixed = run(['--simd', 'fixed'], 'fixed.png');
+    expect(auto.status, auto.stderr).toBe(0);
+    expect(auto.stderr).toMatch(/edgevae: relaxed SIMD module .*edgevae-wasi-relaxed\.wasm \(relaxed SIMD probe passed/);
+    expect(fixed.stderr).toContain('fixed SIMD requested');
+    expect(readFileSync(join(work, 'auto.png')).equals(readFileSync(join(work, 'fixed.png')))).toBe(true);
   });
 
   it.runIf(chromium)('Chromium picks the relaxed build by itself; its bytes equal wasmtime\'s (and the fixed build\'s)', async () => {
