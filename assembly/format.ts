@@ -2,6 +2,7 @@
 // Numbers of the .evae format (docs/format.md).
 export const MAGIC: u32 = 0x45415645;
 export const VERSION: u32 = 1;
+export const FLAG_RELU_U7: u32 = 1;
 export const HEADER_BYTES: u32 = 64;
 export const TENSOR_BYTES: u32 = 48;
 export const ENTRY_BYTES: u32 = 32;

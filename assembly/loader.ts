@@ -67,7 +67,7 @@ function checkHeader(p: usize, len: u32): i32 {
   tensorCount = header(p, 32);
   opCount = header(p, 48);
   arenaPerSample = header(p, 60);
-  if (header(p, 16) != 0 || tensorCount > F.MAX_TENSORS || header(p, 40) > F.MAX_ENTRIES || opCount > F.MAX_OPS ||
+  if ((header(p, 16) & ~F.FLAG_RELU_U7) != 0 || tensorCount > F.MAX_TENSORS || header(p, 40) > F.MAX_ENTRIES || opCount > F.MAX_OPS ||
       arenaPerSample % F.ALIGN != 0) return fail(E.E_BAD_HEADER, -1);
   // Sections: [offset, length) pairs in header order.
   const offs = sectionTable;

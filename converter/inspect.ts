@@ -1,7 +1,8 @@
 // Human-readable summary of a .evae file: ops per entry with shapes, weight sizes, arena and totals.
 // Uses the runtime's validating reader, so a file that inspects cleanly also passes the loaders' checks.
-import { ACT_NAME, OP_NAME } from '../runtime/format-constants.js';
-import { readModel, type TensorInfo } from '../runtime/format.js';
+import { relaxedDotOps } from '../runtime/relaxed-ops.js';
+import { ACT_NAME, FLAG_RELU_U7, OP_NAME } from '../runtime/format-constants.js';
+import { readModel, type ModelInfo, type TensorInfo } from '../runtime/format.js';
 import { clipBounds } from '../runtime/clip-bounds.js';
 
 const NONE = 0xffffffff;
@@ -41,6 +42,7 @@ export function inspectModel(bytes: Uint8Array): string {
       `latent ${q.latentSize}, state ${q.stateSize} values, joined with ${JSON.stringify(m.separator ?? '')}`);
     if (preview) out.push(`vocabulary: ${preview}${(m.tokens?.length ?? 0) > 12 ? ' ...' : ''}`);
   }
+  out.push(simdLine(info));
   const constants = info.tensors.filter((t) => t.kind === 'constant');
   const params = constants.reduce((s, t) => s + t.elements, 0);
   const layers = (meta.layers ?? {}) as Record<string, string[]>;
@@ -98,4 +100,14 @@ function actLabel(act: number, alpha: number): string {
   if (!act) return '';
   if (act === 12) return `clip[${clipBounds(alpha).join(',')}]`;
   return ACT_NAME[act] ?? `?${act}`;
+}
+
+/** What the two runtime builds do with this file (docs/quantization.md "int8-relaxed"). */
+export function simdLine(info: ModelInfo): string {
+  const relaxedOps = relaxedDotOps(info);
+  if (info.flags & FLAG_RELU_U7) {
+    return `simd: int8-relaxed (header flag 1: relu results are 7-bit); relaxed build: ${relaxedOps.length} op(s) use the relaxed int8 dot ` +
+      '(same bytes as the fixed build, on every engine); f32 stays bit-exact unless relaxed f32 is asked for';
+  }
+  return 'simd: fixed and relaxed builds give the same bytes (no 7-bit activations; f32 bit-exact unless relaxed f32 is asked for)';
 }

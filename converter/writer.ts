@@ -24,7 +24,8 @@ export interface WTensor {
 export interface WOp { op: Op; out: number; a: number; b?: number; c?: number; act?: Act; alpha?: number; params?: number[]; name?: string }
 /** `reserved`: word 7 of the entry (sequence models: seq-init maxLength, seq-step bos | eos << 16), else 0. */
 export interface WEntry { kind: EntryKind; input: number; outputs: number[]; ops: WOp[]; reserved?: number }
-export interface WModel { meta: Record<string, unknown>; tensors: WTensor[]; entries: WEntry[]; arenaPerSample?: number }
+/** flags: header flags (format.md "Header"; FLAG_RELU_U7 for int8-relaxed files), 0 when absent. */
+export interface WModel { meta: Record<string, unknown>; tensors: WTensor[]; entries: WEntry[]; arenaPerSample?: number; flags?: number }
 
 const MAX_PARAMS = OP_WORDS - 7;
 
@@ -119,7 +120,7 @@ export function writeModel(m: WModel): Uint8Array {
   u32(0, MAGIC);
   u32(4, VERSION);
   u32(8, fileSize);
-  u32(16, 0);
+  u32(16, m.flags ?? 0);
   u32(20, metaOffset);
   u32(24, meta.length);
   u32(28, tensorOffset);

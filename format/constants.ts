@@ -2,6 +2,9 @@
 // assembly/format.ts from this file; tests/format-mirrors.test.ts fails when the two differ.
 export const MAGIC = 0x45415645; // "EVAE" read as little-endian u32
 export const VERSION = 1;
+/** Header flags bit 0: int8 activations with zero point 0 read by integer DENSE / CONV / CONV_TRANSPOSE hold 0..127
+ * (the converter's int8-relaxed mode); the relaxed build feeds them to i32x4.relaxed_dot_i8x16_i7x16_add_s. */
+export const FLAG_RELU_U7 = 1;
 export const HEADER_BYTES = 64;
 export const TENSOR_BYTES = 48;
 export const ENTRY_BYTES = 32;

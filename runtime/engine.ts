@@ -19,6 +19,8 @@ export interface WasmExports {
   run(kind: number, n: number): number;
   sampleNormal(ptr: number, count: number, seed: number, temperature: number): void;
   decodeSequences(zPtr: number, n: number, outPtr: number, maxLength: number, seed: number, temperature: number, topK: number, firstIndex: number): number;
+  /** relaxed build only: 1 turns on fused multiply-adds in the f32 conv/dense loops */
+  setFusedF32?(on: number): void;
 }
 
 /** How the decode loop picks each token (docs/format.md "Sequence models"). */
@@ -54,6 +56,7 @@ export class Engine {
   private pristine = true;
   private loaded: { info: ModelInfo; maxBatch: number } | undefined;
   private scratch = { ptr: 0, bytes: 0 };
+  private fusedF32 = false;
 
   private constructor(private readonly module: WebAssembly.Module, first: WasmExports) {
     this.instance = first;
@@ -63,6 +66,18 @@ export class Engine {
   static async create(wasm: BufferSource | WebAssembly.Module): Promise<Engine> {
     const module = wasm instanceof WebAssembly.Module ? wasm : await compileRuntime(wasm);
     return new Engine(module, await instantiate(module));
+  }
+
+  /** True when the module is the relaxed-SIMD build (it exports setFusedF32). */
+  get relaxedBuild(): boolean {
+    return typeof this.instance.setFusedF32 === 'function';
+  }
+
+  /** Relaxed build: fused f32 multiply-adds (exact per engine and hardware, not across them) for this and later loads. */
+  setFusedF32(on: boolean): void {
+    if (on && !this.relaxedBuild) throw new InputError('fused f32 needs the relaxed-SIMD runtime module');
+    this.fusedF32 = on;
+    this.instance.setFusedF32?.(on ? 1 : 0);
   }
 
   get model(): ModelInfo {
@@ -106,6 +121,7 @@ export class Engine {
     }
     const w = this.pristine ? this.instance : await instantiate(this.module);
     this.instance = w;
+    w.setFusedF32?.(this.fusedF32 ? 1 : 0);
     this.pristine = false;
     this.loaded = undefined;
     this.scratch = { ptr: 0, bytes: 0 };

@@ -4,7 +4,7 @@
 import { crc32 } from '../format/crc32.js';
 import {
   ACT_NAME, ALIGN, DTYPE_NAME, DTYPE_SIZE, ENTRY_BYTES, ENTRY_NAME, HEADER_BYTES, MAGIC, MAX_ELEMENTS,
-  MAX_ENTRIES, MAX_OPS, MAX_TENSORS, NONE, OP_BYTES, OP_NAME, OP_WORDS, TENSOR_BYTES, VERSION,
+  FLAG_RELU_U7, MAX_ENTRIES, MAX_OPS, MAX_TENSORS, NONE, OP_BYTES, OP_NAME, OP_WORDS, TENSOR_BYTES, VERSION,
 } from '../format/constants.js';
 import { ModelFormatError } from './errors.js';
 import { textPreview } from './text-instead-of-model.js';
@@ -62,6 +62,8 @@ export interface ModelInfo {
   version: number;
   fileSize: number;
   checksum: number;
+  /** Header flags: 0, or FLAG_RELU_U7 (int8 inputs of integer ops with zero point 0 hold 0..127: int8-relaxed). */
+  flags: number;
   arenaPerSample: number;
   sections: Section[];
   /** Parsed metadata JSON; {} when absent or unreadable (see metadataError). */
@@ -114,7 +116,8 @@ export function readModel(bytes: Uint8Array, options: ReadOptions = {}): ModelIn
       fail(`checksum mismatch: header says 0x${hex(checksum)}, bytes [16, ${fileSize}) have CRC-32 0x${hex(actual)} (file corrupted)`);
     }
   }
-  if (u32(16) !== 0) fail(`model file: header flags are ${u32(16)}, expected 0`);
+  const flags = u32(16);
+  if ((flags & ~FLAG_RELU_U7) !== 0) fail(`model file: header flags are ${flags}, expected 0 or ${FLAG_RELU_U7} (7-bit relu activations)`);
 
   const tensorCount = u32(32);
   const entryCount = u32(40);
@@ -149,7 +152,7 @@ export function readModel(bytes: Uint8Array, options: ReadOptions = {}): ModelIn
 
   let constantBytes = 0;
   for (const t of tensors) if (t.kind === 'constant') constantBytes += t.byteLength;
-  return { version, fileSize, checksum, arenaPerSample, sections, metadata, ...(metadataError ? { metadataError } : {}), tensors, entries, ops, ...(sequence ? { sequence } : {}), constantBytes };
+  return { version, fileSize, checksum, flags, arenaPerSample, sections, metadata, ...(metadataError ? { metadataError } : {}), tensors, entries, ops, ...(sequence ? { sequence } : {}), constantBytes };
 }
 
 function hex(n: number): string {

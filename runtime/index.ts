@@ -4,6 +4,7 @@ import { compileRuntime, Engine } from './engine.js';
 import type { EntryName, ModelInfo } from './format.js';
 import { InputError } from './errors.js';
 import { interpolateLatents, latentArithmetic, type InterpolationMode, type LatentSet } from './latent.js';
+import { chooseBuild, describeChoice, type RuntimeChoice, type SimdMode } from './simd-select.js';
 
 export { readModel } from './format.js';
 export type { ModelInfo, TensorInfo, EntryInfo, OpInfo, ReadOptions } from './format.js';
@@ -11,6 +12,10 @@ export { Engine } from './engine.js';
 export { ModelFormatError, InputError, RuntimeError } from './errors.js';
 export { interpolateLatents, latentArithmetic, meanLatent } from './latent.js';
 export type { InterpolationMode, LatentSet } from './latent.js';
+export { chooseBuild, relaxedSimdSupport, SIMD_MODES } from './simd-select.js';
+export type { RuntimeChoice, SimdMode } from './simd-select.js';
+export { probeVerdict, checkProbeResults } from './simd-probe.js';
+export type { RelaxedSimdSupport } from './simd-probe.js';
 export { encodeNpy, decodeNpy, NpyError } from './npy.js';
 export { encodePng } from './png.js';
 export { imageGrid } from './image-grid.js';
@@ -22,7 +27,21 @@ export type { DecodeOptions } from './engine.js';
 export type WasmSource = BufferSource | WebAssembly.Module | URL | string | Response;
 
 export interface LoadOptions {
+  /** the fixed-SIMD runtime module (build/edgevae.wasm) */
   wasm: WasmSource;
+  /** the relaxed-SIMD runtime module (build/edgevae-relaxed.wasm); without it every load uses `wasm` */
+  wasmRelaxed?: WasmSource;
+  /**
+   * auto (default): the relaxed module when given, supported by the engine and correct on a known-answer probe,
+   * else the fixed one; fixed / relaxed force one (relaxed throws when it cannot run correctly). info.runtime says
+   * which runs and why.
+   */
+  simd?: SimdMode;
+  /**
+   * Fused multiply-adds in the f32 convolutions and dense layers (relaxed build only): faster, but exact only per
+   * engine and hardware, not across them. Default false: f32 results stay bit-identical everywhere.
+   */
+  relaxedF32?: boolean;
   /** samples per wasm call (the arena is sized for it); larger batches run in chunks. Default 16. */
   maxBatch?: number;
   /** accept NaN/Infinity in inputs instead of rejecting them. Default false. */
@@ -49,13 +68,15 @@ export interface EdgeVaeInfo {
   quantization: string;
   sizes: { fileBytes: number; constantBytes: number; arenaBytesPerSample: number; maxBatch: number };
   metadata: Record<string, unknown>;
+  /** which runtime build runs the model and why, and whether its f32 results are bit-exact across engines */
+  runtime: RuntimeChoice;
 }
 
 export class EdgeVae {
   readonly info: EdgeVaeInfo;
 
-  private constructor(private readonly engine: Engine, private readonly allowNonFinite: boolean) {
-    this.info = describe(engine.model, engine);
+  private constructor(private readonly engine: Engine, private readonly allowNonFinite: boolean, runtime: RuntimeChoice) {
+    this.info = { ...describe(engine.model, engine), runtime };
   }
 
   static async load(modelBytes: Uint8Array, options: LoadOptions): Promise<EdgeVae> {
@@ -64,14 +85,19 @@ export class EdgeVae {
     if (maxMemory !== undefined && !(Number.isSafeInteger(maxMemory) && maxMemory > 0)) {
       throw new InputError(`EdgeVae.load: maxMemory must be a positive whole number of bytes, got ${maxMemory}`);
     }
-    const engine = await Engine.create(await compileSource(options.wasm));
+    const choice = chooseBuild(options.simd ?? 'auto', options.wasmRelaxed !== undefined);
+    const relaxedF32 = options.relaxedF32 ?? false;
+    if (relaxedF32 && options.simd === 'fixed') throw new InputError('EdgeVae.load: relaxedF32 needs simd "auto" or "relaxed"');
+    const engine = await Engine.create(await compileSource(choice.build === 'relaxed' ? options.wasmRelaxed! : options.wasm));
+    if (choice.build === 'relaxed' && !engine.relaxedBuild) throw new InputError('EdgeVae.load: options.wasmRelaxed is not the relaxed-SIMD runtime module (no setFusedF32 export)');
+    if (choice.build === 'relaxed') engine.setFusedF32(relaxedF32);
     const maxBatch = options.maxBatch ?? 16;
     await engine.load(modelBytes, maxBatch);
     if (maxMemory !== undefined && engine.memoryBytes > maxMemory) {
       throw new InputError(`EdgeVae.load: the model needs ${engine.memoryBytes} bytes of WebAssembly memory at maxBatch ${maxBatch}, ` +
         `more than maxMemory (${maxMemory}); use a smaller maxBatch or an int8 model`);
     }
-    return new EdgeVae(engine, options.allowNonFinite ?? false);
+    return new EdgeVae(engine, options.allowNonFinite ?? false, describeChoice(choice, relaxedF32, engine.model.flags));
   }
 
   /** Bytes of WebAssembly linear memory this instance uses now (its peak: memory never shrinks). */
@@ -179,7 +205,7 @@ export async function compileSource(source: WasmSource): Promise<WebAssembly.Mod
 }
 
 /** Shapes from the metadata when they agree with the entry tensors, else the flat sizes. */
-function describe(model: ModelInfo, engine: Engine): EdgeVaeInfo {
+function describe(model: ModelInfo, engine: Engine): Omit<EdgeVaeInfo, 'runtime'> {
   const meta = model.metadata;
   const sub = (key: string) => (typeof meta[key] === 'object' && meta[key] !== null ? meta[key] as Record<string, unknown> : {});
   const shapeOf = (candidates: unknown[], elements: number): number[] => {

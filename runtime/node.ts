@@ -32,6 +32,11 @@ export function defaultWasmPath(): string {
   return join(packageRoot(), 'build', 'edgevae.wasm');
 }
 
+/** Path of the relaxed-SIMD runtime module (built beside it by `npm run build:wasm`). */
+export function relaxedWasmPath(): string {
+  return join(packageRoot(), 'build', 'edgevae-relaxed.wasm');
+}
+
 export function readDefaultWasm(): Uint8Array {
   const path = defaultWasmPath();
   if (!existsSync(path)) throw new InputError(`runtime module ${path} not found; build it with "npm run build:wasm"`);
@@ -54,7 +59,10 @@ export type NodeLoadOptions = Partial<LoadOptions>;
 
 /** EdgeVae.load with the package's runtime module unless options.wasm is given. */
 export async function loadModel(modelBytes: Uint8Array, options: NodeLoadOptions = {}): Promise<EdgeVae> {
-  return EdgeVae.load(modelBytes, { ...options, wasm: options.wasm ?? readDefaultWasm() });
+  // the packaged relaxed module too, unless the caller brought its own fixed one or forces fixed SIMD
+  const relaxed = options.wasmRelaxed ?? (options.wasm === undefined && options.simd !== 'fixed' && existsSync(relaxedWasmPath())
+    ? readFileSync(relaxedWasmPath()) : undefined);
+  return EdgeVae.load(modelBytes, { ...options, wasm: options.wasm ?? readDefaultWasm(), ...(relaxed ? { wasmRelaxed: relaxed } : {}) });
 }
 
 /** Loads an .evae file with the package's runtime module (or options.wasm). */

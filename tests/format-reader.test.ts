@@ -59,7 +59,8 @@ describe('readModel on hostile files', () => {
     expectFormatError(longer, 'trailing bytes');
     expectFormatError(patched(good, [[0, 0x464e4f4f]]), 'bad magic');
     expectFormatError(patched(good, [[4, 2]]), 'unsupported version 2');
-    expectFormatError(patched(good, [[16, 1]]), 'flags are 1');
+    expectFormatError(patched(good, [[16, 2]]), 'header flags are 2, expected 0 or 1 (7-bit relu activations)');
+    expect(readModel(patched(good, [[16, 1]])).flags).toBe(1); // FLAG_RELU_U7 (int8-relaxed files)
     expectFormatError(patched(good, [[40, 4]]), 'entryCount 4 exceeds');
     expectFormatError(patched(good, [[32, 70000]]), 'tensorCount 70000 exceeds');
     expectFormatError(patched(good, [[60, 100]]), 'arenaPerSample 100 is not a multiple of 16');

@@ -65,7 +65,8 @@ describe('wasm loader validation', () => {
     ['wrong magic', () => patched(good, [[0, 0x46415645]], false), 'BAD_MAGIC', -1],
     ['bad version', () => patched(good, [[4, 2]], false), 'BAD_VERSION', -1],
     ['bad checksum', () => { const b = good.slice(); b[b.length - 1] ^= 1; return b; }, 'BAD_CHECKSUM', -1],
-    ['nonzero flags', () => patched(good, [[16, 1]]), 'BAD_HEADER', -1],
+    ['unknown flags (bit 1)', () => patched(good, [[16, 2]]), 'BAD_HEADER', -1],
+    ['unknown flags with FLAG_RELU_U7', () => patched(good, [[16, 0x80000001]]), 'BAD_HEADER', -1],
     ['arena not a multiple of 16', () => patched(good, [[60, hdr(good, 60) + 4]]), 'BAD_HEADER', -1],
     ['data section past the end', () => patched(good, [[56, hdr(good, 56) + 16]]), 'BAD_SECTION', 4],
     ['unaligned tensor table', () => patched(good, [[28, hdr(good, 28) + 4]]), 'BAD_SECTION', 1],
@@ -182,6 +183,15 @@ describe('wasm module ABI', () => {
     expect(statSync(WASM_PATH).size).toBeLessThanOrEqual(42 * 1024);
   });
 
+  it('the relaxed-SIMD build: the same interface plus setFusedF32, within 36 KB, and it validates only with relaxed SIMD', () => {
+    const path = WASM_PATH.replace(/edgevae\.wasm$/, 'edgevae-relaxed.wasm');
+    const bytes = readFileSync(path);
+    expect(bytes.length).toBeLessThanOrEqual(36 * 1024);
+    expect(statSync(WASM_PATH).size).toBeLessThan(bytes.length);
+    // Node 20 has no relaxed SIMD without its flag: the module must not validate (hosts then use the fixed build)
+    if (process.version.startsWith('v20.')) expect(WebAssembly.validate(bytes)).toBe(false);
+  });
+
   it('assembly/errors.ts and runtime/wasm-errors.ts list the same codes', () => {
     const src = readFileSync(fileURLToPath(new URL('../assembly/errors.ts', import.meta.url)), 'utf8');
     const wasm = new Map<number, string>();
@@ -195,7 +205,7 @@ describe('wasm module ABI', () => {
     const as = new Map<string, number>();
     for (const m of src.matchAll(/export const (\w+): \w+ = ([^;]+);/g)) as.set(m[1], Number(Function(`return ${m[2]}`)()));
     const expected: Record<string, number> = {
-      MAGIC: C.MAGIC, VERSION: C.VERSION, HEADER_BYTES: C.HEADER_BYTES, TENSOR_BYTES: C.TENSOR_BYTES,
+      MAGIC: C.MAGIC, VERSION: C.VERSION, FLAG_RELU_U7: C.FLAG_RELU_U7, HEADER_BYTES: C.HEADER_BYTES, TENSOR_BYTES: C.TENSOR_BYTES,
       ENTRY_BYTES: C.ENTRY_BYTES, OP_WORDS: C.OP_WORDS, OP_BYTES: C.OP_BYTES, ALIGN: C.ALIGN, NONE: C.NONE,
       MAX_TENSORS: C.MAX_TENSORS, MAX_OPS: C.MAX_OPS, MAX_ELEMENTS: C.MAX_ELEMENTS,
       KIND_CONSTANT: TensorKind.Constant, KIND_ACTIVATION: TensorKind.Activation,

@@ -12,6 +12,8 @@
 // Vectorized over output channels: 8 channels x 4 pixels = 8 accumulators, each weight vector feeding
 // four pixels and each input value (one broadcast load) two vectors.
 
+import { fusedF32, madd } from './fused_f32';
+
 export const TAP_BYTES: usize = 32;
 
 @inline function biasVec(bias: usize, co: u32): v128 {
@@ -60,34 +62,10 @@ export function convQuad(
   y0: usize, y1: usize, y2: usize, y3: usize, floor: v128,
 ): void {
   const tapsEnd = taps + <usize>nTaps * TAP_BYTES;
-  let co = coBegin;
-  for (; co + 8 <= coEnd; co += 8) {
-    const block = wg + <usize>co * channelBytes;
-    let a0 = biasVec(bias, co), a1 = biasVec(bias, co + 4);
-    let b0 = a0, b1 = a1, c0 = a0, c1 = a1, d0 = a0, d1 = a1;
-    for (let t = taps; t < tapsEnd; t += TAP_BYTES) {
-      let p0 = <usize>load<u32>(t), p1 = <usize>load<u32>(t, 4), p2 = <usize>load<u32>(t, 8), p3 = <usize>load<u32>(t, 12);
-      let wp = block + (<usize>load<u32>(t, 16) << 3);
-      const pEnd = p0 + <usize>load<u32>(t, 20);
-      for (; p0 < pEnd; p0 += 4, p1 += 4, p2 += 4, p3 += 4) {
-        const w0 = v128.load(wp), w1 = v128.load(wp, 16);
-        let xv = v128.load32_splat(p0);
-        a0 = f32x4.add(a0, f32x4.mul(xv, w0)); a1 = f32x4.add(a1, f32x4.mul(xv, w1));
-        xv = v128.load32_splat(p1);
-        b0 = f32x4.add(b0, f32x4.mul(xv, w0)); b1 = f32x4.add(b1, f32x4.mul(xv, w1));
-        xv = v128.load32_splat(p2);
-        c0 = f32x4.add(c0, f32x4.mul(xv, w0)); c1 = f32x4.add(c1, f32x4.mul(xv, w1));
-        xv = v128.load32_splat(p3);
-        d0 = f32x4.add(d0, f32x4.mul(xv, w0)); d1 = f32x4.add(d1, f32x4.mul(xv, w1));
-        wp += 32;
-      }
-    }
-    const o = <usize>co << 2;
-    v128.store(y0 + o, f32x4.pmax(a0, floor)); v128.store(y0 + o, f32x4.pmax(a1, floor), 16);
-    v128.store(y1 + o, f32x4.pmax(b0, floor)); v128.store(y1 + o, f32x4.pmax(b1, floor), 16);
-    v128.store(y2 + o, f32x4.pmax(c0, floor)); v128.store(y2 + o, f32x4.pmax(c1, floor), 16);
-    v128.store(y3 + o, f32x4.pmax(d0, floor)); v128.store(y3 + o, f32x4.pmax(d1, floor), 16);
-  }
+  // (the 8-channel blocks only have a fused twin: the rest is a small share of the work)
+  let co = ASC_FEATURE_RELAXED_SIMD && fusedF32 ? blocks8(taps, tapsEnd, coBegin, coEnd, wg, channelBytes, bias, y0, y1, y2, y3, floor, true)
+    : blocks8(taps, tapsEnd, coBegin, coEnd, wg, channelBytes, bias, y0, y1, y2, y3, floor, false);
+  const fused = false;
   if (co + 4 <= coEnd) {
     const block = wg + <usize>co * channelBytes;
     let a = biasVec(bias, co);
@@ -98,10 +76,10 @@ export function convQuad(
       const pEnd = p0 + <usize>load<u32>(t, 20);
       for (; p0 < pEnd; p0 += 4, p1 += 4, p2 += 4, p3 += 4) {
         const w0 = v128.load(wp);
-        a = f32x4.add(a, f32x4.mul(v128.load32_splat(p0), w0));
-        b = f32x4.add(b, f32x4.mul(v128.load32_splat(p1), w0));
-        c = f32x4.add(c, f32x4.mul(v128.load32_splat(p2), w0));
-        d = f32x4.add(d, f32x4.mul(v128.load32_splat(p3), w0));
+        a = madd(a, v128.load32_splat(p0), w0, fused);
+        b = madd(b, v128.load32_splat(p1), w0, fused);
+        c = madd(c, v128.load32_splat(p2), w0, fused);
+        d = madd(d, v128.load32_splat(p3), w0, fused);
         wp += 16;
       }
     }
@@ -114,6 +92,42 @@ export function convQuad(
     const o = <usize>co << 2;
     dotQuad(taps, tapsEnd, bias ? bias + o : 0, wg + <usize>co * channelBytes, y0 + o, y1 + o, y2 + o, y3 + o, floor);
   }
+}
+
+/** The 8-channel blocks of convQuad from coBegin; returns the first channel left. */
+@inline function blocks8(
+  taps: usize, tapsEnd: usize, coBegin: u32, coEnd: u32, wg: usize, channelBytes: usize, bias: usize,
+  y0: usize, y1: usize, y2: usize, y3: usize, floor: v128, fused: bool,
+): u32 {
+  let co = coBegin;
+  for (; co + 8 <= coEnd; co += 8) {
+    const block = wg + <usize>co * channelBytes;
+    let a0 = biasVec(bias, co), a1 = biasVec(bias, co + 4);
+    let b0 = a0, b1 = a1, c0 = a0, c1 = a1, d0 = a0, d1 = a1;
+    for (let t = taps; t < tapsEnd; t += TAP_BYTES) {
+      let p0 = <usize>load<u32>(t), p1 = <usize>load<u32>(t, 4), p2 = <usize>load<u32>(t, 8), p3 = <usize>load<u32>(t, 12);
+      let wp = block + (<usize>load<u32>(t, 16) << 3);
+      const pEnd = p0 + <usize>load<u32>(t, 20);
+      for (; p0 < pEnd; p0 += 4, p1 += 4, p2 += 4, p3 += 4) {
+        const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+        let xv = v128.load32_splat(p0);
+        a0 = madd(a0, xv, w0, fused); a1 = madd(a1, xv, w1, fused);
+        xv = v128.load32_splat(p1);
+        b0 = madd(b0, xv, w0, fused); b1 = madd(b1, xv, w1, fused);
+        xv = v128.load32_splat(p2);
+        c0 = madd(c0, xv, w0, fused); c1 = madd(c1, xv, w1, fused);
+        xv = v128.load32_splat(p3);
+        d0 = madd(d0, xv, w0, fused); d1 = madd(d1, xv, w1, fused);
+        wp += 32;
+      }
+    }
+    const o = <usize>co << 2;
+    v128.store(y0 + o, f32x4.pmax(a0, floor)); v128.store(y0 + o, f32x4.pmax(a1, floor), 16);
+    v128.store(y1 + o, f32x4.pmax(b0, floor)); v128.store(y1 + o, f32x4.pmax(b1, floor), 16);
+    v128.store(y2 + o, f32x4.pmax(c0, floor)); v128.store(y2 + o, f32x4.pmax(c1, floor), 16);
+    v128.store(y3 + o, f32x4.pmax(d0, floor)); v128.store(y3 + o, f32x4.pmax(d1, floor), 16);
+  }
+  return co;
 }
 
 /** Lane k = the sum of the lanes of the k-th argument. */

@@ -4,11 +4,11 @@
 import * as F from '../format';
 import { filePtr, tensorAddr, convWeights, tDim, tDtype, tScale, tZeroPoint, tQOffset, opWord } from '../model';
 import { allocBytes } from '../memory';
-import { packWeightsI8, packedBlockBytes } from './int8/pack';
+import { packWeightsI8, packedBlockBytes, quadBlockBytes, roundUp8 } from './int8/pack';
 import { denseI8 } from './int8/dense';
 import { convI8, convI8ScratchBytes, usesTapRows } from './int8/conv';
 import { usesNarrowConv } from './int8/narrow_conv';
-import { ensurePairImage } from './int8/scratch';
+import { ensurePairImage, setQuadInput } from './int8/scratch';
 import { prepareRequant, requantTableBytes } from './int8/requantize';
 
 /** True when op i is an integer op: i8 weights and i8 activations (the caller then runs it here). */
@@ -21,6 +21,24 @@ export function usesQuantWeights(i: u32): bool {
 @inline function biasOf(c: u32): usize { return c == F.NONE ? 0 : tensorAddr(c, 0); }
 /** Where the packed weights start in an integer op's load-time block (after the requantization table). */
 @inline function packedOffset(channels: u32): usize { return (requantTableBytes(channels) + 15) & ~<usize>15; }
+
+/**
+ * Relaxed build: op i reads 7-bit activations (header flag FLAG_RELU_U7 and input zero point 0) and runs in a form
+ * that has a quad kernel (dense, or the wide conv tiles). Always false in the fixed build.
+ */
+function usesQuads(i: u32, tapRows: bool, narrow: bool): bool {
+  if (!ASC_FEATURE_RELAXED_SIMD) return false;
+  // the quad kernels take output channels 16 at a time (per group; dense: M columns)
+  const cog = opWord(i, 0) == F.OP_DENSE ? tDim(opWord(i, 3), 1) : tDim(opWord(i, 1), 0) / opWord(i, 15);
+  return (load<u32>(filePtr, 16) & F.FLAG_RELU_U7) != 0 && tZeroPoint(opWord(i, 2)) == 0 && !tapRows && !narrow && (roundUp8(cog) & 15) == 0;
+}
+
+/** Whether conv op i takes the tap-row and the narrow form (kernels/int8/conv.ts, narrow_conv.ts): bits 0 and 1. */
+function convForm(i: u32): u32 {
+  const a = opWord(i, 2), g = opWord(i, 15), transposed = opWord(i, 0) == F.OP_CONV_TRANSPOSE;
+  if (usesTapRows(transposed, tDim(a, 0), g, opWord(i, 7), opWord(i, 8))) return 1;
+  return usesNarrowConv(transposed, tDim(a, 0), g, tDim(opWord(i, 1), 0)) ? 2 : 0;
+}
 
 /**
  * Load time, for an integer op: its requantization table (kernels/int8/requantize.ts) followed by the packed
@@ -43,10 +61,11 @@ export function prepareQuantWeights(i: u32, w: usize): usize {
   if (!dense && !ensurePairImage(convI8ScratchBytes(code == F.OP_CONV_TRANSPOSE, <i32>tDim(a, 0), <i32>tDim(a, 1), <i32>tDim(a, 2),
     <i32>tDim(out, 0), <i32>tDim(out, 1), <i32>tDim(out, 2), <i32>kh, <i32>kw, <i32>opWord(i, 9), <i32>opWord(i, 10),
     <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), <i32>g))) return 1;
-  const p = allocBytes(packedOffset(channels) + <usize>blocks * packedBlockBytes(cig, cog, narrow) + 16);
+  const quad = usesQuads(i, tapRows, narrow);
+  const p = allocBytes(packedOffset(channels) + <usize>blocks * (quad ? quadBlockBytes(cig, cog) : packedBlockBytes(cig, cog, narrow)) + 16);
   if (p == 0) return 1;
   prepareRequant(tScale(a), scalesOf(b), tScale(out), channels, p);
-  packWeightsI8(w, p + packedOffset(channels), blocks, cig, cog, narrow);
+  packWeightsI8(w, p + packedOffset(channels), blocks, cig, cog, narrow, quad);
   return p;
 }
 
@@ -57,6 +76,7 @@ export function runQuantDense(i: u32, n: u32): void {
   const xStride = tensorAddr(a, 1) - x, yStride = tensorAddr(out, 1) - y;
   const K = tDim(b, 0), M = tDim(b, 1);
   const rq = convWeights(i);
+  if (ASC_FEATURE_RELAXED_SIMD) setQuadInput(usesQuads(i, false, false));
   denseI8(x, xStride, tZeroPoint(a), rq + packedOffset(M), rq, biasOf(c), y, yStride, tZeroPoint(out), act, alpha, K, M, n);
 }
 
@@ -70,5 +90,6 @@ export function runQuantConv(i: u32, s: u32): void {
   const kh = <i32>opWord(i, 7), kw = <i32>opWord(i, 8), sH = <i32>opWord(i, 9), sW = <i32>opWord(i, 10);
   const padT = <i32>opWord(i, 11), padL = <i32>opWord(i, 12), dH = <i32>opWord(i, 13), dW = <i32>opWord(i, 14), g = <i32>opWord(i, 15);
   const rq = convWeights(i);
+  if (ASC_FEATURE_RELAXED_SIMD) { const form = convForm(i); setQuadInput(usesQuads(i, (form & 1) != 0, (form & 2) != 0)); }
   convI8(transposed, x, tZeroPoint(a), rq + packedOffset(<u32>Co), rq, biasOf(c), y, tZeroPoint(out), act, alpha, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, g);
 }

@@ -1,15 +1,19 @@
 // Shared pieces of the commands that run a model: loading with a maxBatch flag, input layout and value checks.
-import { loadModelFile, type EdgeVae } from '../../runtime/node.js';
+import { loadModelFile, SIMD_MODES, type EdgeVae, type SimdMode } from '../../runtime/node.js';
 import { intFlag, requireString, type FlagSpec, type Flags } from '../args.js';
-import { UserError } from '../errors.js';
+import { UserError, usageError } from '../errors.js';
 
 export const MODEL_FLAGS: FlagSpec = {
   model: { type: 'string', short: 'm' },
   'max-batch': { type: 'string' },
+  simd: { type: 'string' },
+  'relaxed-f32': { type: 'boolean' },
 };
 
 export const MODEL_HELP = `  -m, --model FILE     the .evae model
-      --max-batch N    samples per runtime call (default 16)`;
+      --max-batch N    samples per runtime call (default 16)
+      --simd MODE      auto (default): the relaxed-SIMD runtime when this engine runs it correctly, else fixed | fixed | relaxed
+      --relaxed-f32    fused multiply-adds in f32 layers (relaxed build): faster, exact per machine but not across engines`;
 
 /** Flag of the commands that read tensors: run on NaN/Infinity instead of refusing them. */
 export const NON_FINITE_FLAG: FlagSpec = { 'allow-non-finite': { type: 'boolean' } };
@@ -18,7 +22,15 @@ export const NON_FINITE_HELP = `      --allow-non-finite  run even when the inpu
 export async function loadModelFromFlags(flags: Flags, command: string): Promise<EdgeVae> {
   const path = requireString(flags, 'model', command);
   const maxBatch = intFlag(flags, 'max-batch', command, 16, 1, 65535);
-  return loadModelFile(path, { maxBatch, allowNonFinite: flags['allow-non-finite'] === true });
+  const simd = flags.simd === undefined ? 'auto' : String(flags.simd);
+  if (!SIMD_MODES.includes(simd as SimdMode)) throw usageError(`${command}: --simd must be one of ${SIMD_MODES.join(', ')}, got '${simd}'`);
+  const vae = await loadModelFile(path, { maxBatch, allowNonFinite: flags['allow-non-finite'] === true, simd: simd as SimdMode, relaxedF32: flags['relaxed-f32'] === true });
+  if (process.env.EDGEVAE_DEBUG === '1' || flags.simd !== undefined || flags['relaxed-f32'] === true) {
+    const r = vae.info.runtime;
+    console.error(`edgevae ${command}: ${r.build} SIMD runtime (${r.reason}); f32 ${r.f32 === 'fused' ? 'fused: exact on this machine only' : 'bit-exact'}` +
+      `${r.int8RelaxedDot ? '; int8 relaxed dot' : ''}`);
+  }
+  return vae;
 }
 
 /**

@@ -34,7 +34,7 @@ export function readEditable(bytes: Uint8Array): EditableModel {
       act: o.activation, alpha: o.alpha, params: [...o.params],
     })),
   }));
-  return { meta: { ...info.metadata }, tensors, entries, arenaPerSample: info.arenaPerSample };
+  return { meta: { ...info.metadata }, tensors, entries, arenaPerSample: info.arenaPerSample, flags: info.flags };
 }
 
 export const writeEditable = (m: EditableModel): Uint8Array => writeModel(m);

@@ -1,6 +1,6 @@
 // Public quantization API: a float .evae -> its f16, int8-weights, int8 or mixed variant, with a report of
 // what was chosen. Works on the file produced by the converter (converter/index.ts calls it for --quant).
-import { EntryKind } from '../../runtime/format-constants.js';
+import { EntryKind, FLAG_RELU_U7 } from '../../runtime/format-constants.js';
 import { readModel } from '../../runtime/format.js';
 import { readEditable, writeEditable, type EditableModel } from './editable-model.js';
 import type { CalibMethod, Calibration } from './calibration.js';
@@ -11,8 +11,8 @@ import { runMany } from './evaluate.js';
 import { replanArena } from './replan.js';
 import { mean, psnr } from './metrics.js';
 
-export type QuantMode = 'f32' | 'f16' | 'int8-weights' | 'int8' | 'mixed';
-export const QUANT_MODES: readonly QuantMode[] = ['f32', 'f16', 'int8-weights', 'int8', 'mixed'];
+export type QuantMode = 'f32' | 'f16' | 'int8-weights' | 'int8' | 'int8-relaxed' | 'mixed';
+export const QUANT_MODES: readonly QuantMode[] = ['f32', 'f16', 'int8-weights', 'int8', 'int8-relaxed', 'mixed'];
 
 export interface QuantizeOptions {
   mode: QuantMode;
@@ -61,6 +61,9 @@ export async function quantizeModel(floatBytes: Uint8Array, opts: QuantizeOption
   else {
     const method = opts.method ?? DEFAULT_CALIB_METHOD;
     report.method = method;
+    // int8-relaxed: relu results as 7 bits (0..127), flagged in the header for the relaxed-SIMD runtime
+    const relu7 = opts.mode === 'int8-relaxed';
+    if (relu7) meta.activationBits = { relu: 7, other: 8 };
     out = nameOps(cloneModel(src));
     const calibInfo: Record<string, unknown> = { method, rounding: 'requantization: f32 multiplier, round half to even; QUANTIZE: round half to even' };
     for (const kind of [EntryKind.Encode, EntryKind.Decode]) {
@@ -80,7 +83,7 @@ export async function quantizeModel(floatBytes: Uint8Array, opts: QuantizeOption
         report.notes.push(`${KIND_NAME[kind]}: mixed kept in float: ${kept.length ? kept.join(', ') : 'nothing'}`);
         if (r.psnrDb < (opts.targetPsnr ?? 40)) report.notes.push(`${KIND_NAME[kind]}: even all-float layers miss the target (${r.psnrDb.toFixed(1)} dB)`);
       }
-      out = toInt8(out, kind, chosen, calib);
+      out = toInt8(out, kind, chosen, calib, relu7);
       entryReport.int8Ops = chosen.size;
       entryReport.floatOps = all.length - chosen.size;
       report.entries.push(entryReport);
@@ -89,6 +92,7 @@ export async function quantizeModel(floatBytes: Uint8Array, opts: QuantizeOption
     if (opts.mode === 'mixed') meta.mixed = report.entries.map((r) => ({ entry: r.kind, psnrDb: r.psnrDb, floatLayers: r.layers?.filter((l) => !l.int8).map((l) => l.name) }));
   }
   out.meta = { ...out.meta, ...meta };
+  out.flags = opts.mode === 'int8-relaxed' ? FLAG_RELU_U7 : 0;
   syncLayerNames(out);
   replanArena(out);
   const bytes = writeEditable(out);

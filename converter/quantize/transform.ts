@@ -10,7 +10,7 @@ import type { WEntry, WOp, WTensor } from '../writer.js';
 import {
   addActivation, addConstant, bytesOf, constantF32, type EditableModel,
 } from './editable-model.js';
-import { activationParams, quantizeBias, quantizeWeights, toHalfBits, weightChannelOf, type QuantParams } from '../../reference/quant-arithmetic.js';
+import { activationParams, quantizeBias, quantizeWeights, roundHalfAway, toHalfBits, weightChannelOf, type QuantParams } from '../../reference/quant-arithmetic.js';
 import type { Calibration, Range } from './calibration.js';
 import { MAX_QUANT_CHANNELS } from './limits.js';
 import { clipBounds } from '../../runtime/clip-bounds.js';
@@ -123,7 +123,7 @@ function viewSources(m: EditableModel, e: WEntry): Map<number, number> {
 }
 
 /** Rewrites entry `kind` so that the ops at `int8Ops` (indices within the entry) run in full int8. */
-export function toInt8(src: EditableModel, kind: EntryKind, int8Ops: Set<number>, calib: Calibration): EditableModel {
+export function toInt8(src: EditableModel, kind: EntryKind, int8Ops: Set<number>, calib: Calibration, relu7 = false): EditableModel {
   const m = cloneModel(src);
   const e = m.entries.find((x) => x.kind === kind);
   if (!e) throw new Error(`no entry of kind ${kind}`);
@@ -162,7 +162,8 @@ export function toInt8(src: EditableModel, kind: EntryKind, int8Ops: Set<number>
       q = addActivation(m, m.tensors[t]!, DType.I8, { scale: rq.scale!, zeroPoint: rq.zeroPoint! }, rq.offset);
     } else {
       const range = rangeOf(t);
-      q = addActivation(m, m.tensors[t]!, DType.I8, activationParams(range.min, range.max));
+      q = addActivation(m, m.tensors[t]!, DType.I8, relu7 ? avoidZeroPointZero(activationParams(range.min, range.max), range.min)
+        : activationParams(range.min, range.max));
       ops.push({ op: Op.Quantize, out: q, a: t, params: [] });
     }
     i8Of.set(t, q);
@@ -188,7 +189,8 @@ export function toInt8(src: EditableModel, kind: EntryKind, int8Ops: Set<number>
     const measured = fused ? rangeOf(op.out) : calib.preActivation.get(i);
     if (!measured) throw new Error(`no calibration range for the result of op ${i}`);
     const range = saturationClip(measured, act, op.alpha ?? 0);
-    const outParams: QuantParams = activationParams(fused && act === Act.Relu ? 0 : range.min, range.max);
+    const outParams: QuantParams = fused && act === Act.Relu ? (relu7 ? reluSevenBitParams(range.max) : activationParams(0, range.max))
+      : relu7 ? avoidZeroPointZero(activationParams(range.min, range.max), range.min) : activationParams(range.min, range.max);
     const oq = addActivation(m, m.tensors[op.out]!, DType.I8, outParams);
     ops.push({ ...op, a: xq, b, c, out: oq, act: fused ? act : Act.None, alpha: fused ? op.alpha : 0 });
     if (fused) i8Of.set(op.out, oq);
@@ -199,6 +201,29 @@ export function toInt8(src: EditableModel, kind: EntryKind, int8Ops: Set<number>
   });
   e.ops = ops;
   return compact(m);
+}
+
+/**
+ * int8-relaxed: a relu result as 7 bits, scale = max / 127 and zero point 0, so the relu clamp at the zero point
+ * and the i8 saturation keep every value in 0..127 on every runtime (the operand range that makes
+ * i32x4.relaxed_dot_i8x16_i7x16_add_s deterministic; docs/quantization.md "int8-relaxed").
+ */
+export function reluSevenBitParams(max: number): QuantParams {
+  if (!Number.isFinite(max)) throw new Error(`activation range max ${max} is not finite`);
+  return { scale: Math.fround(Math.max(max, 1e-8) / 127), zeroPoint: 0 };
+}
+
+/**
+ * int8-relaxed files promise that zero point 0 means 0..127 (header flag FLAG_RELU_U7), so any other int8
+ * activation must not get zero point 0: a signed range that would (min near -128 steps) takes a slightly
+ * coarser scale, -min / 127, which gives zero point -1 and still covers the range.
+ */
+export function avoidZeroPointZero(p: QuantParams, min: number): QuantParams {
+  if (p.zeroPoint !== 0) return p;
+  const scale = Math.max(p.scale, Math.fround(-Math.min(min, 0) / 127));
+  const zeroPoint = -128 - roundHalfAway(Math.min(min, 0) / scale);
+  if (zeroPoint === 0) throw new Error(`activation range min ${min}: no int8-relaxed zero point other than 0`);
+  return { scale, zeroPoint };
 }
 
 /**

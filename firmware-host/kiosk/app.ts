@@ -2,6 +2,7 @@
 // interpolation animation and a float/int8 switch. Runs the edgevae wasm runtime in the page; it
 // only ever loads its own files (or data embedded in standalone.html).
 import { EdgeVae } from '../../runtime/index.js';
+import { chooseBuild } from '../../runtime/simd-select.js';
 import { imageGrid } from '../../runtime/image-grid.js';
 import type { RasterImage } from '../../runtime/png.js';
 import { imageShapeOf } from './image-shape.js';
@@ -13,6 +14,8 @@ const MORPH_STEPS = 41; // latents on the interpolation path, end points include
 
 interface Assets {
   wasm: Uint8Array;
+  /** the relaxed-SIMD runtime, when the kiosk ships it */
+  wasmRelaxed?: Uint8Array;
   models: Map<string, Uint8Array>; // "float" and optionally "int8"
 }
 
@@ -80,7 +83,7 @@ async function loadAssets(): Promise<Assets> {
       const bytes = embedded(id);
       if (bytes) models.set(key, bytes);
     }
-    return { wasm, models };
+    return { wasm, models, wasmRelaxed: embedded('edgevae-wasm-relaxed') };
   }
   if (location.protocol === 'file:') return pickFiles();
   // kiosk.json (written by `edgevae serve` and by build:kiosk) says which models exist, so the page
@@ -89,10 +92,10 @@ async function loadAssets(): Promise<Assets> {
   const listed: Record<string, string> = manifest ? JSON.parse(new TextDecoder().decode(manifest)).models : { float: 'model.evae' };
   const entries = Object.entries(listed).filter(([key]) => key === 'float' || key === 'int8');
   if (entries.length === 0) throw new Error('kiosk.json lists no model');
-  const [runtime, ...models] = await Promise.all([
-    fetchBytes('edgevae.wasm', false), ...entries.map(([, file]) => fetchBytes(file, false)),
+  const [runtime, relaxed, ...models] = await Promise.all([
+    fetchBytes('edgevae.wasm', false), fetchBytes('edgevae-relaxed.wasm', true), ...entries.map(([, file]) => fetchBytes(file, false)),
   ]);
-  return { wasm: runtime!, models: new Map(entries.map(([key], i) => [key, models[i]!])) };
+  return { wasm: runtime!, wasmRelaxed: relaxed, models: new Map(entries.map(([key], i) => [key, models[i]!])) };
 }
 
 /** Paints an 8-bit raster 1:1 into the canvas (CSS scales it up). */
@@ -239,8 +242,12 @@ function animate(s: State): void {
 async function start(): Promise<void> {
   const assets = await loadAssets();
   const vaes = new Map<string, EdgeVae>();
-  const wasm = await WebAssembly.compile(assets.wasm as BufferSource);
-  for (const [key, bytes] of assets.models) vaes.set(key, await EdgeVae.load(bytes, { wasm, maxBatch: GRID_COUNT }));
+  // the relaxed build when this browser runs it correctly (feature detection, then a known-answer probe), compiled once
+  const relaxed = chooseBuild('auto', assets.wasmRelaxed !== undefined).build === 'relaxed';
+  const wasm = await WebAssembly.compile((relaxed ? assets.wasmRelaxed! : assets.wasm) as BufferSource);
+  const modules = relaxed ? { wasm: assets.wasm, wasmRelaxed: wasm } : { wasm };
+  for (const [key, bytes] of assets.models) vaes.set(key, await EdgeVae.load(bytes, { ...modules, maxBatch: GRID_COUNT }));
+  document.body.dataset.simd = vaes.values().next().value!.info.runtime.build;
   const first = vaes.get('float') ?? vaes.values().next().value!;
   const latent = first.info.latentSize;
   const s: State = {

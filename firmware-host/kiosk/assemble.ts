@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { kioskManifest } from './manifest.js';
 
-/** Budget for what the page needs besides the model: app.js + edgevae.wasm, gzip-compressed. */
+/** Budget for what the page needs besides the model: app.js + edgevae.wasm + edgevae-relaxed.wasm, gzip-compressed. */
 export const SIZE_BUDGET = 64 * 1024;
 export const SCRIPT_TAG = '<script defer src="app.js"></script>';
 /** Files only a build with a model writes: removed first, so a folder never mixes two builds' files. */
@@ -19,6 +19,8 @@ export interface KioskParts {
   html: string;
   js: Uint8Array;
   wasm: Uint8Array;
+  /** the relaxed-SIMD runtime; the page uses it when the browser runs it correctly (runtime/simd-probe.ts) */
+  wasmRelaxed?: Uint8Array;
   model?: Uint8Array;
   modelInt8?: Uint8Array;
 }
@@ -29,6 +31,8 @@ export interface KioskFiles {
   jsGzip: number;
   wasmBytes: number;
   wasmGzip: number;
+  relaxedBytes: number;
+  relaxedGzip: number;
   standalone?: string;
 }
 
@@ -46,16 +50,21 @@ export function assembleKiosk(parts: KioskParts, outDir: string): KioskFiles {
   writeFileAtomic(join(outDir, 'app.js'), parts.js);
   writeFileAtomic(join(outDir, 'index.html'), parts.html);
   writeFileAtomic(join(outDir, 'edgevae.wasm'), parts.wasm);
+  if (parts.wasmRelaxed) writeFileAtomic(join(outDir, 'edgevae-relaxed.wasm'), parts.wasmRelaxed);
+  else if (existsSync(join(outDir, 'edgevae-relaxed.wasm'))) rmSync(join(outDir, 'edgevae-relaxed.wasm'));
   const result: KioskFiles = {
     outDir,
     jsBytes: parts.js.length,
     jsGzip: gzipSync(parts.js, { level: 9 }).length,
     wasmBytes: parts.wasm.length,
     wasmGzip: gzipSync(parts.wasm, { level: 9 }).length,
+    relaxedBytes: parts.wasmRelaxed?.length ?? 0,
+    relaxedGzip: parts.wasmRelaxed ? gzipSync(parts.wasmRelaxed, { level: 9 }).length : 0,
   };
   if (parts.model) {
     writeFileAtomic(join(outDir, 'model.evae'), parts.model);
-    let blocks = dataBlock('edgevae-wasm', parts.wasm) + dataBlock('edgevae-model', parts.model);
+    let blocks = dataBlock('edgevae-wasm', parts.wasm) + (parts.wasmRelaxed ? dataBlock('edgevae-wasm-relaxed', parts.wasmRelaxed) : '') +
+      dataBlock('edgevae-model', parts.model);
     if (parts.modelInt8) {
       writeFileAtomic(join(outDir, 'model-int8.evae'), parts.modelInt8);
       blocks += dataBlock('edgevae-model-int8', parts.modelInt8);
@@ -73,12 +82,13 @@ export function assembleKiosk(parts: KioskParts, outDir: string): KioskFiles {
 
 /** The size lines `build:kiosk` and `edgevae kiosk` print. */
 export function describeKiosk(r: KioskFiles, budget = SIZE_BUDGET): string[] {
-  const total = r.jsGzip + r.wasmGzip;
+  const total = r.jsGzip + r.wasmGzip + r.relaxedGzip;
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   return [
     `kiosk: ${r.outDir}`,
     `  app.js        ${kb(r.jsBytes)} (gzip ${kb(r.jsGzip)})`,
     `  edgevae.wasm  ${kb(r.wasmBytes)} (gzip ${kb(r.wasmGzip)})`,
+    ...(r.relaxedBytes ? [`  edgevae-relaxed.wasm  ${kb(r.relaxedBytes)} (gzip ${kb(r.relaxedGzip)})`] : []),
     `  total gzip    ${kb(total)} of the ${kb(budget)} budget${total > budget ? '  OVER BUDGET' : ''}`,
     r.standalone ? `  standalone    ${r.standalone} (open from disk)` : '  no --model given: serve it with `edgevae serve --model m.evae`',
   ];

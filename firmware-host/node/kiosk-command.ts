@@ -65,6 +65,7 @@ export async function runKiosk(argv: string[]): Promise<number> {
       html: readFileSync(join(dir, 'index.html'), 'utf8'),
       js: readFileSync(join(dir, 'app.js')),
       wasm: readFileSync(join(packageRoot(), 'build', 'edgevae.wasm')),
+      wasmRelaxed: existsSync(join(packageRoot(), 'build', 'edgevae-relaxed.wasm')) ? readFileSync(join(packageRoot(), 'build', 'edgevae-relaxed.wasm')) : undefined,
       model: readValidModel(values.model, '--model'),
       modelInt8: values['model-int8'] !== undefined ? readValidModel(values['model-int8'], '--model-int8') : undefined,
     }, resolve(values.out));

@@ -102,6 +102,7 @@ export function collectFiles(opts: ServeOptions): Map<string, ServedFile> {
   add('/index.html', kiosk('index.html'), 'kiosk page');
   add('/app.js', kiosk('app.js'), 'kiosk script');
   add('/edgevae.wasm', kiosk('edgevae.wasm'), 'runtime module');
+  if (existsSync(kiosk('edgevae-relaxed.wasm'))) add('/edgevae-relaxed.wasm', kiosk('edgevae-relaxed.wasm'), 'relaxed-SIMD runtime module');
   add('/model.evae', opts.model, 'model', isModel('--model', opts.model));
   if (opts.modelInt8) add('/model-int8.evae', opts.modelInt8, 'int8 model', isModel('--model-int8', opts.modelInt8));
   files.set('/kiosk.json', { body: Buffer.from(kioskManifest(opts.modelInt8 !== undefined)), type: MIME_TYPES['.json'] });

@@ -8,10 +8,12 @@ entryOutput, run, sampleNormal) and reads the .evae entry/tensor tables itself t
     python3 tests/helpers/wasmtime_run.py JOB.json
 
 JOB.json:
-    {"wasm": "build/edgevae.wasm", "model": "m.evae", "maxBatch": 7,
+    {"wasm": "build/edgevae.wasm", "model": "m.evae", "maxBatch": 7, "relaxed": false, "fusedF32": false,
      "steps": [{"op": "run", "kind": 1, "n": 7, "input": "z.f32", "output": "x.f32"},
                {"op": "sample", "count": 100, "seed": 3, "temperature": 0.8, "output": "s.f32"}]}
 
+"relaxed": true enables relaxed SIMD in the engine (for build/edgevae-relaxed.wasm); "fusedF32": true then turns on its
+fused f32 multiply-adds (setFusedF32).
 A "run" step copies `input` (n samples, flat f32 in ONNX order) into the entry input, runs the entry and
 writes every output of the entry (encode: mu then logvar), n samples each, without per-sample padding.
 Exit status 2 with a message on stderr when the module reports an error.
@@ -21,7 +23,7 @@ import struct
 import sys
 
 try:
-    from wasmtime import Engine, Instance, Module, Store
+    from wasmtime import Config, Engine, Instance, Module, Store
 except ImportError:  # the test reads this exact message to tell "not installed" from a failure
     print('MISSING_WASMTIME: python package wasmtime is not installed (pip install wasmtime)', file=sys.stderr)
     sys.exit(3)
@@ -69,13 +71,18 @@ def main():
         fail('usage: wasmtime_run.py JOB.json')
     with open(sys.argv[1]) as f:
         job = json.load(f)
-    engine = Engine()
+    config = Config()
+    if job.get('relaxed'):
+        config.wasm_relaxed_simd = True
+    engine = Engine(config)
     store = Store(engine)
     module = Module.from_file(engine, job['wasm'])
     if len(module.imports) != 0:
         fail(f'the runtime module must import nothing, it imports {[i.name for i in module.imports]}')
     exports = Instance(store, module, []).exports(store)
     memory = exports['memory']
+    if job.get('fusedF32'):
+        exports['setFusedF32'](store, 1)
 
     with open(job['model'], 'rb') as f:
         model = f.read()

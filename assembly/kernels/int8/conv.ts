@@ -6,12 +6,12 @@
 // wasted between strided inputs. A tap outside the input for some pixel of the tile reads a zero row for it.
 // Plain convs with few input channels use the tap-row form below; ungrouped convs with few output channels
 // narrow_conv.ts.
-import { accBuf, acc1Buf, pairImage, tapList, MAX_TILE_TAPS, TAP_ENTRY_BYTES } from './scratch';
-import { accumulateWide1, accumulateWide2, packInputRow, zeroAcc } from './tile';
+import { accBuf, acc1Buf, pairImage, tapList, quadInput, MAX_TILE_TAPS, TAP_ENTRY_BYTES } from './scratch';
+import { accumulateQuad1, accumulateQuad2, accumulateWide1, accumulateWide2, packInputRow, packInputRowU7, zeroAcc } from './tile';
 import { requantizeRows, outputLow, negativeSlope } from './requantize';
 import { usesNarrowConv, narrowConvI8, narrowConvScratchBytes } from './narrow_conv';
 import { tapSource as source } from './taps';
-import { packedBlockBytes, roundUp8 } from './pack';
+import { packedBlockBytes, quadBlockBytes, roundUp8 } from './pack';
 
 // Geometry of the current call, in module globals: the runtime's bump allocator owns the heap, so the
 // kernels must not create objects.
@@ -50,10 +50,17 @@ export function convI8ScratchBytes(transposed: bool, ci: i32, h: i32, w: i32, co
 
 let rowBytes: usize = 0, zeroRow: usize = 0, colTable: usize = 0, tileOffsets: usize = 0, blockBytes: usize = 0;
 let pairs: u32 = 0, cigG: u32 = 0, cogG: u32 = 0;
+/** Relaxed build, 7-bit input: rows are bytes, weights quads, `pairs` counts groups of four channels. */
+let quads = false;
 
 /** Accumulates the first `n` taps of tapList into the tile's accumulators. */
 @inline function flush(n: u32, two: bool): void {
   if (n == 0) return;
+  if (ASC_FEATURE_RELAXED_SIMD && quads) {
+    if (two) accumulateQuad2(n, pairs, roundUp8(cogG));
+    else accumulateQuad1(n, pairs, roundUp8(cogG));
+    return;
+  }
   if (two) accumulateWide2(n, pairs, roundUp8(cogG));
   else accumulateWide1(n, pairs, roundUp8(cogG));
 }
@@ -109,11 +116,14 @@ export function convI8(transposed: bool, x: usize, zpX: i32, packed: usize, rq: 
     return;
   }
   cigG = <u32>(Ci / groups); cogG = <u32>(Co / groups);
-  pairs = (cigG + 1) >> 1;
-  rowBytes = rowBytesOf(cigG); blockBytes = packedBlockBytes(cigG, cogG, false);
+  quads = ASC_FEATURE_RELAXED_SIMD && quadInput; // zpX is 0 then
+  pairs = quads ? (cigG + 3) >> 2 : (cigG + 1) >> 1;
+  rowBytes = quads ? <usize>roundUp8(cigG) : rowBytesOf(cigG);
+  blockBytes = quads ? quadBlockBytes(cigG, cogG) : packedBlockBytes(cigG, cogG, false);
   // Every input pixel's (x - zp) row once, per group; then the zero row and the column table.
   const rows = <usize>H * W * groups;
-  for (let r: usize = 0; r < rows; r++) packInputRow(x + r * cigG, zpX, cigG, pairImage + r * rowBytes);
+  if (ASC_FEATURE_RELAXED_SIMD && quads) for (let r: usize = 0; r < rows; r++) packInputRowU7(x + r * cigG, cigG, pairImage + r * rowBytes);
+  else for (let r: usize = 0; r < rows; r++) packInputRow(x + r * cigG, zpX, cigG, pairImage + r * rowBytes);
   zeroRow = pairImage + rows * rowBytes;
   memory.fill(zeroRow, 0, rowBytes);
   colTable = zeroRow + rowBytes;

@@ -18,6 +18,14 @@ export let pairBuf: usize = 0;
 /** The current tile's taps (MAX_TILE_TAPS entries of TAP_ENTRY_BYTES). */
 export let tapList: usize = 0;
 
+/**
+ * Relaxed build: the current integer op reads 7-bit activations (0..127), packed as bytes, with weights in the
+ * quad layout (pack.ts), accumulated by i32x4.relaxed_dot_i8x16_i7x16_add_s (tile.ts). Set per call by the
+ * executor (quant_dispatch.ts); always false in the fixed build.
+ */
+export let quadInput: bool = false;
+export function setQuadInput(on: bool): void { quadInput = on; }
+
 /** Allocates the scratch on first use; false when memory cannot grow. */
 export function ensureQuantScratch(): bool {
   if (accBuf != 0) return true;
