@@ -16,6 +16,8 @@ import { quantize, dequantize } from './kernels/quantize';
 import { usesQuantWeights, runQuantDense, runQuantConv } from './kernels/quant_dispatch';
 import { groupNorm, layerNorm } from './kernels/norm';
 import { runSpatialOp } from './kernels/spatial_dispatch';
+import { inTeam, teamIndex, teamBarrier } from './team';
+import { wakeTeam, splitsAcrossTeam, activationShare } from './threads/shares';
 
 @inline function entryField(kind: u32, k: u32): u32 { return load<u32>(entryInfo + kind * 24 + (k << 2)); }
 
@@ -38,7 +40,16 @@ export function run(kind: u32, n: u32): i32 {
   if (n == 0 || n > maxBatch) return E.E_BAD_BATCH;
   const start = entryField(kind, 0);
   const end = start + entryField(kind, 1);
-  for (let i = start; i < end; i++) runOp(i, n);
+  if (!inTeam()) {
+    for (let i = start; i < end; i++) runOp(i, n);
+    return E.OK;
+  }
+  // threaded build: every member runs the op list; member 0 alone where an op is not split (threads/shares.ts)
+  if (teamIndex == 0) wakeTeam(kind, n);
+  for (let i = start; i < end; i++) {
+    if (teamIndex == 0 || splitsAcrossTeam(i)) runOp(i, n);
+    teamBarrier();
+  }
   return E.OK;
 }
 
@@ -72,7 +83,9 @@ function runOp(i: u32, n: u32): void {
           <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14));
         else conv(code == F.OP_CONV_TRANSPOSE, x, w, bias, y, Ci, H, W, Co, OH, OW, <i32>w7, <i32>w8, <i32>w9, <i32>w10,
           <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), opWord(i, 15), fusedRelu);
-        if (!fusedRelu) applyActivation(y, y, outCount, act, alpha);
+        if (fusedRelu) break;
+        if (inTeam() && act != F.ACT_NONE && splitsAcrossTeam(i)) { teamBarrier(); activationShare(y, outCount, act, alpha); }
+        else applyActivation(y, y, outCount, act, alpha);
         break;
       }
       case F.OP_UNARY: applyActivation(x, y, outCount, act, alpha); break;
