@@ -4,6 +4,7 @@ import { compileRuntime, Engine } from './engine.js';
 import type { EntryName, ModelInfo } from './format.js';
 import { InputError } from './errors.js';
 import { interpolateLatents, latentArithmetic, type InterpolationMode, type LatentSet } from './latent.js';
+import { Team, threadsUnavailable, MAX_THREADS, type MemberThread } from './threads/team.js';
 
 export { readModel } from './format.js';
 export type { ModelInfo, TensorInfo, EntryInfo, OpInfo, ReadOptions } from './format.js';
@@ -14,6 +15,7 @@ export type { InterpolationMode, LatentSet } from './latent.js';
 export { encodeNpy, decodeNpy, NpyError } from './npy.js';
 export { encodePng } from './png.js';
 export { imageGrid } from './image-grid.js';
+export type { MemberThread } from './threads/team.js';
 
 /** Where the runtime module comes from: bytes, a compiled module, or a URL / fetch Response (browsers). */
 export type WasmSource = BufferSource | WebAssembly.Module | URL | string | Response;
@@ -29,6 +31,17 @@ export interface LoadOptions {
    * its arena at maxBatch need more WebAssembly memory than this. Runs add only the latents of sample().
    */
   maxMemory?: number;
+  /**
+   * Threads computing each run together (docs/threads.md): 1 (default) runs on the calling thread alone; 'auto'
+   * takes min(cores, 4). Results are identical to one thread, bit for bit. Needs threadsWasm and spawnThread
+   * (runtime/node.ts loadModel supplies both); where the host has no shared memory (a page that is not
+   * cross-origin isolated) the model runs on one thread and info.threads.note says why.
+   */
+  threads?: number | 'auto';
+  /** the threaded build of the runtime (build/edgevae-threads.wasm) */
+  threadsWasm?: WasmSource;
+  /** starts one member thread: nodeMemberSpawner() (runtime/threads/node.js) or browserMemberSpawner(url) */
+  spawnThread?: () => MemberThread;
 }
 
 export interface RunOptions {
@@ -46,13 +59,16 @@ export interface EdgeVaeInfo {
   quantization: string;
   sizes: { fileBytes: number; constantBytes: number; arenaBytesPerSample: number; maxBatch: number };
   metadata: Record<string, unknown>;
+  /** threads each run uses; note: why fewer than requested */
+  threads: { count: number; note?: string };
 }
 
 export class EdgeVae {
   readonly info: EdgeVaeInfo;
 
-  private constructor(private readonly engine: Engine, private readonly allowNonFinite: boolean) {
-    this.info = describe(engine.model, engine);
+  private constructor(private readonly engine: Engine, private readonly allowNonFinite: boolean, private readonly team?: Team,
+    threadNote?: string) {
+    this.info = { ...describe(engine.model, engine), threads: { count: team?.size ?? 1, ...(threadNote ? { note: threadNote } : {}) } };
   }
 
   static async load(modelBytes: Uint8Array, options: LoadOptions): Promise<EdgeVae> {
@@ -61,14 +77,30 @@ export class EdgeVae {
     if (maxMemory !== undefined && !(Number.isSafeInteger(maxMemory) && maxMemory > 0)) {
       throw new InputError(`EdgeVae.load: maxMemory must be a positive whole number of bytes, got ${maxMemory}`);
     }
-    const engine = await Engine.create(await compileSource(options.wasm));
     const maxBatch = options.maxBatch ?? 16;
-    await engine.load(modelBytes, maxBatch);
+    const threads = threadCount(options.threads);
+    const why = threads > 1 ? threadsUnavailable() : undefined;
+    let engine: Engine, team: Team | undefined;
+    if (threads > 1 && !why) {
+      if (options.threadsWasm === undefined) throw new InputError('EdgeVae.load: threads > 1 needs options.threadsWasm (build/edgevae-threads.wasm)');
+      if (typeof options.spawnThread !== 'function') throw new InputError('EdgeVae.load: threads > 1 needs options.spawnThread');
+      team = await Team.start(await compileSource(options.threadsWasm), modelBytes, maxBatch, threads, options.spawnThread);
+      engine = team.engine;
+    } else {
+      engine = await Engine.create(await compileSource(options.wasm));
+      await engine.load(modelBytes, maxBatch);
+    }
     if (maxMemory !== undefined && engine.memoryBytes > maxMemory) {
+      await team?.stop();
       throw new InputError(`EdgeVae.load: the model needs ${engine.memoryBytes} bytes of WebAssembly memory at maxBatch ${maxBatch}, ` +
         `more than maxMemory (${maxMemory}); use a smaller maxBatch or an int8 model`);
     }
-    return new EdgeVae(engine, options.allowNonFinite ?? false);
+    return new EdgeVae(engine, options.allowNonFinite ?? false, team, why && `running on one thread: ${why}`);
+  }
+
+  /** Ends the member threads of a threaded model (later calls run on the calling thread alone); no-op otherwise. */
+  async close(): Promise<void> {
+    await this.team?.stop();
   }
 
   /** Bytes of WebAssembly linear memory this instance uses now (its peak: memory never shrinks). */
@@ -157,6 +189,19 @@ export class EdgeVae {
   }
 }
 
+/** options.threads as a count: 'auto' is min(cores, 4) (a decode's layers rarely split well over more). */
+function threadCount(threads: number | 'auto' | undefined): number {
+  if (threads === undefined) return 1;
+  if (threads === 'auto') {
+    const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+    return Math.max(1, Math.min(cores, 4));
+  }
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new InputError(`EdgeVae.load: threads must be an integer in 1..${MAX_THREADS} or 'auto', got ${String(threads)}`);
+  }
+  return threads;
+}
+
 function checkBatch(what: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new InputError(`${what}: batch must be a positive integer, got ${n}`);
 }
@@ -175,7 +220,7 @@ async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
 }
 
 /** Shapes from the metadata when they agree with the entry tensors, else the flat sizes. */
-function describe(model: ModelInfo, engine: Engine): EdgeVaeInfo {
+function describe(model: ModelInfo, engine: Engine): Omit<EdgeVaeInfo, 'threads'> {
   const meta = model.metadata;
   const sub = (key: string) => (typeof meta[key] === 'object' && meta[key] !== null ? meta[key] as Record<string, unknown> : {});
   const shapeOf = (candidates: unknown[], elements: number): number[] => {
