@@ -74,7 +74,11 @@ function runOp(i: u32, n: u32): void {
     switch (code) {
       case F.OP_CONV2D:
       case F.OP_CONV_TRANSPOSE: {
-        if (usesQuantWeights(i)) { runQuantConv(i, s); break; }
+        if (usesQuantWeights(i)) {
+          runQuantConv(i, s);
+          if (inTeam() && s + 1 < n) teamBarrier(); // the next sample reuses the shared input scratch (pairImage)
+          break;
+        }
         const w = convWeights(i), bias: usize = c == F.NONE ? 0 : tensorAddr(c, 0);
         const Ci = tDim(a, 0), H = <i32>tDim(a, 1), W = <i32>tDim(a, 2);
         const Co = tDim(out, 0), OH = <i32>tDim(out, 1), OW = <i32>tDim(out, 2);

@@ -7,9 +7,12 @@ import { allocBytes } from '../memory';
 import { TAP_BYTES } from '../kernels/conv_tile';
 import { setQuadScratch, QUAD_SCRATCH_BYTES } from '../kernels/conv_gather';
 import { loadedMaxTaps, loadedMaxChannels } from '../loader';
+import { usesQuantWeights } from '../kernels/quant_dispatch';
+import { QUANT_SCRATCH_BYTES, useQuantScratch, setMemberAux, memberAuxBytes, pairImage, usePairImage } from '../kernels/int8/scratch';
+import * as F from '../format';
 import {
   loaded, filePtr, tensorTable, tensorCount, opStream, maxBatch, arenaBase, tensorAddrs, opConvWeights, zeroBuffer,
-  setModel, setScratch, setLoaded,
+  setModel, setScratch, setLoaded, opWord, tDim, entryInfo,
 } from '../model';
 import { joinTeam, teamSize, teamIndex, teamControl } from '../team';
 import { run as runEntry } from '../executor';
@@ -33,16 +36,42 @@ export function threadSetup(members: u32, mayBlock: bool): usize {
   store<u32>(model, <u32>filePtr); store<u32>(model, <u32>tensorTable, 4); store<u32>(model, tensorCount, 8);
   store<u32>(model, <u32>opStream, 12); store<u32>(model, maxBatch, 16); store<u32>(model, <u32>arenaBase, 20);
   store<u32>(model, <u32>tensorAddrs, 24); store<u32>(model, <u32>opConvWeights, 28); store<u32>(model, <u32>zeroBuffer, 32);
-  for (let k: u32 = 1; k < members; k++) {
+  store<u32>(model, <u32>pairImage, 36);
+  const aux = int8AuxBytes();
+  if (aux > 0xFFFF_0000) return 0;
+  for (let k: u32 = 0; k < members; k++) {
+    const m = control + C.C_MEMBERS + <usize>k * C.MEMBER_WORDS * 4;
+    if (aux > 0) {
+      const a = allocBytes(<usize>aux), q = k > 0 ? allocBytes(QUANT_SCRATCH_BYTES) : 1;
+      if (a == 0 || q == 0) return 0;
+      store<u32>(m + C.M_INT8_AUX * 4, <u32>a); store<u32>(m + C.M_QUANT * 4, <u32>q);
+    }
+    if (k == 0) continue; // member 0 keeps the conv scratch of the load
     const taps = allocBytes(<usize>loadedMaxTaps() * TAP_BYTES + 16);
     const dummy = allocBytes(<usize>loadedMaxChannels() * 4 + 16);
     const quad = allocBytes(QUAD_SCRATCH_BYTES);
     if (taps == 0 || dummy == 0 || quad == 0) return 0;
-    const m = control + C.C_MEMBERS + <usize>k * C.MEMBER_WORDS * 4;
     store<u32>(m + C.M_TAPS * 4, <u32>taps); store<u32>(m + C.M_DUMMY * 4, <u32>dummy); store<u32>(m + C.M_QUAD * 4, <u32>quad);
   }
+  if (aux > 0) setMemberAux(C.memberWord(control, 0, C.M_INT8_AUX));
   joinTeam(control, members, 0, mayBlock);
   return control;
+}
+
+/** Bytes of each member's int8 aux block (kernels/int8/scratch.ts memberAux): the most any integer conv needs; 0 without one. */
+function int8AuxBytes(): u64 {
+  let bytes: u64 = 0;
+  for (let kind: u32 = F.ENTRY_ENCODE; kind <= F.ENTRY_DECODE; kind++) {
+    const start = load<u32>(entryInfo + kind * 24), count = load<u32>(entryInfo + kind * 24, 4);
+    if (count == 0xffffffff) continue;
+    for (let i = start; i < start + count; i++) {
+      const code = opWord(i, 0);
+      if ((code == F.OP_CONV2D || code == F.OP_CONV_TRANSPOSE) && usesQuantWeights(i)) {
+        bytes = max(bytes, memberAuxBytes(tDim(opWord(i, 2), 0), opWord(i, 7), opWord(i, 8)));
+      }
+    }
+  }
+  return bytes;
 }
 
 /** Member `index` (1..members-1), on its own thread: runs its share of every run member 0 starts, until threadStop. */
@@ -52,6 +81,11 @@ export function threadServe(control: usize, members: u32, index: u32): void {
     load<u32>(model, 20), load<u32>(model, 24));
   setScratch(C.memberWord(control, index, C.M_TAPS), load<u32>(model, 32), C.memberWord(control, index, C.M_DUMMY), load<u32>(model, 28));
   setQuadScratch(C.memberWord(control, index, C.M_QUAD));
+  if (C.memberWord(control, index, C.M_INT8_AUX) != 0) {
+    useQuantScratch(C.memberWord(control, index, C.M_QUANT));
+    usePairImage(load<u32>(model, 36));
+    setMemberAux(C.memberWord(control, index, C.M_INT8_AUX));
+  }
   setLoaded(true);
   joinTeam(control, members, index, true);
   let seen: i32 = 0; // requests handled; member 0 posts the next only after every member finished the last

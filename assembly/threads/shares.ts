@@ -4,7 +4,6 @@
 // convs of a decoder, and splitting them would buy little.
 import * as F from '../format';
 import { opWord, isDepthwise } from '../model';
-import { usesQuantWeights } from '../kernels/quant_dispatch';
 import { applyActivation } from '../kernels/activation';
 import { teamControl, teamIndex, shareStart } from '../team';
 import { C_WORK_GEN, C_KIND, C_BATCH } from './control';
@@ -21,7 +20,7 @@ export function wakeTeam(kind: u32, n: u32): void {
 export function splitsAcrossTeam(i: u32): bool {
   const code = opWord(i, 0);
   if (code != F.OP_CONV2D && code != F.OP_CONV_TRANSPOSE) return false;
-  return !isDepthwise(i) && !usesQuantWeights(i);
+  return !isDepthwise(i);
 }
 
 /**
