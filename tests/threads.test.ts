@@ -1,7 +1,10 @@
 // Intra-op threads (docs/threads.md): a team of 2 or 3 threads must give the same bytes as the fixed runtime on one
 // thread, for f32 and int8 models (the default model and the 64x64x3 benchmark decoder), batch 1 and larger.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { convert } from '../converter/index.js';
 import { quantizeModel } from '../converter/quantize/index.js';
 import { EdgeVae, InputError } from '../runtime/index.js';
@@ -11,6 +14,10 @@ import { seededNormal } from './helpers/seeded-data.js';
 
 const have = existsSync(defaultWasmPath()) && existsSync(threadsWasmPath());
 if (!have && process.env.CI) throw new Error('build/edgevae.wasm or build/edgevae-threads.wasm is missing; npm test builds them first');
+
+const PYTHON = process.env.EDGEVAE_PYTHON ?? 'python3';
+const wasmtimeProbe = spawnSync(PYTHON, ['-c', 'import wasmtime'], { encoding: 'utf8' });
+if (wasmtimeProbe.status !== 0 && process.env.CI === 'true') throw new Error(`CI needs the python package wasmtime (${PYTHON})`);
 
 function sameBytes(a: Float32Array, b: Float32Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -54,6 +61,25 @@ describe.skipIf(!have)('intra-op threads', () => {
     expect(vae.info.latentSize).toBe(CONV64_LATENT);
     expect(vae.info.outputShape).toEqual([3, 64, 64]);
   });
+
+  it.skipIf(wasmtimeProbe.status !== 0)('wasmtime (python, threads enabled): a team of 2 on Python threads gives the same bytes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evae-threads-'));
+    try {
+      for (const name of ['conv64F32', 'defaultInt8']) {
+        const single = await EdgeVae.load(models[name]!, { wasm, maxBatch: 2 });
+        const z = seededNormal(2 * single.info.latentSize, 5);
+        const want = single.decode(z, 2);
+        writeFileSync(join(dir, 'm.evae'), models[name]!);
+        writeFileSync(join(dir, 'z.f32'), new Uint8Array(z.buffer));
+        const r = spawnSync(PYTHON, ['tests/helpers/wasmtime_threads.py', threadsWasmPath(), join(dir, 'm.evae'), '2', '2',
+          join(dir, 'z.f32'), join(dir, 'x.f32'), String(want.byteLength)], { encoding: 'utf8', timeout: 60_000 });
+        expect(r.status, r.stderr).toBe(0);
+        expect(Buffer.from(readFileSync(join(dir, 'x.f32'))).equals(Buffer.from(want.buffer)), name).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('after close() the model runs on one thread with the same results', async () => {
     const team = await loadModel(models.defaultF32!, { threads: 2, maxBatch: 2 });
