@@ -6,10 +6,12 @@ import { UserError } from '../errors.js';
 export const MODEL_FLAGS: FlagSpec = {
   model: { type: 'string', short: 'm' },
   'max-batch': { type: 'string' },
+  threads: { type: 'string' },
 };
 
 export const MODEL_HELP = `  -m, --model FILE     the .evae model
-      --max-batch N    samples per runtime call (default 16)`;
+      --max-batch N    samples per runtime call (default 16)
+      --threads N|auto threads computing each image together (default 1; auto: min(cores, 4); docs/threads.md)`;
 
 /** Flag of the commands that read tensors: run on NaN/Infinity instead of refusing them. */
 export const NON_FINITE_FLAG: FlagSpec = { 'allow-non-finite': { type: 'boolean' } };
@@ -18,7 +20,8 @@ export const NON_FINITE_HELP = `      --allow-non-finite  run even when the inpu
 export async function loadModelFromFlags(flags: Flags, command: string): Promise<EdgeVae> {
   const path = requireString(flags, 'model', command);
   const maxBatch = intFlag(flags, 'max-batch', command, 16, 1, 65535);
-  return loadModelFile(path, { maxBatch, allowNonFinite: flags['allow-non-finite'] === true });
+  const threads = flags.threads === 'auto' ? 'auto' : intFlag(flags, 'threads', command, 1, 1, 64);
+  return loadModelFile(path, { maxBatch, threads, allowNonFinite: flags['allow-non-finite'] === true });
 }
 
 /**
