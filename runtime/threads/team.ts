@@ -15,9 +15,9 @@ const MAX_PAGES = [65536, 16384];
 
 /** Why threads cannot be used on this host, or undefined when they can. */
 export function threadsUnavailable(): string | undefined {
-  if (typeof SharedArrayBuffer === 'undefined') return 'SharedArrayBuffer is unavailable';
-  const g = globalThis as { crossOriginIsolated?: boolean; document?: unknown; WorkerGlobalScope?: unknown };
+  const g = globalThis as { crossOriginIsolated?: boolean };
   if (g.crossOriginIsolated === false) return 'the page is not cross-origin isolated (serve it with COOP/COEP headers)';
+  if (typeof SharedArrayBuffer === 'undefined') return 'SharedArrayBuffer is unavailable';
   return undefined;
 }
 
