@@ -44,11 +44,15 @@ export function run(kind: u32, n: u32): i32 {
     for (let i = start; i < end; i++) runOp(i, n);
     return E.OK;
   }
-  // threaded build: every member runs the op list; member 0 alone where an op is not split (threads/shares.ts)
+  // threaded build: every member runs the op list; member 0 alone where an op is not split (threads/shares.ts).
+  // The members meet before and after each split op; member 0 runs a stretch of unsplit ops without them.
   if (teamIndex == 0) wakeTeam(kind, n);
+  let split = splitsAcrossTeam(start);
   for (let i = start; i < end; i++) {
-    if (teamIndex == 0 || splitsAcrossTeam(i)) runOp(i, n);
-    teamBarrier();
+    if (teamIndex == 0 || split) runOp(i, n);
+    const next = i + 1 < end && splitsAcrossTeam(i + 1);
+    if (split || next) teamBarrier();
+    split = next;
   }
   return E.OK;
 }
