@@ -7,7 +7,8 @@ import { seededNormal } from './seeded-data.js';
 
 export const CONV64_LATENT = 128;
 
-export function conv64DecoderOnnx(seed = 404): Uint8Array {
+/** `layers`: how many of the four transposed convs to keep (fewer: a prefix of the decoder, for profiles). */
+export function conv64DecoderOnnx(seed = 404, layers = 4): Uint8Array {
   const init: Record<string, TensorSpec> = {};
   let s = seed;
   const normal = (dims: number[], fanIn: number): TensorSpec => {
@@ -24,7 +25,7 @@ export function conv64DecoderOnnx(seed = 404): Uint8Array {
     { op: 'Reshape', inputs: ['fc_relu', 'shape'], outputs: ['h0'] },
   ];
   const channels = [256, 128, 64, 32, 3];
-  for (let k = 0; k < 4; k++) {
+  for (let k = 0; k < layers; k++) {
     const [ci, co] = [channels[k]!, channels[k + 1]!];
     init[`w${k}`] = normal([ci, co, 4, 4], ci * 4);
     init[`b${k}`] = normal([co], 1e4);
@@ -33,5 +34,7 @@ export function conv64DecoderOnnx(seed = 404): Uint8Array {
       attrs: { kernel_shape: [4, 4], strides: [2, 2], pads: [1, 1, 1, 1] } });
     nodes.push(last ? { op: 'Sigmoid', inputs: ['logits'], outputs: ['x'] } : { op: 'Relu', inputs: [`c${k}`], outputs: [`h${k + 1}`] });
   }
-  return buildModel({ inputs: [{ name: 'z', dims: ['N', CONV64_LATENT] }], outputs: [{ name: 'x', dims: ['N', 3, 64, 64] }], nodes, initializers: init, raw: true });
+  const side = 4 << layers, output = layers === 4 ? 'x' : `h${layers}`;
+  return buildModel({ inputs: [{ name: 'z', dims: ['N', CONV64_LATENT] }], outputs: [{ name: output, dims: ['N', channels[layers]!, side, side] }],
+    nodes, initializers: init, raw: true });
 }
