@@ -17,6 +17,8 @@ import { usesQuantWeights, runQuantDense, runQuantConv } from './kernels/quant_d
 import { groupNorm, layerNorm } from './kernels/norm';
 import { runSpatialOp } from './kernels/spatial_dispatch';
 import { isSequenceOpcode, runSequenceOp, badToken, clearBadToken } from './kernels/recurrent_validate';
+import { inTeam, teamIndex, teamBarrier } from './team';
+import { wakeTeam, splitsAcrossTeam, activationShare } from './threads/shares';
 
 @inline function entryField(kind: u32, k: u32): u32 { return load<u32>(entryInfo + kind * 24 + (k << 2)); }
 
@@ -40,7 +42,20 @@ export function run(kind: u32, n: u32): i32 {
   const start = entryField(kind, 0);
   const end = start + entryField(kind, 1);
   clearBadToken();
-  for (let i = start; i < end; i++) runOp(i, n);
+  if (!inTeam()) {
+    for (let i = start; i < end; i++) runOp(i, n);
+    return badToken ? E.E_BAD_TOKEN : E.OK;
+  }
+  // threaded build: every member runs the op list; member 0 alone where an op is not split (threads/shares.ts).
+  // The members meet before and after each split op; member 0 runs a stretch of unsplit ops without them.
+  if (teamIndex == 0) wakeTeam(kind, n);
+  let split = splitsAcrossTeam(start);
+  for (let i = start; i < end; i++) {
+    if (teamIndex == 0 || split) runOp(i, n);
+    const next = i + 1 < end && splitsAcrossTeam(i + 1);
+    if (split || next) teamBarrier();
+    split = next;
+  }
   return badToken ? E.E_BAD_TOKEN : E.OK;
 }
 
@@ -66,7 +81,11 @@ function runOp(i: u32, n: u32): void {
     switch (code) {
       case F.OP_CONV2D:
       case F.OP_CONV_TRANSPOSE: {
-        if (usesQuantWeights(i)) { runQuantConv(i, s); break; }
+        if (usesQuantWeights(i)) {
+          runQuantConv(i, s);
+          if (inTeam() && s + 1 < n) teamBarrier(); // the next sample reuses the shared input scratch (pairImage)
+          break;
+        }
         const w = convWeights(i), bias: usize = c == F.NONE ? 0 : tensorAddr(c, 0);
         const Ci = tDim(a, 0), H = <i32>tDim(a, 1), W = <i32>tDim(a, 2);
         const Co = tDim(out, 0), OH = <i32>tDim(out, 1), OW = <i32>tDim(out, 2);
@@ -75,7 +94,9 @@ function runOp(i: u32, n: u32): void {
           <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14));
         else conv(code == F.OP_CONV_TRANSPOSE, x, w, bias, y, Ci, H, W, Co, OH, OW, <i32>w7, <i32>w8, <i32>w9, <i32>w10,
           <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), opWord(i, 15), fusedRelu);
-        if (!fusedRelu) applyActivation(y, y, outCount, act, alpha);
+        if (fusedRelu) break;
+        if (inTeam() && act != F.ACT_NONE && splitsAcrossTeam(i)) { teamBarrier(); activationShare(y, outCount, act, alpha); }
+        else applyActivation(y, y, outCount, act, alpha);
         break;
       }
       case F.OP_UNARY: applyActivation(x, y, outCount, act, alpha); break;

@@ -503,3 +503,7 @@ function prepare(ptr: usize, batch: u32): i32 {
   setLoaded(true);
   return E.OK;
 }
+
+/** Sizes of the conv scratch the last load allocated (the threaded build gives each team member its own). */
+export function loadedMaxTaps(): u32 { return maxTaps; }
+export function loadedMaxChannels(): u32 { return maxChannels; }

@@ -58,14 +58,27 @@ export class Engine {
   private scratch = { ptr: 0, bytes: 0 };
   private fusedF32 = false;
 
-  private constructor(private readonly module: WebAssembly.Module, first: WasmExports) {
+  private constructor(private readonly module: WebAssembly.Module, first: WasmExports, private readonly imports: WebAssembly.Imports) {
     this.instance = first;
   }
 
-  /** Compiles (if needed) and instantiates the runtime module. */
-  static async create(wasm: BufferSource | WebAssembly.Module): Promise<Engine> {
+  /**
+   * Compiles (if needed) and instantiates the runtime module. `imports`: only for the threaded build, whose
+   * memory is imported (runtime/threads/team.ts); such an engine takes one load.
+   */
+  static async create(wasm: BufferSource | WebAssembly.Module, imports: WebAssembly.Imports = {}): Promise<Engine> {
     const module = wasm instanceof WebAssembly.Module ? wasm : await compileRuntime(wasm);
-    return new Engine(module, await instantiate(module));
+    return new Engine(module, await instantiate(module, imports), imports);
+  }
+
+  /** The instance's exports (runtime/threads/team.ts calls the threaded build's extra ones). */
+  get exports(): WasmExports {
+    return this.instance;
+  }
+
+  /** The compiled module the engine instantiates. */
+  get wasmModule(): WebAssembly.Module {
+    return this.module;
   }
 
   /** True when the module is the relaxed-SIMD build (it exports setFusedF32). */
@@ -119,7 +132,8 @@ export class Engine {
       readModel(modelBytes); // a corrupted file is reported as such, not as a batch problem
       throw new InputError(`maxBatch ${maxBatch} needs a ${info.arenaPerSample * maxBatch}-byte arena (limit ${MAX_ARENA_BYTES}); use a smaller maxBatch`);
     }
-    const w = this.pristine ? this.instance : await instantiate(this.module);
+    if (!this.pristine && Object.keys(this.imports).length > 0) throw new InputError('an engine on an imported memory takes one load; create another');
+    const w = this.pristine ? this.instance : await instantiate(this.module, this.imports);
     this.instance = w;
     w.setFusedF32?.(this.fusedF32 ? 1 : 0);
     this.pristine = false;
@@ -299,13 +313,13 @@ export async function compileRuntime(bytes: BufferSource): Promise<WebAssembly.M
   }
 }
 
-async function instantiate(module: WebAssembly.Module): Promise<WasmExports> {
+async function instantiate(module: WebAssembly.Module, imports: WebAssembly.Imports): Promise<WasmExports> {
   let instance: WebAssembly.Instance;
   try {
-    instance = new WebAssembly.Instance(module, {}); // synchronous for the same reason as compileRuntime
+    instance = new WebAssembly.Instance(module, imports); // synchronous for the same reason as compileRuntime
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
-    instance = await WebAssembly.instantiate(module, {});
+    instance = await WebAssembly.instantiate(module, imports);
   }
   const exports = instance.exports as Record<string, unknown>;
   for (const name of REQUIRED_EXPORTS) {

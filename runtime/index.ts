@@ -5,6 +5,7 @@ import type { EntryName, ModelInfo } from './format.js';
 import { InputError } from './errors.js';
 import { interpolateLatents, latentArithmetic, type InterpolationMode, type LatentSet } from './latent.js';
 import { chooseBuild, describeChoice, type RuntimeChoice, type SimdMode } from './simd-select.js';
+import { Team, threadsUnavailable, MAX_THREADS, type MemberThread } from './threads/team.js';
 
 export { readModel } from './format.js';
 export type { ModelInfo, TensorInfo, EntryInfo, OpInfo, ReadOptions } from './format.js';
@@ -22,6 +23,7 @@ export { imageGrid } from './image-grid.js';
 export { SequenceVae } from './sequence.js';
 export type { SequenceModelInfo, SampleSequenceOptions, DecodedSequences, SequenceLoadOptions } from './sequence.js';
 export type { DecodeOptions } from './engine.js';
+export type { MemberThread } from './threads/team.js';
 
 /** Where the runtime module comes from: bytes, a compiled module, or a URL / fetch Response (browsers). */
 export type WasmSource = BufferSource | WebAssembly.Module | URL | string | Response;
@@ -51,6 +53,17 @@ export interface LoadOptions {
    * its arena at maxBatch need more WebAssembly memory than this. Runs add only the latents of sample().
    */
   maxMemory?: number;
+  /**
+   * Threads computing each run together (docs/threads.md): 1 (default) runs on the calling thread alone; 'auto'
+   * takes min(cores, 4). Results are identical to one thread, bit for bit. Needs threadsWasm and spawnThread
+   * (runtime/node.ts loadModel supplies both); where the host has no shared memory (a page that is not
+   * cross-origin isolated) the model runs on one thread and info.threads.note says why.
+   */
+  threads?: number | 'auto';
+  /** the threaded build of the runtime (build/edgevae-threads.wasm) */
+  threadsWasm?: WasmSource;
+  /** starts one member thread: nodeMemberSpawner() (runtime/threads/node.js) or browserMemberSpawner(url) */
+  spawnThread?: () => MemberThread;
 }
 
 export interface RunOptions {
@@ -70,13 +83,18 @@ export interface EdgeVaeInfo {
   metadata: Record<string, unknown>;
   /** which runtime build runs the model and why, and whether its f32 results are bit-exact across engines */
   runtime: RuntimeChoice;
+  /** threads each run uses; note: why fewer than requested */
+  threads: { count: number; note?: string };
 }
 
 export class EdgeVae {
   readonly info: EdgeVaeInfo;
 
-  private constructor(private readonly engine: Engine, private readonly allowNonFinite: boolean, runtime: RuntimeChoice) {
-    this.info = { ...describe(engine.model, engine), runtime };
+  private constructor(private readonly engine: Engine, private readonly allowNonFinite: boolean, runtime: RuntimeChoice,
+    private readonly team?: Team, threadNote?: string) {
+    this.info = {
+      ...describe(engine.model, engine), runtime, threads: { count: team?.size ?? 1, ...(threadNote ? { note: threadNote } : {}) },
+    };
   }
 
   static async load(modelBytes: Uint8Array, options: LoadOptions): Promise<EdgeVae> {
@@ -85,19 +103,42 @@ export class EdgeVae {
     if (maxMemory !== undefined && !(Number.isSafeInteger(maxMemory) && maxMemory > 0)) {
       throw new InputError(`EdgeVae.load: maxMemory must be a positive whole number of bytes, got ${maxMemory}`);
     }
-    const choice = chooseBuild(options.simd ?? 'auto', options.wasmRelaxed !== undefined);
+    const maxBatch = options.maxBatch ?? 16;
+    const threads = threadCount(options.threads);
+    const why = threads > 1 ? threadsUnavailable() : undefined;
     const relaxedF32 = options.relaxedF32 ?? false;
     if (relaxedF32 && options.simd === 'fixed') throw new InputError('EdgeVae.load: relaxedF32 needs simd "auto" or "relaxed"');
-    const engine = await Engine.create(await compileSource(choice.build === 'relaxed' ? options.wasmRelaxed! : options.wasm));
-    if (choice.build === 'relaxed' && !engine.relaxedBuild) throw new InputError('EdgeVae.load: options.wasmRelaxed is not the relaxed-SIMD runtime module (no setFusedF32 export)');
-    if (choice.build === 'relaxed') engine.setFusedF32(relaxedF32);
-    const maxBatch = options.maxBatch ?? 16;
-    await engine.load(modelBytes, maxBatch);
+    let engine: Engine, team: Team | undefined, choice: { build: 'fixed' | 'relaxed'; reason: string };
+    if (threads > 1 && !why) {
+      if (options.simd === 'relaxed' || relaxedF32) {
+        throw new InputError('EdgeVae.load: threads > 1 runs the fixed-SIMD threaded build; it cannot be combined with simd "relaxed" or relaxedF32');
+      }
+      if (options.threadsWasm === undefined) throw new InputError('EdgeVae.load: threads > 1 needs options.threadsWasm (build/edgevae-threads.wasm)');
+      if (typeof options.spawnThread !== 'function') throw new InputError('EdgeVae.load: threads > 1 needs options.spawnThread');
+      team = await Team.start(await compileSource(options.threadsWasm), modelBytes, maxBatch, threads, options.spawnThread);
+      engine = team.engine;
+      choice = { build: 'fixed', reason: `the threaded build (${threads} threads) is fixed SIMD` };
+    } else {
+      choice = chooseBuild(options.simd ?? 'auto', options.wasmRelaxed !== undefined);
+      engine = await Engine.create(await compileSource(choice.build === 'relaxed' ? options.wasmRelaxed! : options.wasm));
+      if (choice.build === 'relaxed' && !engine.relaxedBuild) {
+        throw new InputError('EdgeVae.load: options.wasmRelaxed is not the relaxed-SIMD runtime module (no setFusedF32 export)');
+      }
+      if (choice.build === 'relaxed') engine.setFusedF32(relaxedF32);
+      await engine.load(modelBytes, maxBatch);
+    }
     if (maxMemory !== undefined && engine.memoryBytes > maxMemory) {
+      await team?.stop();
       throw new InputError(`EdgeVae.load: the model needs ${engine.memoryBytes} bytes of WebAssembly memory at maxBatch ${maxBatch}, ` +
         `more than maxMemory (${maxMemory}); use a smaller maxBatch or an int8 model`);
     }
-    return new EdgeVae(engine, options.allowNonFinite ?? false, describeChoice(choice, relaxedF32, engine.model.flags));
+    return new EdgeVae(engine, options.allowNonFinite ?? false, describeChoice(choice, relaxedF32, engine.model.flags), team,
+      why && `running on one thread: ${why}`);
+  }
+
+  /** Ends the member threads of a threaded model (later calls run on the calling thread alone); no-op otherwise. */
+  async close(): Promise<void> {
+    await this.team?.stop();
   }
 
   /** Bytes of WebAssembly linear memory this instance uses now (its peak: memory never shrinks). */
@@ -186,6 +227,19 @@ export class EdgeVae {
   }
 }
 
+/** options.threads as a count: 'auto' is min(cores, 4) (a decode's layers rarely split well over more). */
+function threadCount(threads: number | 'auto' | undefined): number {
+  if (threads === undefined) return 1;
+  if (threads === 'auto') {
+    const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+    return Math.max(1, Math.min(cores, 4));
+  }
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new InputError(`EdgeVae.load: threads must be an integer in 1..${MAX_THREADS} or 'auto', got ${String(threads)}`);
+  }
+  return threads;
+}
+
 function checkBatch(what: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new InputError(`${what}: batch must be a positive integer, got ${n}`);
 }
@@ -205,7 +259,7 @@ export async function compileSource(source: WasmSource): Promise<WebAssembly.Mod
 }
 
 /** Shapes from the metadata when they agree with the entry tensors, else the flat sizes. */
-function describe(model: ModelInfo, engine: Engine): Omit<EdgeVaeInfo, 'runtime'> {
+function describe(model: ModelInfo, engine: Engine): Omit<EdgeVaeInfo, 'runtime' | 'threads'> {
   const meta = model.metadata;
   const sub = (key: string) => (typeof meta[key] === 'object' && meta[key] !== null ? meta[key] as Record<string, unknown> : {});
   const shapeOf = (candidates: unknown[], elements: number): number[] => {

@@ -3,8 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 import { EdgeVae, type LoadOptions } from './index.js';
 import { InputError } from './errors.js';
+import { nodeMemberSpawner } from './threads/node.js';
 
 export * from './index.js';
 export { writeFileAtomic } from './atomic-write.js';
@@ -37,6 +39,11 @@ export function relaxedWasmPath(): string {
   return join(packageRoot(), 'build', 'edgevae-relaxed.wasm');
 }
 
+/** Path of the threaded runtime module (docs/threads.md; built by `npm run build:wasm-threads`). */
+export function threadsWasmPath(): string {
+  return join(packageRoot(), 'build', 'edgevae-threads.wasm');
+}
+
 export function readDefaultWasm(): Uint8Array {
   const path = defaultWasmPath();
   if (!existsSync(path)) throw new InputError(`runtime module ${path} not found; build it with "npm run build:wasm"`);
@@ -57,12 +64,25 @@ export function readInputFile(path: string, what: string): Uint8Array {
 
 export type NodeLoadOptions = Partial<LoadOptions>;
 
-/** EdgeVae.load with the package's runtime module unless options.wasm is given. */
+/**
+ * EdgeVae.load with the package's runtime module unless options.wasm is given; with threads (> 1 or 'auto':
+ * min(cores, 4)) also its threaded build and worker threads unless options.threadsWasm / spawnThread are given.
+ */
 export async function loadModel(modelBytes: Uint8Array, options: NodeLoadOptions = {}): Promise<EdgeVae> {
-  // the packaged relaxed module too, unless the caller brought its own fixed one or forces fixed SIMD
-  const relaxed = options.wasmRelaxed ?? (options.wasm === undefined && options.simd !== 'fixed' && existsSync(relaxedWasmPath())
-    ? readFileSync(relaxedWasmPath()) : undefined);
-  return EdgeVae.load(modelBytes, { ...options, wasm: options.wasm ?? readDefaultWasm(), ...(relaxed ? { wasmRelaxed: relaxed } : {}) });
+  const threads = options.threads === 'auto' ? Math.max(1, Math.min(availableParallelism(), 4)) : options.threads;
+  const extra: Partial<LoadOptions> = {};
+  if (typeof threads === 'number' && threads > 1) {
+    if (options.threadsWasm === undefined) {
+      const path = threadsWasmPath();
+      if (!existsSync(path)) throw new InputError(`threaded runtime module ${path} not found; build it with "npm run build:wasm-threads"`);
+      extra.threadsWasm = readFileSync(path);
+    }
+    extra.spawnThread = options.spawnThread ?? nodeMemberSpawner();
+  }
+  // the packaged relaxed module too, unless the caller brought its own fixed one, forces fixed SIMD or asks for threads
+  const relaxed = options.wasmRelaxed ?? (options.wasm === undefined && options.simd !== 'fixed' && extra.threadsWasm === undefined &&
+    existsSync(relaxedWasmPath()) ? readFileSync(relaxedWasmPath()) : undefined);
+  return EdgeVae.load(modelBytes, { ...options, ...extra, threads, wasm: options.wasm ?? readDefaultWasm(), ...(relaxed ? { wasmRelaxed: relaxed } : {}) });
 }
 
 /** Loads an .evae file with the package's runtime module (or options.wasm). */

@@ -75,6 +75,8 @@ describe('edgevae serve: files and MIME types', () => {
     expect(status(r)).toBe(200);
     expect(header(r, 'content-type')).toBe(type);
     expect(header(r, 'x-content-type-options')).toBe('nosniff');
+    expect(header(r, 'cross-origin-opener-policy')).toBe('same-origin'); // cross-origin isolated: threads (docs/threads.md)
+    expect(header(r, 'cross-origin-embedder-policy')).toBe('require-corp');
   });
 
   it('serves the chosen model byte for byte; HEAD has the headers but no body', async () => {

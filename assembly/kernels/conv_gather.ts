@@ -6,6 +6,7 @@
 // convQuad does the channel math. A tap a pixel does not see points it at a block of zeros.
 import { tapBuffer, zeroBuffer, dummyOutput } from '../model';
 import { convQuad, TAP_BYTES } from './conv_tile';
+import { inTeam, teamIndex, teamSize, shareStart } from '../team';
 
 // The op and group being run, set by convGeometry.
 let inX: usize = 0, inH: i32 = 0, inW: i32 = 0, pixelIn: usize = 0, cig: u32 = 0;
@@ -17,8 +18,16 @@ let weights: usize = 0, channelBytes: usize = 0, bias: usize = 0, coBegin: u32 =
 
 // Quad scratch, four i32 per field: a regular quad's input rows and columns (of the pixels' first taps), the
 // pending quad's rows, columns and output addresses, and the pixels' input row addresses for one ky.
-const scratch = memory.data(96, 16);
-const regular = scratch, pending = scratch + 32, pendingOut = scratch + 64, rowAddr = scratch + 80;
+// Threaded build: each team member has its own copy (setQuadScratch), the static block is member 0's until then.
+const staticScratch = memory.data(96, 16);
+let threadScratch: usize = staticScratch;
+export function setQuadScratch(p: usize): void { threadScratch = p; }
+@inline function scratch(): usize { return ASC_FEATURE_THREADS ? threadScratch : staticScratch; }
+@inline function regular(): usize { return scratch(); }
+@inline function pending(): usize { return scratch() + 32; }
+@inline function pendingOut(): usize { return scratch() + 64; }
+@inline function rowAddr(): usize { return scratch() + 80; }
+export const QUAD_SCRATCH_BYTES: usize = 96;
 
 /**
  * x, y: the group's first channel of the sample's input and output; w, b: the group's packed weights and bias
@@ -57,7 +66,7 @@ function listTaps(quad: usize, ky0: i32, kx0: i32): u32 {
     for (let s: usize = 0; s < 16; s += 4) {
       const iy = load<i32>(quadRows + s) + a;
       const inside = iy >= 0 && iy < inH;
-      store<u32>(rowAddr + s, inside ? <u32>(inX + <usize>(iy * inW) * pixelIn) : 0);
+      store<u32>(rowAddr() + s, inside ? <u32>(inX + <usize>(iy * inW) * pixelIn) : 0);
       some = some || inside;
       all = all && inside;
     }
@@ -65,7 +74,7 @@ function listTaps(quad: usize, ky0: i32, kx0: i32): u32 {
     if (merge && all) {
       const t = taps + <usize>n * TAP_BYTES;
       for (let s: usize = 0; s < 16; s += 4) {
-        store<u32>(t + s, load<u32>(rowAddr + s) + <u32>(<usize>load<i32>(quadCols + s) * pixelIn));
+        store<u32>(t + s, load<u32>(rowAddr() + s) + <u32>(<usize>load<i32>(quadCols + s) * pixelIn));
       }
       store<u32>(t, ky * kw * cig * 4, 16);
       store<u32>(t, kw * cig * 4, 20);
@@ -76,7 +85,7 @@ function listTaps(quad: usize, ky0: i32, kx0: i32): u32 {
       const t = taps + <usize>n * TAP_BYTES;
       let seen = false;
       for (let s: usize = 0; s < 16; s += 4) {
-        const row = <usize>load<u32>(rowAddr + s), ix = load<i32>(quadCols + s) + b;
+        const row = <usize>load<u32>(rowAddr() + s), ix = load<i32>(quadCols + s) + b;
         const inside = row != 0 && ix >= 0 && ix < inW;
         store<u32>(t + s, <u32>(inside ? row + <usize>ix * pixelIn : zeroBuffer));
         seen = seen || inside;
@@ -109,7 +118,13 @@ export function convClass(
   const stepOut = <usize>oxStep * pixelOut;
   let n: u32 = 0;
   let queued: usize = 0; // bytes of the pending quad's fields in use (4 per pixel)
-  for (let j = 0; j < rows; j++) {
+  let jBegin = 0, jEnd = rows;
+  if (inTeam()) {
+    // this member's rows; the pending quad is exactly the one a single thread would hold at row jBegin
+    jBegin = shareStart(rows, teamIndex); jEnd = shareStart(rows, teamIndex + 1);
+    queued = replayPending(jBegin, oy0, oyStep, ox0, cols, iy0, iyStep, ix0, ixStep, minOff, maxOff, stepOut);
+  }
+  for (let j = jBegin; j < jEnd; j++) {
     const iy = iy0 + j * iyStep;
     const rowOut = outY + <usize>((oy0 + j * oyStep) * outW + ox0) * pixelOut;
     let listed = false; // the tap buffer holds this row's last regular quad
@@ -121,18 +136,18 @@ export function convClass(
           const end = tapBuffer + <usize>n * TAP_BYTES;
           for (let t = tapBuffer; t < end; t += TAP_BYTES) v128.store(t, i32x4.add(v128.load(t), shift));
         } else {
-          v128.store(regular, i32x4.splat(iy));
-          v128.store(regular + 16, i32x4.add(i32x4.splat(c), i32x4.mul(i32x4.splat(ixStep), i32x4(0, 1, 2, 3))));
-          n = listTaps(regular, ky0, kx0);
+          v128.store(regular(), i32x4.splat(iy));
+          v128.store(regular() + 16, i32x4.add(i32x4.splat(c), i32x4.mul(i32x4.splat(ixStep), i32x4(0, 1, 2, 3))));
+          n = listTaps(regular(), ky0, kx0);
           listed = true;
         }
         convQuad(tapBuffer, n, coBegin, coEnd, weights, channelBytes, bias, y0, y0 + stepOut, y0 + 2 * stepOut, y0 + 3 * stepOut, floor);
         i += 4;
         continue;
       }
-      store<i32>(pending + queued, iy);
-      store<i32>(pending + queued, c, 16);
-      store<u32>(pending + queued, <u32>y0, 32);
+      store<i32>(pending() + queued, iy);
+      store<i32>(pending() + queued, c, 16);
+      store<u32>(pending() + queued, <u32>y0, 32);
       queued += 4;
       i++;
       if (queued == 16) {
@@ -143,17 +158,51 @@ export function convClass(
     }
   }
   if (queued == 0) return;
+  if (inTeam() && jEnd < rows) return; // the next member completes this quad (replayPending)
   // Fill the last pending quad with copies of its pixel 0 (valid addresses) whose results go to the dummy block.
   for (; queued < 16; queued += 4) {
-    store<i32>(pending + queued, load<i32>(pending));
-    store<i32>(pending + queued, load<i32>(pending, 16), 16);
-    store<u32>(pending + queued, <u32>dummyOutput, 32);
+    store<i32>(pending() + queued, load<i32>(pending()));
+    store<i32>(pending() + queued, load<i32>(pending(), 16), 16);
+    store<u32>(pending() + queued, <u32>dummyOutput, 32);
   }
   runPending(ky0, kx0);
 }
 
+/**
+ * Threaded build: queues the pending pixels a single thread would still hold on reaching row j0 of a class (the
+ * same conditions as convClass), so a team member starting at j0 forms the same quads, and every pixel gets the
+ * same tap list (thus the same sums, bit for bit) as with one thread. Every row has the same P pending pixels, so
+ * the queue is empty at each row that is a multiple of m = 4 / gcd(P, 4): replaying from there takes < 4 rows.
+ * Returns the bytes queued.
+ */
+function replayPending(j0: i32, oy0: i32, oyStep: i32, ox0: i32, cols: i32, iy0: i32, iyStep: i32, ix0: i32, ixStep: i32,
+  minOff: i32, maxOff: i32, stepOut: usize): usize {
+  let perRow = 0;
+  for (let i = 0; i < cols;) {
+    const c = ix0 + i * ixStep;
+    if (i + 4 <= cols && c + minOff >= 0 && c + 3 * ixStep + maxOff < inW) i += 4;
+    else { perRow++; i++; }
+  }
+  const m = (perRow & 3) == 0 ? 1 : (perRow & 1) == 0 ? 2 : 4;
+  let queued: usize = 0;
+  for (let j = j0 - j0 % m; j < j0; j++) {
+    const iy = iy0 + j * iyStep;
+    const rowOut = outY + <usize>((oy0 + j * oyStep) * outW + ox0) * pixelOut;
+    for (let i = 0; i < cols;) {
+      const c = ix0 + i * ixStep;
+      if (i + 4 <= cols && c + minOff >= 0 && c + 3 * ixStep + maxOff < inW) { i += 4; continue; }
+      store<i32>(pending() + queued, iy);
+      store<i32>(pending() + queued, c, 16);
+      store<u32>(pending() + queued, <u32>(rowOut + <usize>i * stepOut), 32);
+      queued = (queued + 4) & 15; // a full quad was run by the member whose rows completed it
+      i++;
+    }
+  }
+  return queued;
+}
+
 function runPending(ky0: i32, kx0: i32): void {
-  const n = listTaps(pending, ky0, kx0);
+  const n = listTaps(pending(), ky0, kx0);
   convQuad(tapBuffer, n, coBegin, coEnd, weights, channelBytes, bias,
-    load<u32>(pendingOut), load<u32>(pendingOut, 4), load<u32>(pendingOut, 8), load<u32>(pendingOut, 12), floor);
+    load<u32>(pendingOut()), load<u32>(pendingOut(), 4), load<u32>(pendingOut(), 8), load<u32>(pendingOut(), 12), floor);
 }

@@ -8,12 +8,14 @@ export const MODEL_FLAGS: FlagSpec = {
   'max-batch': { type: 'string' },
   simd: { type: 'string' },
   'relaxed-f32': { type: 'boolean' },
+  threads: { type: 'string' },
 };
 
 export const MODEL_HELP = `  -m, --model FILE     the .evae model
       --max-batch N    samples per runtime call (default 16)
       --simd MODE      auto (default): the relaxed-SIMD runtime when this engine runs it correctly, else fixed | fixed | relaxed
-      --relaxed-f32    fused multiply-adds in f32 layers (relaxed build): faster, exact per machine but not across engines`;
+      --relaxed-f32    fused multiply-adds in f32 layers (relaxed build): faster, exact per machine but not across engines
+      --threads N|auto threads computing each image together (default 1; auto: min(cores, 4); docs/threads.md)`;
 
 /** Flag of the commands that read tensors: run on NaN/Infinity instead of refusing them. */
 export const NON_FINITE_FLAG: FlagSpec = { 'allow-non-finite': { type: 'boolean' } };
@@ -24,7 +26,10 @@ export async function loadModelFromFlags(flags: Flags, command: string): Promise
   const maxBatch = intFlag(flags, 'max-batch', command, 16, 1, 65535);
   const simd = flags.simd === undefined ? 'auto' : String(flags.simd);
   if (!SIMD_MODES.includes(simd as SimdMode)) throw usageError(`${command}: --simd must be one of ${SIMD_MODES.join(', ')}, got '${simd}'`);
-  const vae = await loadModelFile(path, { maxBatch, allowNonFinite: flags['allow-non-finite'] === true, simd: simd as SimdMode, relaxedF32: flags['relaxed-f32'] === true });
+  const threads = flags.threads === 'auto' ? 'auto' : intFlag(flags, 'threads', command, 1, 1, 64);
+  const vae = await loadModelFile(path, {
+    maxBatch, threads, allowNonFinite: flags['allow-non-finite'] === true, simd: simd as SimdMode, relaxedF32: flags['relaxed-f32'] === true,
+  });
   if (process.env.EDGEVAE_DEBUG === '1' || flags.simd !== undefined || flags['relaxed-f32'] === true) {
     const r = vae.info.runtime;
     console.error(`edgevae ${command}: ${r.build} SIMD runtime (${r.reason}); f32 ${r.f32 === 'fused' ? 'fused: exact on this machine only' : 'bit-exact'}` +

@@ -116,6 +116,9 @@ const SECURITY_HEADERS: Record<string, string> = {
   // The page may only talk to its own origin; wasm compilation needs 'wasm-unsafe-eval'.
   'content-security-policy':
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'",
+  // Cross-origin isolation: the page gets SharedArrayBuffer, which intra-op threads need (docs/threads.md).
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
 };
 
 function reply(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {

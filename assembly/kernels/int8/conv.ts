@@ -6,7 +6,8 @@
 // wasted between strided inputs. A tap outside the input for some pixel of the tile reads a zero row for it.
 // Plain convs with few input channels use the tap-row form below; ungrouped convs with few output channels
 // narrow_conv.ts.
-import { accBuf, acc1Buf, pairImage, tapList, quadInput, MAX_TILE_TAPS, TAP_ENTRY_BYTES } from './scratch';
+import { accBuf, acc1Buf, pairImage, tapList, quadInput, memberAux, MAX_TILE_TAPS, TAP_ENTRY_BYTES } from './scratch';
+import { inTeam, teamIndex, shareStart, teamBarrier } from '../../team';
 import { accumulateQuad1, accumulateQuad2, accumulateWide1, accumulateWide2, packInputRow, packInputRowU7, zeroAcc } from './tile';
 import { requantizeRows, outputLow, negativeSlope } from './requantize';
 import { usesNarrowConv, narrowConvI8, narrowConvScratchBytes } from './narrow_conv';
@@ -122,20 +123,29 @@ export function convI8(transposed: bool, x: usize, zpX: i32, packed: usize, rq: 
   blockBytes = quads ? quadBlockBytes(cigG, cogG) : packedBlockBytes(cigG, cogG, false);
   // Every input pixel's (x - zp) row once, per group; then the zero row and the column table.
   const rows = <usize>H * W * groups;
-  if (ASC_FEATURE_RELAXED_SIMD && quads) for (let r: usize = 0; r < rows; r++) packInputRowU7(x + r * cigG, cigG, pairImage + r * rowBytes);
-  else for (let r: usize = 0; r < rows; r++) packInputRow(x + r * cigG, zpX, cigG, pairImage + r * rowBytes);
+  // threaded build: the members pack a share of the rows each, member 0 the tables, then each its output rows
+  let r0: usize = 0, r1 = rows, oy0: i32 = 0, oy1: i32 = OH;
+  if (inTeam()) {
+    r0 = <usize>shareStart(<i32>rows, teamIndex); r1 = <usize>shareStart(<i32>rows, teamIndex + 1);
+    oy0 = shareStart(OH, teamIndex); oy1 = shareStart(OH, teamIndex + 1);
+  }
+  if (ASC_FEATURE_RELAXED_SIMD && quads) for (let r: usize = r0; r < r1; r++) packInputRowU7(x + r * cigG, cigG, pairImage + r * rowBytes);
+  else for (let r: usize = r0; r < r1; r++) packInputRow(x + r * cigG, zpX, cigG, pairImage + r * rowBytes);
   zeroRow = pairImage + rows * rowBytes;
-  memory.fill(zeroRow, 0, rowBytes);
   colTable = zeroRow + rowBytes;
-  for (let ox: i32 = 0; ox < OW; ox++) {
-    for (let kx: i32 = 0; kx < kw; kx++) {
-      const ix = source(transposed, ox, kx, sW, padL, dW, W); // byte offset of its rows within an input row, or -1
-      store<i32>(colTable + (<usize>(ox * kw + kx) << 2), ix < 0 ? -1 : <i32>(<usize>ix * groups * rowBytes));
+  tileOffsets = inTeam() ? memberAux : colTable + (<usize>OW * kw << 2);
+  if (!inTeam() || teamIndex == 0) {
+    memory.fill(zeroRow, 0, rowBytes);
+    for (let ox: i32 = 0; ox < OW; ox++) {
+      for (let kx: i32 = 0; kx < kw; kx++) {
+        const ix = source(transposed, ox, kx, sW, padL, dW, W); // byte offset of its rows within an input row, or -1
+        store<i32>(colTable + (<usize>(ox * kw + kx) << 2), ix < 0 ? -1 : <i32>(<usize>ix * groups * rowBytes));
+      }
     }
   }
-  tileOffsets = colTable + (<usize>OW * kw << 2);
+  if (inTeam()) teamBarrier();
   const step = transposed ? sW : 1, phases = transposed ? min(sW, OW) : 1;
-  for (let oy: i32 = 0; oy < OH; oy++) {
+  for (let oy: i32 = oy0; oy < oy1; oy++) {
     for (let ph: i32 = 0; ph < phases; ph++) {
       // pixels ph, ph + step, ...: tiles of 2 consecutive ones (the last may be shorter)
       const count = (OW - ph + step - 1) / step;
@@ -191,14 +201,15 @@ function fillTapRow(x: usize, zpX: i32, oy: i32, ox: i32, row: usize): void {
 function convTapRowsI8(x: usize, zpX: i32, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32, slope: f32): void {
   const K = <u32>(kh * kw * Ci), rowB = <usize>roundUp8(K) << 1;
   const accBytes = <usize>roundUp8(<u32>Co) << 2;
-  memory.fill(pairImage, 0, rowB * 2); // the padding past K starts at zero (its weights are zero anyway)
-  for (let j: i32 = 0; j < 2; j++) store<u32>(tapList + (<usize>j << 2), <u32>(pairImage + <usize>j * rowB));
+  const rowsAt = inTeam() ? memberAux : pairImage; // threaded build: each member's own two rows
+  memory.fill(rowsAt, 0, rowB * 2); // the padding past K starts at zero (its weights are zero anyway)
+  for (let j: i32 = 0; j < 2; j++) store<u32>(tapList + (<usize>j << 2), <u32>(rowsAt + <usize>j * rowB));
   store<u32>(tapList, <u32>packed, 16);
-  for (let oy: i32 = 0; oy < OH; oy++) {
+  for (let oy: i32 = inTeam() ? shareStart(OH, teamIndex) : 0; oy < (inTeam() ? shareStart(OH, teamIndex + 1) : OH); oy++) {
     for (let ox: i32 = 0; ox < OW; ox += 2) {
       const np = min(2, OW - ox);
       zeroAcc(accBuf, accBytes); zeroAcc(acc1Buf, accBytes);
-      for (let j: i32 = 0; j < np; j++) fillTapRow(x, zpX, oy, ox + j, pairImage + <usize>j * rowB);
+      for (let j: i32 = 0; j < np; j++) fillTapRow(x, zpX, oy, ox + j, rowsAt + <usize>j * rowB);
       if (np > 1) accumulateWide2(1, (K + 1) >> 1, roundUp8(<u32>Co));
       else accumulateWide1(1, (K + 1) >> 1, roundUp8(<u32>Co));
       requantizeRows(accBuf, acc1Buf - accBuf, np, bias, rq, 0, y + <usize>(oy * OW + ox) * Co, <usize>Co, <u32>Co, zpY, lo, slope);

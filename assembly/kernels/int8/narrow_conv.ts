@@ -6,7 +6,8 @@
 // (the output pixels whose taps hit whole input pixels, kernels/int8/conv.ts): there consecutive output pixels
 // of a phase read consecutive input pixels, and a tap outside the input reads the zero padding.
 // Taps whose image and weight runs continue each other (an undilated kernel row) are merged into one run.
-import { pairImage } from './scratch';
+import { pairImage, memberAux } from './scratch';
+import { inTeam, teamIndex, shareStart, teamBarrier } from '../../team';
 import { packInputRow, zeroAcc } from './tile';
 import { requantizeChannelLanes } from './requantize';
 import { roundUp8 } from './pack';
@@ -57,18 +58,23 @@ export function narrowConvI8(transposed: bool, x: usize, zpX: i32, packed: usize
   // (all fit i32: the scratch holding the padded image was allocated at load)
   const PT = <i32>padBefore(transposed, kh, sH, padT, dH), PL = <i32>padBefore(transposed, kw, sW, padL, dW);
   const Hp = <i32>paddedSize(transposed, H, OH, kh, sH, padT, dH), Wp = <i32>paddedSize(transposed, W, OW, kw, sW, padL, dW);
-  const lineB = <usize>Wp * rowB, table = pairImage + <usize>Hp * lineB;
+  const lineB = <usize>Wp * rowB;
+  // threaded build: each member packs a share of the lines, keeps its own tap table and computes its output rows
+  const table = inTeam() ? memberAux : pairImage + <usize>Hp * lineB;
   // the padded image: zero rows above and below, zero pixels left and right of each input row, line by line
-  // (zeroAcc may write 16 bytes past a zero run: into pixels written after it, or into the tap table, built later)
-  for (let py: i32 = 0; py < Hp; py++) {
+  // (zeroAcc may write 16 bytes past a zero run: into pixels written after it, or into the tap table, built later;
+  // in a team the next line may be another member's, so zero runs are filled exactly there)
+  for (let py: i32 = inTeam() ? shareStart(Hp, teamIndex) : 0; py < (inTeam() ? shareStart(Hp, teamIndex + 1) : Hp); py++) {
     const line = pairImage + <usize>py * lineB, iy = py - PT;
-    if (iy < 0 || iy >= H) { zeroAcc(line, lineB); continue; }
+    if (iy < 0 || iy >= H) { if (inTeam()) memory.fill(line, 0, lineB); else zeroAcc(line, lineB); continue; }
     zeroAcc(line, <usize>PL * rowB);
     // whole input rows at once when no pixel needs channel padding
     if ((Ci & 7) == 0) packInputRow(x + <usize>(iy * W) * Ci, zpX, <u32>(W * Ci), line + <usize>PL * rowB);
     else for (let ix: i32 = 0; ix < W; ix++) packInputRow(x + (<usize>(iy * W + ix) * Ci), zpX, <u32>Ci, line + <usize>(PL + ix) * rowB);
-    zeroAcc(line + <usize>(PL + W) * rowB, <usize>(Wp - PL - W) * rowB);
+    if (inTeam()) memory.fill(line + <usize>(PL + W) * rowB, 0, <usize>(Wp - PL - W) * rowB);
+    else zeroAcc(line + <usize>(PL + W) * rowB, <usize>(Wp - PL - W) * rowB);
   }
+  if (inTeam()) teamBarrier();
   // conv: one phase, output (oy, ox) at image pixel (oy * sH, ox * sW), tap (ky, kx) at + (ky * dH, kx * dW).
   // transposed: phase (phy, phx) pixel (phy + t * sH, phx + u * sW) at image pixel (PT + t, PL + u), its taps at
   // + ((phy + padT - ky * dH) / sH, (phx + padL - kx * dW) / sW) for the (ky, kx) where those divide exactly.
@@ -97,7 +103,7 @@ export function narrowConvI8(transposed: bool, x: usize, zpX: i32, packed: usize
       }
       const rows = (OH - phy + oyMul - 1) / oyMul, cols = (OW - phx + oxMul - 1) / oxMul;
       const pxStep = <usize>colMul * rowB, last = <usize>(cols - 1), outStep = <usize>(oxMul * Co);
-      for (let t: i32 = 0; t < rows; t++) {
+      for (let t: i32 = inTeam() ? shareStart(rows, teamIndex) : 0; t < (inTeam() ? shareStart(rows, teamIndex + 1) : rows); t++) {
         const line = pairImage + <usize>((transposed ? PT : 0) + t * rowMul) * lineB + <usize>(transposed ? PL : 0) * rowB;
         for (let u: i32 = 0; u < cols; u += 4) {
           const np = min(4, cols - u);

@@ -25,18 +25,33 @@ export let tapList: usize = 0;
  */
 export let quadInput: bool = false;
 export function setQuadInput(on: bool): void { quadInput = on; }
+/** Bytes of the block holding accBuf, acc1Buf, pairBuf and tapList. */
+export const QUANT_SCRATCH_BYTES: usize = <usize>MAX_QUANT_CHANNELS * 10 + <usize>MAX_TILE_TAPS * TAP_ENTRY_BYTES + 64;
 
 /** Allocates the scratch on first use; false when memory cannot grow. */
 export function ensureQuantScratch(): bool {
   if (accBuf != 0) return true;
-  const block = allocBytes(<usize>MAX_QUANT_CHANNELS * 10 + <usize>MAX_TILE_TAPS * TAP_ENTRY_BYTES + 64);
+  const block = allocBytes(QUANT_SCRATCH_BYTES);
   if (block == 0) return false;
+  useQuantScratch(block);
+  return true;
+}
+
+/** Points the scratch at a block of QUANT_SCRATCH_BYTES (the threaded build gives each team member its own). */
+export function useQuantScratch(block: usize): void {
   accBuf = block;
   acc1Buf = accBuf + <usize>MAX_QUANT_CHANNELS * 4;
   pairBuf = acc1Buf + <usize>MAX_QUANT_CHANNELS * 4;
   tapList = pairBuf + <usize>MAX_QUANT_CHANNELS * 2;
-  return true;
 }
+
+/**
+ * Threaded build: this team member's own block for what the integer convs keep per call besides the shared
+ * pairImage (tile offsets, the narrow form's tap table, the tap-row form's two rows); memberAuxBytes sizes it.
+ */
+export let memberAux: usize = 0;
+export function setMemberAux(p: usize): void { memberAux = p; }
+export function memberAuxBytes(ci: u32, kH: u32, kW: u32): u64 { return <u64>kH * kW * 16 + (<u64>(kH * kW * ci + 7) & ~7) * 4 + 16; }
 
 /**
  * (x - zp) rows of a whole conv input (per pixel, per group, then one zero row for taps outside the
@@ -45,6 +60,9 @@ export function ensureQuantScratch(): bool {
  */
 export let pairImage: usize = 0;
 let pairImageBytes: usize = 0;
+
+/** Threaded build: a team member uses member 0's pairImage (the members fill it together). */
+export function usePairImage(p: usize): void { pairImage = p; }
 
 /** Makes pairImage at least `bytes` long (load time); false when memory cannot grow. */
 export function ensurePairImage(bytes: usize): bool {
