@@ -8,10 +8,12 @@ import type { KlSchedule } from './seq-loss.js';
 import { DEFAULT_SEQ_CONFIG, type CellKind, type SeqModelConfig } from './seq-model.js';
 import { DEFAULT_SEQ_SETTINGS, SeqTrainer, validateSeqSettings, type SeqTrainSettings } from './seq-train.js';
 import { loadSequenceDataset } from './sequence-data.js';
+import { compareWithBaseline, type BaselineComparison } from './seq-baseline.js';
+import { writeFileAtomic } from '../runtime/atomic-write.js';
 
 export const SEQ_CHECKPOINT_FILE = 'checkpoint.evck';
 export const SEQ_VALUE_OPTIONS = ['cell', 'layers', 'hidden', 'embed', 'kl-schedule', 'word-dropout', 'free-bits', 'max-length'];
-export const SEQ_FLAG_OPTIONS = ['bidirectional'];
+export const SEQ_FLAG_OPTIONS = ['bidirectional', 'baseline-lm'];
 
 export const SEQ_TRAIN_HELP = `sequence VAE (--model seq): writes checkpoint.evck, encoder.onnx (tokens -> mu, logvar),
 decoder-init.onnx (z -> state), decoder-step.onnx (token, state, z -> logits, state), vocab.json,
@@ -29,6 +31,8 @@ history.json, report.html and samples.txt
   --word-dropout P    share of decoder input tokens replaced by <unk>               (default 0.3)
   --free-bits X       KL floor per latent dimension, nats                          (default 0.25)
   --lr X              Adam learning rate                                          (default 0.003)
+  --baseline-lm       also train a plain language model of the decoder's size (no z) with the
+                      same data and steps, and compare its held-out NLL with the VAE's bound
   (--epochs, --batch, --beta, --seed, --backend, --out, --resume, --limit-train, --limit-test,
    --no-export, --no-report as above)`;
 
@@ -144,9 +148,20 @@ export async function trainSeq(args: Args): Promise<SeqRunResult> {
     const files = await exportSeqOnnx(trainer.model, out);
     process.stderr.write(`wrote ${files.join(', ')}\n`);
   }
+  let baseline: BaselineComparison | undefined;
+  if (args.flags.has('baseline-lm')) {
+    process.stderr.write('training the baseline language model (same size, no z, same data and steps)\n');
+    const { trainLanguageModel } = await import('./seq-lm.js');
+    const lm = await trainLanguageModel({ cell: cfg.cell, layers: cfg.layers, hidden: cfg.hidden, embed: cfg.embed, vocabSize: cfg.vocabSize, maxTokens: cfg.maxTokens },
+      trainer.settings, data, stderrProgress());
+    baseline = compareWithBaseline(trainer.history[trainer.history.length - 1], lm);
+    writeFileAtomic(join(out, 'baseline-lm.json'), JSON.stringify(baseline, null, 2) + '\n');
+    process.stdout.write(`held-out NLL per token: VAE bound ${baseline.vaeNllPerToken.toFixed(4)}, LSTM LM ${baseline.lmNllPerToken.toFixed(4)} ` +
+      `(VAE ${baseline.gapPercent >= 0 ? '+' : ''}${baseline.gapPercent.toFixed(1)} %)\n`);
+  }
   if (!args.flags.has('no-report')) {
     const { writeSeqReport } = await import('./seq-report.js');
-    const files = await writeSeqReport(trainer.model, data, trainer.history, trainer.settings, out);
+    const files = await writeSeqReport(trainer.model, data, trainer.history, trainer.settings, out, baseline);
     process.stderr.write(`wrote ${files.join(', ')}\n`);
   }
   const last = trainer.history[trainer.history.length - 1];

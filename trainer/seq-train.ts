@@ -339,7 +339,7 @@ export class SeqTrainer {
 }
 
 /** Scales all gradients by min(1, maxNorm / ||g||) with ||g|| the norm of all of them together. */
-function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): Map<string, tf.Tensor> {
+export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): Map<string, tf.Tensor> {
   const scale = tf.tidy(() => {
     const sq = tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))));
     return tf.div(maxNorm, tf.maximum(tf.sqrt(sq), maxNorm));
