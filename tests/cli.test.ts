@@ -305,7 +305,8 @@ describe('errors: one line "edgevae <command>: ...", exit 2 for usage, 1 otherwi
     await expectCommandError(2, 'missing --output', 'quantize', '--model', model, '--quant', 'f16');
     await expectCommandError(2, "Unknown option '--bogus'", 'parity', '--bogus');
     await expectCommandError(2, "unknown option '--bogus'", 'train', '--bogus');
-    await expectCommandError(2, "--model: expected conv | mlp, got 'rnn'", 'train', '--model', 'rnn');
+    await expectCommandError(2, "--model: expected conv | mlp | seq, got 'rnn'", 'train', '--model', 'rnn');
+    await expectCommandError(2, '--cell is only for --model seq', 'train', '--model', 'mlp', '--cell', 'gru');
     await expectCommandError(2, "unknown argument '--bogus'", 'bench', '--bogus');
     await expectCommandError(2, "--port must be an integer 0..65535, got '99999'", 'serve', '--model', model, '--port', '99999');
     await expectCommandError(2, 'missing --model', 'serve');

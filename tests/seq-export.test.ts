@@ -46,10 +46,12 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
+/** Greedy pick per row among the tokens a decoder may emit: EOS (2) and the symbols (4 and up). */
 function argmaxRows(logits: Float32Array, n: number, V: number): number[] {
+  const allowed = [2, ...Array.from({ length: V - 4 }, (_, k) => k + 4)];
   return Array.from({ length: n }, (_, i) => {
-    let best = 0;
-    for (let v = 1; v < V; v++) if (logits[i * V + v] > logits[i * V + best]) best = v;
+    let best = allowed[0];
+    for (const v of allowed) if (logits[i * V + v] > logits[i * V + best]) best = v;
     return best;
   });
 }

@@ -5,14 +5,14 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { selectBackend } from '../trainer/backend.js';
 import { loadCheckpoint } from '../trainer/checkpoint.js';
 import { runTrain } from '../trainer/cli.js';
 import { Rng } from '../reference/random.js';
 import { annealedBeta, makeDecoderInputs, seqVaeLoss } from '../trainer/seq-loss.js';
 import { SeqVaeModel, type SeqModelConfig } from '../trainer/seq-model.js';
-import { DEFAULT_SEQ_SETTINGS, SeqTrainer, type SeqTrainSettings } from '../trainer/seq-train.js';
+import { DEFAULT_SEQ_SETTINGS, SeqTrainer, type SeqCheckpointMeta, type SeqTrainSettings } from '../trainer/seq-train.js';
 import { loadSequenceDataset, type SequenceDataset } from '../trainer/sequence-data.js';
 import { BOS, EOS, PAD, UNK } from '../trainer/vocab.js';
 import { extractMelody, HOLD, melodyToMidi, OFF } from '../trainer/melody.js';
@@ -195,11 +195,66 @@ describe('edgevae train --model seq', () => {
     expect(readMidi(readFileSync(join(out, 'interpolation.mid')), 'interpolation.mid').tracks).toHaveLength(1);
   });
 
-  it('bad flags fail before training', async () => {
-    expect(await runTrain(['--model', 'seq', '--cell', 'rnn', '--out', join(tmp(), 'x')])).toBe(1);
-    expect(await runTrain(['--model', 'seq', '--word-dropout', '1.5', '--out', join(tmp(), 'x')])).toBe(1);
-    expect(await runTrain(['--model', 'seq', '--hidden', '0', '--out', join(tmp(), 'x')])).toBe(1);
-    expect(await runTrain(['--model', 'seq', '--data', 'nothing', '--out', join(tmp(), 'x')])).toBe(1);
-    expect(await runTrain(['--model', 'seq', '--widths', '3', '--out', join(tmp(), 'x')])).toBe(1);
+  it('bad flags fail before training: usage mistakes exit 2, a missing data source 1', async () => {
+    const bad = async (args: string[]) => {
+      const r = await trainQuiet(['--model', 'seq', ...args, '--out', join(tmp(), 'x')]);
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+      return r;
+    };
+    expect((await bad(['--cell', 'rnn'])).code).toBe(2);
+    expect((await bad(['--word-dropout', '1.5'])).code).toBe(2);
+    expect((await bad(['--hidden', '0'])).code).toBe(2);
+    expect((await bad(['--widths', '3'])).code).toBe(2);
+    expect((await bad(['--data', 'nothing'])).code).toBe(1);
+  });
+
+  it('sequence-only flags on an image model are usage errors naming them; --model lists its values', async () => {
+    const r = await trainQuiet(['--model', 'conv', '--cell', 'gru', '--bidirectional', '--out', join(tmp(), 'x')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('edgevae train: --cell, --bidirectional are only for --model seq (sequence VAEs), not image models\n');
+    const m = await trainQuiet(['--model', 'lstm', '--out', join(tmp(), 'x')]);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toBe("edgevae train: --model: expected conv | mlp | seq, got 'lstm'\n");
+  });
+
+  it('--out DIR --resume alone continues a sequence run with its data, limits and length cap; disagreeing flags exit 2', async () => {
+    const out = join(tmp(), 'resumable');
+    const first = await trainQuiet(['--model', 'seq', '--data', `lines:${corpus}`, '--max-length', '3', '--limit-train', '20', '--limit-test', '3',
+      '--cell', 'gru', '--hidden', '8', '--embed', '4', '--latent', '2', '--epochs', '1', '--batch', '8', '--backend', 'wasm', '--out', out, '--no-export', '--no-report']);
+    expect(first.code, first.stderr).toBe(0);
+    const meta = () => loadCheckpoint<SeqCheckpointMeta>(join(out, 'checkpoint.evck')).meta;
+    expect(meta().run).toEqual({ data: `lines:${corpus}`, limitTrain: 20, limitTest: 3, maxLength: 3 });
+    for (const [flag, value, text] of [
+      ['--hidden', '9', '--hidden 9 (the run has 8)'],
+      ['--limit-train', '30', '--limit-train 30 (the run has 20)'],
+      ['--max-length', '4', '--max-length 4 (the run has 3)'],
+      ['--bidirectional', undefined, '--bidirectional (the run has no --bidirectional)'],
+    ] as const) {
+      const r = await trainQuiet(['--out', out, '--resume', flag, ...(value ? [value] : [])]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(text);
+    }
+    const wrongKind = await trainQuiet(['--model', 'mlp', '--out', out, '--resume']);
+    expect(wrongKind.code).toBe(2);
+    expect(wrongKind.stderr).toContain('is a sequence model (--model seq)');
+    const resumed = await trainQuiet(['--out', out, '--resume', '--epochs', '2', '--backend', 'wasm', '--no-export', '--no-report']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(`of the run on lines:${corpus} (--limit-train 20 --limit-test 3)`);
+    expect(resumed.stderr).toMatch(/20 train \/ 3 held-out sequences, \d+ tokens, 4 steps/);
+    expect(meta()).toMatchObject({ epoch: 2, trainCount: 20, config: { cell: 'gru', hidden: 8, latent: 2 } });
+    expect(meta().resumes).toEqual([{ epoch: 1, batchInEpoch: 0, step: 3 }]);
   });
 });
+
+/** `edgevae train ...` in this process with stderr captured. */
+async function trainQuiet(args: string[]): Promise<{ code: number; stderr: string }> {
+  const err: string[] = [];
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err.push(String(s)); return true; });
+  const log = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  try {
+    return { code: await runTrain(args), stderr: err.join('') };
+  } finally {
+    spy.mockRestore();
+    log.mockRestore();
+  }
+}

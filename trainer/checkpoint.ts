@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { crc32 } from '../format/crc32.js';
 import { writeFileAtomic } from '../runtime/atomic-write.js';
+import type { Adam } from './adam.js';
 
 const MAGIC = 0x4b435645; // "EVCK" little-endian
 const VERSION = 1;
@@ -87,4 +88,26 @@ export function loadCheckpoint<Meta>(path: string): CheckpointFile<Meta> {
 
 function align4(n: number): number {
   return (n + 3) & ~3;
+}
+
+/** Weights and Adam moments as checkpoint tensors: 'param/NAME', 'adam.m/NAME', 'adam.v/NAME'. */
+export async function trainingTensors(weights: Map<string, Float32Array>, adam: Adam): Promise<Map<string, Float32Array>> {
+  const tensors = new Map<string, Float32Array>();
+  for (const [name, v] of weights) tensors.set(`param/${name}`, v);
+  const { m, v } = await adam.moments();
+  for (const [name, x] of m) tensors.set(`adam.m/${name}`, x);
+  for (const [name, x] of v) tensors.set(`adam.v/${name}`, x);
+  return tensors;
+}
+
+/** The checkpoint tensors under `prefix` ('param/', 'adam.m/', 'adam.v/'), named without it. */
+export function tensorsUnder(tensors: Map<string, Float32Array>, prefix: string): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const [name, v] of tensors) if (name.startsWith(prefix)) out.set(name.slice(prefix.length), v);
+  return out;
+}
+
+/** Adam's moments and step as trainingTensors stored them. */
+export function restoreAdam(adam: Adam, step: number, tensors: Map<string, Float32Array>): void {
+  adam.restore(step, tensorsUnder(tensors, 'adam.m/'), tensorsUnder(tensors, 'adam.v/'));
 }

@@ -1,16 +1,15 @@
 // `edgevae train`: parses options, picks a backend, trains (or resumes) a VAE, then writes the ONNX
 // encoder/decoder and the training report into --out. Ctrl-C saves a checkpoint and stops; running the
 // same command with --resume continues exactly where it stopped.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './backend.js';
 import { loadDataset } from '../data/datasets.js';
 import { defaultConfig, type ModelConfig, type ModelKind, type VaeModel } from './models.js';
 import { stderrProgress } from './progress.js';
 import { plural } from './plural.js';
-import { DEFAULT_SETTINGS, Trainer, validateSettings, type CheckpointMeta, type TrainSettings } from './train.js';
-import { loadCheckpoint } from './checkpoint.js';
-import { dataSourceKey, resumeConflicts, type RunDefinition } from './run-definition.js';
+import { DEFAULT_SETTINGS, storedRunValues, Trainer, validateSettings, type CheckpointMeta, type TrainSettings } from './train.js';
+import { dataSourceKey, givenRunFlags, openRun, resumeCommand, storedRunKind, withCtrlC, type RunDefinition } from './run-definition.js';
 import { UserError, usageError } from '../cli/errors.js';
 import { slowPathNotice } from './slow-path.js';
 import { SEQ_FLAG_OPTIONS, SEQ_TRAIN_HELP, SEQ_VALUE_OPTIONS, trainSeq } from './seq-cli.js';
@@ -128,7 +127,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const result = args.values.get('model') === 'seq' ? await trainSeq(args) : await train(args);
+    const result = isSeqRun(args) ? await trainSeq(args) : await train(args);
     return result.interrupted ? 130 : 0;
   } catch (e) {
     process.stderr.write(`edgevae train: ${(e as Error).message.split('\n')[0]}\n`);
@@ -136,8 +135,19 @@ export async function runTrain(argv: string[]): Promise<number> {
   }
 }
 
+const MODEL_KINDS = ['conv', 'mlp', 'seq'] as const;
+
+/** --model seq, or --resume of a sequence run's --out without --model. */
+function isSeqRun(args: ParsedArgs): boolean {
+  const model = args.values.get('model');
+  if (model !== undefined && !(MODEL_KINDS as readonly string[]).includes(model)) throw usageError(`--model: expected ${MODEL_KINDS.join(' | ')}, got '${model}'`);
+  if (model !== undefined) return model === 'seq';
+  const out = args.values.get('out');
+  return args.flags.has('resume') && out !== undefined && storedRunKind(join(out, CHECKPOINT_FILE)) === 'seq';
+}
+
 /** Flags that define a run, as given ('true' for --ae), for the --resume agreement check. */
-const RUN_FLAGS = ['data', 'limit-train', 'limit-test', 'model', 'widths', 'latent', 'batch', 'seed', 'beta', 'kl-warmup', 'recon', 'lr'];
+const RUN_FLAGS = ['data', 'limit-train', 'limit-test', 'model', 'widths', 'latent', 'batch', 'seed', 'beta', 'kl-warmup', 'recon', 'lr', 'ae'];
 
 async function train(args: ParsedArgs): Promise<TrainRunResult> {
   const kind = oneOf<ModelKind>(args, 'model', ['conv', 'mlp'], 'conv');
@@ -177,25 +187,15 @@ async function train(args: ParsedArgs): Promise<TrainRunResult> {
   if (args.flags.has('compare-ae') && !resume && (args.flags.has('ae') || (latent ?? defaultConfig(kind, [1, 1, 1]).latent) !== 2)) {
     throw usageError('--compare-ae needs a VAE with --latent 2');
   }
-  let definition: RunDefinition = { data: dataSourceKey(args.values.get('data') ?? 'fashion-mnist'), limitTrain: limit('limit-train'), limitTest: limit('limit-test') };
-  let resumedKind: ModelKind | undefined;
-  if (resume) {
-    if (!existsSync(checkpointPath)) throw new UserError(`--resume: no checkpoint at ${checkpointPath}`);
-    const stored = loadCheckpoint<CheckpointMeta>(checkpointPath).meta;
-    resumedKind = stored.config.kind;
-    const given = new Map(RUN_FLAGS.filter((k) => args.values.has(k)).map((k) => [k, args.values.get(k)!]));
-    if (args.flags.has('ae')) given.set('ae', 'true');
-    const conflicts = resumeConflicts(given, stored);
-    if (conflicts.length) {
-      throw usageError(`--resume continues the run in ${out} as it was started; these flags disagree with it: ${conflicts.join(', ')} ` +
-        '(drop them, or start a new run with another --out)');
-    }
-    // Checkpoints from before the run definition was stored: the flags (or defaults) define the data.
-    if (stored.run) definition = stored.run;
-    else definition = { ...definition, data: args.values.get('data') ?? 'fashion-mnist' };
-  } else if (existsSync(checkpointPath)) {
-    throw new UserError(`${checkpointPath} exists: pass --resume to continue that run, or choose another --out`);
+  const seqOnly = [...SEQ_VALUE_OPTIONS.filter((o) => args.values.has(o)), ...SEQ_FLAG_OPTIONS.filter((o) => args.flags.has(o))];
+  if (seqOnly.length) {
+    throw usageError(`${seqOnly.map((o) => `--${o}`).join(', ')} ${seqOnly.length > 1 ? 'are' : 'is'} only for --model seq (sequence VAEs), not image models`);
   }
+  let definition: RunDefinition = { data: dataSourceKey(args.values.get('data') ?? 'fashion-mnist'), limitTrain: limit('limit-train'), limitTest: limit('limit-test') };
+  const stored = openRun<CheckpointMeta>(checkpointPath, out, resume, givenRunFlags(args, RUN_FLAGS), 'image', storedRunValues);
+  const resumedKind: ModelKind | undefined = stored?.config.kind;
+  // Checkpoints from before the run definition was stored: the flags (or defaults) define the data.
+  if (stored) definition = stored.run ?? { ...definition, data: args.values.get('data') ?? 'fashion-mnist' };
   const info = await selectBackend(backend);
   process.stderr.write(`backend: ${info.description}\n`);
   const slow = slowPathNotice(info, resumedKind ?? kind);
@@ -225,27 +225,14 @@ async function train(args: ParsedArgs): Promise<TrainRunResult> {
       `${trainer.model.parameterCount()} parameters; ${plural(trainer.settings.epochs, 'epoch')} x ${trainer.batchesPerEpoch} batches of ${trainer.settings.batchSize}\n`,
   );
 
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130);
-    stop = true;
-    process.stderr.write('\nstopping after this batch (Ctrl-C again to quit without saving)\n');
-  };
-  process.on('SIGINT', onSigint);
-  let interrupted: boolean;
-  try {
-    ({ interrupted } = await trainer.run({
-      checkpointPath,
-      progress: stderrProgress(),
-      shouldStop: () => stop,
-      onEpoch: () => writeFileSync(join(out, 'history.json'), JSON.stringify(trainer.history, null, 2) + '\n'),
-    }));
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  const { interrupted } = await withCtrlC((shouldStop) => trainer.run({
+    checkpointPath,
+    progress: stderrProgress(),
+    shouldStop,
+    onEpoch: () => writeFileSync(join(out, 'history.json'), JSON.stringify(trainer.history, null, 2) + '\n'),
+  }));
   if (interrupted) {
-    const quoted = /^[\w@%+=:,./-]+$/.test(out) ? out : `'${out.replace(/'/g, `'\\''`)}'`;
-    process.stderr.write(`stopped; continue with: edgevae train --out ${quoted} --resume\n`);
+    process.stderr.write(`stopped; continue with: ${resumeCommand(out)}\n`);
     return { out, interrupted, trainer };
   }
   writeFileSync(join(out, 'history.json'), JSON.stringify(trainer.history, null, 2) + '\n');

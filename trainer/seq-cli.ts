@@ -1,17 +1,21 @@
 // `edgevae train --model seq`: trains (or resumes) a sequence VAE and writes into --out the checkpoint,
 // the three ONNX graphs (encoder, decoder init, decoder step), vocab.json, history.json and the report.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './backend.js';
 import { stderrProgress } from './progress.js';
 import type { KlSchedule } from './seq-loss.js';
 import { DEFAULT_SEQ_CONFIG, type CellKind, type SeqModelConfig } from './seq-model.js';
-import { DEFAULT_SEQ_SETTINGS, SeqTrainer, validateSeqSettings, type SeqTrainSettings } from './seq-train.js';
+import { DEFAULT_SEQ_SETTINGS, SeqTrainer, storedSeqRunValues, validateSeqSettings, type SeqCheckpointMeta, type SeqTrainSettings } from './seq-train.js';
+import { dataSourceKey, givenRunFlags, openRun, resumeCommand, withCtrlC, type RunDefinition } from './run-definition.js';
+import { usageError } from '../cli/errors.js';
 import { loadSequenceDataset } from './sequence-data.js';
+import { compareWithBaseline, type BaselineComparison } from './seq-baseline.js';
+import { writeFileAtomic } from '../runtime/atomic-write.js';
 
 export const SEQ_CHECKPOINT_FILE = 'checkpoint.evck';
 export const SEQ_VALUE_OPTIONS = ['cell', 'layers', 'hidden', 'embed', 'kl-schedule', 'word-dropout', 'free-bits', 'max-length'];
-export const SEQ_FLAG_OPTIONS = ['bidirectional'];
+export const SEQ_FLAG_OPTIONS = ['bidirectional', 'baseline-lm'];
 
 export const SEQ_TRAIN_HELP = `sequence VAE (--model seq): writes checkpoint.evck, encoder.onnx (tokens -> mu, logvar),
 decoder-init.onnx (z -> state), decoder-step.onnx (token, state, z -> logits, state), vocab.json,
@@ -29,6 +33,8 @@ history.json, report.html and samples.txt
   --word-dropout P    share of decoder input tokens replaced by <unk>               (default 0.3)
   --free-bits X       KL floor per latent dimension, nats                          (default 0.25)
   --lr X              Adam learning rate                                          (default 0.003)
+  --baseline-lm       also train a plain language model of the decoder's size (no z) with the
+                      same data and steps, and compare its held-out NLL with the VAE's bound
   (--epochs, --batch, --beta, --seed, --backend, --out, --resume, --limit-train, --limit-test,
    --no-export, --no-report as above)`;
 
@@ -37,19 +43,32 @@ interface Args {
   flags: Set<string>;
 }
 
+/** Flags that define a sequence run, for the --resume agreement check. */
+const SEQ_RUN_FLAGS = [
+  'data', 'limit-train', 'limit-test', 'max-length', 'model', 'cell', 'layers', 'hidden', 'embed', 'latent', 'bidirectional',
+  'batch', 'seed', 'beta', 'kl-warmup', 'kl-schedule', 'word-dropout', 'free-bits', 'lr',
+];
+
 function num(args: Args, name: string, fallback: number, integer: boolean): number {
   const raw = args.values.get(name);
   if (raw === undefined) return fallback;
   const v = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-    throw new Error(`--${name}: expected ${integer ? 'an integer' : 'a number'}, got '${raw}'`);
+    throw usageError(`--${name}: expected ${integer ? 'an integer' : 'a number'}, got '${raw}'`);
   }
+  return v;
+}
+
+function positive(args: Args, name: string): number | undefined {
+  if (!args.values.has(name)) return undefined;
+  const v = num(args, name, 0, true);
+  if (v < 1) throw usageError(`--${name}: expected a positive integer, got '${args.values.get(name)}'`);
   return v;
 }
 
 function oneOf<T extends string>(args: Args, name: string, choices: readonly T[], fallback: T): T {
   const raw = args.values.get(name) ?? fallback;
-  if (!(choices as readonly string[]).includes(raw)) throw new Error(`--${name}: expected ${choices.join(' | ')}, got '${raw}'`);
+  if (!(choices as readonly string[]).includes(raw)) throw usageError(`--${name}: expected ${choices.join(' | ')}, got '${raw}'`);
   return raw as T;
 }
 
@@ -60,9 +79,9 @@ export interface SeqRunResult {
 }
 
 export async function trainSeq(args: Args): Promise<SeqRunResult> {
-  const dataSource = args.values.get('data') ?? 'words';
+  const dataFlag = args.values.get('data');
   const backend = oneOf<BackendChoice>(args, 'backend', BACKEND_CHOICES, 'auto');
-  const out = args.values.get('out') ?? join('runs', `${dataSource.replace(/[^A-Za-z0-9_-]+/g, '_')}-seq`);
+  const out = args.values.get('out') ?? join('runs', `${(dataFlag ?? 'words').replace(/[^A-Za-z0-9_-]+/g, '_')}-seq`);
   const checkpointPath = join(out, SEQ_CHECKPOINT_FILE);
   const resume = args.flags.has('resume');
   const settings: SeqTrainSettings = {
@@ -79,23 +98,27 @@ export async function trainSeq(args: Args): Promise<SeqRunResult> {
   };
   const cell = oneOf<CellKind>(args, 'cell', ['lstm', 'gru'], DEFAULT_SEQ_CONFIG.cell);
   const shape = {
-    layers: num(args, 'layers', DEFAULT_SEQ_CONFIG.layers, true),
-    hidden: num(args, 'hidden', DEFAULT_SEQ_CONFIG.hidden, true),
-    embed: num(args, 'embed', DEFAULT_SEQ_CONFIG.embed, true),
-    latent: num(args, 'latent', DEFAULT_SEQ_CONFIG.latent, true),
+    layers: positive(args, 'layers') ?? DEFAULT_SEQ_CONFIG.layers,
+    hidden: positive(args, 'hidden') ?? DEFAULT_SEQ_CONFIG.hidden,
+    embed: positive(args, 'embed') ?? DEFAULT_SEQ_CONFIG.embed,
+    latent: positive(args, 'latent') ?? DEFAULT_SEQ_CONFIG.latent,
   };
-  for (const [name, v] of Object.entries(shape)) if (v < 1) throw new Error(`--${name}: must be a positive integer, got ${v}`);
-  const maxLength = args.values.has('max-length') ? num(args, 'max-length', 0, true) : undefined;
-  if (maxLength !== undefined && maxLength < 1) throw new Error(`--max-length: must be a positive integer, got ${maxLength}`);
-  const limitTrain = args.values.has('limit-train') ? num(args, 'limit-train', 0, true) : undefined;
-  const limitTest = args.values.has('limit-test') ? num(args, 'limit-test', 0, true) : undefined;
-  for (const flag of ['compare-ae', 'ae']) if (args.flags.has(flag)) throw new Error(`--${flag} is for image models, not --model seq`);
-  for (const opt of ['widths', 'recon']) if (args.values.has(opt)) throw new Error(`--${opt} is for image models, not --model seq`);
+  const maxLength = positive(args, 'max-length');
+  const limitTrain = positive(args, 'limit-train');
+  const limitTest = positive(args, 'limit-test');
+  for (const flag of ['compare-ae', 'ae']) if (args.flags.has(flag)) throw usageError(`--${flag} is for image models, not --model seq`);
+  for (const opt of ['widths', 'recon']) if (args.values.has(opt)) throw usageError(`--${opt} is for image models, not --model seq`);
+  try {
+    validateSeqSettings(resume ? { ...settings, epochs: Math.max(1, settings.epochs) } : settings);
+  } catch (e) {
+    throw usageError((e as Error).message);
+  }
 
-  validateSeqSettings(resume ? { ...settings, epochs: Math.max(1, settings.epochs) } : settings);
-  if (resume && !existsSync(checkpointPath)) throw new Error(`--resume: no checkpoint at ${checkpointPath}`);
-  if (!resume && existsSync(checkpointPath)) throw new Error(`${checkpointPath} exists: pass --resume to continue that run, or choose another --out`);
-  const data = loadSequenceDataset(dataSource, { maxLength, limitTrain, limitTest });
+  const stored = openRun<SeqCheckpointMeta>(checkpointPath, out, resume, givenRunFlags(args, SEQ_RUN_FLAGS), 'seq', storedSeqRunValues);
+  // A resumed run takes its data, limits and length cap from the checkpoint (older checkpoints: from the flags).
+  const definition: RunDefinition = stored?.run ??
+    { data: stored ? (dataFlag ?? 'words') : dataSourceKey(dataFlag ?? 'words'), limitTrain, limitTest, maxLength };
+  const data = loadSequenceDataset(definition.data, { maxLength: definition.maxLength, limitTrain: definition.limitTrain, limitTest: definition.limitTest });
   const info = await selectBackend(backend);
   process.stderr.write(`backend: ${info.description}\n`);
   process.stderr.write(`data: ${data.name} (${data.kind}), ${data.train.count} train / ${data.test.count} held-out sequences, ${data.vocab.size} tokens, ${data.maxTokens} steps` +
@@ -103,11 +126,10 @@ export async function trainSeq(args: Args): Promise<SeqRunResult> {
 
   let trainer: SeqTrainer;
   if (resume) {
-    const fixed = ['cell', 'layers', 'hidden', 'embed', 'latent', 'beta', 'kl-warmup', 'kl-schedule', 'word-dropout', 'free-bits', 'batch', 'lr', 'seed'].filter((k) => args.values.has(k));
-    if (args.flags.has('bidirectional')) fixed.push('bidirectional');
-    if (fixed.length) process.stderr.write(`--resume: using the checkpoint's settings; ignoring ${fixed.map((k) => `--${k}`).join(', ')}\n`);
     trainer = SeqTrainer.resume(checkpointPath, data, args.values.has('epochs') ? settings.epochs : undefined);
-    process.stderr.write(`resuming at epoch ${trainer.epoch + 1}, batch ${trainer.batchInEpoch + 1} (step ${trainer.adam.step})\n`);
+    const limits = [definition.limitTrain && `--limit-train ${definition.limitTrain}`, definition.limitTest && `--limit-test ${definition.limitTest}`].filter(Boolean);
+    process.stderr.write(`resuming at epoch ${trainer.epoch + 1}, batch ${trainer.batchInEpoch + 1} (step ${trainer.adam.step}) of the run on ${definition.data}` +
+      `${limits.length ? ` (${limits.join(' ')})` : ''}\n`);
   } else {
     const config: SeqModelConfig = {
       kind: 'seq', cell, ...shape, bidirectional: args.flags.has('bidirectional'), vocabSize: data.vocab.size, maxTokens: data.maxTokens,
@@ -115,26 +137,16 @@ export async function trainSeq(args: Args): Promise<SeqRunResult> {
     trainer = SeqTrainer.create(config, settings, data);
     mkdirSync(out, { recursive: true });
   }
+  // The effective length cap is stored, so a resumed run builds the same padded sequences.
+  trainer.definition = { ...definition, maxLength: data.maxTokens - 1 };
   const cfg = trainer.model.config;
   process.stderr.write(`model: ${cfg.bidirectional ? 'bidirectional ' : ''}${cfg.cell} VAE, ${cfg.layers} x ${cfg.hidden}, embed ${cfg.embed}, latent ${cfg.latent}, ` +
     `${trainer.model.parameterCount()} parameters; ${trainer.settings.epochs} epochs x ${trainer.batchesPerEpoch} batches of ${trainer.settings.batchSize}\n`);
 
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130);
-    stop = true;
-    process.stderr.write('\nstopping after this batch (Ctrl-C again to quit without saving)\n');
-  };
-  process.on('SIGINT', onSigint);
   const writeHistory = () => writeFileSync(join(out, 'history.json'), JSON.stringify(trainer.history, null, 2) + '\n');
-  let interrupted: boolean;
-  try {
-    ({ interrupted } = await trainer.run({ checkpointPath, progress: stderrProgress(), shouldStop: () => stop, onEpoch: writeHistory }));
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  const { interrupted } = await withCtrlC((shouldStop) => trainer.run({ checkpointPath, progress: stderrProgress(), shouldStop, onEpoch: writeHistory }));
   if (interrupted) {
-    process.stderr.write(`stopped; continue with: edgevae train --model seq --data ${dataSource} --out ${out} --resume\n`);
+    process.stderr.write(`stopped; continue with: ${resumeCommand(out)}\n`);
     return { out, interrupted, trainer };
   }
   writeHistory();
@@ -144,9 +156,20 @@ export async function trainSeq(args: Args): Promise<SeqRunResult> {
     const files = await exportSeqOnnx(trainer.model, out);
     process.stderr.write(`wrote ${files.join(', ')}\n`);
   }
+  let baseline: BaselineComparison | undefined;
+  if (args.flags.has('baseline-lm')) {
+    process.stderr.write('training the baseline language model (same size, no z, same data and steps)\n');
+    const { trainLanguageModel } = await import('./seq-lm.js');
+    const lm = await trainLanguageModel({ cell: cfg.cell, layers: cfg.layers, hidden: cfg.hidden, embed: cfg.embed, vocabSize: cfg.vocabSize, maxTokens: cfg.maxTokens },
+      trainer.settings, data, stderrProgress());
+    baseline = compareWithBaseline(trainer.history[trainer.history.length - 1], lm);
+    writeFileAtomic(join(out, 'baseline-lm.json'), JSON.stringify(baseline, null, 2) + '\n');
+    process.stdout.write(`held-out NLL per token: VAE bound ${baseline.vaeNllPerToken.toFixed(4)}, LSTM LM ${baseline.lmNllPerToken.toFixed(4)} ` +
+      `(VAE ${baseline.gapPercent >= 0 ? '+' : ''}${baseline.gapPercent.toFixed(1)} %)\n`);
+  }
   if (!args.flags.has('no-report')) {
     const { writeSeqReport } = await import('./seq-report.js');
-    const files = await writeSeqReport(trainer.model, data, trainer.history, trainer.settings, out);
+    const files = await writeSeqReport(trainer.model, data, trainer.history, trainer.settings, out, baseline);
     process.stderr.write(`wrote ${files.join(', ')}\n`);
   }
   const last = trainer.history[trainer.history.length - 1];

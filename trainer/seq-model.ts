@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamSpec } from './models.js';
 import { Rng } from '../reference/random.js';
-import { BOS, EOS } from './vocab.js';
+import { BOS, emittableArgmax, EOS } from './vocab.js';
 
 export type CellKind = 'lstm' | 'gru';
 
@@ -79,16 +79,21 @@ export function seqParamSpecs(c: SeqModelConfig): ParamSpec[] {
 
 /** Glorot-uniform weights, zero biases except an LSTM forget-gate bias of 1 (keeps early gradients flowing). */
 export function seqInitialWeights(c: SeqModelConfig, seed: number): Map<string, Float32Array> {
+  return recurrentInitialWeights(seqParamSpecs(c), c.cell, c.hidden, seed);
+}
+
+/** The initialization of seqInitialWeights for any parameter list with recurrent input biases named '*.bx'. */
+export function recurrentInitialWeights(specs: ParamSpec[], cell: CellKind, hidden: number, seed: number): Map<string, Float32Array> {
   const rng = new Rng(seed ^ 0x5e9);
   const out = new Map<string, Float32Array>();
-  for (const spec of seqParamSpecs(c)) {
+  for (const spec of specs) {
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const values = new Float32Array(size);
     if (!spec.isBias) {
       const limit = Math.sqrt(6 / (spec.fanIn + spec.fanOut));
       for (let i = 0; i < size; i++) values[i] = (rng.uniform() * 2 - 1) * limit;
-    } else if (c.cell === 'lstm' && spec.name.endsWith('.bx')) {
-      values.fill(1, 2 * c.hidden, 3 * c.hidden); // gate order i, o, f, c
+    } else if (cell === 'lstm' && spec.name.endsWith('.bx')) {
+      values.fill(1, 2 * hidden, 3 * hidden); // gate order i, o, f, c
     }
     out.set(spec.name, values);
   }
@@ -115,6 +120,60 @@ export interface LayerState {
 export interface SeqEncoded {
   mu: tf.Tensor2D;
   logvar: tf.Tensor2D;
+}
+
+/** Cell kind and state size: what the recurrent math needs besides the weights. */
+export interface RecurrentShape {
+  cell: CellKind;
+  hidden: number;
+}
+
+/** Weights by name: `${prefix}.wx`, `.wh`, `.bx`, `.bh` of a layer. */
+export type ParamLookup = (name: string) => tf.Tensor;
+
+/** One LSTM/GRU step from the input projection xp = x Wx + bx [N, G*H] (ONNX gate order). */
+export function recurrentStep(shape: RecurrentShape, p: ParamLookup, prefix: string, xp: tf.Tensor2D, state: LayerState): LayerState {
+  const H = shape.hidden;
+  const hp = tf.add(tf.matMul(state.h, p(`${prefix}.wh`) as tf.Tensor2D), p(`${prefix}.bh`)) as tf.Tensor2D;
+  if (shape.cell === 'lstm') {
+    const [i, o, f, g] = tf.split(tf.add(xp, hp), [H, H, H, H], 1);
+    const c = tf.add(tf.mul(tf.sigmoid(f), state.c!), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
+    return { h: tf.mul(tf.sigmoid(o), tf.tanh(c)), c };
+  }
+  const [xz, xr, xn] = tf.split(xp, [H, H, H], 1);
+  const [hz, hr, hn] = tf.split(hp, [H, H, H], 1);
+  const z = tf.sigmoid(tf.add(xz, hz));
+  const r = tf.sigmoid(tf.add(xr, hr));
+  const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
+  // (1 - z) * n + z * h
+  return { h: tf.add(n, tf.mul(z, tf.sub(state.h, n))) as tf.Tensor2D, c: null };
+}
+
+/**
+ * One layer over a whole sequence. x: [N, T, in]; returns outputs [N, T, H] (in input order, also
+ * when reading backwards) and the final state. The input projections of all steps are one MatMul.
+ */
+export function recurrentLayer(
+  shape: RecurrentShape, p: ParamLookup, prefix: string, x: tf.Tensor3D, initial: LayerState, reverse: boolean,
+): { outputs: tf.Tensor3D; final: LayerState } {
+  const [N, T, I] = x.shape;
+  const G = gates(shape.cell) * shape.hidden;
+  const proj = tf.add(tf.matMul(tf.reshape(x, [N * T, I]), p(`${prefix}.wx`) as tf.Tensor2D), p(`${prefix}.bx`));
+  // Time-major before unstacking: slices along the first axis are contiguous (unstacking axis 1 is ~10x slower).
+  const steps = tf.unstack(tf.transpose(tf.reshape(proj, [N, T, G]), [1, 0, 2])) as tf.Tensor2D[];
+  const outputs: tf.Tensor2D[] = new Array(T);
+  let state = initial;
+  for (let k = 0; k < T; k++) {
+    const t = reverse ? T - 1 - k : k;
+    state = recurrentStep(shape, p, prefix, steps[t], state);
+    outputs[t] = state.h;
+  }
+  return { outputs: tf.stack(outputs, 1) as tf.Tensor3D, final: state };
+}
+
+/** Zero h (and c) for n sequences. */
+export function zeroState(shape: RecurrentShape, n: number): LayerState {
+  return { h: tf.zeros([n, shape.hidden]), c: shape.cell === 'lstm' ? tf.zeros([n, shape.hidden]) : null };
 }
 
 export class SeqVaeModel {
@@ -167,20 +226,7 @@ export class SeqVaeModel {
 
   /** One recurrent step from the input projection xp = x Wx + bx [N, G*H]. */
   cell(prefix: string, xp: tf.Tensor2D, state: LayerState): LayerState {
-    const H = this.config.hidden;
-    const hp = tf.add(tf.matMul(state.h, this.p(`${prefix}.wh`) as tf.Tensor2D), this.p(`${prefix}.bh`)) as tf.Tensor2D;
-    if (this.config.cell === 'lstm') {
-      const [i, o, f, g] = tf.split(tf.add(xp, hp), [H, H, H, H], 1);
-      const c = tf.add(tf.mul(tf.sigmoid(f), state.c!), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
-      return { h: tf.mul(tf.sigmoid(o), tf.tanh(c)), c };
-    }
-    const [xz, xr, xn] = tf.split(xp, [H, H, H], 1);
-    const [hz, hr, hn] = tf.split(hp, [H, H, H], 1);
-    const z = tf.sigmoid(tf.add(xz, hz));
-    const r = tf.sigmoid(tf.add(xr, hr));
-    const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
-    // (1 - z) * n + z * h
-    return { h: tf.add(n, tf.mul(z, tf.sub(state.h, n))) as tf.Tensor2D, c: null };
+    return recurrentStep(this.config, (n) => this.p(n), prefix, xp, state);
   }
 
   /**
@@ -188,24 +234,7 @@ export class SeqVaeModel {
    * when reading backwards) and the final state.
    */
   layer(prefix: string, x: tf.Tensor3D, initial: LayerState, reverse: boolean): { outputs: tf.Tensor3D; final: LayerState } {
-    const [N, T, I] = x.shape;
-    const G = gates(this.config.cell) * this.config.hidden;
-    const proj = tf.add(tf.matMul(tf.reshape(x, [N * T, I]), this.p(`${prefix}.wx`) as tf.Tensor2D), this.p(`${prefix}.bx`));
-    // Time-major before unstacking: slices along the first axis are contiguous (unstacking axis 1 is ~10x slower).
-    const steps = tf.unstack(tf.transpose(tf.reshape(proj, [N, T, G]), [1, 0, 2])) as tf.Tensor2D[];
-    const outputs: tf.Tensor2D[] = new Array(T);
-    let state = initial;
-    for (let k = 0; k < T; k++) {
-      const t = reverse ? T - 1 - k : k;
-      state = this.cell(prefix, steps[t], state);
-      outputs[t] = state.h;
-    }
-    return { outputs: tf.stack(outputs, 1) as tf.Tensor3D, final: state };
-  }
-
-  private zeroState(n: number): LayerState {
-    const H = this.config.hidden;
-    return { h: tf.zeros([n, H]), c: this.config.cell === 'lstm' ? tf.zeros([n, H]) : null };
+    return recurrentLayer(this.config, (n) => this.p(n), prefix, x, initial, reverse);
   }
 
   /** tokens: n rows of maxTokens ids (symbols, EOS, PAD). */
@@ -215,7 +244,7 @@ export class SeqVaeModel {
     let x = tf.reshape(this.embed(tokens), [n, T, E]) as tf.Tensor3D;
     let finals: tf.Tensor2D[] = [];
     for (let l = 0; l < this.config.layers; l++) {
-      const runs = directions(this.config).map((d) => this.layer(`enc.l${l}.${d}`, x, this.zeroState(n), d === 'bw'));
+      const runs = directions(this.config).map((d) => this.layer(`enc.l${l}.${d}`, x, zeroState(this.config, n), d === 'bw'));
       x = runs.length === 1 ? runs[0].outputs : (tf.concat(runs.map((r) => r.outputs), 2) as tf.Tensor3D);
       finals = runs.map((r) => r.final.h);
     }
@@ -263,8 +292,8 @@ export class SeqVaeModel {
   }
 
   /**
-   * Greedy decoding of n latents [n*L]: returns n rows of maxSteps ids (argmax each step, lowest id on
-   * ties); a row's tokens after its first EOS are EOS.
+   * Greedy decoding of n latents [n*L]: returns n rows of maxSteps ids (argmax over the emittable
+   * tokens each step, lowest id on ties); a row's tokens after its first EOS are EOS.
    */
   async greedyDecode(z: Float32Array, n: number, maxSteps = this.config.maxTokens): Promise<Int32Array> {
     const V = this.config.vocabSize;
@@ -284,8 +313,7 @@ export class SeqVaeModel {
       state = this.unpackState(next);
       prev = new Int32Array(n);
       for (let i = 0; i < n; i++) {
-        let best = 0;
-        for (let v = 1; v < V; v++) if (logits[i * V + v] > logits[i * V + best]) best = v;
+        const best = emittableArgmax(logits, i * V, V);
         prev[i] = best;
         if (!done[i]) out[i * maxSteps + t] = best;
         if (best === EOS) done[i] = 1;

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { HOLD, melodyEvent, melodyToMidi, OFF, type Melody } from './melody.js';
 import { writeMidi } from './midi.js';
 import { Rng } from '../reference/random.js';
+import type { BaselineComparison } from './seq-baseline.js';
 import type { SeqVaeModel } from './seq-model.js';
 import type { SeqEpochRecord, SeqTrainSettings } from './seq-train.js';
 import { sequenceAt, type SequenceDataset } from './sequence-data.js';
@@ -53,7 +54,9 @@ export async function reportText(model: SeqVaeModel, data: SequenceDataset, seed
   return { reconstructions, samples, interpolation: { from: text(a), to: text(b), steps: await decodeText(model, data, line, INTERP_STEPS) } };
 }
 
-export async function writeSeqReport(model: SeqVaeModel, data: SequenceDataset, history: SeqEpochRecord[], settings: SeqTrainSettings, dir: string): Promise<string[]> {
+export async function writeSeqReport(
+  model: SeqVaeModel, data: SequenceDataset, history: SeqEpochRecord[], settings: SeqTrainSettings, dir: string, baseline?: BaselineComparison,
+): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const text = await reportText(model, data, settings.seed);
   const cfg = model.config;
@@ -78,6 +81,9 @@ reconstruction token accuracy ${(100 * last.test.tokenAccuracy).toFixed(1)} %, $
 <table><tr><th>epoch</th><th>train -ELBO</th><th>train KL</th><th>test -ELBO</th><th>recon</th><th>KL</th><th>nats/token</th><th>token acc.</th><th>active</th><th>beta</th><th>s</th><th>seq/s</th></tr>
 ${history.map(row).join('\n')}
 </table>
+${baseline ? `<p>Baseline: a plain ${cfg.cell.toUpperCase()} language model of the decoder's size (no z; ${baseline.lmParameters} parameters, ${baseline.lmSteps} steps on the same batches)
+reaches <b>${baseline.lmNllPerToken.toFixed(3)} nats per token</b> on the held-out set (${baseline.lmNllPerSequence.toFixed(2)} per sequence, next-token accuracy
+${(100 * baseline.lmTokenAccuracy).toFixed(1)} %); the VAE's bound is ${baseline.vaeNllPerToken.toFixed(3)}, ${baseline.gapPercent >= 0 ? '+' : ''}${baseline.gapPercent.toFixed(1)} % of it.</p>` : ''}
 ${last ? `<p>KL per latent dimension (held-out): ${last.test.klPerDim.map((k) => k.toFixed(2)).join(', ')}</p>` : ''}
 <h2>Reconstructions (greedy decode of mu)</h2>
 <table><tr><th>input</th><th>output</th></tr>${text.reconstructions.map((r) => `<tr><td><code>${esc(r.input)}</code></td><td><code>${esc(r.output)}</code></td></tr>`).join('')}</table>

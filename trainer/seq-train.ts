@@ -5,13 +5,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from './adam.js';
 import './register-gradients.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, restoreAdam, saveCheckpoint, tensorsUnder, trainingTensors } from './checkpoint.js';
 import { formatDuration, silentProgress, type ProgressSink } from './progress.js';
 import { Rng, shuffledIndices, type RngState } from '../reference/random.js';
 import { annealedBeta, makeDecoderInputs, seqVaeLoss, type KlSchedule } from './seq-loss.js';
 import { SeqVaeModel, type SeqModelConfig } from './seq-model.js';
 import type { SequenceDataset, SequenceSet } from './sequence-data.js';
-import { epochOrderSeed, type RunOptions } from './train.js';
+import { epochOrderSeed, type ResumePoint, type RunOptions } from './train.js';
+import { runValues, type RunDefinition } from './run-definition.js';
 
 export interface SeqTrainSettings {
   epochs: number;
@@ -84,6 +85,33 @@ export interface SeqCheckpointMeta {
   rng: RngState;
   partial: PartialEpoch;
   history: SeqEpochRecord[];
+  /** data source, limits and length cap of the run (absent in checkpoints written before it was stored) */
+  run?: RunDefinition;
+  /** where the run was continued from a checkpoint, in order */
+  resumes?: ResumePoint[];
+}
+
+/** The flag values a sequence checkpoint stands for (the --resume agreement check). */
+export function storedSeqRunValues(meta: SeqCheckpointMeta): Record<string, string | undefined> {
+  const { config, settings, run } = meta;
+  return {
+    ...runValues(run),
+    model: 'seq',
+    cell: config.cell,
+    layers: String(config.layers),
+    hidden: String(config.hidden),
+    embed: String(config.embed),
+    latent: String(config.latent),
+    bidirectional: String(config.bidirectional),
+    batch: String(settings.batchSize),
+    seed: String(settings.seed),
+    beta: String(settings.beta),
+    'kl-warmup': String(settings.klWarmupEpochs),
+    'kl-schedule': settings.klSchedule,
+    'word-dropout': String(settings.wordDropout),
+    'free-bits': String(settings.freeBits),
+    lr: String(settings.lr),
+  };
 }
 
 const EVAL_BATCH = 256;
@@ -113,6 +141,9 @@ export class SeqTrainer {
   epoch = 0;
   batchInEpoch = 0;
   history: SeqEpochRecord[] = [];
+  /** stored in the checkpoint so --resume can restore the data, limits and length cap */
+  definition?: RunDefinition;
+  resumes: ResumePoint[] = [];
   private partial: PartialEpoch = emptyPartial();
 
   private constructor(
@@ -137,21 +168,18 @@ export class SeqTrainer {
     if (meta.trainCount !== data.train.count) throw new Error(`checkpoint ${path}: was trained on ${meta.trainCount} sequences of '${meta.dataset}', now ${data.train.count} (same --limit-train?)`);
     if (meta.symbols.join('\u0000') !== data.vocab.symbols.join('\u0000')) throw new Error(`checkpoint ${path}: the vocabulary of '${data.name}' changed since the checkpoint`);
     checkData(meta.config, data);
-    const pick = (prefix: string) => {
-      const out = new Map<string, Float32Array>();
-      for (const [name, v] of tensors) if (name.startsWith(prefix)) out.set(name.slice(prefix.length), v);
-      return out;
-    };
     const settings = { ...meta.settings, epochs: epochs ?? meta.settings.epochs };
     validateSeqSettings(settings);
-    const model = new SeqVaeModel(meta.config, pick('param/'));
+    const model = new SeqVaeModel(meta.config, tensorsUnder(tensors, 'param/'));
     const adam = new Adam(model.params, { lr: settings.lr });
-    adam.restore(meta.step, pick('adam.m/'), pick('adam.v/'));
+    restoreAdam(adam, meta.step, tensors);
     const t = new SeqTrainer(model, adam, Rng.fromState(meta.rng), settings, data);
     t.epoch = meta.epoch;
     t.batchInEpoch = meta.batchInEpoch;
     t.partial = { ...meta.partial };
     t.history = meta.history;
+    t.definition = meta.run;
+    t.resumes = [...(meta.resumes ?? []), { epoch: meta.epoch, batchInEpoch: meta.batchInEpoch, step: meta.step }];
     return t;
   }
 
@@ -172,11 +200,7 @@ export class SeqTrainer {
   }
 
   async save(path: string): Promise<void> {
-    const tensors = new Map<string, Float32Array>();
-    for (const [name, v] of await this.model.weights()) tensors.set(`param/${name}`, v);
-    const { m, v } = await this.adam.moments();
-    for (const [name, x] of m) tensors.set(`adam.m/${name}`, x);
-    for (const [name, x] of v) tensors.set(`adam.v/${name}`, x);
+    const tensors = await trainingTensors(await this.model.weights(), this.adam);
     const meta: SeqCheckpointMeta = {
       format: 'edgevae-seq-checkpoint',
       config: this.model.config,
@@ -191,6 +215,8 @@ export class SeqTrainer {
       rng: this.rng.state(),
       partial: this.partial,
       history: this.history,
+      run: this.definition,
+      resumes: this.resumes,
     };
     saveCheckpoint(path, meta, tensors);
   }
@@ -339,7 +365,7 @@ export class SeqTrainer {
 }
 
 /** Scales all gradients by min(1, maxNorm / ||g||) with ||g|| the norm of all of them together. */
-function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): Map<string, tf.Tensor> {
+export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): Map<string, tf.Tensor> {
   const scale = tf.tidy(() => {
     const sq = tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))));
     return tf.div(maxNorm, tf.maximum(tf.sqrt(sq), maxNorm));

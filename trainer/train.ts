@@ -5,13 +5,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from './adam.js';
 import './register-gradients.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, restoreAdam, saveCheckpoint, tensorsUnder, trainingTensors } from './checkpoint.js';
 import type { Dataset, ImageSet } from '../data/datasets.js';
 import { vaeLoss, warmedBeta, type ReconKind } from './loss.js';
 import { VaeModel, type ModelConfig } from './models.js';
 import { formatDuration, silentProgress, type ProgressSink } from './progress.js';
 import { Rng, shuffledIndices, type RngState } from '../reference/random.js';
-import type { RunDefinition } from './run-definition.js';
+import { runValues, type RunDefinition } from './run-definition.js';
 
 export interface TrainSettings {
   epochs: number;
@@ -85,6 +85,24 @@ export interface ResumePoint {
   step: number;
 }
 
+/** The flag values an image checkpoint stands for (the --resume agreement check). */
+export function storedRunValues(meta: CheckpointMeta): Record<string, string | undefined> {
+  const { config, settings, run } = meta;
+  return {
+    ...runValues(run),
+    model: config.kind,
+    widths: config.widths.join(','),
+    latent: String(config.latent),
+    batch: String(settings.batchSize),
+    seed: String(settings.seed),
+    beta: String(settings.beta),
+    'kl-warmup': String(settings.klWarmupEpochs),
+    recon: settings.recon,
+    lr: String(settings.lr),
+    ae: String(config.autoencoder),
+  };
+}
+
 export interface RunOptions {
   /** where to write the checkpoint (every epoch and on stop); none = no checkpoints */
   checkpointPath?: string;
@@ -153,16 +171,11 @@ export class Trainer {
       throw new Error(`checkpoint ${path}: was trained on ${meta.trainCount} images of '${meta.dataset}', now ${data.train.count} (same --limit-train?)`);
     }
     checkShape(meta.config, data);
-    const pick = (prefix: string) => {
-      const out = new Map<string, Float32Array>();
-      for (const [name, v] of tensors) if (name.startsWith(prefix)) out.set(name.slice(prefix.length), v);
-      return out;
-    };
     const settings = { ...meta.settings, epochs: epochs ?? meta.settings.epochs };
     validateSettings(settings);
-    const model = new VaeModel(meta.config, pick('param/'));
+    const model = new VaeModel(meta.config, tensorsUnder(tensors, 'param/'));
     const adam = new Adam(model.params, { lr: settings.lr });
-    adam.restore(meta.step, pick('adam.m/'), pick('adam.v/'));
+    restoreAdam(adam, meta.step, tensors);
     const t = new Trainer(model, adam, Rng.fromState(meta.rng), settings, data);
     t.epoch = meta.epoch;
     t.batchInEpoch = meta.batchInEpoch;
@@ -182,11 +195,7 @@ export class Trainer {
   }
 
   async save(path: string): Promise<void> {
-    const tensors = new Map<string, Float32Array>();
-    for (const [name, v] of await this.model.weights()) tensors.set(`param/${name}`, v);
-    const { m, v } = await this.adam.moments();
-    for (const [name, x] of m) tensors.set(`adam.m/${name}`, x);
-    for (const [name, x] of v) tensors.set(`adam.v/${name}`, x);
+    const tensors = await trainingTensors(await this.model.weights(), this.adam);
     const meta: CheckpointMeta = {
       format: 'edgevae-checkpoint',
       config: this.model.config,

@@ -7,6 +7,22 @@ export const EOS = 2;
 export const UNK = 3;
 export const SPECIAL_TOKENS = ['<pad>', '<bos>', '<eos>', '<unk>'] as const;
 
+/** Tokens a decoder must never emit: padding, the start token and the unknown-symbol stand-in. */
+export const NEVER_EMITTED: readonly number[] = [PAD, BOS, UNK];
+
+/**
+ * Greedy choice over one row of logits at `offset`, skipping NEVER_EMITTED (a trained decoder can
+ * still rank <unk> first: token dropout feeds it <unk> inputs). The lowest id wins ties.
+ */
+export function emittableArgmax(logits: ArrayLike<number>, offset: number, V: number): number {
+  let best = -1;
+  for (let v = 0; v < V; v++) {
+    if (v === PAD || v === BOS || v === UNK) continue;
+    if (best < 0 || logits[offset + v] > logits[offset + best]) best = v;
+  }
+  return best;
+}
+
 export class Vocabulary {
   /** symbols in id order, specials first */
   readonly tokens: readonly string[];
