@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Adam } from './adam.js';
 import { vaeLoss, type ReconKind } from './loss.js';
+import './register-gradients.js';
 import type { VaeModel } from './models.js';
 
 export interface LossOptions {
