@@ -2,12 +2,13 @@
 // the three ONNX graphs (encoder, decoder init, decoder step), vocab.json, history.json and the report.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './backend.js';
+import { BACKEND_CHOICES, backendLine, selectBackend, type BackendChoice } from './backend.js';
 import { stderrProgress } from './progress.js';
 import type { KlSchedule } from './seq-loss.js';
 import { DEFAULT_SEQ_CONFIG, type CellKind, type SeqModelConfig } from './seq-model.js';
 import { DEFAULT_SEQ_SETTINGS, SeqTrainer, validateSeqSettings, type SeqTrainSettings } from './seq-train.js';
 import { loadSequenceDataset } from './sequence-data.js';
+import { usageError } from '../cli/errors.js';
 
 export const SEQ_CHECKPOINT_FILE = 'checkpoint.evck';
 export const SEQ_VALUE_OPTIONS = ['cell', 'layers', 'hidden', 'embed', 'kl-schedule', 'word-dropout', 'free-bits', 'max-length'];
@@ -96,8 +97,9 @@ export async function trainSeq(args: Args): Promise<SeqRunResult> {
   if (resume && !existsSync(checkpointPath)) throw new Error(`--resume: no checkpoint at ${checkpointPath}`);
   if (!resume && existsSync(checkpointPath)) throw new Error(`${checkpointPath} exists: pass --resume to continue that run, or choose another --out`);
   const data = loadSequenceDataset(dataSource, { maxLength, limitTrain, limitTest });
-  const info = await selectBackend(backend);
-  process.stderr.write(`backend: ${info.description}\n`);
+  if (backend === 'webgpu') throw usageError('--backend webgpu trains conv and MLP VAEs; sequence models use auto | cpu | wasm | tensorflow');
+  const info = await selectBackend(backend, { webgpu: false });
+  process.stderr.write(`${backendLine(info)}\n`);
   process.stderr.write(`data: ${data.name} (${data.kind}), ${data.train.count} train / ${data.test.count} held-out sequences, ${data.vocab.size} tokens, ${data.maxTokens} steps` +
     `${data.dropped ? `; ${data.dropped} longer sequences left out` : ''}\n`);
 

@@ -56,7 +56,8 @@ export class ChromiumSession {
     const args = [...BASE_ARGS, ...(opts.allowSoftware ? ['--enable-unsafe-swiftshader'] : [])];
     let browser: Awaited<ReturnType<typeof chromium.launch>>;
     try {
-      browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args });
+      // Ctrl-C belongs to the trainer (it saves a checkpoint first), not to playwright's handler.
+      browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
     } catch (e) {
       server.close();
       throw new Error(`cannot start Chromium at ${CHROMIUM_PATH} (set EDGEVAE_CHROMIUM): ${(e as Error).message.split('\n')[0]}`);
