@@ -1,6 +1,10 @@
-// Bundles a browser entry of the trainer with esbuild (Node only). The trainer's modules are shared as they
-// are; only register-gradients.js is swapped for its browser twin, because in Node tfjs gradients come from
-// the tfjs-layers Node bundle while in the browser tfjs-core's ESM registers them itself.
+// Bundles a browser entry of the trainer with esbuild (Node only). The trainer's and converter's modules are
+// shared as they are, with three substitutions: register-gradients.js becomes its browser twin (in Node tfjs
+// gradients come from the tfjs-layers Node bundle, in the browser tfjs-core's ESM registers them); the
+// runtime's Node loader (runtime/node.js, which reads build/edgevae.wasm from disk) becomes
+// runtime-wasm.browser.ts, which returns the bytes the page fetched; and node:* modules, reached only on
+// file-path code paths the pages never take (ONNX from a path, calibration from a folder), become stubs
+// that throw when called.
 import { build, type Plugin } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +15,13 @@ const browserGradients: Plugin = {
   name: 'browser-gradients',
   setup(b) {
     b.onResolve({ filter: /register-gradients\.js$/ }, () => ({ path: join(TRAINER, 'register-gradients.browser.ts') }));
+    b.onResolve({ filter: /runtime\/node\.js$/ }, () => ({ path: join(TRAINER, 'ui', 'runtime-wasm.browser.ts') }));
+    b.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'node-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, (args) => ({
+      contents: `module.exports = new Proxy({}, { get: (_, name) => name === '__esModule' ? false : () => { ` +
+        `throw new Error(${JSON.stringify(args.path)} + '.' + String(name) + ' is not available in the browser'); } });`,
+      loader: 'js',
+    }));
   },
 };
 
