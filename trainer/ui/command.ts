@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, resolve } from 'node:path';
 import { usageError } from '../../cli/errors.js';
+import { packageRoot } from '../../runtime/node.js';
 
 export const TRAIN_UI_USAGE = `usage: edgevae train-ui [--port 8091] [--host 127.0.0.1] [--dir build/train-ui]
 
@@ -48,9 +49,12 @@ export async function runTrainUi(argv: string[]): Promise<number> {
       else throw usageError(`unknown option '${flag}' (see --help)`);
     }
     if (!dir) {
-      const { DEFAULT_TRAIN_UI_DIR, buildTrainUi } = await import('./build.js');
-      dir = DEFAULT_TRAIN_UI_DIR;
-      if (!existsSync(join(dir, 'app.js'))) await buildTrainUi(dir);
+      dir = join(packageRoot(), 'build', 'train-ui');
+      // A source checkout that has not built the page yet builds it now (the npm package ships it).
+      if (!existsSync(join(dir, 'app.js')) && existsSync(join(packageRoot(), 'trainer', 'ui', 'app.ts'))) {
+        const { buildTrainUi } = await import('./build.js');
+        await buildTrainUi(dir);
+      }
     }
     if (!existsSync(join(dir, 'app.js'))) throw new Error(`${dir} has no app.js (build it with \`npm run build:train-ui\`)`);
   } catch (e) {

@@ -6,16 +6,23 @@
 // file-path code paths the pages never take (ONNX from a path, calibration from a folder), become stubs
 // that throw when called.
 import { build, type Plugin } from 'esbuild';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const TRAINER = dirname(dirname(fileURLToPath(import.meta.url)));
 
+/** A trainer module by its name: the TypeScript source in a checkout, the compiled .js in the npm package. */
+function trainerFile(relative: string): string {
+  const ts = join(TRAINER, `${relative}.ts`);
+  return existsSync(ts) ? ts : join(TRAINER, `${relative}.js`);
+}
+
 const browserGradients: Plugin = {
   name: 'browser-gradients',
   setup(b) {
-    b.onResolve({ filter: /register-gradients\.js$/ }, () => ({ path: join(TRAINER, 'register-gradients.browser.ts') }));
-    b.onResolve({ filter: /runtime\/node\.js$/ }, () => ({ path: join(TRAINER, 'ui', 'runtime-wasm.browser.ts') }));
+    b.onResolve({ filter: /register-gradients\.js$/ }, () => ({ path: trainerFile('register-gradients.browser') }));
+    b.onResolve({ filter: /runtime\/node\.js$/ }, () => ({ path: trainerFile('ui/runtime-wasm.browser') }));
     b.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'node-stub' }));
     b.onLoad({ filter: /.*/, namespace: 'node-stub' }, (args) => ({
       contents: `module.exports = new Proxy({}, { get: (_, name) => name === '__esModule' ? false : () => { ` +
@@ -45,6 +52,6 @@ let enginePage: Promise<string> | null = null;
 
 /** The script of the Chromium page that hosts the training engine (built once per process). */
 export function engineScript(): Promise<string> {
-  enginePage ??= bundleForBrowser(join(TRAINER, 'webgpu', 'page-entry.ts'));
+  enginePage ??= bundleForBrowser(trainerFile('webgpu/page-entry'));
   return enginePage;
 }
