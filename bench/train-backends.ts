@@ -1,7 +1,7 @@
 // Training images/s per backend available here, through `edgevae train --backend B` (a child process each):
 // the default conv VAE, batch 128, two short epochs; the second epoch's images/s is reported, so WebGPU's
 // one-time shader compilation (in the first step) is left out. Writes bench/train-backends.md.
-//   npx tsx bench/train-backends.ts [--images 1024]     (part of `npm run bench`)
+//   npx tsx bench/train-backends.ts [--images 256]     (part of `npm run bench`)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const at = process.argv.indexOf('--images');
-const IMAGES = at >= 0 ? Number(process.argv[at + 1]) : 1024;
+const IMAGES = at >= 0 ? Number(process.argv[at + 1]) : 256;
 const BACKENDS = ['wasm', 'webgpu'];
 
 interface Row { backend: string; line: string; first: number; second: number; wallSeconds: number }
