@@ -27,6 +27,7 @@ export const COMMANDS: Record<string, Command> = {
   interpolate: interpolateCommand,
   quantize: { kind: 'plugin', summary: 'quantize an .evae model (f16, int8-weights, int8, mixed)', module: '../converter/quantize/cli.js', source: 'converter/quantize/cli.ts' },
   train: { kind: 'plugin', summary: 'train a VAE with TensorFlow.js and export ONNX', module: '../trainer/cli.js', source: 'trainer/cli.ts' },
+  'train-ui': { kind: 'plugin', summary: 'serve the training page (train in the browser, WebGPU when available)', module: '../trainer/ui/command.js', exportName: 'runTrainUi', source: 'trainer/ui/command.ts' },
   parity: { kind: 'plugin', summary: 'compare a (quantized) model against the float ONNX reference', module: '../parity/cli.js', exportName: 'runParity', source: 'parity/cli.ts' },
   bench: { kind: 'plugin', summary: 'measure runtime speed (source checkout only)', module: '../bench/cli.js', source: 'bench/cli.ts' },
   serve: { kind: 'plugin', summary: 'serve the offline kiosk page with a model', module: '../firmware-host/node/serve.js', exportName: 'runServe', source: 'firmware-host/node/serve.ts' },

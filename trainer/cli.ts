@@ -3,7 +3,7 @@
 // same command with --resume continues exactly where it stopped.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './backend.js';
+import { BACKEND_CHOICES, backendLine, selectBackend, type BackendChoice, type BackendInfo } from './backend.js';
 import { loadDataset } from '../data/datasets.js';
 import { defaultConfig, type ModelConfig, type ModelKind, type VaeModel } from './models.js';
 import { stderrProgress } from './progress.js';
@@ -38,7 +38,9 @@ options:
   --batch N           batch size                                                   (default 128)
   --lr X              Adam learning rate                                          (default 0.001)
   --seed N            seed of initialization, data order and noise                   (default 1)
-  --backend B         auto | cpu | wasm | tensorflow                              (default auto)
+  --backend B         auto | cpu | wasm | tensorflow | webgpu                     (default auto)
+                      webgpu: tfjs-backend-webgpu in headless Chromium (playwright-core), any adapter;
+                      auto: tfjs-node-gpu/tfjs-node, else WebGPU on a hardware GPU, else wasm
   --out DIR           output folder                                     (default runs/<data>-<model>)
   --resume            continue the run in --out from its checkpoint: data, limits, model and
                       settings come from it (only --epochs may change; other flags must agree)
@@ -197,7 +199,28 @@ async function train(args: ParsedArgs): Promise<TrainRunResult> {
   // Checkpoints from before the run definition was stored: the flags (or defaults) define the data.
   if (stored) definition = stored.run ?? { ...definition, data: args.values.get('data') ?? 'fashion-mnist' };
   const info = await selectBackend(backend);
-  process.stderr.write(`backend: ${info.description}\n`);
+  try {
+    return await trainOn(info, args, { out, checkpointPath, resume, settings, definition, kind, resumedKind, latent, widths });
+  } finally {
+    await info.session?.close();
+  }
+}
+
+interface RunPlan {
+  out: string;
+  checkpointPath: string;
+  resume: boolean;
+  settings: TrainSettings;
+  definition: RunDefinition;
+  kind: ModelKind;
+  resumedKind?: ModelKind;
+  latent?: number;
+  widths?: number[];
+}
+
+async function trainOn(info: BackendInfo, args: ParsedArgs, plan: RunPlan): Promise<TrainRunResult> {
+  const { out, checkpointPath, resume, settings, definition, kind, resumedKind, latent, widths } = plan;
+  process.stderr.write(`${backendLine(info)}\n`);
   const slow = slowPathNotice(info, resumedKind ?? kind);
   if (slow) process.stderr.write(`edgevae train: ${slow}\n`);
   const data = loadDataset(definition.data, { limitTrain: definition.limitTrain, limitTest: definition.limitTest });
@@ -219,6 +242,7 @@ async function train(args: ParsedArgs): Promise<TrainRunResult> {
     mkdirSync(out, { recursive: true });
   }
   trainer.definition = definition;
+  if (info.session) trainer.useEngine(await info.session.engine(trainer.model, trainer.adam, { recon: trainer.settings.recon, sigma: trainer.settings.sigma }));
   const cfg = trainer.model.config;
   process.stderr.write(
     `model: ${cfg.kind}${cfg.autoencoder ? ' autoencoder' : ' VAE'} widths [${cfg.widths}] latent ${cfg.latent}, ` +

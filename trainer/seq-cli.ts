@@ -2,7 +2,7 @@
 // the three ONNX graphs (encoder, decoder init, decoder step), vocab.json, history.json and the report.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './backend.js';
+import { BACKEND_CHOICES, backendLine, selectBackend, type BackendChoice } from './backend.js';
 import { stderrProgress } from './progress.js';
 import type { KlSchedule } from './seq-loss.js';
 import { DEFAULT_SEQ_CONFIG, type CellKind, type SeqModelConfig } from './seq-model.js';
@@ -119,8 +119,9 @@ export async function trainSeq(args: Args): Promise<SeqRunResult> {
   const definition: RunDefinition = stored?.run ??
     { data: stored ? (dataFlag ?? 'words') : dataSourceKey(dataFlag ?? 'words'), limitTrain, limitTest, maxLength };
   const data = loadSequenceDataset(definition.data, { maxLength: definition.maxLength, limitTrain: definition.limitTrain, limitTest: definition.limitTest });
-  const info = await selectBackend(backend);
-  process.stderr.write(`backend: ${info.description}\n`);
+  if (backend === 'webgpu') throw usageError('--backend webgpu trains conv and MLP VAEs; sequence models use auto | cpu | wasm | tensorflow');
+  const info = await selectBackend(backend, { webgpu: false });
+  process.stderr.write(`${backendLine(info)}\n`);
   process.stderr.write(`data: ${data.name} (${data.kind}), ${data.train.count} train / ${data.test.count} held-out sequences, ${data.vocab.size} tokens, ${data.maxTokens} steps` +
     `${data.dropped ? `; ${data.dropped} longer sequences left out` : ''}\n`);
 

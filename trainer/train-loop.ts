@@ -1,0 +1,351 @@
+// The training loop: minibatch Adam on the negative ELBO, per-epoch train/test losses, a checkpoint
+// after every epoch (and when asked to stop), and exact resumption from any checkpoint.
+// Exactness: the data order of epoch e depends only on (seed, e); the noise comes from one seeded
+// generator whose state is checkpointed; weights and Adam moments are stored as float32 bit patterns.
+// Browser-safe (the training page bundles it): checkpoint files come through `checkpointFiles`, which
+// train.ts points at the file system in Node; the steps run on a TrainEngine (train-step.ts).
+import { Adam } from './adam.js';
+import './register-gradients.js';
+import { decodeCheckpoint, encodeCheckpoint, restoreAdam, tensorsUnder, trainingTensors, type CheckpointFile } from './checkpoint-codec.js';
+import type { Dataset, ImageSet } from '../data/datasets.js';
+import { vaeLoss, warmedBeta, type ReconKind } from './loss.js';
+import { VaeModel, type ModelConfig } from './models.js';
+import { formatDuration, silentProgress, type ProgressSink } from './progress.js';
+import { Rng, shuffledIndices, type RngState } from '../reference/random.js';
+import type { RunDefinition } from './run-definition.js';
+import { LocalEngine, type TrainEngine } from './train-step.js';
+
+/** Where checkpoint bytes are read and written (train.ts sets the Node file system). */
+export const checkpointFiles = {
+  read(path: string): Uint8Array {
+    throw new Error(`checkpoint ${path}: no file system here`);
+  },
+  write(path: string, _bytes: Uint8Array): void {
+    throw new Error(`checkpoint ${path}: no file system here`);
+  },
+};
+
+/** Lets timers and signal handlers (Ctrl-C) run: tensor reads may resolve as microtasks only. */
+const yieldToEventLoop: () => Promise<void> = typeof setImmediate === 'function'
+  ? () => new Promise((resolve) => setImmediate(resolve))
+  : () => new Promise((resolve) => setTimeout(resolve, 0));
+
+export interface TrainSettings {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  beta: number;
+  /** epochs over which beta rises linearly from 0 (0 = off) */
+  klWarmupEpochs: number;
+  recon: ReconKind;
+  /** Gaussian reconstruction only: fixed pixel standard deviation */
+  sigma: number;
+  seed: number;
+}
+
+export const DEFAULT_SETTINGS: TrainSettings = {
+  epochs: 10, batchSize: 128, lr: 1e-3, beta: 1, klWarmupEpochs: 0, recon: 'bernoulli', sigma: 0.1, seed: 1,
+};
+
+/** Per-sample means in nats. total = recon + KL (the negative ELBO, whatever beta is). */
+export interface LossSummary {
+  recon: number;
+  kl: number;
+  total: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  train: LossSummary;
+  test: LossSummary;
+  /** beta in effect at the end of the epoch */
+  beta: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+interface PartialEpoch {
+  recon: number;
+  kl: number;
+  total: number;
+  count: number;
+  seconds: number;
+}
+
+export interface CheckpointMeta {
+  format: 'edgevae-checkpoint';
+  config: ModelConfig;
+  settings: TrainSettings;
+  dataset: string;
+  /** training images; a resumed run must see the same set for the data order to repeat */
+  trainCount: number;
+  /** epochs fully done */
+  epoch: number;
+  /** batches of the current epoch already done (non-zero only after an interruption) */
+  batchInEpoch: number;
+  step: number;
+  rng: RngState;
+  partial: PartialEpoch;
+  history: EpochRecord[];
+  /** data and limits of the run (absent in checkpoints written before it was stored) */
+  run?: RunDefinition;
+  /** where the run was continued from a checkpoint, in order */
+  resumes?: ResumePoint[];
+}
+
+/** A place where a run was stopped and later continued with --resume. */
+export interface ResumePoint {
+  /** epochs done when it resumed */
+  epoch: number;
+  /** batches of the next epoch already done */
+  batchInEpoch: number;
+  step: number;
+}
+
+export interface RunOptions {
+  /** where to write the checkpoint (every epoch and on stop); none = no checkpoints */
+  checkpointPath?: string;
+  progress?: ProgressSink;
+  /** polled after every batch; true = save and return */
+  shouldStop?: () => boolean;
+  /** called after each epoch's record is added */
+  onEpoch?: (record: EpochRecord) => void;
+}
+
+const EVAL_BATCH = 500;
+const EVAL_SEED_OFFSET = 0x7e57;
+
+/** Seed of epoch e's data order: a hash of (seed, e), so resuming only needs e. */
+export function epochOrderSeed(seed: number, epoch: number): number {
+  let h = Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (epoch + 1), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+export function validateSettings(s: TrainSettings): void {
+  const positiveInt = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${v}`);
+  };
+  positiveInt('epochs', s.epochs);
+  positiveInt('batch size', s.batchSize);
+  if (!(s.lr > 0)) throw new Error(`learning rate must be > 0, got ${s.lr}`);
+  if (!(s.beta >= 0)) throw new Error(`beta must be >= 0, got ${s.beta}`);
+  if (!(s.klWarmupEpochs >= 0)) throw new Error(`KL warm-up must be >= 0 epochs, got ${s.klWarmupEpochs}`);
+  if (s.recon !== 'bernoulli' && s.recon !== 'gaussian') throw new Error(`reconstruction must be bernoulli or gaussian, got ${s.recon}`);
+  if (!Number.isFinite(s.seed)) throw new Error(`seed must be a number, got ${s.seed}`);
+}
+
+export class Trainer {
+  epoch = 0;
+  batchInEpoch = 0;
+  history: EpochRecord[] = [];
+  /** stored in the checkpoint so --resume can restore the data and limits */
+  definition?: RunDefinition;
+  resumes: ResumePoint[] = [];
+  private partial: PartialEpoch = emptyPartial();
+  /** runs the steps; the local one unless useEngine() swapped in another (e.g. WebGPU in Chromium) */
+  engine: TrainEngine;
+
+  private constructor(
+    readonly model: VaeModel,
+    readonly adam: Adam,
+    public rng: Rng,
+    public settings: TrainSettings,
+    readonly data: Dataset,
+  ) {
+    this.engine = new LocalEngine(model, adam, { recon: settings.recon, sigma: settings.sigma });
+  }
+
+  /** Runs the steps on `engine` from now on; it must start from this trainer's weights and optimizer state. */
+  useEngine(engine: TrainEngine): void {
+    this.engine = engine;
+  }
+
+  static create(config: ModelConfig, settings: TrainSettings, data: Dataset): Trainer {
+    validateSettings(settings);
+    checkShape(config, data);
+    const model = VaeModel.create(config, settings.seed);
+    return new Trainer(model, new Adam(model.params, { lr: settings.lr }), new Rng(settings.seed), settings, data);
+  }
+
+  /** Continues the run stored in `path`; `epochs` may extend it. */
+  static resume(path: string, data: Dataset, epochs?: number): Trainer {
+    let bytes: Uint8Array;
+    try {
+      bytes = checkpointFiles.read(path);
+    } catch (e) {
+      throw new Error(`checkpoint ${path}: cannot read (${(e as Error).message})`);
+    }
+    return Trainer.fromCheckpoint(decodeCheckpoint<CheckpointMeta>(bytes, path), data, epochs, path);
+  }
+
+  /** Continues the run stored in a decoded checkpoint; `epochs` may extend it. */
+  static fromCheckpoint(file: CheckpointFile<CheckpointMeta>, data: Dataset, epochs?: number, path = '<checkpoint>'): Trainer {
+    const { meta, tensors } = file;
+    if (meta.format !== 'edgevae-checkpoint') throw new Error(`checkpoint ${path}: not a training checkpoint`);
+    if (meta.dataset !== data.name) {
+      throw new Error(`checkpoint ${path}: was trained on '${meta.dataset}', not '${data.name}'`);
+    }
+    if (meta.trainCount !== undefined && meta.trainCount !== data.train.count) {
+      throw new Error(`checkpoint ${path}: was trained on ${meta.trainCount} images of '${meta.dataset}', now ${data.train.count} (same --limit-train?)`);
+    }
+    checkShape(meta.config, data);
+    const settings = { ...meta.settings, epochs: epochs ?? meta.settings.epochs };
+    validateSettings(settings);
+    const model = new VaeModel(meta.config, tensorsUnder(tensors, 'param/'));
+    const adam = new Adam(model.params, { lr: settings.lr });
+    restoreAdam(adam, meta.step, tensors);
+    const t = new Trainer(model, adam, Rng.fromState(meta.rng), settings, data);
+    t.epoch = meta.epoch;
+    t.batchInEpoch = meta.batchInEpoch;
+    t.partial = { ...meta.partial };
+    t.history = meta.history;
+    t.definition = meta.run;
+    t.resumes = [...(meta.resumes ?? []), { epoch: meta.epoch, batchInEpoch: meta.batchInEpoch, step: meta.step }];
+    return t;
+  }
+
+  get batchesPerEpoch(): number {
+    return Math.ceil(this.data.train.count / this.settings.batchSize);
+  }
+
+  get done(): boolean {
+    return this.epoch >= this.settings.epochs;
+  }
+
+  async save(path: string): Promise<void> {
+    checkpointFiles.write(path, await this.checkpoint());
+  }
+
+  /** The run's state as checkpoint bytes (weights, Adam, position, RNG, history). */
+  async checkpoint(): Promise<Uint8Array> {
+    await this.engine.pull();
+    const tensors = await trainingTensors(await this.model.weights(), this.adam);
+    const meta: CheckpointMeta = {
+      format: 'edgevae-checkpoint',
+      config: this.model.config,
+      settings: this.settings,
+      dataset: this.data.name,
+      trainCount: this.data.train.count,
+      epoch: this.epoch,
+      batchInEpoch: this.batchInEpoch,
+      step: this.adam.step,
+      rng: this.rng.state(),
+      partial: this.partial,
+      history: this.history,
+      run: this.definition,
+      resumes: this.resumes,
+    };
+    return encodeCheckpoint(meta, tensors);
+  }
+
+  /** Trains until settings.epochs are done or shouldStop() says so. Returns whether it was stopped early. */
+  async run(opts: RunOptions = {}): Promise<{ interrupted: boolean }> {
+    const progress = opts.progress ?? silentProgress;
+    const { batchSize, epochs } = this.settings;
+    const n = this.data.train.count;
+    const per = pixelsPer(this.data);
+    const L = this.model.config.latent;
+    const warmupSteps = Math.round(this.settings.klWarmupEpochs * this.batchesPerEpoch);
+    const batchBuf = new Float32Array(batchSize * per);
+    while (this.epoch < epochs) {
+      const order = shuffledIndices(n, epochOrderSeed(this.settings.seed, this.epoch));
+      for (let b = this.batchInEpoch; b < this.batchesPerEpoch; b++) {
+        const t0 = performance.now();
+        const start = b * batchSize;
+        const size = Math.min(batchSize, n - start);
+        for (let i = 0; i < size; i++) {
+          const src = order[start + i];
+          batchBuf.set(this.data.train.images.subarray(src * per, (src + 1) * per), i * per);
+        }
+        const beta = warmedBeta(this.settings.beta, this.adam.step, warmupSteps);
+        const eps = this.model.config.autoencoder ? null : this.rng.fillNormal(new Float32Array(size * L));
+        const [recon, kl] = await this.engine.step(batchBuf, size, eps, beta);
+        if (!Number.isFinite(recon) || !Number.isFinite(kl)) {
+          throw new Error(`training diverged at epoch ${this.epoch + 1}, step ${this.adam.step}: loss is ${recon + kl}`);
+        }
+        const p = this.partial;
+        p.recon += recon * size;
+        p.kl += kl * size;
+        p.total += (recon + kl) * size;
+        p.count += size;
+        p.seconds += (performance.now() - t0) / 1000;
+        this.batchInEpoch = b + 1;
+        await yieldToEventLoop();
+        const rate = p.count / p.seconds;
+        progress.update(p.count, n, `epoch ${this.epoch + 1}/${epochs} ${rate.toFixed(0)} img/s ETA ${formatDuration((n - p.count) / rate)} loss ${(p.total / p.count).toFixed(2)}`);
+        if (opts.shouldStop?.() && this.batchInEpoch < this.batchesPerEpoch) {
+          if (opts.checkpointPath) await this.save(opts.checkpointPath);
+          progress.line(`stopped in epoch ${this.epoch + 1} after batch ${this.batchInEpoch}/${this.batchesPerEpoch}${opts.checkpointPath ? `; checkpoint ${opts.checkpointPath}` : ''}`);
+          await this.engine.pull();
+          return { interrupted: true };
+        }
+      }
+      const p = this.partial;
+      const test = await this.evaluate(this.data.test);
+      const record: EpochRecord = {
+        epoch: this.epoch + 1,
+        train: { recon: p.recon / p.count, kl: p.kl / p.count, total: p.total / p.count },
+        test,
+        beta: warmedBeta(this.settings.beta, this.adam.step, warmupSteps),
+        seconds: p.seconds,
+        imagesPerSecond: p.count / p.seconds,
+      };
+      this.history.push(record);
+      this.epoch += 1;
+      this.batchInEpoch = 0;
+      this.partial = emptyPartial();
+      if (opts.checkpointPath) await this.save(opts.checkpointPath);
+      progress.line(formatEpoch(record, epochs));
+      opts.onEpoch?.(record);
+      if (opts.shouldStop?.() && this.epoch < epochs) {
+        await this.engine.pull();
+        return { interrupted: true };
+      }
+    }
+    await this.engine.pull();
+    return { interrupted: false };
+  }
+
+  /** One-sample ELBO estimate over a whole set, with noise from a fixed seed (comparable across epochs). */
+  async evaluate(set: ImageSet): Promise<LossSummary> {
+    const [H, W, C] = this.data.shape;
+    const per = H * W * C;
+    const L = this.model.config.latent;
+    const rng = new Rng(this.settings.seed + EVAL_SEED_OFFSET);
+    let recon = 0;
+    let kl = 0;
+    for (let start = 0; start < set.count; start += EVAL_BATCH) {
+      const size = Math.min(EVAL_BATCH, set.count - start);
+      const eps = this.model.config.autoencoder ? null : rng.fillNormal(new Float32Array(size * L));
+      const [r, k] = await this.engine.evaluate(set.images.subarray(start * per, (start + size) * per), size, eps);
+      recon += r * size;
+      kl += k * size;
+    }
+    return { recon: recon / set.count, kl: kl / set.count, total: (recon + kl) / set.count };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.adam.dispose();
+  }
+}
+
+export function formatEpoch(r: EpochRecord, epochs: number): string {
+  const f = (s: LossSummary) => `${s.total.toFixed(2)} (recon ${s.recon.toFixed(2)} kl ${s.kl.toFixed(2)})`;
+  return `epoch ${r.epoch}/${epochs} train ${f(r.train)} test ${f(r.test)} nats | ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(0)} img/s`;
+}
+
+function emptyPartial(): PartialEpoch {
+  return { recon: 0, kl: 0, total: 0, count: 0, seconds: 0 };
+}
+
+function pixelsPer(data: Dataset): number {
+  return data.shape[0] * data.shape[1] * data.shape[2];
+}
+
+function checkShape(config: ModelConfig, data: Dataset): void {
+  if (config.inputShape.join('x') !== data.shape.join('x')) {
+    throw new Error(`model expects images ${config.inputShape.join('x')} (HxWxC) but dataset '${data.name}' has ${data.shape.join('x')}`);
+  }
+}
