@@ -67,6 +67,9 @@ export class EdgeVae {
     const engine = await Engine.create(await compileSource(options.wasm));
     const maxBatch = options.maxBatch ?? 16;
     await engine.load(modelBytes, maxBatch);
+    if (engine.model.entries.some((e) => e.kind.startsWith('seq-'))) {
+      throw new InputError('EdgeVae.load: this is a sequence model (seq-* entries): load it with SequenceVae.load');
+    }
     if (maxMemory !== undefined && engine.memoryBytes > maxMemory) {
       throw new InputError(`EdgeVae.load: the model needs ${engine.memoryBytes} bytes of WebAssembly memory at maxBatch ${maxBatch}, ` +
         `more than maxMemory (${maxMemory}); use a smaller maxBatch or an int8 model`);
