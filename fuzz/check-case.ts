@@ -29,6 +29,16 @@ export interface CaseResult {
   failure?: { kind: FailureKind; message: string };
 }
 
+const ENTRY_CODES: Record<string, number> = { encode: 0, decode: 1, 'seq-encode': 2, 'seq-init': 3, 'seq-step': 4 };
+const BAD_TOKEN = -25;
+
+/** Entries whose input holds token ids: seq-encode all of it, seq-step its first value; plus entries starting with EMBEDDING. */
+function tokenInputEntries(info: ModelInfo): Map<string, 'all' | 'first'> {
+  const m = new Map<string, 'all' | 'first'>([['seq-encode', 'all'], ['seq-step', 'first']]);
+  for (const e of info.entries) if (info.ops[e.opStart]?.opcode === 15 && !m.has(e.kind)) m.set(e.kind, 'all');
+  return m;
+}
+
 /** Codes of a file the format allows but this runtime cannot run: not a validation disagreement. */
 const NOT_VALIDATION = new Set([-20, -21]);
 const NOT_LOADED = -22;
@@ -115,10 +125,14 @@ function runEntries(l: Loaded, info: ModelInfo, bytes: Uint8Array, maxBatch: num
   l.canary = wasmCall('alloc', () => w.alloc(CANARY_BYTES) >>> 0);
   new Uint8Array(w.memory.buffer, l.canary, CANARY_BYTES).fill(CANARY);
   const results: Float32Array[] = [];
+  const tokenInput = tokenInputEntries(info);
   for (const entry of info.entries) {
-    const code = entry.kind === 'encode' ? 0 : 1;
+    const code = ENTRY_CODES[entry.kind];
     const inSize = info.tensors[entry.input]!.elements;
-    const input = Float32Array.from({ length: inSize * maxBatch }, () => rng.float() * 4 - 2);
+    // Entries that read token ids get small integers there (random floats would only hit BAD_TOKEN).
+    const ids = tokenInput.get(entry.kind);
+    const input = Float32Array.from({ length: inSize * maxBatch }, (_, i) =>
+      (ids === 'all' || (ids === 'first' && i % inSize === 0) ? rng.int(3) : rng.float() * 4 - 2));
     const outputs = (n: number) => entry.outputs.map((t, k) => {
       const size = info.tensors[t]!.elements;
       const at = wasmCall('entryOutput', () => w.entryOutput(code, k) >>> 0);
@@ -130,6 +144,7 @@ function runEntries(l: Loaded, info: ModelInfo, bytes: Uint8Array, maxBatch: num
       if (at === 0) throw new CaseFailure('run-error', `entryInput(${entry.kind}) is 0 after a successful load`);
       new Float32Array(w.memory.buffer, at, n * inSize).set(input.subarray(0, n * inSize));
       const rc = wasmCall(`run(${entry.kind}, ${n})`, () => w.run(code, n));
+      if (rc === BAD_TOKEN) return outputs(n); // a mutated table can be smaller than the ids: a named run-time refusal
       if (rc !== 0) throw new CaseFailure('run-error', `run(${entry.kind}, ${n}) returned ${describeWasmError(rc)}`);
       return outputs(n);
     };
@@ -141,6 +156,18 @@ function runEntries(l: Loaded, info: ModelInfo, bytes: Uint8Array, maxBatch: num
       if (i >= 0) throw new CaseFailure('batch-mismatch', `${entry.kind} output ${k}[${i}]: batch 1 gives ${s[i]}, batch ${maxBatch} gives ${batch[k]![i]}`);
     });
     results.push(...batch);
+  }
+  if (info.sequence) {
+    checkMemory(l, bytes);
+    // The decode loop (docs/format.md "Sequence models"): a few tokens for maxBatch latents, sampled.
+    const zBytes = maxBatch * info.sequence.latentSize * 4;
+    const z = wasmCall('alloc', () => w.alloc(zBytes + maxBatch * 4 * 4) >>> 0);
+    new Float32Array(w.memory.buffer, z, maxBatch * info.sequence.latentSize).set(Float32Array.from({ length: maxBatch * info.sequence.latentSize }, () => rng.float() * 4 - 2));
+    const rc = wasmCall('decodeSequences', () => w.decodeSequences(z, maxBatch, z + zBytes, 4, 7, 1, 3, 0));
+    if (rc < 0 && rc !== BAD_TOKEN) throw new CaseFailure('run-error', `decodeSequences returned ${describeWasmError(rc)}`);
+    if (rc > 4) throw new CaseFailure('run-error', `decodeSequences ran ${rc} steps, asked for at most 4`);
+    l.canary = wasmCall('alloc', () => w.alloc(CANARY_BYTES) >>> 0);
+    new Uint8Array(w.memory.buffer, l.canary, CANARY_BYTES).fill(CANARY);
   }
   checkMemory(l, bytes);
   return results;

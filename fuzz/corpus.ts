@@ -10,6 +10,9 @@ import { Act, BinaryKind, DType, EntryKind, LayoutMode, Op, PadMode, PoolKind, R
 import { Rng } from './rng.js';
 import { clipAlpha } from '../runtime/clip-bounds.js';
 import { refreshChecksum } from './mutate.js';
+import { convertSequence } from '../converter/sequence.js';
+import { buildSeqOnnx } from '../trainer/export-seq-onnx.js';
+import { seqInitialWeights, type SeqModelConfig } from '../trainer/seq-model.js';
 
 export interface CorpusModel { name: string; bytes: Uint8Array }
 
@@ -149,6 +152,33 @@ async function convertFixture(name: string): Promise<Uint8Array> {
   return pinCreatedDate(bytes);
 }
 
+/** Token ids [6] -> EMBEDDING [6,4] -> LOG_SOFTMAX (rows of 4) -> ARG_MAX: the sequence ops an ONNX-converted step graph rarely has. */
+export function tokenZooBytes(): Uint8Array {
+  const rng = new Rng(13);
+  const tensors: WTensor[] = [];
+  const add = (t: WTensor) => tensors.push(t) - 1;
+  const act = (dims: number[]) => add({ kind: TensorKind.Activation, dtype: DType.F32, dims });
+  const ids = act([6]);
+  const emb = act([24]);
+  const logp = act([24]);
+  const best = act([6]);
+  const table = add({ kind: TensorKind.Constant, dtype: DType.F32, dims: [5, 4], data: randomF32(rng, 20, 2) });
+  const decode = [
+    { op: Op.Embedding, out: emb, a: ids, b: table },
+    { op: Op.LogSoftmax, out: logp, a: emb, params: [4] },
+    { op: Op.ArgMax, out: best, a: logp, params: [4] },
+  ];
+  return writeModel({ meta: { name: 'token-zoo', producer: 'fuzz/corpus.ts' }, tensors, entries: [{ kind: EntryKind.Decode, input: ids, outputs: [best], ops: decode }] });
+}
+
+/** A small sequence VAE (seq-encode, seq-init, seq-step entries) as the converter makes it from the trainer's graphs. */
+async function sequenceModelBytes(config: SeqModelConfig): Promise<Uint8Array> {
+  const g = buildSeqOnnx(config, seqInitialWeights(config, 5));
+  const tokens = ['<pad>', '<bos>', '<eos>', '<unk>', ...'abcdefgh'.slice(0, config.vocabSize - 4)];
+  const { bytes } = await convertSequence({ ...g, vocab: { tokens, separator: '', maxTokens: config.maxTokens } });
+  return pinCreatedDate(bytes);
+}
+
 /**
  * The converter stamps metadata.created with the current time; a fixed date (same length, so no offset
  * moves) makes the corpus, and with it every seeded case, identical from run to run.
@@ -174,6 +204,13 @@ export async function buildCorpus({ full = false }: { full?: boolean } = {}): Pr
   models.push({ name: 'op-zoo f32', bytes: zoo });
   models.push({ name: 'op-zoo f16', bytes: (await quantizeModel(zoo, { mode: 'f16' })).bytes });
   models.push({ name: 'spatial-zoo f32', bytes: spatialZooBytes() });
+  models.push({ name: 'token-zoo f32', bytes: tokenZooBytes() });
+  const lstm = await sequenceModelBytes({ kind: 'seq', cell: 'lstm', layers: 1, hidden: 6, latent: 3, embed: 4, bidirectional: true, vocabSize: 8, maxTokens: 6 });
+  const gru = await sequenceModelBytes({ kind: 'seq', cell: 'gru', layers: 2, hidden: 5, latent: 3, embed: 4, bidirectional: false, vocabSize: 7, maxTokens: 5 });
+  models.push({ name: 'seq-lstm f32', bytes: lstm });
+  models.push({ name: 'seq-gru f32', bytes: gru });
+  models.push({ name: 'seq-lstm int8-weights', bytes: pinCreatedDate((await quantizeModel(lstm, { mode: 'int8-weights' })).bytes) });
+  models.push({ name: 'seq-gru f16', bytes: pinCreatedDate((await quantizeModel(gru, { mode: 'f16' })).bytes) });
   const images = calibrationImages(8, 784);
   for (const fixture of full ? ['mixed', 'bn', 'conv'] : ['mixed', 'bn']) {
     if (!existsSync(join(FIXTURES, `${fixture}.encoder.op13.onnx`))) throw new Error(`fuzz corpus: fixture ${fixture} is missing in ${FIXTURES}`);

@@ -20,7 +20,9 @@ export function hasDefinedDataflow(info: ModelInfo, entry: EntryInfo): boolean {
   };
   for (const op of info.ops.slice(entry.opStart, entry.opStart + entry.opCount)) {
     const out = info.tensors[op.output]!;
-    for (const r of READS_B.has(op.opcode) ? [op.a, op.b] : [op.a]) {
+    // LSTM/GRU (16, 17) also read their initial states, tensor indices in parameter words 8 and 9.
+    const states = op.opcode === 16 || op.opcode === 17 ? [op.params[1]!, op.params[2]!].filter((t) => t !== 0xffffffff) : [];
+    for (const r of [...(READS_B.has(op.opcode) ? [op.a, op.b] : [op.a]), ...states]) {
       const t = info.tensors[r]!;
       if (t.kind !== 'activation') continue;
       if (!intact(t) || overlaps(t, out)) return false;

@@ -127,6 +127,10 @@ export class EdgeVae {
       if (choice.build === 'relaxed') engine.setFusedF32(relaxedF32);
       await engine.load(modelBytes, maxBatch);
     }
+    if (engine.model.entries.some((e) => e.kind.startsWith('seq-'))) {
+      await team?.stop();
+      throw new InputError('EdgeVae.load: this is a sequence model (seq-* entries): load it with SequenceVae.load');
+    }
     if (maxMemory !== undefined && engine.memoryBytes > maxMemory) {
       await team?.stop();
       throw new InputError(`EdgeVae.load: the model needs ${engine.memoryBytes} bytes of WebAssembly memory at maxBatch ${maxBatch}, ` +

@@ -81,7 +81,7 @@ describe('normalisation and activation ops in both validators', () => {
     ['clip min above max', { layer: { alpha: clipAlpha(0x4000, 0xbc00) } }, /clip bounds \[2, -1\]/, 'BAD_PARAM', 2],
     ['binary kind 5', { prelu: { params: [5, 4] } }, /op 3 \(Binary\): unknown binary kind 5/, 'BAD_PARAM', 3],
     ['activation code 14', { norm: { act: 14 as Act } }, /unknown fused activation 14/, 'UNKNOWN_OPCODE'],
-    ['opcode 15', { norm: { op: 15 as Op } }, /unknown opcode 15/, 'UNKNOWN_OPCODE'],
+    ['opcode 26 (unassigned)', { norm: { op: 26 as Op } }, /unknown opcode 26/, 'UNKNOWN_OPCODE'],
   ];
   for (const [name, variant, message, wasmError, op] of cases) {
     it(`${name}: both reject`, () => {

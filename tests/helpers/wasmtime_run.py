@@ -3,7 +3,7 @@
 
 Used by tests/wasmtime.test.ts to check that wasmtime and Node's V8 compute byte-identical results.
 It only speaks the host interface of docs/format.md (memory, alloc, load, errorDetail, entryInput,
-entryOutput, run, sampleNormal) and reads the .evae entry/tensor tables itself to know the sizes.
+entryOutput, run, sampleNormal, decodeSequences) and reads the .evae entry/tensor tables itself to know the sizes.
 
     python3 tests/helpers/wasmtime_run.py JOB.json
 
@@ -116,6 +116,19 @@ def main():
             ptr = exports['alloc'](store, count * 4)
             exports['sampleNormal'](store, ptr, count, int(step['seed']), float(step['temperature']))
             out = memory.read(store, ptr, ptr + count * 4)
+        elif step['op'] == 'decode':
+            # Sequence models: decodeSequences on n latents; writes the rows (n x limit i32, -1 after the stop token).
+            n, max_length = step['n'], step['maxLength']
+            with open(step['latents'], 'rb') as f:
+                z = f.read()
+            z_ptr = exports['alloc'](store, len(z))
+            memory.write(store, z, z_ptr)
+            out_ptr = exports['alloc'](store, n * 1024 * 4)
+            limit = exports['decodeSequences'](store, z_ptr, n, out_ptr, max_length, int(step['seed']),
+                                               float(step['temperature']), step['topK'], step.get('firstIndex', 0))
+            if limit < 0:
+                fail(f'decodeSequences failed: code {limit}')
+            out = memory.read(store, out_ptr, out_ptr + n * limit * 4)
         else:
             fail(f'unknown step op {step["op"]!r}')
         with open(step['output'], 'wb') as f:
