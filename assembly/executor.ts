@@ -18,7 +18,7 @@ import { groupNorm, layerNorm } from './kernels/norm';
 import { runSpatialOp } from './kernels/spatial_dispatch';
 import { isSequenceOpcode, runSequenceOp, badToken, clearBadToken } from './kernels/recurrent_validate';
 import { inTeam, teamIndex, teamBarrier } from './team';
-import { wakeTeam, splitsAcrossTeam, activationShare } from './threads/shares';
+import { wakeTeam, splitsAcrossTeam, activationShare, denseShare } from './threads/shares';
 
 @inline function entryField(kind: u32, k: u32): u32 { return load<u32>(entryInfo + kind * 24 + (k << 2)); }
 
@@ -49,10 +49,10 @@ export function run(kind: u32, n: u32): i32 {
   // threaded build: every member runs the op list; member 0 alone where an op is not split (threads/shares.ts).
   // The members meet before and after each split op; member 0 runs a stretch of unsplit ops without them.
   if (teamIndex == 0) wakeTeam(kind, n);
-  let split = splitsAcrossTeam(start);
+  let split = splitsAcrossTeam(start, n);
   for (let i = start; i < end; i++) {
     if (teamIndex == 0 || split) runOp(i, n);
-    const next = i + 1 < end && splitsAcrossTeam(i + 1);
+    const next = i + 1 < end && splitsAcrossTeam(i + 1, n);
     if (split || next) teamBarrier();
     split = next;
   }
@@ -69,6 +69,7 @@ function runOp(i: u32, n: u32): void {
 
   if (isSequenceOpcode(code)) { for (let s: u32 = 0; s < n; s++) runSequenceOp(i, s); return; }
   if (code == F.OP_DENSE && usesQuantWeights(i)) { runQuantDense(i, n); return; }
+  if (code == F.OP_DENSE && inTeam() && n == 1) { denseShare(i); return; } // threads/shares.ts: split by columns
   if (code == F.OP_DENSE) {
     const x = tensorAddr(a, 0), y = tensorAddr(out, 0);
     dense(x, tensorAddr(a, 1) - x, convWeights(i), c == F.NONE ? 0 : tensorAddr(c, 0), y, tensorAddr(out, 1) - y,
@@ -95,7 +96,7 @@ function runOp(i: u32, n: u32): void {
         else conv(code == F.OP_CONV_TRANSPOSE, x, w, bias, y, Ci, H, W, Co, OH, OW, <i32>w7, <i32>w8, <i32>w9, <i32>w10,
           <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), opWord(i, 15), fusedRelu);
         if (fusedRelu) break;
-        if (inTeam() && act != F.ACT_NONE && splitsAcrossTeam(i)) { teamBarrier(); activationShare(y, outCount, act, alpha); }
+        if (inTeam() && act != F.ACT_NONE && splitsAcrossTeam(i, n)) { teamBarrier(); activationShare(y, outCount, act, alpha); }
         else applyActivation(y, y, outCount, act, alpha);
         break;
       }

@@ -20,8 +20,11 @@ export function joinTeam(control: usize, size: u32, index: u32, mayBlock: bool):
 /** First item of member k's share when `count` items are cut into teamSize contiguous ranges. */
 @inline export function shareStart(count: i32, k: u32): i32 { return <i32>(<u64>count * k / teamSize); }
 
-/** Iterations a member spins before it sleeps at a barrier: ops take tens of microseconds, a sleep costs as much. */
-const SPIN: i32 = 20000;
+/**
+ * Iterations a member spins before it sleeps at a barrier (the team's default, threads/index.ts threadSpin changes
+ * it): ops take tens of microseconds, a sleep and wake-up about as much. Word 24 of the control block.
+ */
+export const DEFAULT_SPIN: i32 = 20000;
 
 /** Returns once every member has called it (words 0 and 4 of the control block: arrivals, generation). */
 export function teamBarrier(): void {
@@ -34,7 +37,8 @@ export function teamBarrier(): void {
     atomic.notify(generation, -1);
     return;
   }
-  for (let i = 0; i < SPIN; i++) if (atomic.load<i32>(generation) != gen) return;
+  const spin = load<i32>(teamControl, 24);
+  for (let i = 0; i < spin; i++) if (atomic.load<i32>(generation) != gen) return;
   while (atomic.load<i32>(generation) == gen) {
     if (teamMayBlock) atomic.wait<i32>(generation, gen, -1);
   }

@@ -9,7 +9,9 @@ import { readFileSync, readdirSync, writeFileSync, renameSync } from 'node:fs';
 import { convert } from '../converter/index.js';
 import { quantizeModel } from '../converter/quantize/index.js';
 import { EdgeVae } from '../runtime/index.js';
-import { defaultWasmPath, loadModel } from '../runtime/node.js';
+import { defaultWasmPath, loadModel, threadsWasmPath } from '../runtime/node.js';
+import { Team } from '../runtime/threads/team.js';
+import { nodeMemberSpawner } from '../runtime/threads/node.js';
 import { conv64DecoderOnnx } from '../tests/helpers/conv64-decoder.js';
 import { seededNormal } from '../tests/helpers/seeded-data.js';
 
@@ -18,7 +20,17 @@ const rounds = Number(arg('rounds', '15')), calls = Number(arg('calls', '20'));
 const threadCounts = arg('threads', '1,2').split(',').map(Number);
 const out = arg('out', 'bench/threads-speed.md');
 
-interface Variant { label: string; threads: number; vae: EdgeVae; wall: number[]; cpu: number[]; busiest: number[]; calls: number }
+interface Runner { decode(z: Float32Array): Float32Array; close(): Promise<void>; latentSize: number }
+interface Variant { label: string; threads: number; vae: Runner; wall: number[]; cpu: number[]; busiest: number[]; calls: number }
+
+const viaApi = (vae: EdgeVae): Runner => ({ decode: (z) => vae.decode(z, 1), close: () => vae.close(), latentSize: vae.info.latentSize });
+
+/** A team whose members sleep at once at barriers (no spinning): its CPU shares are the members' work alone. */
+async function noSpinTeam(bytes: Uint8Array, threads: number): Promise<Runner> {
+  const team = await Team.start(new WebAssembly.Module(readFileSync(threadsWasmPath())), bytes, 1, threads, nodeMemberSpawner());
+  team.setSpin(0);
+  return { decode: (z) => team.engine.run('decode', z, 1)[0]!, close: () => team.stop(), latentSize: team.engine.entrySizes('decode').input };
+}
 
 /** CPU ms of every thread of this process (Linux /proc; clock ticks of 10 ms), by thread id. */
 function threadCpu(): Map<string, number> {
@@ -55,24 +67,26 @@ async function main(): Promise<void> {
   const table: string[] = [];
   for (const m of await modelsToRun()) {
     const fresh = { wall: [], cpu: [], busiest: [], calls: 0 };
-    const variants: Variant[] = [{ label: 'fixed build, 1 thread', threads: 1, vae: await EdgeVae.load(m.bytes, { wasm, maxBatch: 1 }), ...structuredClone(fresh) }];
+    const variants: Variant[] = [{ label: 'fixed build, 1 thread', threads: 1, vae: viaApi(await EdgeVae.load(m.bytes, { wasm, maxBatch: 1 })), ...structuredClone(fresh) }];
     for (const t of threadCounts) {
       // threads: 1 on the threaded build would load the fixed one; a team of 1 is the threaded build's own baseline
-      if (t > 1) variants.push({ label: `threaded build, ${t} threads`, threads: t, vae: await loadModel(m.bytes, { threads: t, maxBatch: 1 }), ...structuredClone(fresh) });
+      if (t < 2) continue;
+      variants.push({ label: `threaded build, ${t} threads`, threads: t, vae: viaApi(await loadModel(m.bytes, { threads: t, maxBatch: 1 })), ...structuredClone(fresh) });
+      variants.push({ label: `threaded build, ${t} threads, no spinning`, threads: t, vae: await noSpinTeam(m.bytes, t), ...structuredClone(fresh) });
     }
-    const z = seededNormal(variants[0]!.vae.info.latentSize, 11);
-    const reference = variants[0]!.vae.decode(z, 1);
+    const z = seededNormal(variants[0]!.vae.latentSize, 11);
+    const reference = variants[0]!.vae.decode(z);
     for (const v of variants) {
-      const got = v.vae.decode(z, 1);
+      const got = v.vae.decode(z);
       if (!Buffer.from(got.buffer).equals(Buffer.from(reference.buffer))) throw new Error(`${m.id}: ${v.label} differs from one thread`);
-      for (let i = 0; i < 5; i++) v.vae.decode(z, 1); // warm-up
+      for (let i = 0; i < 5; i++) v.vae.decode(z); // warm-up
     }
     const perThread = variants.map(() => new Map<string, number>());
     for (let r = 0; r < rounds; r++) {
       variants.forEach((v, k) => {
         const before = threadCpu();
         const c0 = process.cpuUsage(), t0 = performance.now();
-        for (let i = 0; i < calls; i++) v.vae.decode(z, 1);
+        for (let i = 0; i < calls; i++) v.vae.decode(z);
         const wall = (performance.now() - t0) / calls, cu = process.cpuUsage(c0);
         v.wall.push(wall); v.cpu.push((cu.user + cu.system) / 1000 / calls);
         v.calls += calls;
@@ -101,8 +115,9 @@ async function main(): Promise<void> {
     'N threads it stays near the one-thread figure when the split adds little work, and the wall time drops only as far as ' +
     'the cores are free.', '');
   lines.push('"busiest threads" is the CPU time per call of the variant\'s N busiest threads over all its rounds (Linux ' +
-    '/proc, 10 ms ticks): the team members\' shares, spinning at barriers included. On free cores the wall time ' +
-    'approaches the largest share.', '');
+    '/proc, 10 ms ticks): the team members\' shares, spinning at barriers included. "no spinning" teams sleep at ' +
+    'once at every barrier, so their shares are the members\' own work (plus futex calls): on free cores the wall time ' +
+    'of a team approaches its largest share.', '');
   lines.push('| model | runtime | wall ms (median) | speed-up | CPU ms per call (all threads) | busiest threads, CPU ms per call |',
     '|---|---|---:|---:|---:|---|', ...table, '');
   const text = lines.join('\n');

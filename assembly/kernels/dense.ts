@@ -81,15 +81,19 @@ function densePair(x0: usize, x1: usize, w: usize, bias: usize, y0: usize, y1: u
   }
 }
 
-/** One sample, all columns; the last M % 32 columns go through densePair. */
-function denseSingle(x: usize, w: usize, bias: usize, y: usize, K: u32, M: u32): void {
-  denseSingleBody(x, w, bias, y, K, M, false);
+/**
+ * One sample, columns [mBegin, mEnd) of M; the last (mEnd - mBegin) % 32 go through densePair. Every column is
+ * bias + x[0]*w[0][m] + x[1]*w[1][m] + ... in f32, in k order, on every path: a column's value does not depend on
+ * the block that computes it (so a team can split the columns, threads/shares.ts).
+ */
+export function denseSingle(x: usize, w: usize, bias: usize, y: usize, K: u32, M: u32, mBegin: u32, mEnd: u32): void {
+  denseSingleBody(x, w, bias, y, K, M, mBegin, mEnd, false);
 }
 
-@inline function denseSingleBody(x: usize, w: usize, bias: usize, y: usize, K: u32, M: u32, fused: bool): void {
+@inline function denseSingleBody(x: usize, w: usize, bias: usize, y: usize, K: u32, M: u32, mBegin: u32, mEnd: u32, fused: bool): void {
   const rowBytes = <usize>M << 2;
-  let m: u32 = 0;
-  for (; m + 32 <= M; m += 32) {
+  let m: u32 = mBegin;
+  for (; m + 32 <= mEnd; m += 32) {
     let a0 = start4(false, y, bias, m), a1 = start4(false, y, bias, m + 4), a2 = start4(false, y, bias, m + 8), a3 = start4(false, y, bias, m + 12);
     let a4 = start4(false, y, bias, m + 16), a5 = start4(false, y, bias, m + 20), a6 = start4(false, y, bias, m + 24), a7 = start4(false, y, bias, m + 28);
     let wp = w + (<usize>m << 2);
@@ -109,9 +113,9 @@ function denseSingle(x: usize, w: usize, bias: usize, y: usize, K: u32, M: u32):
     v128.store(o, a0); v128.store(o, a1, 16); v128.store(o, a2, 32); v128.store(o, a3, 48);
     v128.store(o, a4, 64); v128.store(o, a5, 80); v128.store(o, a6, 96); v128.store(o, a7, 112);
   }
-  if (m < M) {
+  if (m < mEnd) {
     const off = <usize>m << 2;
-    densePair(x, x, w + off, bias ? bias + off : 0, y + off, y + off, K, M - m, rowBytes, false);
+    densePair(x, x, w + off, bias ? bias + off : 0, y + off, y + off, K, mEnd - m, rowBytes, false);
   }
 }
 
@@ -147,5 +151,5 @@ export function dense(x: usize, xStride: usize, w: usize, bias: usize, y: usize,
     const xs = x + xStride * s, ys = y + yStride * s;
     densePair(xs, xs + xStride, w, bias, ys, ys + yStride, K, M, rowBytes, false);
   }
-  if (s < n) denseSingle(x + xStride * s, w, bias, y + yStride * s, K, M);
+  if (s < n) denseSingle(x + xStride * s, w, bias, y + yStride * s, K, M, 0, M);
 }

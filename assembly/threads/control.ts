@@ -6,6 +6,7 @@ export const C_WORK_GEN: usize = 8;     // run requests posted so far; members w
 export const C_KIND: usize = 12;        // entry of the request
 export const C_BATCH: usize = 16;       // samples of the request
 export const C_QUIT: usize = 20;        // nonzero: members return from threadServe
+export const C_SPIN: usize = 24;        // iterations a member spins at a barrier before it sleeps (team.ts)
 export const C_MODEL: usize = 32;       // model.ts state: MODEL_WORDS u32
 export const MODEL_WORDS: usize = 10;
 export const C_MEMBERS: usize = 80;     // per member: MEMBER_WORDS u32 scratch addresses

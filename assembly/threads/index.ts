@@ -14,7 +14,7 @@ import {
   loaded, filePtr, tensorTable, tensorCount, opStream, maxBatch, arenaBase, tensorAddrs, opConvWeights, zeroBuffer,
   setModel, setScratch, setLoaded, opWord, tDim, entryInfo,
 } from '../model';
-import { joinTeam, teamSize, teamIndex, teamControl } from '../team';
+import { joinTeam, teamSize, teamIndex, teamControl, DEFAULT_SPIN } from '../team';
 import { run as runEntry } from '../executor';
 import * as C from './control';
 
@@ -54,6 +54,7 @@ export function threadSetup(members: u32, mayBlock: bool): usize {
     store<u32>(m + C.M_TAPS * 4, <u32>taps); store<u32>(m + C.M_DUMMY * 4, <u32>dummy); store<u32>(m + C.M_QUAD * 4, <u32>quad);
   }
   if (aux > 0) setMemberAux(C.memberWord(control, 0, C.M_INT8_AUX));
+  store<i32>(control + C.C_SPIN, DEFAULT_SPIN);
   joinTeam(control, members, 0, mayBlock);
   return control;
 }
@@ -95,6 +96,11 @@ export function threadServe(control: usize, members: u32, index: u32): void {
     if (atomic.load<i32>(control + C.C_QUIT) != 0) return;
     runEntry(load<u32>(control + C.C_KIND), load<u32>(control + C.C_BATCH));
   }
+}
+
+/** Member 0: how long members spin at a barrier before sleeping (0: sleep at once, for machines with busy cores). */
+export function threadSpin(iterations: i32): void {
+  if (teamSize > 1 && teamIndex == 0) store<i32>(teamControl + C.C_SPIN, max(iterations, 0));
 }
 
 /** Member 0: releases the other members from threadServe; later runs use this instance alone. */

@@ -26,4 +26,5 @@ export interface TeamExports {
   threadSetup(members: number, mayBlock: number): number;
   threadServe(control: number, members: number, index: number): void;
   threadStop(): void;
+  threadSpin(iterations: number): void;
 }

@@ -83,6 +83,11 @@ export class Team {
     return new Team(engine, size, threads, stopped);
   }
 
+  /** Iterations members spin at a barrier before sleeping (default 20000; 0 sleeps at once: for busy machines). */
+  setSpin(iterations: number): void {
+    (this.engine.exports as unknown as TeamExports).threadSpin(iterations);
+  }
+
   /** Releases the member threads (later runs use this thread alone) and ends them. */
   async stop(): Promise<void> {
     if (this.stopped) return;
