@@ -19,8 +19,11 @@ const LAYERS: Array<[folder: string, layer: number]> = [
 ];
 const CLI_LAYER = 6;
 
-/** Command front-ends: the plugins cli/edgevae.ts loads, and trainer/main.ts (`tsx trainer/main.ts` runs `train`). */
-const pluginSources = new Set(['trainer/main.ts']);
+/**
+ * Command front-ends: the plugins cli/edgevae.ts loads, trainer/main.ts (`tsx trainer/main.ts` runs `train`), and the
+ * parts of `train` that only its front-end uses (`--model seq`'s flags, the --resume agreement check).
+ */
+const pluginSources = new Set(['trainer/main.ts', 'trainer/seq-cli.ts', 'trainer/run-definition.ts']);
 for (const c of Object.values(COMMANDS)) if ('source' in c && c.source) pluginSources.add(c.source);
 
 function layerOf(file: string): number | undefined {

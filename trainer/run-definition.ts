@@ -4,41 +4,11 @@
 // Image runs (train.ts) and sequence runs (seq-train.ts) share it: each kind lists the flag values its
 // checkpoint stands for, and the agreement check, the resume flow and the resume command are the same.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { usageError, UserError } from '../cli/errors.js';
 import { loadCheckpoint } from './checkpoint.js';
 
-export interface RunDefinition {
-  /** dataset name (fashion-mnist, mnist, words, fortunes), the absolute path of the data file/folder, or lines:/midi: + absolute path */
-  data: string;
-  limitTrain?: number;
-  limitTest?: number;
-  /** sequence runs: longest sequence kept, in symbols */
-  maxLength?: number;
-}
-
-const NAMED_SOURCES = new Set(['fashion-mnist', 'mnist', 'words', 'fortunes']);
-const PATH_PREFIXES = ['lines:', 'midi:'];
-
-/** A data source as stored: named datasets stay names, paths become absolute (resume works from any folder). */
-export function dataSourceKey(source: string): string {
-  if (NAMED_SOURCES.has(source)) return source;
-  for (const prefix of PATH_PREFIXES) {
-    if (source.startsWith(prefix)) {
-      const path = source.slice(prefix.length);
-      return existsSync(path) ? prefix + resolve(path) : source;
-    }
-  }
-  return existsSync(source) ? resolve(source) : source;
-}
-
-/** Flag values of the data part of a run (shared by both kinds of checkpoint). */
-export function runValues(run: RunDefinition | undefined): Record<string, string | undefined> {
-  if (!run) return {};
-  const values: Record<string, string | undefined> = { data: run.data, 'limit-train': run.limitTrain?.toString(), 'limit-test': run.limitTest?.toString() };
-  if (run.maxLength !== undefined) values['max-length'] = String(run.maxLength);
-  return values;
-}
+export { dataSourceKey, runValues, type RunDefinition } from './run-values.js';
+import { dataSourceKey, type RunDefinition } from './run-values.js';
 
 /** Flags compared as text; everything not listed here and not `data`/`widths` is compared as a number. */
 const TEXT_FLAGS = new Set(['model', 'recon', 'ae', 'cell', 'kl-schedule', 'bidirectional']);

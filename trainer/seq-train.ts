@@ -12,7 +12,7 @@ import { annealedBeta, makeDecoderInputs, seqVaeLoss, type KlSchedule } from './
 import { SeqVaeModel, type SeqModelConfig } from './seq-model.js';
 import type { SequenceDataset, SequenceSet } from './sequence-data.js';
 import { epochOrderSeed, type ResumePoint, type RunOptions } from './train.js';
-import { runValues, type RunDefinition } from './run-definition.js';
+import { runValues, type RunDefinition } from './run-values.js';
 
 export interface SeqTrainSettings {
   epochs: number;

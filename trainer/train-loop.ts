@@ -12,7 +12,7 @@ import { vaeLoss, warmedBeta, type ReconKind } from './loss.js';
 import { VaeModel, type ModelConfig } from './models.js';
 import { formatDuration, silentProgress, type ProgressSink } from './progress.js';
 import { Rng, shuffledIndices, type RngState } from '../reference/random.js';
-import type { RunDefinition } from './run-definition.js';
+import type { RunDefinition } from './run-values.js';
 import { LocalEngine, type TrainEngine } from './train-step.js';
 
 /** Where checkpoint bytes are read and written (train.ts sets the Node file system). */

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../runtime/atomic-write.js';
 import { checkpointFiles, type CheckpointMeta } from './train-loop.js';
-import { runValues } from './run-definition.js';
+import { runValues } from './run-values.js';
 
 checkpointFiles.read = (path) => readFileSync(path);
 checkpointFiles.write = (path, bytes) => writeFileAtomic(path, bytes);
