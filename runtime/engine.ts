@@ -17,7 +17,7 @@ export interface WasmExports {
   entryOutput(kind: number, k: number): number;
   run(kind: number, n: number): number;
   sampleNormal(ptr: number, count: number, seed: number, temperature: number): void;
-  /** relaxed build only: 1 turns on fused multiply-adds in the f32 conv/dense loops */
+  /** relaxed build only: 1 turns on fused multiply-adds in the f32 conv loops */
   setFusedF32?(on: number): void;
 }
 
