@@ -19,7 +19,7 @@ export interface WasmExports {
   run(kind: number, n: number): number;
   sampleNormal(ptr: number, count: number, seed: number, temperature: number): void;
   decodeSequences(zPtr: number, n: number, outPtr: number, maxLength: number, seed: number, temperature: number, topK: number, firstIndex: number): number;
-  /** relaxed build only: 1 turns on fused multiply-adds in the f32 conv/dense loops */
+  /** relaxed build only: 1 turns on fused multiply-adds in the f32 conv loops */
   setFusedF32?(on: number): void;
 }
 

@@ -40,7 +40,7 @@ export interface LoadOptions {
    */
   simd?: SimdMode;
   /**
-   * Fused multiply-adds in the f32 convolutions and dense layers (relaxed build only): faster, but exact only per
+   * Fused multiply-adds in the f32 convolutions (relaxed build only): faster, but exact only per
    * engine and hardware, not across them. Default false: f32 results stay bit-identical everywhere.
    */
   relaxedF32?: boolean;

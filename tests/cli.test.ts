@@ -300,7 +300,9 @@ describe('errors: one line "edgevae <command>: ...", exit 2 for usage, 1 otherwi
   it('usage mistakes of every command exit 2', async () => {
     const at = (f: string) => join(dir, f);
     await expectCommandError(2, "Unknown option '--bogus'", 'encode', '--bogus');
-    await expectCommandError(2, "--quant must be one of f32, f16, int8-weights, int8, mixed, got 'int4'", 'convert', '--decoder', join(ROOT, 'tests/fixtures/mlp.decoder.op13.onnx'), '--quant', 'int4', '-o', at('q.evae'));
+    await expectCommandError(2, "--quant must be one of f32, f16, int8-weights, int8, int8-relaxed, mixed, got 'int4'", 'convert', '--decoder', join(ROOT, 'tests/fixtures/mlp.decoder.op13.onnx'), '--quant', 'int4', '-o', at('q.evae'));
+    await expectCommandError(2, "--simd must be one of auto, fixed, relaxed, got 'fast'", 'sample', '--model', model, '--simd', 'fast', '--out', at('g.png'));
+    await expectCommandError(1, 'simd "relaxed" cannot run here: relaxed SIMD not supported by this engine', 'sample', '--model', model, '--simd', 'relaxed', '--out', at('g.png'));
     await expectCommandError(2, "--quant must be one of", 'quantize', '--model', model, '--quant', 'int4', '-o', at('q.evae'));
     await expectCommandError(2, 'missing --output', 'quantize', '--model', model, '--quant', 'f16');
     await expectCommandError(2, "Unknown option '--bogus'", 'parity', '--bogus');

@@ -4,8 +4,6 @@
 // when W is larger than L2 the work is tiled into 16-column x KB-row panels that stay in L1 while
 // all sample pairs pass over them, partial sums going through y.
 
-import { fusedF32, madd } from './fused_f32';
-
 /** Rows of a 16-column panel in the tiled batch path: 256 rows x 64 bytes = 16 KB. */
 const PANEL_ROWS: u32 = 256;
 /** Weight matrices up to this size are re-streamed per sample pair (they stay in L2). */
@@ -29,11 +27,6 @@ const L2_WEIGHT_BUDGET: usize = 256 * 1024;
  * rowBytes apart; x1 == x0, y1 == y0 is allowed. `acc`: add to y instead of starting from the bias.
  */
 function densePair(x0: usize, x1: usize, w: usize, bias: usize, y0: usize, y1: usize, K: u32, M: u32, rowBytes: usize, acc: bool): void {
-  // (batches and the last columns: fused only in denseSingle, the batch-1 path, to keep the relaxed module small)
-  densePairBody(x0, x1, w, bias, y0, y1, K, M, rowBytes, acc, false);
-}
-
-@inline function densePairBody(x0: usize, x1: usize, w: usize, bias: usize, y0: usize, y1: usize, K: u32, M: u32, rowBytes: usize, acc: bool, fused: bool): void {
   let m: u32 = 0;
   for (; m + 16 <= M; m += 16) {
     let a0 = start4(acc, y0, bias, m), a1 = start4(acc, y0, bias, m + 4), a2 = start4(acc, y0, bias, m + 8), a3 = start4(acc, y0, bias, m + 12);
@@ -43,10 +36,10 @@ function densePair(x0: usize, x1: usize, w: usize, bias: usize, y0: usize, y1: u
       const xa = f32x4.splat(load<f32>(x0 + (<usize>k << 2)));
       const xb = f32x4.splat(load<f32>(x1 + (<usize>k << 2)));
       const w0 = v128.load(wp), w1 = v128.load(wp, 16), w2 = v128.load(wp, 32), w3 = v128.load(wp, 48);
-      a0 = madd(a0, xa, w0, fused); b0 = madd(b0, xb, w0, fused);
-      a1 = madd(a1, xa, w1, fused); b1 = madd(b1, xb, w1, fused);
-      a2 = madd(a2, xa, w2, fused); b2 = madd(b2, xb, w2, fused);
-      a3 = madd(a3, xa, w3, fused); b3 = madd(b3, xb, w3, fused);
+      a0 = f32x4.add(a0, f32x4.mul(xa, w0)); b0 = f32x4.add(b0, f32x4.mul(xb, w0));
+      a1 = f32x4.add(a1, f32x4.mul(xa, w1)); b1 = f32x4.add(b1, f32x4.mul(xb, w1));
+      a2 = f32x4.add(a2, f32x4.mul(xa, w2)); b2 = f32x4.add(b2, f32x4.mul(xb, w2));
+      a3 = f32x4.add(a3, f32x4.mul(xa, w3)); b3 = f32x4.add(b3, f32x4.mul(xb, w3));
       wp += rowBytes;
     }
     const o = <usize>m << 2;
@@ -59,8 +52,8 @@ function densePair(x0: usize, x1: usize, w: usize, bias: usize, y0: usize, y1: u
     let wp = w + (<usize>m << 2);
     for (let k: u32 = 0; k < K; k++) {
       const w0 = v128.load(wp);
-      a0 = madd(a0, f32x4.splat(load<f32>(x0 + (<usize>k << 2))), w0, fused);
-      b0 = madd(b0, f32x4.splat(load<f32>(x1 + (<usize>k << 2))), w0, fused);
+      a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(load<f32>(x0 + (<usize>k << 2))), w0));
+      b0 = f32x4.add(b0, f32x4.mul(f32x4.splat(load<f32>(x1 + (<usize>k << 2))), w0));
       wp += rowBytes;
     }
     v128.store(y0 + (<usize>m << 2), a0);
@@ -87,10 +80,6 @@ function densePair(x0: usize, x1: usize, w: usize, bias: usize, y0: usize, y1: u
  * the block that computes it (so a team can split the columns, threads/shares.ts).
  */
 export function denseSingle(x: usize, w: usize, bias: usize, y: usize, K: u32, M: u32, mBegin: u32, mEnd: u32): void {
-  denseSingleBody(x, w, bias, y, K, M, mBegin, mEnd, false);
-}
-
-@inline function denseSingleBody(x: usize, w: usize, bias: usize, y: usize, K: u32, M: u32, mBegin: u32, mEnd: u32, fused: bool): void {
   const rowBytes = <usize>M << 2;
   let m: u32 = mBegin;
   for (; m + 32 <= mEnd; m += 32) {
@@ -99,14 +88,14 @@ export function denseSingle(x: usize, w: usize, bias: usize, y: usize, K: u32, M
     let wp = w + (<usize>m << 2);
     for (let k: u32 = 0; k < K; k++) {
       const xk = f32x4.splat(load<f32>(x + (<usize>k << 2)));
-      a0 = madd(a0, xk, v128.load(wp), fused);
-      a1 = madd(a1, xk, v128.load(wp, 16), fused);
-      a2 = madd(a2, xk, v128.load(wp, 32), fused);
-      a3 = madd(a3, xk, v128.load(wp, 48), fused);
-      a4 = madd(a4, xk, v128.load(wp, 64), fused);
-      a5 = madd(a5, xk, v128.load(wp, 80), fused);
-      a6 = madd(a6, xk, v128.load(wp, 96), fused);
-      a7 = madd(a7, xk, v128.load(wp, 112), fused);
+      a0 = f32x4.add(a0, f32x4.mul(xk, v128.load(wp)));
+      a1 = f32x4.add(a1, f32x4.mul(xk, v128.load(wp, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(xk, v128.load(wp, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(xk, v128.load(wp, 48)));
+      a4 = f32x4.add(a4, f32x4.mul(xk, v128.load(wp, 64)));
+      a5 = f32x4.add(a5, f32x4.mul(xk, v128.load(wp, 80)));
+      a6 = f32x4.add(a6, f32x4.mul(xk, v128.load(wp, 96)));
+      a7 = f32x4.add(a7, f32x4.mul(xk, v128.load(wp, 112)));
       wp += rowBytes;
     }
     const o = y + (<usize>m << 2);

@@ -1,4 +1,4 @@
-// Relaxed build only: whether the f32 conv and dense inner loops use f32x4.relaxed_madd, a fused multiply-add
+// Relaxed build only: whether the f32 conv inner loops (conv_tile.ts, 8-channel blocks) use f32x4.relaxed_madd, a fused multiply-add
 // where the hardware has one. Off unless the host asks (setFusedF32): a fused multiply-add rounds once instead
 // of twice, so its results are exact per engine and hardware but differ across them; the default stays bit-exact.
 

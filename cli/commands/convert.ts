@@ -21,7 +21,7 @@ Converts an ONNX VAE (encoder and/or decoder) into the flat .evae format.
   --decoder FILE    ONNX decoder: z -> x
   -o, --output FILE the .evae file to write
   --name NAME       model name stored in the metadata (default: output file name)
-  --quant MODE      f32 (default) | f16 | int8-weights | int8 | mixed (docs/quantization.md)
+  --quant MODE      f32 (default) | f16 | int8-weights | int8 | int8-relaxed | mixed (docs/quantization.md)
   --calib SRC       int8/mixed calibration images: IDX file, image folder, .npy, or fashion-mnist
   --calib-method M  percentile (default) | minmax
   --target-psnr DB  mixed: mean PSNR the quantized decoder must reach (default 40)

@@ -14,7 +14,8 @@ export const MODEL_FLAGS: FlagSpec = {
 export const MODEL_HELP = `  -m, --model FILE     the .evae model
       --max-batch N    samples per runtime call (default 16)
       --simd MODE      auto (default): the relaxed-SIMD runtime when this engine runs it correctly, else fixed | fixed | relaxed
-      --relaxed-f32    fused multiply-adds in f32 layers (relaxed build): faster, exact per machine but not across engines
+      --relaxed-f32    fused multiply-adds in f32 convolutions (relaxed build): faster, exact per machine but not across engines
+
       --threads N|auto threads computing each image together (default 1; auto: min(cores, 4); docs/threads.md)`;
 
 /** Flag of the commands that read tensors: run on NaN/Infinity instead of refusing them. */

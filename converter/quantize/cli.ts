@@ -7,7 +7,7 @@ import { readInputFile } from '../../runtime/node.js';
 
 const HELP = `Usage: edgevae quantize --model model.evae --quant MODE -o out.evae [--calib SRC] [--calib-method minmax|percentile] [--target-psnr 40]
 
-  --quant MODE        f16 | int8-weights | int8 | mixed (see docs/quantization.md)
+  --quant MODE        f16 | int8-weights | int8 | int8-relaxed | mixed (see docs/quantization.md)
   --calib SRC         calibration images: an IDX file, an image folder, a .npy file, or "fashion-mnist"
                       (needed for int8/mixed when the model has an encoder)
   --calib-method M    percentile (default: 0.01% / 99.99%) or minmax
