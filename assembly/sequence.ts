@@ -13,6 +13,8 @@ import { exp } from './kernels/compact_math';
 let bos: u32 = 0;
 let eos: u32 = 0;
 let fileMaxLength: u32 = 0;
+// Token ids 0..15 the decode loop never emits (bit i = id i), from the seq-init word's upper half.
+let neverMask: u32 = 0;
 let vocab: u32 = 0;
 let stateFloats: u32 = 0;
 let latentFloats: u32 = 0;
@@ -24,16 +26,17 @@ let rankBuf: usize = 0;
 @inline function field(kind: u32, k: u32): u32 { return load<u32>(entryInfo + kind * 24 + (k << 2)); }
 @inline function present(kind: u32): bool { return field(kind, 1) != 0xffffffff; }
 
-/** Reserved word of entry kinds 3 (maxLength) and 4 (bos | eos << 16), recorded while the entry table is read. */
+/** Reserved word of entry kinds 3 (maxLength | never-emit mask << 16) and 4 (bos | eos << 16), noted while the entry table is read. */
 export function noteSequenceWord(kind: u32, word: u32): void {
-  if (kind == F.ENTRY_SEQ_INIT) fileMaxLength = word;
+  if (kind == F.ENTRY_SEQ_INIT) { fileMaxLength = word & 0xffff; neverMask = word >>> 16; }
   if (kind == F.ENTRY_SEQ_STEP) { bos = word & 0xffff; eos = word >>> 16; }
 }
 
 /**
  * Cross-entry rules, after every entry was read: image kinds (0, 1) and sequence kinds (2..4) do not mix; seq-init
  * and seq-step come together; step input = [token, state P, latent L] with P, L from init; step output = [logits V,
- * state P] with V >= 2; bos and eos < V; 1 <= maxLength <= MAX_SEQUENCE_LENGTH; a seq-encode latent equals L.
+ * state P] with V >= 2; bos and eos < V; 1 <= maxLength <= MAX_SEQUENCE_LENGTH; the never-emit mask has no bit at
+ * or above V and not the stop token's; a seq-encode latent equals L.
  * Returns E.OK or the failing entry kind as a negative E_BAD_ENTRY with errorDetail set by the caller.
  */
 export function checkSequenceEntries(seen: u32): bool {
@@ -50,6 +53,7 @@ export function checkSequenceEntries(seen: u32): bool {
   const V = <u32>(stepOut - <u64>P);
   if (V > 0xffff || bos >= V || eos >= V) return false;
   if (fileMaxLength == 0 || fileMaxLength > F.MAX_SEQUENCE_LENGTH) return false;
+  if ((V < 16 && (neverMask >>> V) != 0) || (eos < 16 && (neverMask & (1 << eos)) != 0)) return false;
   if ((seen & (1 << F.ENTRY_SEQ_ENCODE)) != 0 && tCount(field(F.ENTRY_SEQ_ENCODE, 4)) != L) return false;
   vocab = V; stateFloats = P; latentFloats = L;
   return true;
@@ -71,20 +75,41 @@ function drawUniform(seed: u32, index: u32, step: u32): f64 {
   return uniform();
 }
 
+@inline function masked(v: u32): bool { return v < 16 && (neverMask & (1 << v)) != 0; }
+
+/** argmaxRow over the ids the never-emit mask allows (the stop token always is): first largest, NaN never wins. */
+function emittableArgmax(logits: usize): u32 {
+  if (neverMask == 0) return argmaxRow(logits, vocab);
+  let best: i32 = -1;
+  let bv: f32 = 0;
+  for (let v: u32 = 0; v < vocab; v++) {
+    if (masked(v)) continue;
+    const x = load<f32>(logits + (<usize>v << 2));
+    if (best < 0 || x > bv || (bv != bv && x == x)) { bv = x; best = <i32>v; }
+  }
+  return <u32>best;
+}
+
 /** Next token from one row of logits: argmax when temperature is 0 or topK is 1, else a draw from the top-k softmax. */
 function chooseToken(logits: usize, temperature: f32, topK: u32, u: f64): u32 {
-  if (temperature == 0 || topK == 1) return argmaxRow(logits, vocab);
-  const k = topK == 0 || topK > vocab ? vocab : topK;
-  // The k largest logits (ties: lower index first), by repeated selection; rankBuf holds their indices.
+  if (temperature == 0 || topK == 1) return emittableArgmax(logits);
+  let allowed = vocab;
+  for (let v: u32 = 0; v < 16 && v < vocab; v++) if (masked(v)) allowed--;
+  const k = topK == 0 || topK > allowed ? allowed : topK;
+  // The k largest emittable logits (ties: lower index first), by repeated selection; rankBuf holds their indices.
   let chosen: u32 = 0;
-  if (k == vocab) {
-    for (let v: u32 = 0; v < vocab; v++) store<u32>(rankBuf + (<usize>v << 2), v);
-    chosen = vocab;
+  if (k == allowed) {
+    for (let v: u32 = 0; v < vocab; v++) {
+      if (masked(v)) continue;
+      store<u32>(rankBuf + (<usize>chosen << 2), v);
+      chosen++;
+    }
   } else {
     for (; chosen < k; chosen++) {
       let best: i32 = -1;
       let bv: f32 = 0;
       for (let v: u32 = 0; v < vocab; v++) {
+        if (masked(v)) continue;
         let taken = false;
         for (let j: u32 = 0; j < chosen; j++) if (load<u32>(rankBuf + (<usize>j << 2)) == v) { taken = true; break; }
         if (taken) continue;
@@ -102,7 +127,7 @@ function chooseToken(logits: usize, temperature: f32, topK: u32, u: f64): u32 {
     const x = load<f32>(logits + (<usize>load<u32>(rankBuf + (<usize>j << 2)) << 2));
     total += exp((<f64>x - <f64>m) * invT);
   }
-  if (!(total > 0) || !isFinite(total)) return argmaxRow(logits, vocab);
+  if (!(total > 0) || !isFinite(total)) return emittableArgmax(logits);
   const target = u * total;
   let acc: f64 = 0;
   for (let j: u32 = 0; j < chosen; j++) {

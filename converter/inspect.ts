@@ -40,6 +40,10 @@ export function inspectModel(bytes: Uint8Array): string {
     const preview = (m.tokens ?? []).slice(0, 12).map((t) => JSON.stringify(t)).join(' ');
     out.push(`sequence model (${m.kind ?? '?'}): ${q.vocabSize} tokens, start ${q.bos}, stop ${q.eos}, at most ${q.maxLength} tokens, ` +
       `latent ${q.latentSize}, state ${q.stateSize} values, joined with ${JSON.stringify(m.separator ?? '')}`);
+    if (q.neverEmitted.length) {
+      const named = q.neverEmitted.map((i) => (m.tokens?.[i] !== undefined ? `${i} ${JSON.stringify(m.tokens[i])}` : `${i}`));
+      out.push(`never emitted: ${named.join(', ')}`);
+    }
     if (preview) out.push(`vocabulary: ${preview}${(m.tokens?.length ?? 0) > 12 ? ' ...' : ''}`);
   }
   out.push(simdLine(info));

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EntryKind, MAX_SEQUENCE_LENGTH } from '../runtime/format-constants.js';
 import { readModel } from '../runtime/format.js';
+import { seqInitWord } from '../runtime/format-sequence.js';
 import { emitEntry, type EmitContext } from './emit.js';
 import { importSequenceGraph, type ImportedSequenceGraph } from './import-sequence.js';
 import type { Graph } from './ir.js';
@@ -36,6 +37,9 @@ export interface SequenceConvertOptions {
   vocab: SequenceVocab;
   name?: string;
 }
+
+/** Special tokens of `edgevae train --model seq` that are inputs only: padding, start, unknown symbol. */
+const NEVER_EMITTED_TOKENS: readonly string[] = ['<pad>', '<bos>', '<unk>'];
 
 export interface SequenceConvertReport {
   entries: { kind: string; ops: number; arenaPerSample: number; inputs: string[]; outputs: string[] }[];
@@ -95,6 +99,8 @@ export async function convertSequence(opts: SequenceConvertOptions): Promise<{ b
   const eos = vocab.eos ?? vocab.tokens.indexOf('<eos>');
   if (bos < 0 || bos >= V || eos < 0 || eos >= V) throw new Error('vocabulary: no <bos>/<eos> token (give "bos" and "eos" ids)');
   const maxLength = vocab.maxTokens;
+  // Our trainer's specials that a decoder must never emit (docs/format.md "Sequence models": the seq-init word's upper half).
+  const neverEmitted = vocab.tokens.slice(0, 16).flatMap((t, i) => (NEVER_EMITTED_TOKENS.includes(t) && i !== eos ? [i] : []));
   if (maxLength > MAX_SEQUENCE_LENGTH) throw new Error(`vocabulary: maxTokens ${maxLength} exceeds the runtime's limit of ${MAX_SEQUENCE_LENGTH}`);
 
   // decoder init: z -> states, packed in output order
@@ -140,7 +146,7 @@ export async function convertSequence(opts: SequenceConvertOptions): Promise<{ b
     if (encG.outputs[0]!.size !== L || encG.outputs[1]!.size !== L) throw new Error(`encoder: mu/logvar of ${encG.outputs[0]!.size}/${encG.outputs[1]!.size} values, the decoder reads ${L}`);
     parts.push({ kind: EntryKind.SeqEncode, name: 'seq-encode', imported: encG, reserved: 0 });
   }
-  parts.push({ kind: EntryKind.SeqInit, name: 'seq-init', imported: initG, reserved: maxLength });
+  parts.push({ kind: EntryKind.SeqInit, name: 'seq-init', imported: initG, reserved: seqInitWord(maxLength, neverEmitted) });
   parts.push({ kind: EntryKind.SeqStep, name: 'seq-step', imported: stepG, reserved: (bos | (eos << 16)) >>> 0 });
 
   const ctx: EmitContext = { tensors: [] };

@@ -22,7 +22,7 @@ export interface WTensor {
   name?: string;
 }
 export interface WOp { op: Op; out: number; a: number; b?: number; c?: number; act?: Act; alpha?: number; params?: number[]; name?: string }
-/** `reserved`: word 7 of the entry (sequence models: seq-init maxLength, seq-step bos | eos << 16), else 0. */
+/** `reserved`: word 7 of the entry (sequence models: seq-init maxLength | never-emit mask << 16, seq-step bos | eos << 16), else 0. */
 export interface WEntry { kind: EntryKind; input: number; outputs: number[]; ops: WOp[]; reserved?: number }
 /** flags: header flags (format.md "Header"; FLAG_RELU_U7 for int8-relaxed files), 0 when absent. */
 export interface WModel { meta: Record<string, unknown>; tensors: WTensor[]; entries: WEntry[]; arenaPerSample?: number; flags?: number }

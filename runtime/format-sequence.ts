@@ -99,12 +99,15 @@ export interface SequenceInfo {
   bos: number;
   eos: number;
   maxLength: number;
+  /** token ids (all < 16) the decode loop never emits, from the upper half of the seq-init word */
+  neverEmitted: number[];
 }
 
 /**
  * Cross-entry rules of a sequence model (image and sequence kinds do not mix; seq-init and seq-step come together;
  * step input [token, state P, latent L], step output [logits V, state P], V >= 2, bos/eos < V <= 65535,
- * 1 <= maxLength <= MAX_SEQUENCE_LENGTH, a seq-encode latent of L). Returns the decoder's numbers, if any.
+ * 1 <= maxLength <= MAX_SEQUENCE_LENGTH, a never-emit mask without ids >= V or the stop token, a seq-encode latent
+ * of L). Returns the decoder's numbers, if any.
  */
 export function checkSequenceEntries(entries: EntryInfo[], words: EntryWords, tensors: TensorInfo[]): SequenceInfo | undefined {
   const fail = (msg: string): never => { throw new ModelFormatError(`model file: ${msg}`); };
@@ -126,11 +129,21 @@ export function checkSequenceEntries(entries: EntryInfo[], words: EntryWords, te
   const word = words.get('seq-step')!;
   const bos = word & 0xffff, eos = word >>> 16;
   if (bos >= V || eos >= V) fail(`entry seq-step: start token ${bos} / stop token ${eos} outside the vocabulary of ${V}`);
-  const maxLength = words.get('seq-init')!;
+  const initWord = words.get('seq-init')!;
+  const maxLength = initWord & 0xffff, mask = initWord >>> 16;
   if (maxLength < 1 || maxLength > MAX_SEQUENCE_LENGTH) fail(`entry seq-init: maximum length ${maxLength} is outside 1..${MAX_SEQUENCE_LENGTH}`);
+  const neverEmitted = Array.from({ length: 16 }, (_, i) => i).filter((i) => (mask >>> i) & 1);
+  const outside = neverEmitted.filter((i) => i >= V);
+  if (outside.length) fail(`entry seq-init: never-emit mask names token ${outside.join(', ')} outside the vocabulary of ${V}`);
+  if (neverEmitted.includes(eos)) fail(`entry seq-init: never-emit mask includes the stop token ${eos}`);
   const enc = by.get('seq-encode');
   if (enc && n(enc.outputs[0]!) !== L) fail(`entry seq-encode: latent of ${n(enc.outputs[0]!)} values, the decoder reads ${L}`);
-  return { vocabSize: V, stateSize: P, latentSize: L, bos, eos, maxLength };
+  return { vocabSize: V, stateSize: P, latentSize: L, bos, eos, maxLength, neverEmitted };
+}
+
+/** The seq-init entry's reserved word: maxLength in bits 0..15, bit 16 + i set when id i is never emitted. */
+export function seqInitWord(maxLength: number, neverEmitted: readonly number[]): number {
+  return (maxLength | neverEmitted.reduce((m, i) => m | (1 << (16 + i)), 0)) >>> 0;
 }
 
 export const ENTRY_KIND_CODE = { encode: EntryKind.Encode, decode: EntryKind.Decode, 'seq-encode': EntryKind.SeqEncode, 'seq-init': EntryKind.SeqInit, 'seq-step': EntryKind.SeqStep } as const;

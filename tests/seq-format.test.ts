@@ -11,6 +11,7 @@ import type { WasmExports } from '../runtime/engine.js';
 import { buildSeqOnnx } from '../trainer/export-seq-onnx.js';
 import { seqInitialWeights, type SeqModelConfig } from '../trainer/seq-model.js';
 import { refreshChecksum, seededValues } from './format-fixtures.js';
+import { EOS, emittableArgmax } from '../trainer/vocab.js';
 
 const CONFIG: SeqModelConfig = { kind: 'seq', cell: 'lstm', layers: 1, hidden: 6, latent: 3, embed: 4, bidirectional: true, vocabSize: 8, maxTokens: 7 };
 const GRU: SeqModelConfig = { ...CONFIG, cell: 'gru', bidirectional: false, layers: 2 };
@@ -18,8 +19,10 @@ let lstmBytes: Uint8Array;
 let gruBytes: Uint8Array;
 let module: WebAssembly.Module;
 
-async function make(config: SeqModelConfig): Promise<Uint8Array> {
-  const g = buildSeqOnnx(config, seqInitialWeights(config, 3));
+async function make(config: SeqModelConfig, edit?: (w: Map<string, Float32Array>) => void): Promise<Uint8Array> {
+  const w = seqInitialWeights(config, 3);
+  edit?.(w);
+  const g = buildSeqOnnx(config, w);
   const tokens = ['<pad>', '<bos>', '<eos>', '<unk>', ...'abcdefghijkl'.slice(0, config.vocabSize - 4)];
   return (await convertSequence({ ...g, decoderInit: g.decoderInit, decoderStep: g.decoderStep, vocab: { tokens, separator: '', maxTokens: config.maxTokens } })).bytes;
 }
@@ -61,13 +64,26 @@ describe('sequence models: both validators', () => {
       expect(tsError(b)).toBeUndefined();
       expect(wasmLoad(b).rc).toBe(0);
     }
-    expect(readModel(lstmBytes).sequence).toEqual({ vocabSize: 8, stateSize: 2 * 6, latentSize: 3, bos: 1, eos: 2, maxLength: 7 });
+    expect(readModel(lstmBytes).sequence).toEqual({ vocabSize: 8, stateSize: 2 * 6, latentSize: 3, bos: 1, eos: 2, maxLength: 7, neverEmitted: [0, 1, 3] });
+    expect(u32(lstmBytes, entryWord(lstmBytes, 'seq-init', 7))).toBe(7 | (0b1011 << 16));
+  });
+
+  it('accept any never-emit mask of ids below V other than the stop token, mask 0 included', () => {
+    for (const mask of [0, 1, 0b11111011, 0b10000000]) {
+      const b = patched(lstmBytes, [[entryWord(lstmBytes, 'seq-init', 7), 7 | (mask << 16)]]);
+      expect(tsError(b)).toBeUndefined();
+      expect(wasmLoad(b).rc).toBe(0);
+      expect(readModel(b).sequence!.neverEmitted).toEqual([0, 1, 2, 3, 4, 5, 6, 7].filter((i) => (mask >> i) & 1));
+    }
   });
 
   const cases: [string, (b: Uint8Array) => [number, number][], RegExp][] = [
     ['maximum length missing (0)', (b) => [[entryWord(b, 'seq-init', 7), 0]], /maximum length 0 is outside 1\.\.1024/],
     ['maximum length above the hard cap', (b) => [[entryWord(b, 'seq-init', 7), MAX_SEQUENCE_LENGTH + 1]], /maximum length 1025/],
-    ['maximum length 2^32 - 1', (b) => [[entryWord(b, 'seq-init', 7), 0xffffffff]], /maximum length 4294967295/],
+    ['seq-init word 2^32 - 1 (maximum length 65535)', (b) => [[entryWord(b, 'seq-init', 7), 0xffffffff]], /maximum length 65535/],
+    ['never-emit mask bit at V (8)', (b) => [[entryWord(b, 'seq-init', 7), 7 | (0x100 << 16)]], /never-emit mask names token 8 outside/],
+    ['never-emit mask bit 15', (b) => [[entryWord(b, 'seq-init', 7), 7 | (0x800b << 16)]], /never-emit mask names token 15 outside/],
+    ['never-emit mask includes the stop token', (b) => [[entryWord(b, 'seq-init', 7), 7 | (0b111 << 16)]], /mask includes the stop token 2/],
     ['start token outside the vocabulary', (b) => [[entryWord(b, 'seq-step', 7), 8 | (2 << 16)]], /start token 8/],
     ['stop token outside the vocabulary', (b) => [[entryWord(b, 'seq-step', 7), 1 | (200 << 16)]], /stop token 200/],
     ['reserved word of seq-encode', (b) => [[entryWord(b, 'seq-encode', 7), 5]], /seq-encode: reserved word is 5/],
@@ -159,5 +175,54 @@ describe('the decode loop', () => {
     const vocabOk = (rows: string[], k: number) => rows.every((r) => r === '' || r.split(',').every((t) => Number(t) >= 0 && Number(t) < k));
     expect(vocabOk(a, 8)).toBe(true);
     expect(await run(5, { temperature: 0 })).toEqual(await run(5, { temperature: 2, topK: 1 }));
+  });
+
+  it('never emits a masked id, even when its logit is the largest at every step', async () => {
+    const { Engine } = await import('../runtime/engine.js');
+    // Output biases that put <unk> (3) first and <pad> (0) second whatever the state: greedy without a mask emits 3.
+    const bytes = await make(CONFIG, (w) => { const b = w.get('dec.out.b')!; b[3] = 40; b[0] = 30; b[5] = 0.5; });
+    const n = 6, T = CONFIG.maxTokens, V = CONFIG.vocabSize;
+    const z = Float32Array.from(seededValues(n * 3, 21, 2));
+    const decode = async (b: Uint8Array, opts: object) => {
+      const e = await Engine.create(module);
+      await e.load(b, n);
+      return { e, rows: e.decodeSequences(z, n, opts).map((r) => Array.from(r)) };
+    };
+    const unmasked = patched(bytes, [[entryWord(bytes, 'seq-init', 7), T]]);
+    expect((await decode(unmasked, {})).rows.flat()).toContain(3);
+
+    const { e, rows } = await decode(bytes, {});
+    // Reference: the same steps driven from here with the trainer's emittableArgmax (skips 0, 1, 3).
+    const P = 2 * 6, L = 3;
+    let state = e.run('seq-init', z, n)[0]!;
+    const want: number[][] = Array.from({ length: n }, () => []);
+    let prev = new Array<number>(n).fill(1);
+    const done = new Uint8Array(n);
+    for (let t = 0; t < T; t++) {
+      const input = new Float32Array(n * (1 + P + L));
+      for (let s = 0; s < n; s++) {
+        input[s * (1 + P + L)] = done[s] ? EOS : prev[s]!;
+        input.set(state.subarray(s * P, (s + 1) * P), s * (1 + P + L) + 1);
+        input.set(z.subarray(s * L, (s + 1) * L), s * (1 + P + L) + 1 + P);
+      }
+      const out = e.run('seq-step', input, n)[0]!;
+      state = new Float32Array(n * P);
+      prev = prev.map((_, s) => {
+        state.set(out.subarray(s * (V + P) + V, (s + 1) * (V + P)), s * P);
+        return emittableArgmax(out, s * (V + P), V);
+      });
+      prev.forEach((tok, s) => {
+        if (done[s]) return;
+        if (tok === EOS) done[s] = 1;
+        else want[s]!.push(tok);
+      });
+    }
+    expect(rows).toEqual(want);
+    expect(rows.flat().length).toBeGreaterThan(0);
+    for (const opts of [{ temperature: 1, topK: 2, seed: 3 }, { temperature: 50, topK: 0, seed: 4 }, { temperature: 2, topK: 3, seed: 5 }]) {
+      const sampled = (await decode(bytes, opts)).rows.flat();
+      expect(sampled.length, JSON.stringify(opts)).toBeGreaterThan(0);
+      expect(sampled.filter((t) => t === 0 || t === 1 || t === 3), JSON.stringify(opts)).toEqual([]);
+    }
   });
 });

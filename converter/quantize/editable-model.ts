@@ -3,6 +3,7 @@
 // on any valid float model, independent of how the converter produced it.
 import { DType, ENTRY_NAME, EntryKind, TensorKind, type Op } from '../../runtime/format-constants.js';
 import { readModel } from '../../runtime/format.js';
+import { seqInitWord } from '../../runtime/format-sequence.js';
 import { writeModel, type WEntry, type WModel, type WTensor } from '../writer.js';
 
 const NONE = 0xffffffff;
@@ -23,7 +24,9 @@ export function readEditable(bytes: Uint8Array): EditableModel {
     if (t.qCount) base.channelScales = Float32Array.from({ length: t.qCount }, (_, i) => view.getFloat32(t.qOffset + 4 * i, true));
     return base;
   });
-  const reserved = (kind: string) => (kind === 'seq-init' ? info.sequence!.maxLength : kind === 'seq-step' ? (info.sequence!.bos | (info.sequence!.eos << 16)) >>> 0 : 0);
+  const q = info.sequence;
+  const reserved = (kind: string) =>
+    (kind === 'seq-init' ? seqInitWord(q!.maxLength, q!.neverEmitted) : kind === 'seq-step' ? (q!.bos | (q!.eos << 16)) >>> 0 : 0);
   const entries: WEntry[] = info.entries.map((e) => ({
     kind: ENTRY_NAME.indexOf(e.kind) as EntryKind,
     reserved: reserved(e.kind),
