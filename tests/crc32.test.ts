@@ -144,7 +144,7 @@ describe.skipIf(!haveWasm)('Engine.load and the checksum', () => {
     expect(e.message).toBe(readError(b).message);
     // With the checksum fixed up, the structural problem is what remains.
     refreshChecksum(b);
-    expect((await loadError(b)).message).toBe('model file: header flags are 7, expected 0');
+    expect((await loadError(b)).message).toBe('model file: header flags are 7, expected 0 or 1 (7-bit relu activations)');
   });
 
   it('a corrupted file whose arena would be too large for maxBatch is reported as corrupted', async () => {

@@ -183,10 +183,11 @@ describe('wasm module ABI', () => {
     expect(statSync(WASM_PATH).size).toBeLessThanOrEqual(42 * 1024);
   });
 
-  it('the relaxed-SIMD build: the same interface plus setFusedF32, within 36 KB, and it validates only with relaxed SIMD', () => {
+  it('the relaxed-SIMD build: the same interface plus setFusedF32, at most 2 KB above the fixed build, and it validates only with relaxed SIMD', () => {
     const path = WASM_PATH.replace(/edgevae\.wasm$/, 'edgevae-relaxed.wasm');
     const bytes = readFileSync(path);
-    expect(bytes.length).toBeLessThanOrEqual(36 * 1024);
+    // the relaxed kernels (quad int8 tiles, fused f32 conv blocks) cost about 1.5 KB on top of whatever the fixed build holds
+    expect(bytes.length).toBeLessThanOrEqual(statSync(WASM_PATH).size + 2 * 1024);
     expect(statSync(WASM_PATH).size).toBeLessThan(bytes.length);
     // Node 20 has no relaxed SIMD without its flag: the module must not validate (hosts then use the fixed build)
     if (process.version.startsWith('v20.')) expect(WebAssembly.validate(bytes)).toBe(false);

@@ -18,7 +18,7 @@ import { joinTeam, teamSize, teamIndex, teamControl, DEFAULT_SPIN } from '../tea
 import { run as runEntry } from '../executor';
 import * as C from './control';
 
-export { alloc, load, errorDetail, entryInput, entryOutput, run, sampleNormal } from '../index';
+export { alloc, load, errorDetail, entryInput, entryOutput, run, sampleNormal, decodeSequences } from '../index';
 
 /** Largest team (member 0 included). */
 const MAX_MEMBERS: u32 = 64;
