@@ -10,43 +10,50 @@ let scratch: usize = 0;
 /** Gate scratch of at least 2*G*H + H floats for the widest recurrent op (sized by recurrent_validate.ts at load). */
 export function setRecurrentScratch(p: usize): void { scratch = p; }
 
-/** out[m] = bias[m] + sum_k x[k] * w[k*ld + m] for m < M. */
+/**
+ * out[m] = bias[m] + sum_k x[k] * w[k*ld + m] for m < M, summed in k order (so every column gets the same f32
+ * arithmetic as a plain loop). The weights are read row by row, four rows at a time: contiguous streams the
+ * prefetcher follows, where a column-block walk would jump ld floats per k (one page per row on wide LSTMs).
+ */
 export function gemv(x: usize, w: usize, ld: u32, bias: usize, out: usize, K: u32, M: u32): void {
   const rowBytes = <usize>ld << 2;
-  let m: u32 = 0;
-  for (; m + 16 <= M; m += 16) {
-    const o = <usize>m << 2;
-    let a0 = v128.load(bias + o), a1 = v128.load(bias + o, 16), a2 = v128.load(bias + o, 32), a3 = v128.load(bias + o, 48);
-    let wp = w + o;
-    for (let k: u32 = 0; k < K; k++) {
-      const xv = v128.load32_splat(x + (<usize>k << 2));
-      a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(wp)));
-      a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(wp, 16)));
-      a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(wp, 32)));
-      a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(wp, 48)));
-      wp += rowBytes;
+  const vecEnd = M & ~3;
+  memory.copy(out, bias, <usize>M << 2);
+  let k: u32 = 0;
+  for (; k + 4 <= K; k += 4) {
+    const xp = x + (<usize>k << 2);
+    const x0 = v128.load32_splat(xp), x1 = v128.load32_splat(xp, 4), x2 = v128.load32_splat(xp, 8), x3 = v128.load32_splat(xp, 12);
+    const r0 = w + <usize>k * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+    for (let m: u32 = 0; m < vecEnd; m += 4) {
+      const o = <usize>m << 2;
+      let a = v128.load(out + o);
+      a = f32x4.add(a, f32x4.mul(x0, v128.load(r0 + o)));
+      a = f32x4.add(a, f32x4.mul(x1, v128.load(r1 + o)));
+      a = f32x4.add(a, f32x4.mul(x2, v128.load(r2 + o)));
+      a = f32x4.add(a, f32x4.mul(x3, v128.load(r3 + o)));
+      v128.store(out + o, a);
     }
-    v128.store(out + o, a0); v128.store(out + o, a1, 16); v128.store(out + o, a2, 32); v128.store(out + o, a3, 48);
+    for (let m = vecEnd; m < M; m++) {
+      const o = <usize>m << 2;
+      let acc = load<f32>(out + o);
+      acc += load<f32>(xp) * load<f32>(r0 + o);
+      acc += load<f32>(xp, 4) * load<f32>(r1 + o);
+      acc += load<f32>(xp, 8) * load<f32>(r2 + o);
+      acc += load<f32>(xp, 12) * load<f32>(r3 + o);
+      store<f32>(out + o, acc);
+    }
   }
-  for (; m + 4 <= M; m += 4) {
-    const o = <usize>m << 2;
-    let a0 = v128.load(bias + o);
-    let wp = w + o;
-    for (let k: u32 = 0; k < K; k++) {
-      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(x + (<usize>k << 2)), v128.load(wp)));
-      wp += rowBytes;
+  for (; k < K; k++) {
+    const xv = v128.load32_splat(x + (<usize>k << 2));
+    const r = w + <usize>k * rowBytes;
+    for (let m: u32 = 0; m < vecEnd; m += 4) {
+      const o = <usize>m << 2;
+      v128.store(out + o, f32x4.add(v128.load(out + o), f32x4.mul(xv, v128.load(r + o))));
     }
-    v128.store(out + o, a0);
-  }
-  for (; m < M; m++) {
-    const o = <usize>m << 2;
-    let acc = load<f32>(bias + o);
-    let wp = w + o;
-    for (let k: u32 = 0; k < K; k++) {
-      acc += load<f32>(x + (<usize>k << 2)) * load<f32>(wp);
-      wp += rowBytes;
+    for (let m = vecEnd; m < M; m++) {
+      const o = <usize>m << 2;
+      store<f32>(out + o, load<f32>(out + o) + load<f32>(x + (<usize>k << 2)) * load<f32>(r + o));
     }
-    store<f32>(out + o, acc);
   }
 }
 
