@@ -30,11 +30,13 @@ export function relaxedSimdSupport(): RelaxedSimdSupport {
  * Picks the build for `mode`. haveRelaxed: a relaxed module was given; probe: the engine's verdict (injectable for tests).
  * Throws InputError when `relaxed` is forced but cannot run correctly.
  */
-export function chooseBuild(mode: SimdMode, haveRelaxed: boolean, probe: () => RelaxedSimdSupport = relaxedSimdSupport): { build: 'fixed' | 'relaxed'; reason: string } {
+export function chooseBuild(mode: SimdMode, haveRelaxed: boolean, probe: () => RelaxedSimdSupport = relaxedSimdSupport): { build: 'fixed' |
+  'relaxed'; reason: string } {
   if (!SIMD_MODES.includes(mode)) throw new InputError(`simd must be one of ${SIMD_MODES.join(', ')}, got '${String(mode)}'`);
   if (mode === 'fixed') return { build: 'fixed', reason: 'fixed SIMD requested' };
   if (!haveRelaxed) {
-    if (mode === 'relaxed') throw new InputError('simd "relaxed" needs the relaxed-SIMD runtime module (options.wasmRelaxed, build/edgevae-relaxed.wasm)');
+    if (mode === 'relaxed') throw new InputError(
+      'simd "relaxed" needs the relaxed-SIMD runtime module (options.wasmRelaxed, build/edgevae-relaxed.wasm)');
     return { build: 'fixed', reason: 'no relaxed-SIMD module given' };
   }
   const verdict = probe();
