@@ -225,7 +225,8 @@ async function main(): Promise<void> {
 \`npx tsx bench/deploy-engines.ts --window-ms=${win} --warmup-ms=${warm}\`, one run on this machine (2 shared cores, so medians of
 wall time per call; the ratios within a run are what to compare). Ratio = time / onnxruntime-node (native, 1 thread): below
 1 is faster than native. Every edgevae call copies the latent in and the image out (in wasmtime through the python
-embedding's memory read/write, which adds a fixed cost per call that the browser and Node columns do not have). "relaxed int8" is the int8-relaxed
+embedding's memory read/write, which adds a fixed cost per call that the browser and Node columns do not have). ` +
+`"relaxed int8" is the int8-relaxed
 file on the relaxed-SIMD build (same bytes as the fixed build's int8-relaxed output; PSNR cost in bench/relaxed-psnr.md);
 "relaxed f32 (fused)" the f32 file with relaxed_madd (exact per engine and hardware, not across them). Node 20 has no
 correct relaxed SIMD, so its relaxed columns are absent.

@@ -13,7 +13,10 @@ export interface RuntimeChoice {
   build: 'fixed' | 'relaxed';
   /** one line: why this build */
   reason: string;
-  /** f32 convolutions and dense layers: 'exact' (bit-identical across engines) or 'fused' (relaxed_madd: exact per engine and hardware, not across them) */
+  /**
+   * f32 convolutions and dense layers: 'exact' (bit-identical across engines) or 'fused' (relaxed_madd: exact per engine and
+   * hardware, not across them)
+   */
   f32: 'exact' | 'fused';
   /** int8 layers on 7-bit activations use the relaxed dot (int8-relaxed models on the relaxed build); exact on every engine either way */
   int8RelaxedDot: boolean;

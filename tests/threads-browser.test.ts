@@ -66,7 +66,8 @@ describe.skipIf(!HAVE_CHROMIUM || !have)('intra-op threads in Chromium', () => {
   // A string, not a function: vitest rewrites dynamic imports inside test functions.
   const script = `(async () => {
     const lib = await import('/lib.js');
-    const [model, wasm] = await Promise.all(['/model.evae', '/edgevae.wasm'].map(async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer())));
+    const [model, wasm] = await Promise.all(['/model.evae', '/edgevae.wasm'].map(async (u) =>
+      new Uint8Array(await (await fetch(u)).arrayBuffer())));
     const single = await lib.EdgeVae.load(model, { wasm, maxBatch: 2 });
     const team = await lib.EdgeVae.load(model, { wasm, maxBatch: 2, threads: 2, threadsWasm: '/edgevae-threads.wasm',
       spawnThread: lib.browserMemberSpawner('/member.js') });
