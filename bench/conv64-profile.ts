@@ -52,8 +52,8 @@ console.log('| layer | M MACs | f32 ms | f32 GMAC/s | int8 ms | int8 GMAC/s |\n|
 LAYERS.forEach((l, k) => {
   const a = f32[k + 1]! - f32[k]!, b = int8[k + 1]! - int8[k]!;
   console.log(
-    `| ${l.name} | ${(l.macs / 1e6).toFixed(2)} | ${a.toFixed(3)} | ${(l.macs / a / 1e6).toFixed(1)} | ${b.toFixed(3)} | ${
-      (l.macs / b / 1e6).toFixed(1)} |`);
+    `| ${l.name} | ${(l.macs / 1e6).toFixed(2)} | ${a.toFixed(3)} | ${(l.macs / a / 1e6).toFixed(1)} | ` +
+      `${b.toFixed(3)} | ${(l.macs / b / 1e6).toFixed(1)} |`);
 });
 console.log(
   `| whole decoder | ${(LAYERS.reduce((s, l) => s + l.macs, 0) / 1e6).toFixed(2)} | ${f32[5]!.toFixed(3)} | | ${int8[5]!.toFixed(3)} | |`);

@@ -307,8 +307,8 @@ export function seqSpeedMarkdown(rows: SeqBenchRow[], models: SeqBenchModel[], h
       const t = (x?: Timing) => (x ? `${x.cpuMedian!.toFixed(3)} / ${x.cpuP90!.toFixed(3)}` : `(${perToken(r)!.toFixed(3)} per token)`);
       const ratio = own && r.engine !== 'edgevae' ? `${(r.sequence.cpuMedian! / own.sequence!.cpuMedian!).toFixed(1)}x` : '';
       lines.push(
-        `| ${m.name} | ${SEQ_ENGINE_LABEL[r.engine]} | ${t(r.step)} | ${t(r.sequence)} | ${r.tokens} | ${
-          r.sequence.median.toFixed(2)} | ${ratio} |`);
+        `| ${m.name} | ${SEQ_ENGINE_LABEL[r.engine]} | ${t(r.step)} | ${t(r.sequence)} | ${r.tokens} | ` +
+          `${r.sequence.median.toFixed(2)} | ${ratio} |`);
     }
   }
   lines.push('', 'Models:', ...models.map((m) => `- \`${m.name}\`: ${m.what}; ${m.steps} greedy tokens per sequence`), '');

@@ -33,8 +33,9 @@ export function relaxedSimdSupport(): RelaxedSimdSupport {
  * Picks the build for `mode`. haveRelaxed: a relaxed module was given; probe: the engine's verdict (injectable for tests).
  * Throws InputError when `relaxed` is forced but cannot run correctly.
  */
-export function chooseBuild(mode: SimdMode, haveRelaxed: boolean, probe: () => RelaxedSimdSupport = relaxedSimdSupport): { build: 'fixed' |
-  'relaxed'; reason: string } {
+export function chooseBuild(
+  mode: SimdMode, haveRelaxed: boolean, probe: () => RelaxedSimdSupport = relaxedSimdSupport,
+): { build: 'fixed' | 'relaxed'; reason: string } {
   if (!SIMD_MODES.includes(mode)) throw new InputError(`simd must be one of ${SIMD_MODES.join(', ')}, got '${String(mode)}'`);
   if (mode === 'fixed') return { build: 'fixed', reason: 'fixed SIMD requested' };
   if (!haveRelaxed) {

@@ -230,9 +230,8 @@ describe.skipIf(!haveWasm)('edgevae CLI commands', () => {
       "--input-shape must be 1 to 4 positive integers separated by commas (per sample, no batch), e.g. 3,64,64; got '3,x,64'");
     const d = cli('convert', '--decoder', dec, '--latent-shape', '4,8,8', '-o', 'taesd-dec.evae');
     expect(d.code, d.stderr).toBe(0);
-    expect((
-      readModel(readFileSync(join(dir, 'taesd-dec.evae'))).metadata as { decoder: { outputShape: number[] } }).decoder.outputShape).toEqual(
-        [3, 64, 64]);
+    expect((readModel(readFileSync(join(dir, 'taesd-dec.evae'))).metadata as { decoder: { outputShape: number[] } })
+      .decoder.outputShape).toEqual([3, 64, 64]);
   });
 
   it('convert turns the conv ONNX fixture into a model whose decode matches onnxruntime', async () => {

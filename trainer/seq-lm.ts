@@ -201,8 +201,8 @@ export async function trainLanguageModel(config: SeqLmConfig, settings: SeqTrain
       };
       history.push(record);
       progress.line(
-        `LM epoch ${epoch + 1}/${epochs} train ${record.trainNllPerToken.toFixed(3)} test ${
-          record.testNllPerToken.toFixed(3)} nats/token ` +
+        `LM epoch ${epoch + 1}/${epochs} train ${record.trainNllPerToken.toFixed(3)} ` +
+          `test ${record.testNllPerToken.toFixed(3)} nats/token ` +
         `(${record.testNllPerSequence.toFixed(2)} nats/seq) acc ${record.testTokenAccuracy.toFixed(3)} | ${seconds.toFixed(1)} s`);
     }
     return { config, parameters: model.parameterCount(), steps: adam.step, history };

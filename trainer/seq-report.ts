@@ -64,10 +64,10 @@ export async function writeSeqReport(
   const cfg = model.config;
   const last = history[history.length - 1];
   const row = (r: SeqEpochRecord) =>
-    `<tr><td>${r.epoch}</td><td>${r.train.total.toFixed(2)}</td><td>${r.train.kl.toFixed(2)}</td><td>${r.test.total.toFixed(2)}</td><td>${
-      r.test.recon.toFixed(2)}</td>` +
-    `<td>${r.test.kl.toFixed(2)}</td><td>${r.test.nllPerToken.toFixed(3)}</td><td>${(100 * r.test.tokenAccuracy).toFixed(1)} %</td><td>${
-      r.test.activeUnits}/${cfg.latent}</td>` +
+    `<tr><td>${r.epoch}</td><td>${r.train.total.toFixed(2)}</td><td>${r.train.kl.toFixed(2)}</td><td>${r.test.total.toFixed(2)}</td>` +
+    `<td>${r.test.recon.toFixed(2)}</td>` +
+    `<td>${r.test.kl.toFixed(2)}</td><td>${r.test.nllPerToken.toFixed(3)}</td><td>${(100 * r.test.tokenAccuracy).toFixed(1)} %</td>` +
+    `<td>${r.test.activeUnits}/${cfg.latent}</td>` +
     `<td>${r.beta.toFixed(3)}</td><td>${r.seconds.toFixed(1)}</td><td>${r.sequencesPerSecond.toFixed(0)}</td></tr>`;
   const li = (s: string) => `<li><code>${esc(s)}</code></li>`;
   const html = `<!doctype html>

@@ -252,8 +252,9 @@ export function compact(m: EditableModel): EditableModel {
   for (const e of m.entries) {
     used.add(e.input);
     e.outputs.forEach((o) => used.add(o));
-    for (const op of e.ops) for (const t of [op.out, op.a, op.b, op.c, ...paramTensorWords(op).map((k) => op.params![k]!)]) if (
-      t !== undefined) used.add(t);
+    for (const op of e.ops) {
+      for (const t of [op.out, op.a, op.b, op.c, ...paramTensorWords(op).map((k) => op.params![k]!)]) if (t !== undefined) used.add(t);
+    }
   }
   const index = new Map<number, number>();
   const tensors: WTensor[] = [];
