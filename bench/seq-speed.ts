@@ -249,8 +249,8 @@ export interface SeqBenchRow {
   tokens?: number;
 }
 
-export async function benchModel(model: SeqBenchModel, engines: readonly SeqEngineName[], budget: MeasureBudget, log: (s: string) => void =
-  () => {}): Promise<SeqBenchRow[]> {
+export async function benchModel(model: SeqBenchModel, engines: readonly SeqEngineName[], budget: MeasureBudget,
+  log: (s: string) => void = () => {}): Promise<SeqBenchRow[]> {
   const { inputs, reference } = await prepareModel(model);
   const rows: SeqBenchRow[] = [];
   for (const engine of engines) {

@@ -64,8 +64,8 @@ export interface RecurrentOperands {
  * Adds the recurrent node and returns the IR values of Y [T*D*H], Y_h [D*H] and (LSTM) Y_c [D*H], each a slice of
  * the node's packed output. Only the outputs the graph uses are sliced (`want`).
  */
-export function addRecurrent(g: Graph, node: OnnxNode, a: RecurrentAttrs, o: RecurrentOperands, fail: Fail, want: boolean[]): (number |
-  undefined)[] {
+export function addRecurrent(g: Graph, node: OnnxNode, a: RecurrentAttrs, o: RecurrentOperands, fail: Fail,
+  want: boolean[]): (number | undefined)[] {
   const { H, D, lstm } = a;
   const G = lstm ? 4 : 3;
   const GH = G * H;

@@ -52,8 +52,8 @@ const perSample = (full: number[], b: number) => full.filter((_, i) => i !== b);
  * Imports one graph. `inputOrder` lists the graph inputs in packing order; `pack` chooses the outputs: 'each' gives
  * one entry output per graph output (the encoder's mu, logvar), 'concat' one packed output.
  */
-export function importSequenceGraph(model: OnnxModel, inputOrder: OnnxValueInfo[], outputNames: string[], pack: 'each' |
-  'concat'): ImportedSequenceGraph {
+export function importSequenceGraph(model: OnnxModel, inputOrder: OnnxValueInfo[], outputNames: string[],
+  pack: 'each' | 'concat'): ImportedSequenceGraph {
   const g: Graph = { values: [], nodes: [], input: -1, outputs: [], inputShape: [], outputShapes: [] };
   const slots = new Map<string, SeqSlot>();
   for (const [name, t] of model.initializers) slots.set(name, { kind: 'const', t });

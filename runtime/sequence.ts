@@ -107,8 +107,8 @@ export class SequenceVae {
   }
 
   /** `steps` sequences decoded (greedy unless options say otherwise) along the straight line between the codes of a and b. */
-  interpolateSequences(a: string | ArrayLike<number>, b: string | ArrayLike<number>, steps: number, options: DecodeOptions =
-    {}): DecodedSequences {
+  interpolateSequences(a: string | ArrayLike<number>, b: string | ArrayLike<number>, steps: number,
+    options: DecodeOptions = {}): DecodedSequences {
     if (!Number.isInteger(steps) || steps < 2) throw new InputError(`steps must be an integer >= 2, got ${steps}`);
     const { mu } = this.encodeSequences([a, b]);
     const L = this.info.latentSize;

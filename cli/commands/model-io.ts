@@ -71,8 +71,8 @@ export function checkFinite(data: Float32Array, per: number, what: string, flags
 export const TRAINING_RANGE: readonly [number, number] = [0, 1];
 
 /** One stderr line when inputs lie outside the training range (e.g. raw 0-255 pixels); returns whether it warned. */
-export function warnOutsideTrainingRange(data: Float32Array, what: string, command: string, range: readonly [number, number] =
-  TRAINING_RANGE): boolean {
+export function warnOutsideTrainingRange(data: Float32Array, what: string, command: string,
+  range: readonly [number, number] = TRAINING_RANGE): boolean {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of data) {

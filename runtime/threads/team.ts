@@ -37,8 +37,8 @@ export class Team {
    * Loads `model` into a fresh engine of the threaded module on a new shared memory, with `size` - 1 member
    * threads; resolves once every member is ready. The members instantiate before the load (protocol.ts).
    */
-  static async start(module: WebAssembly.Module, model: Uint8Array, maxBatch: number, size: number, spawn: () =>
-    MemberThread): Promise<Team> {
+  static async start(module: WebAssembly.Module, model: Uint8Array, maxBatch: number, size: number,
+    spawn: () => MemberThread): Promise<Team> {
     const memory = sharedMemory();
     const engine = await Engine.create(module, { env: { memory } });
     const threads: MemberThread[] = [];
