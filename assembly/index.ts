@@ -30,6 +30,7 @@ export function sampleNormal(ptr: usize, count: u32, seed: u32, temperature: f32
  * Decodes n sequences from the latents at zPtr into rows of i32 tokens at outPtr (docs/format.md "Sequence models");
  * returns the row length or a negative code.
  */
-export function decodeSequences(zPtr: usize, n: u32, outPtr: usize, maxLength: u32, seed: u32, temperature: f32, topK: u32, firstIndex: u32): i32 {
+export function decodeSequences(zPtr: usize, n: u32, outPtr: usize, maxLength: u32, seed: u32, temperature: f32, topK: u32,
+  firstIndex: u32): i32 {
   return decodeLoop(zPtr, n, outPtr, maxLength, seed, temperature, topK, firstIndex);
 }

@@ -18,7 +18,8 @@ import { dequantizeWeights } from './kernels/dequantize_weights';
 import { packDepthwiseWeights } from './kernels/depthwise';
 import { setNormScratch } from './kernels/norm';
 import { checkSpatialOp } from './kernels/spatial_validate';
-import { checkSequenceOp, dequantizeRecurrentWeights, isSequenceOpcode, recurrentScratchFloats, resetRecurrentChecks } from './kernels/recurrent_validate';
+import { checkSequenceOp, dequantizeRecurrentWeights, isSequenceOpcode, recurrentScratchFloats,
+  resetRecurrentChecks } from './kernels/recurrent_validate';
 import { setRecurrentScratch } from './kernels/recurrent';
 import { checkSequenceEntries, noteSequenceWord, prepareSequence } from './sequence';
 
@@ -143,7 +144,8 @@ let filePtrForChecks: usize = 0;
 
 @inline function isAct(t: u32, dtype: u32): bool { return tKind(t) == F.KIND_ACTIVATION && tDtype(t) == dtype; }
 /** f16 constants are widened to f32 at load, so they count as f32 wherever a float constant is read. */
-@inline function isFloatConst(t: u32): bool { return tKind(t) == F.KIND_CONSTANT && (tDtype(t) == F.DTYPE_F32 || tDtype(t) == F.DTYPE_F16); }
+@inline function isFloatConst(t: u32): bool { return tKind(t) == F.KIND_CONSTANT &&
+  (tDtype(t) == F.DTYPE_F32 || tDtype(t) == F.DTYPE_F16); }
 
 function checkEntries(p: usize): i32 {
   const base = p + header(p, 36);
@@ -166,7 +168,8 @@ function checkEntries(p: usize): i32 {
     const reserved = load<u32>(r, 28);
     if (kind == F.ENTRY_SEQ_ENCODE && reserved != 0) return fail(E.E_BAD_ENTRY, e);
     noteSequenceWord(kind, reserved);
-    if (outCount != (kind == F.ENTRY_ENCODE || kind == F.ENTRY_SEQ_ENCODE ? 2 : 1) || (outCount == 1 && out1 != F.NONE)) return fail(E.E_BAD_ENTRY, e);
+    if (outCount != (kind == F.ENTRY_ENCODE || kind == F.ENTRY_SEQ_ENCODE ? 2 : 1) || (outCount == 1 && out1 != F.NONE)) return fail(
+      E.E_BAD_ENTRY, e);
     if (!isIoTensor(input) || !isIoTensor(out0) || (outCount == 2 && !isIoTensor(out1))) return fail(E.E_BAD_ENTRY, e);
     const info = entryInfo + kind * 24;
     store<u32>(info, start);
@@ -276,7 +279,8 @@ function checkOp(i: u32): i32 {
   const b = opWord(i, 3);
   const act = opWord(i, 5);
   const spatial = code >= F.OP_PAD && code <= F.OP_TRANSPOSE;
-  if (code < F.OP_DENSE || (code > F.OP_LAYER_NORM && !spatial && !isSequenceOpcode(code)) || act >= F.ACT_COUNT) return fail(E.E_UNKNOWN_OPCODE, i);
+  if (code < F.OP_DENSE || (code > F.OP_LAYER_NORM && !spatial && !isSequenceOpcode(code)) || act >= F.ACT_COUNT) return fail(
+    E.E_UNKNOWN_OPCODE, i);
   if (!isFinite32(reinterpret<f32>(opWord(i, 6)))) return fail(E.E_BAD_PARAM, i);
   if (act == F.ACT_CLIP && !clipBoundsOk(opWord(i, 6))) return fail(E.E_BAD_PARAM, i);
   if (out >= tensorCount || a >= tensorCount) return fail(E.E_BAD_TENSOR_INDEX, i);
@@ -313,7 +317,8 @@ function checkOp(i: u32): i32 {
     }
     case F.OP_BINARY: {
       if (b >= tensorCount) return fail(E.E_BAD_TENSOR_INDEX, i);
-      if (!isAct(a, F.DTYPE_F32) || !isAct(out, F.DTYPE_F32) || !(isAct(b, F.DTYPE_F32) || isFloatConst(b))) return fail(E.E_BAD_OPERAND, i);
+      if (!isAct(a, F.DTYPE_F32) || !isAct(out, F.DTYPE_F32) || !(isAct(b, F.DTYPE_F32) || isFloatConst(b))) return fail(
+        E.E_BAD_OPERAND, i);
       if (w7 > F.BINARY_PRELU || w8 == 0) return fail(E.E_BAD_PARAM, i);
       if (<u64>tCount(b) != <u64>w8 || na % <u64>w8 != 0 || na != no) return fail(E.E_SHAPE_MISMATCH, i);
       return E.OK;
@@ -461,7 +466,8 @@ function prepare(ptr: usize, batch: u32): i32 {
   const dummy = allocBytes(<usize>maxChannels * 4 + 16);
   const convWeights = allocBytes(<usize>opCount * 4 + 16);
   const norm = allocBytes(<usize>maxNormChannels * 24 + 16); // kernels/norm.ts
-  if (arena == 0 || addrs == 0 || taps == 0 || zeros == 0 || dummy == 0 || convWeights == 0 || norm == 0) return fail(E.E_OUT_OF_MEMORY, -1);
+  if (arena == 0 || addrs == 0 || taps == 0 || zeros == 0 || dummy == 0 || convWeights == 0 || norm == 0) return fail(
+    E.E_OUT_OF_MEMORY, -1);
   setNormScratch(norm);
   const gates = allocBytes(<usize>recurrentScratchFloats * 4 + 16); // kernels/recurrent.ts
   if (gates == 0 || !prepareSequence(batch)) return fail(E.E_OUT_OF_MEMORY, -1);

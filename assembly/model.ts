@@ -11,7 +11,10 @@ export let maxBatch: u32 = 0;
 export let arenaBase: usize = 0;
 /** Per tensor: u32 address of sample 0, u32 sample stride in bytes (0 for constants). */
 export let tensorAddrs: usize = 0;
-/** Per entry kind (encode, decode, seq-encode, seq-init, seq-step): opStart, opCount, input, outputCount, output0, output1 (u32 each); opCount = 0xffffffff when absent. */
+/**
+ * Per entry kind (encode, decode, seq-encode, seq-init, seq-step): opStart, opCount, input, outputCount, output0, output1
+ * (u32 each); opCount = 0xffffffff when absent.
+ */
 export const entryInfo: usize = memory.data(5 * 6 * 4, 16);
 /** Per op: address of a DENSE / conv op's weights in its kernel's layout (loader.ts prepareOpWeights), else 0. */
 export let opConvWeights: usize = 0;

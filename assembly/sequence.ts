@@ -144,7 +144,8 @@ function chooseToken(logits: usize, temperature: f32, topK: u32, u: f64): u32 {
  * the stop token ends a row and the rest of it is -1. firstIndex numbers the sequences for the sampler.
  * Returns the row length (limit) or a negative error code.
  */
-export function decodeSequences(zPtr: usize, n: u32, outPtr: usize, maxLength: u32, seed: u32, temperature: f32, topK: u32, firstIndex: u32): i32 {
+export function decodeSequences(zPtr: usize, n: u32, outPtr: usize, maxLength: u32, seed: u32, temperature: f32, topK: u32,
+  firstIndex: u32): i32 {
   if (!loaded) return E.E_NOT_LOADED;
   if (vocab == 0 || !present(F.ENTRY_SEQ_INIT)) return E.E_NO_ENTRY;
   if (n == 0 || n > maxBatch) return E.E_BAD_BATCH;

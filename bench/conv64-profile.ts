@@ -11,7 +11,8 @@ import { defaultWasmPath } from '../runtime/node.js';
 import { conv64DecoderOnnx } from '../tests/helpers/conv64-decoder.js';
 import { seededNormal } from '../tests/helpers/seeded-data.js';
 
-const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);
+const arg = (name: string, fallback: number) =>
+  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);
 const rounds = arg('rounds', 9), calls = arg('calls', 40);
 const LAYERS = [
   { name: 'dense 128 -> 256x4x4 + relu', macs: 128 * 4096 },
@@ -45,10 +46,14 @@ for (let layers = 0; layers <= 4; layers++) {
   f32.push(await prefixCpu(bytes, wasm));
   int8.push(await prefixCpu(q, wasm));
 }
-console.log(`conv64-profile: batch 1, one thread, median CPU ms per call over ${rounds} rounds of ${calls} calls; layer = prefix difference\n`);
+console.log(
+  `conv64-profile: batch 1, one thread, median CPU ms per call over ${rounds} rounds of ${calls} calls; layer = prefix difference\n`);
 console.log('| layer | M MACs | f32 ms | f32 GMAC/s | int8 ms | int8 GMAC/s |\n|---|---:|---:|---:|---:|---:|');
 LAYERS.forEach((l, k) => {
   const a = f32[k + 1]! - f32[k]!, b = int8[k + 1]! - int8[k]!;
-  console.log(`| ${l.name} | ${(l.macs / 1e6).toFixed(2)} | ${a.toFixed(3)} | ${(l.macs / a / 1e6).toFixed(1)} | ${b.toFixed(3)} | ${(l.macs / b / 1e6).toFixed(1)} |`);
+  console.log(
+    `| ${l.name} | ${(l.macs / 1e6).toFixed(2)} | ${a.toFixed(3)} | ${(l.macs / a / 1e6).toFixed(1)} | ` +
+      `${b.toFixed(3)} | ${(l.macs / b / 1e6).toFixed(1)} |`);
 });
-console.log(`| whole decoder | ${(LAYERS.reduce((s, l) => s + l.macs, 0) / 1e6).toFixed(2)} | ${f32[5]!.toFixed(3)} | | ${int8[5]!.toFixed(3)} | |`);
+console.log(
+  `| whole decoder | ${(LAYERS.reduce((s, l) => s + l.macs, 0) / 1e6).toFixed(2)} | ${f32[5]!.toFixed(3)} | | ${int8[5]!.toFixed(3)} | |`);

@@ -70,11 +70,13 @@ async function timeIt(fn: () => unknown | Promise<unknown>, warmupMs: number, wi
   return t[t.length >> 1]!;
 }
 
-interface Prepared { id: string; onnx: string; latentDims: number[]; z: Float32Array; f32: Uint8Array; int8: Uint8Array; relaxed: Uint8Array }
+interface Prepared { id: string; onnx: string; latentDims: number[]; z: Float32Array; f32: Uint8Array; int8: Uint8Array;
+  relaxed: Uint8Array }
 
 async function prepare(id: string, onnx: string, latentDims: number[]): Promise<Prepared> {
   const z = seededInput('latent', latentDims.reduce((a, b) => a * b, 1), 1);
-  const [f32, int8, relaxed] = await Promise.all(['f32', 'int8', 'int8-relaxed'].map(async (quant) => (await convert({ decoder: onnx, quant })).bytes));
+  const [f32, int8, relaxed] =
+    await Promise.all(['f32', 'int8', 'int8-relaxed'].map(async (quant) => (await convert({ decoder: onnx, quant })).bytes));
   return { id, onnx, latentDims, z, f32: f32!, int8: int8!, relaxed: relaxed! };
 }
 
@@ -90,7 +92,8 @@ async function nodeColumns(p: Prepared, warm: number, win: number, out: Partial<
   }
 }
 
-function wasmtimeColumns(p: Prepared, work: string, warm: number, win: number, out: Partial<Record<Column, number>>, notes: string[]): void {
+function wasmtimeColumns(p: Prepared, work: string, warm: number, win: number, out: Partial<Record<Column, number>>,
+  notes: string[]): void {
   writeFileSync(join(work, `${p.id}.z`), p.z);
   const runs: [Column, string, boolean, boolean, Uint8Array][] = [
     ['wasmtime:f32', FIXED, false, false, p.f32], ['wasmtime:int8', FIXED, false, false, p.int8],
@@ -99,7 +102,8 @@ function wasmtimeColumns(p: Prepared, work: string, warm: number, win: number, o
   for (const [col, wasm, relaxed, fusedF32, model] of runs) {
     const modelPath = join(work, `${p.id}-${col.replace(':', '-')}.evae`);
     writeFileSync(modelPath, model);
-    writeFileSync(join(work, 'job.json'), JSON.stringify({ wasm, relaxed, fusedF32, model: modelPath, input: join(work, `${p.id}.z`), warmupMs: warm, windowMs: win }));
+    writeFileSync(join(work, 'job.json'),
+      JSON.stringify({ wasm, relaxed, fusedF32, model: modelPath, input: join(work, `${p.id}.z`), warmupMs: warm, windowMs: win }));
     const r = spawnSync('python3', [join(ROOT, 'bench', 'wasmtime_time.py'), join(work, 'job.json')], { encoding: 'utf8' });
     if (r.status !== 0) { notes.push(`${p.id} ${col}: ${r.stderr.trim().split('\n').pop()}`); continue; }
     out[col] = JSON.parse(r.stdout.trim().split('\n').pop()!).medianMs;
@@ -110,7 +114,8 @@ async function chromiumColumns(models: Prepared[], warm: number, win: number, re
   const code = (await build({ entryPoints: [join(ROOT, 'runtime', 'index.ts')], bundle: true, platform: 'browser', format: 'iife',
     globalName: 'edgevae', write: false, logLevel: 'silent' })).outputFiles[0]!.text;
   const ortDir = join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+  const browser =
+    await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   try {
     const page = await browser.newPage();
@@ -123,7 +128,8 @@ async function chromiumColumns(models: Prepared[], warm: number, win: number, re
         const type = file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
         return route.fulfill({ contentType: type, body: readFileSync(file) });
       }
-      const files: Record<string, string> = { '/fixed.wasm': FIXED, '/relaxed.wasm': RELAXED, ...Object.fromEntries(models.map((m) => [`/${m.id}.onnx`, m.onnx])) };
+      const files: Record<string, string> =
+        { '/fixed.wasm': FIXED, '/relaxed.wasm': RELAXED, ...Object.fromEntries(models.map((m) => [`/${m.id}.onnx`, m.onnx])) };
       if (files[path]) return route.fulfill({ contentType: 'application/octet-stream', body: readFileSync(files[path]!) });
       return route.fulfill({ status: 404, body: '' });
     });
@@ -219,7 +225,8 @@ async function main(): Promise<void> {
 \`npx tsx bench/deploy-engines.ts --window-ms=${win} --warmup-ms=${warm}\`, one run on this machine (2 shared cores, so medians of
 wall time per call; the ratios within a run are what to compare). Ratio = time / onnxruntime-node (native, 1 thread): below
 1 is faster than native. Every edgevae call copies the latent in and the image out (in wasmtime through the python
-embedding's memory read/write, which adds a fixed cost per call that the browser and Node columns do not have). "relaxed int8" is the int8-relaxed
+embedding's memory read/write, which adds a fixed cost per call that the browser and Node columns do not have). ` +
+`"relaxed int8" is the int8-relaxed
 file on the relaxed-SIMD build (same bytes as the fixed build's int8-relaxed output; PSNR cost in bench/relaxed-psnr.md);
 "relaxed f32 (fused)" the f32 file with relaxed_madd (exact per engine and hardware, not across them). Node 20 has no
 correct relaxed SIMD, so its relaxed columns are absent.

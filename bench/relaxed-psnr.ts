@@ -20,7 +20,8 @@ interface Case { name: string; path: string; latent: number[]; opts: ConvertOpti
 const cases: Case[] = [
   { name: 'default (Fashion-MNIST conv)', path: join(ROOT, 'models', 'default', 'decoder.onnx'), latent: [16], opts: {} },
   ...ZOO_FIXTURES.filter((f) => f.part === 'decoder' && f.tag.startsWith('dynamo')).map((f) => ({
-    name: f.model.name, path: f.path, latent: f.model.latent, opts: f.model.fixedShapes?.[f.tag] ? { latentShape: f.model.fixedShapes[f.tag]!.decoder } : {},
+    name: f.model.name, path: f.path, latent: f.model.latent, opts: f.model.fixedShapes?.[f.tag]
+      ? { latentShape: f.model.fixedShapes[f.tag]!.decoder } : {},
   })),
 ];
 
@@ -50,11 +51,14 @@ for (const c of cases) {
       ours.set(vae.decode(z.subarray(s * size(c.latent), (s + n) * size(c.latent)), n), s * per);
     }
     const info = readModel(bytes);
-    const int8Ops = info.ops.filter((o) => [1, 2, 3].includes(o.opcode) && info.tensors[o.b]?.dtype === 'i8' && info.tensors[o.a]!.dtype === 'i8').length;
+    const int8Ops =
+      info.ops.filter((o) => [1, 2, 3].includes(o.opcode) && info.tensors[o.b]?.dtype === 'i8' && info.tensors[o.a]!.dtype === 'i8').length;
     result[quant] = { psnr: meanPsnr(ref, ours, samples), ops: `${relaxedDotOps(info).length} of ${int8Ops}` };
   }
   const loss = result.int8!.psnr - result['int8-relaxed']!.psnr;
-  rows.push(`| ${c.name} | ${result.int8!.psnr.toFixed(2)} | ${result['int8-relaxed']!.psnr.toFixed(2)} | ${loss.toFixed(2)}${loss > 0.5 ? ' **(> 0.5)**' : ''} | ${result['int8-relaxed']!.ops} |`);
+  rows.push(
+    `| ${c.name} | ${result.int8!.psnr.toFixed(2)} | ${result['int8-relaxed']!.psnr.toFixed(2)} | ${loss.toFixed(2)}${loss > 0.5
+      ? ' **(> 0.5)**' : ''} | ${result['int8-relaxed']!.ops} |`);
   console.log(rows[rows.length - 1]);
 }
 const md = `# int8 vs int8-relaxed decoder PSNR

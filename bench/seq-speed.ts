@@ -31,7 +31,8 @@ export const SEQ_BENCH_MODELS: SeqBenchModel[] = [
   {
     name: 'musicvae',
     what: 'MusicVAE-sized melody decoder: 2-layer LSTM 512, latent 256, 90 melody events + 4 specials, embedding 64',
-    config: { kind: 'seq', cell: 'lstm', layers: 2, hidden: 512, latent: 256, embed: 64, bidirectional: true, vocabSize: 94, maxTokens: 33 },
+    config: { kind: 'seq', cell: 'lstm', layers: 2, hidden: 512, latent: 256, embed: 64, bidirectional: true, vocabSize: 94,
+      maxTokens: 33 },
     steps: 32,
   },
   {
@@ -173,7 +174,8 @@ export async function edgevaeSlot(inputs: SeqBenchInputs): Promise<SeqDecoder> {
   const runtimePath = join(root, 'runtime', 'sequence.ts');
   const wasmPath = join(root, 'build', 'edgevae.wasm');
   if (!existsSync(converterPath) || !existsSync(runtimePath)) {
-    throw new SeqEngineUnavailable('skipped: this checkout\'s converter and runtime do not support sequence models yet (no converter/sequence.ts, runtime/sequence.ts)');
+    throw new SeqEngineUnavailable(
+      'skipped: this checkout\'s converter and runtime do not support sequence models yet (no converter/sequence.ts, runtime/sequence.ts)');
   }
   if (!existsSync(wasmPath)) throw new SeqEngineUnavailable('skipped: build/edgevae.wasm is missing (npm run build:wasm)');
   const converter = (await import(converterPath)) as {
@@ -187,7 +189,8 @@ export async function edgevaeSlot(inputs: SeqBenchInputs): Promise<SeqDecoder> {
   const { config, steps } = inputs.model;
   const tokens = [...SPECIAL_TOKENS, ...Array.from({ length: config.vocabSize - SPECIAL_TOKENS.length }, (_, i) => `s${i}`)];
   const { bytes } = await converter.convertSequence({
-    decoderInit: inputs.init, decoderStep: inputs.step, vocab: { tokens, separator: ' ', maxTokens: Math.max(steps, config.maxTokens) }, name: inputs.model.name,
+    decoderInit: inputs.init, decoderStep: inputs.step, vocab: { tokens, separator: ' ', maxTokens: Math.max(steps, config.maxTokens) },
+      name: inputs.model.name,
   });
   const vae = await runtime.SequenceVae.load(bytes, { wasm: readFileSync(wasmPath), maxBatch: 1 });
   return {
@@ -205,7 +208,8 @@ export async function edgevaeSlot(inputs: SeqBenchInputs): Promise<SeqDecoder> {
 export async function createSeqDecoder(engine: SeqEngineName, inputs: SeqBenchInputs): Promise<SeqDecoder> {
   switch (engine) {
     case 'ort-node':
-      return ortDecoder((await import('onnxruntime-node')) as unknown as OrtModule, inputs, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' });
+      return ortDecoder((await import('onnxruntime-node')) as unknown as OrtModule, inputs,
+        { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' });
     case 'ort-web': {
       const ort = await import('onnxruntime-web');
       ort.env.wasm.numThreads = 1;
@@ -245,7 +249,8 @@ export interface SeqBenchRow {
   tokens?: number;
 }
 
-export async function benchModel(model: SeqBenchModel, engines: readonly SeqEngineName[], budget: MeasureBudget, log: (s: string) => void = () => {}): Promise<SeqBenchRow[]> {
+export async function benchModel(model: SeqBenchModel, engines: readonly SeqEngineName[], budget: MeasureBudget,
+  log: (s: string) => void = () => {}): Promise<SeqBenchRow[]> {
   const { inputs, reference } = await prepareModel(model);
   const rows: SeqBenchRow[] = [];
   for (const engine of engines) {
@@ -263,7 +268,9 @@ export async function benchModel(model: SeqBenchModel, engines: readonly SeqEngi
       const expected = decoder.stopsAtEos ? reference.slice(0, tokens.length) : reference;
       if (tokens.join(',') !== expected.join(',')) {
         // A wrong answer is not timed; the report shows it in place of the numbers.
-        rows.push({ model: model.name, engine, note: `NOT TIMED: greedy tokens ${tokens.join(',')} differ from onnxruntime-node's ${reference.join(',')}` });
+        rows.push(
+          { model: model.name, engine,
+            note: `NOT TIMED: greedy tokens ${tokens.join(',')} differ from onnxruntime-node's ${reference.join(',')}` });
         log(`${model.name} ${engine}: greedy tokens differ from onnxruntime-node's`);
         continue;
       }
@@ -287,7 +294,8 @@ export function perToken(row: SeqBenchRow): number | undefined {
 
 export function seqSpeedMarkdown(rows: SeqBenchRow[], models: SeqBenchModel[], header: string[]): string {
   const lines = ['# Sequence decoding speed, batch 1', '', ...header, '',
-    '| model | engine | one step (CPU ms, median / p90) | whole sequence (CPU ms, median / p90) | tokens | wall median (ms) | edgevae is x faster (sequence) |',
+    '| model | engine | one step (CPU ms, median / p90) | whole sequence (CPU ms, median / p90) | tokens | wall median (ms) | edgevae is ' +
+      'x faster (sequence) |',
     '|---|---|---:|---:|---:|---:|---:|'];
   for (const m of models) {
     const own = rows.find((r) => r.model === m.name && r.engine === 'edgevae' && r.sequence);
@@ -298,7 +306,9 @@ export function seqSpeedMarkdown(rows: SeqBenchRow[], models: SeqBenchModel[], h
       }
       const t = (x?: Timing) => (x ? `${x.cpuMedian!.toFixed(3)} / ${x.cpuP90!.toFixed(3)}` : `(${perToken(r)!.toFixed(3)} per token)`);
       const ratio = own && r.engine !== 'edgevae' ? `${(r.sequence.cpuMedian! / own.sequence!.cpuMedian!).toFixed(1)}x` : '';
-      lines.push(`| ${m.name} | ${SEQ_ENGINE_LABEL[r.engine]} | ${t(r.step)} | ${t(r.sequence)} | ${r.tokens} | ${r.sequence.median.toFixed(2)} | ${ratio} |`);
+      lines.push(
+        `| ${m.name} | ${SEQ_ENGINE_LABEL[r.engine]} | ${t(r.step)} | ${t(r.sequence)} | ${r.tokens} | ` +
+          `${r.sequence.median.toFixed(2)} | ${ratio} |`);
     }
   }
   lines.push('', 'Models:', ...models.map((m) => `- \`${m.name}\`: ${m.what}; ${m.steps} greedy tokens per sequence`), '');
@@ -313,7 +323,8 @@ function option(name: string): string | undefined {
 async function main(): Promise<void> {
   const known = ['models', 'engines', 'measure-ms', 'out'];
   for (const a of process.argv.slice(2)) {
-    if (!known.some((k) => a.startsWith(`--${k}=`))) throw new Error(`unknown argument '${a}' (options: ${known.map((k) => `--${k}=...`).join(' ')})`);
+    if (!known.some((k) => a.startsWith(`--${k}=`))) throw new Error(
+      `unknown argument '${a}' (options: ${known.map((k) => `--${k}=...`).join(' ')})`);
   }
   const names = option('models')?.split(',') ?? SEQ_BENCH_MODELS.map((m) => m.name);
   const models = names.map((n) => SEQ_BENCH_MODELS.find((m) => m.name === n) ?? (() => { throw new Error(`unknown model '${n}'`); })());
@@ -327,11 +338,15 @@ async function main(): Promise<void> {
   for (const m of models) rows.push(...(await benchModel(m, engines, budget, (s) => console.log(s))));
   const seconds = (performance.now() - started) / 1000;
   const header = [
-    `- date: ${new Date().toISOString()}; ${cpus().length} cores (${cpus()[0]?.model}), Node ${process.version}; load average before: ${load}; run took ${seconds.toFixed(0)} s`,
+    `- date: ${new Date().toISOString()}; ${cpus().length} cores (${cpus()[0]?.model}), Node ${process.version}; load average ` +
+      `before: ${load}; run took ${seconds.toFixed(0)} s`,
     `- command: \`npx tsx bench/seq-speed.ts${process.argv.slice(2).map((a) => ` ${a}`).join('')}\` (part of \`npm run bench\`)`,
-    '- weights: the trainer\'s seeded initialization (speed does not depend on the values); the latent is the first seeded one whose greedy decoding ' +
-      'runs every step without <eos>, so every engine does the same work; each engine must pick the same tokens as onnxruntime-node before it is timed',
-    '- one step: `<bos>`, the initial state and z -> logits, read back into JS; whole sequence: init graph + one step per token, the argmax ' +
+    '- weights: the trainer\'s seeded initialization (speed does not depend on the values); the latent is the first seeded one whose ' +
+      'greedy decoding ' +
+      'runs every step without <eos>, so every engine does the same work; each engine must pick the same tokens as onnxruntime-node ' +
+        'before it is timed',
+    '- one step: `<bos>`, the initial state and z -> logits, read back into JS; whole sequence: init graph + one step per token, ' +
+      'the argmax ' +
       '(never <pad>/<bos>/<unk>) fed back; CPU time of this process per call (single-threaded engines), medians',
   ];
   const out = option('out') ?? join(here, 'seq-speed.md');

@@ -29,7 +29,8 @@ const viaApi = (vae: EdgeVae): Runner => ({ decode: (z) => vae.decode(z, 1), clo
 async function noSpinTeam(bytes: Uint8Array, threads: number): Promise<Runner> {
   const team = await Team.start(new WebAssembly.Module(readFileSync(threadsWasmPath())), bytes, 1, threads, nodeMemberSpawner());
   team.setSpin(0);
-  return { decode: (z) => team.engine.run('decode', z, 1)[0]!, close: () => team.stop(), latentSize: team.engine.entrySizes('decode').input };
+  return { decode: (z) => team.engine.run('decode', z, 1)[0]!, close: () => team.stop(),
+    latentSize: team.engine.entrySizes('decode').input };
 }
 
 /** CPU ms of every thread of this process (Linux /proc; clock ticks of 10 ms), by thread id. */
@@ -67,12 +68,17 @@ async function main(): Promise<void> {
   const table: string[] = [];
   for (const m of await modelsToRun()) {
     const fresh = { wall: [], cpu: [], busiest: [], calls: 0 };
-    const variants: Variant[] = [{ label: 'fixed build, 1 thread', threads: 1, vae: viaApi(await EdgeVae.load(m.bytes, { wasm, maxBatch: 1 })), ...structuredClone(fresh) }];
+    const variants: Variant[] =
+      [{ label: 'fixed build, 1 thread', threads: 1, vae: viaApi(await EdgeVae.load(m.bytes, { wasm, maxBatch: 1 })),
+        ...structuredClone(fresh) }];
     for (const t of threadCounts) {
       // threads: 1 on the threaded build would load the fixed one; a team of 1 is the threaded build's own baseline
       if (t < 2) continue;
-      variants.push({ label: `threaded build, ${t} threads`, threads: t, vae: viaApi(await loadModel(m.bytes, { threads: t, maxBatch: 1 })), ...structuredClone(fresh) });
-      variants.push({ label: `threaded build, ${t} threads, no spinning`, threads: t, vae: await noSpinTeam(m.bytes, t), ...structuredClone(fresh) });
+      variants.push(
+        { label: `threaded build, ${t} threads`, threads: t, vae: viaApi(await loadModel(m.bytes, { threads: t, maxBatch: 1 })),
+          ...structuredClone(fresh) });
+      variants.push(
+        { label: `threaded build, ${t} threads, no spinning`, threads: t, vae: await noSpinTeam(m.bytes, t), ...structuredClone(fresh) });
     }
     const z = seededNormal(variants[0]!.vae.latentSize, 11);
     const reference = variants[0]!.vae.decode(z);
@@ -99,7 +105,8 @@ async function main(): Promise<void> {
     });
     const base = median(variants[0]!.wall);
     for (const v of variants) {
-      table.push(`| ${m.id} | ${v.label} | ${median(v.wall).toFixed(3)} | ${(base / median(v.wall)).toFixed(2)}x | ${median(v.cpu).toFixed(3)} | ` +
+      table.push(
+        `| ${m.id} | ${v.label} | ${median(v.wall).toFixed(3)} | ${(base / median(v.wall)).toFixed(2)}x | ${median(v.cpu).toFixed(3)} | ` +
         `${v.busiest.map((ms) => ms.toFixed(2)).join(' + ')} |`);
       await v.vae.close();
     }
@@ -107,7 +114,8 @@ async function main(): Promise<void> {
   const loadAfter = loadavg();
   lines.push('# Intra-op threads: batch-1 decode latency', '');
   lines.push(`\`nice npx tsx bench/threads-speed.ts --rounds=${rounds} --calls=${calls} --threads=${threadCounts.join(',')}\` on ` +
-    `${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}). ` +
+    `${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, ${availableParallelism()} cores ` +
+      `(${cpus()[0]?.model ?? 'unknown CPU'}). ` +
     `Load average ${loadBefore.map((x) => x.toFixed(2)).join(' / ')} before and ${loadAfter.map((x) => x.toFixed(2)).join(' / ')} after ` +
     '(1 / 5 / 15 min; other jobs share the machine).', '');
   lines.push(`Medians over ${rounds} interleaved rounds of ${calls} calls; every variant's output was checked to be bit-identical to the ` +

@@ -42,8 +42,10 @@ for (const backend of BACKENDS) {
 const md = [
   '# Training speed per backend',
   '',
-  `- date: ${new Date().toISOString()}; ${cpus().length} cores (${cpus()[0]?.model}), Node ${process.version}; load average before: ${load}`,
-  `- command: \`npx tsx bench/train-backends.ts --images ${IMAGES}\` (part of \`npm run bench\`): \`edgevae train --data fashion-mnist --model conv ` +
+  `- date: ${new Date().toISOString()}; ${cpus().length} cores (${cpus()[0]?.model}), Node ${process.version}; load average ` +
+    `before: ${load}`,
+  `- command: \`npx tsx bench/train-backends.ts --images ${IMAGES}\` (part of \`npm run bench\`): \`edgevae train --data fashion-mnist ` +
+    `--model conv ` +
     `--epochs 2 --batch 128 --limit-train ${IMAGES} --backend B\``,
   '- images/s of the training steps of epoch 2 (epoch 1 includes WebGPU shader compilation), from history.json',
   '',

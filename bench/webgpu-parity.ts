@@ -61,7 +61,8 @@ try {
   const lines = [
     '# WebGPU against wasm: losses step by step',
     '',
-    `- command: \`npx tsx bench/webgpu-parity.ts --steps ${steps} --batch ${batch} --widths ${widths}\` (conv VAE, Fashion-MNIST, seed 3, Adam 1e-3)`,
+    `- command: \`npx tsx bench/webgpu-parity.ts --steps ${steps} --batch ${batch} --widths ${widths}\` (conv VAE, Fashion-MNIST, seed ` +
+      `3, Adam 1e-3)`,
     `- date: ${new Date().toISOString()}; ${cpus().length} cores (${cpus()[0]?.model}), Node ${process.version}`,
     `- wasm: ${wasm.description.replace(/ \(install.*$/, '')}`,
     `- WebGPU adapter: ${describeAdapter(session.adapter)}`,
@@ -74,14 +75,16 @@ try {
     '| backend | first step (s, includes shader compilation on WebGPU) | median step (s) | images/s (median step) |',
     '|---|---:|---:|---:|',
     `| wasm + SIMD kernels | ${a.seconds[0].toFixed(2)} | ${median(a.seconds.slice(1)).toFixed(3)} | ${rate(a.seconds).toFixed(1)} |`,
-    `| WebGPU (${session.adapter.architecture || session.adapter.vendor}) | ${b.seconds[0].toFixed(2)} | ${median(b.seconds.slice(1)).toFixed(3)} | ${rate(b.seconds).toFixed(1)} |`,
+    `| WebGPU (${session.adapter.architecture || session.adapter.vendor}) ` +
+      `| ${b.seconds[0].toFixed(2)} | ${median(b.seconds.slice(1)).toFixed(3)} | ${rate(b.seconds).toFixed(1)} |`,
     '',
   ];
   console.log(lines.join('\n'));
   const every = Math.max(1, Math.floor(steps / 20));
   const trace = a.losses.map((l, i) => [i + 1, l, b.losses[i]] as const).filter(([s]) => s === 1 || s % every === 0);
   lines.push('Losses (nats per image) every few steps:', '', '| step | wasm | WebGPU | relative difference |', '|---:|---:|---:|---:|');
-  for (const [s, x, y] of trace) lines.push(`| ${s} | ${x.toFixed(4)} | ${y.toFixed(4)} | ${(Math.abs(x - y) / Math.abs(x)).toExponential(2)} |`);
+  for (const [s, x, y] of trace) lines.push(
+    `| ${s} | ${x.toFixed(4)} | ${y.toFixed(4)} | ${(Math.abs(x - y) / Math.abs(x)).toExponential(2)} |`);
   if (!process.argv.includes('--no-write')) writeFileSync(new URL('./webgpu-parity.md', import.meta.url), lines.join('\n') + '\n');
 } finally {
   await session.close();

@@ -45,13 +45,15 @@ export function convWeights(n: ConvNode): Float32Array {
 }
 
 /** Appends one entry's tensors to ctx and returns its entry and op names (for the metadata). */
-export function emitEntry(ctx: EmitContext, g: Graph, plan: ArenaPlan, kind: EntryKind, reserved?: number): { entry: WEntry; layers: string[] } {
+export function emitEntry(ctx: EmitContext, g: Graph, plan: ArenaPlan, kind: EntryKind, reserved?: number): { entry: WEntry;
+  layers: string[] } {
   const index = new Map<number, number>();
   const tensorOf = (id: number): number => {
     let t = index.get(id);
     if (t === undefined) {
       const v = g.values[id]!;
-      if (v.shape.length > 4) throw new Error(`value "${v.name}" has per-sample rank ${v.shape.length}; the format holds at most 4 (only a Transpose may read such a reshape)`);
+      if (v.shape.length > 4) throw new Error(
+        `value "${v.name}" has per-sample rank ${v.shape.length}; the format holds at most 4 (only a Transpose may read such a reshape)`);
       const off = plan.offsets.get(id);
       if (off === undefined) throw new Error(`internal: value "${v.name}" has no arena slot`);
       ctx.tensors.push({

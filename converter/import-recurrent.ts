@@ -20,7 +20,8 @@ export function recurrentAttrs(node: OnnxNode, fail: Fail): RecurrentAttrs {
   if (!(dirName in DIRECTIONS)) fail(`attribute direction "${dirName}" is not forward, reverse or bidirectional`);
   const dir = DIRECTIONS[dirName as keyof typeof DIRECTIONS];
   if (get('clip') !== undefined) fail('attribute clip is not supported (cell clipping)');
-  if (get('activation_alpha') !== undefined || get('activation_beta') !== undefined) fail('attributes activation_alpha/activation_beta are not supported');
+  if (get('activation_alpha') !== undefined || get('activation_beta') !== undefined) fail(
+    'attributes activation_alpha/activation_beta are not supported');
   const acts = get('activations') as string[] | undefined;
   if (acts) {
     const want = DEFAULT_ACTIVATIONS[lstm ? 'LSTM' : 'GRU'];
@@ -63,14 +64,18 @@ export interface RecurrentOperands {
  * Adds the recurrent node and returns the IR values of Y [T*D*H], Y_h [D*H] and (LSTM) Y_c [D*H], each a slice of
  * the node's packed output. Only the outputs the graph uses are sliced (`want`).
  */
-export function addRecurrent(g: Graph, node: OnnxNode, a: RecurrentAttrs, o: RecurrentOperands, fail: Fail, want: boolean[]): (number | undefined)[] {
+export function addRecurrent(g: Graph, node: OnnxNode, a: RecurrentAttrs, o: RecurrentOperands, fail: Fail,
+  want: boolean[]): (number | undefined)[] {
   const { H, D, lstm } = a;
   const G = lstm ? 4 : 3;
   const GH = G * H;
   const dims = (t: ConstTensor) => `[${t.dims.join(', ')}]`;
-  if (o.W.dims.length !== 3 || o.W.dims[0] !== D || o.W.dims[1] !== GH || o.W.dims[2] !== o.I) fail(`W has shape ${dims(o.W)}, expected [${D}, ${GH}, ${o.I}]`);
-  if (o.R.dims.length !== 3 || o.R.dims[0] !== D || o.R.dims[1] !== GH || o.R.dims[2] !== H) fail(`R has shape ${dims(o.R)}, expected [${D}, ${GH}, ${H}]`);
-  if (o.B && (o.B.dims.length !== 2 || o.B.dims[0] !== D || o.B.dims[1] !== 2 * GH)) fail(`B has shape ${dims(o.B)}, expected [${D}, ${2 * GH}]`);
+  if (o.W.dims.length !== 3 || o.W.dims[0] !== D || o.W.dims[1] !== GH || o.W.dims[2] !== o.I) fail(
+    `W has shape ${dims(o.W)}, expected [${D}, ${GH}, ${o.I}]`);
+  if (o.R.dims.length !== 3 || o.R.dims[0] !== D || o.R.dims[1] !== GH || o.R.dims[2] !== H) fail(
+    `R has shape ${dims(o.R)}, expected [${D}, ${GH}, ${H}]`);
+  if (o.B && (o.B.dims.length !== 2 || o.B.dims[0] !== D || o.B.dims[1] !== 2 * GH)) fail(
+    `B has shape ${dims(o.B)}, expected [${D}, ${2 * GH}]`);
   const out = addValue(g, `${node.outputs.find((x) => x) ?? node.name}:packed`, [o.T * D * H + D * H * (lstm ? 2 : 1)]);
   g.nodes.push({
     op: lstm ? 'lstm' : 'gru', a: o.x, out, name: node.name,
@@ -121,7 +126,8 @@ export function importSequenceOpInImageGraph(
   if (node.opType === 'LSTM' || node.opType === 'GRU') {
     checkRecurrentInputs(node, fail);
     const a = recurrentAttrs(node, fail);
-    if (a.layout !== 1) fail('layout 0 (time-major, batch on axis 1) needs a sequence model conversion (edgevae convert --seq); here only layout 1 is supported');
+    if (a.layout !== 1) fail(
+      'layout 0 (time-major, batch on axis 1) needs a sequence model conversion (edgevae convert --seq); here only layout 1 is supported');
     const x = act(0, 'X');
     const xs = shapeOf(x);
     if (xs.length !== 2) fail(`X must be [N, T, I], got per-sample shape [${xs}]`);
@@ -133,7 +139,8 @@ export function importSequenceOpInImageGraph(
     const state = (k: number, what: string) => {
       if (!ins[k]) return undefined;
       const id = act(k, what);
-      if (shapeOf(id).length !== 2 || shapeOf(id)[0] !== a.D || shapeOf(id)[1] !== a.H) fail(`${what} must be [N, ${a.D}, ${a.H}], got per-sample [${shapeOf(id)}]`);
+      if (shapeOf(id).length !== 2 || shapeOf(id)[0] !== a.D || shapeOf(id)[1] !== a.H) fail(
+        `${what} must be [N, ${a.D}, ${a.H}], got per-sample [${shapeOf(id)}]`);
       return flat(id);
     };
     const [T, I] = xs as [number, number];

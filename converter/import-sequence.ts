@@ -4,7 +4,8 @@
 // axis taken out, row-major; IR values here have rank <= 2 (stored as written), and a reshape or transpose that
 // keeps the per-sample order is a view. Graph inputs are packed into the entry's one input and outputs into its
 // one (or, for the encoder, two) outputs, in the order docs/format.md "Sequence models" gives.
-import { CONST_EVAL_OPS, constTensor, evalConstNode, normAxis, resolveReshape, sliceIndices, squeezeDims, unsqueezeDims } from './const-eval.js';
+import { CONST_EVAL_OPS, constTensor, evalConstNode, normAxis, resolveReshape, sliceIndices, squeezeDims,
+  unsqueezeDims } from './const-eval.js';
 import { UnsupportedError, type Slot } from './import-context.js';
 import { importDense } from './import-layers.js';
 import { addRecurrent, checkRecurrentInputs, recurrentAttrs } from './import-recurrent.js';
@@ -51,7 +52,8 @@ const perSample = (full: number[], b: number) => full.filter((_, i) => i !== b);
  * Imports one graph. `inputOrder` lists the graph inputs in packing order; `pack` chooses the outputs: 'each' gives
  * one entry output per graph output (the encoder's mu, logvar), 'concat' one packed output.
  */
-export function importSequenceGraph(model: OnnxModel, inputOrder: OnnxValueInfo[], outputNames: string[], pack: 'each' | 'concat'): ImportedSequenceGraph {
+export function importSequenceGraph(model: OnnxModel, inputOrder: OnnxValueInfo[], outputNames: string[],
+  pack: 'each' | 'concat'): ImportedSequenceGraph {
   const g: Graph = { values: [], nodes: [], input: -1, outputs: [], inputShape: [], outputShapes: [] };
   const slots = new Map<string, SeqSlot>();
   for (const [name, t] of model.initializers) slots.set(name, { kind: 'const', t });
@@ -59,7 +61,8 @@ export function importSequenceGraph(model: OnnxModel, inputOrder: OnnxValueInfo[
     if (!info.dims) throw new Error(`graph input "${info.name}" has no known shape`);
     const b = batchAxisOf(info);
     const full = info.dims.map((d, i) => (i === b ? N : typeof d === 'number' && d > 0 ? d : NaN));
-    if (full.some((d) => Number.isNaN(d))) throw new Error(`graph input "${info.name}" has a symbolic dim other than the batch: [${info.dims}]`);
+    if (full.some((d) => Number.isNaN(d))) throw new Error(
+      `graph input "${info.name}" has a symbolic dim other than the batch: [${info.dims}]`);
     return { info, size: Math.max(1, elementCount(perSample(full, b))) };
   });
   const total = inputs.reduce((s, i) => s + i.size, 0);
@@ -175,7 +178,9 @@ function importSequenceNode(g: Graph, node: OnnxNode, ins: (SeqSlot | undefined)
     case 'Tanh': case 'Sigmoid': case 'Relu': {
       const a = act(ins[0], 'X');
       const out = fresh([sampleCount(a)]);
-      g.nodes.push({ op: 'unary', a: viewAs(g, a.id, [sampleCount(a)]), out, name: node.name, act: op === 'Tanh' ? Act.Tanh : op === 'Sigmoid' ? Act.Sigmoid : Act.Relu, alpha: 0 });
+      g.nodes.push(
+        { op: 'unary', a: viewAs(g, a.id, [sampleCount(a)]), out, name: node.name, act: op === 'Tanh' ? Act.Tanh : op === 'Sigmoid'
+          ? Act.Sigmoid : Act.Relu, alpha: 0 });
       return [{ kind: 'act', id: out, full: a.full, b: a.b }];
     }
     case 'Gather': {
@@ -198,7 +203,8 @@ function importSequenceNode(g: Graph, node: OnnxNode, ins: (SeqSlot | undefined)
       if (axis === a.b) fail('gathering along the batch axis is not supported');
       const dim = a.full[axis]!;
       const picked = Array.from(idx.data, (i) => (i < 0 ? i + dim : i));
-      if (picked.length === 0 || picked.some((i) => !Number.isInteger(i) || i < 0 || i >= dim)) fail(`indices [${Array.from(idx.data)}] are out of range for size ${dim}`);
+      if (picked.length === 0 || picked.some((i) => !Number.isInteger(i) || i < 0 || i >= dim)) fail(
+        `indices [${Array.from(idx.data)}] are out of range for size ${dim}`);
       const id = pickAlong(g, node, a, axis, picked.map((i) => [i, 1] as [number, number]));
       const full = [...a.full.slice(0, axis), ...idx.dims, ...a.full.slice(axis + 1)];
       const b = a.b < axis ? a.b : a.b - 1 + idx.dims.length;
@@ -269,7 +275,8 @@ function importSequenceNode(g: Graph, node: OnnxNode, ins: (SeqSlot | undefined)
       const a = act(ins[0], 'data');
       let full: number[];
       if (op === 'Reshape') {
-        try { full = resolveReshape(a.full, ints(cst(ins[1], 'shape'))!, attr('allowzero', 0) === 1); } catch (e) { return fail((e as Error).message); }
+        try { full = resolveReshape(a.full, ints(cst(ins[1], 'shape'))!, attr('allowzero', 0) === 1); } catch (e) {
+          return fail((e as Error).message); }
       } else if (op === 'Flatten') {
         const axis = normAxis(attr('axis', 1), a.full.length);
         full = [elementCount(a.full.slice(0, axis)), elementCount(a.full.slice(axis))];
@@ -286,12 +293,16 @@ function importSequenceNode(g: Graph, node: OnnxNode, ins: (SeqSlot | undefined)
     }
     case 'Gemm': case 'MatMul': {
       const a = act(ins[0], 'A');
-      if (a.b !== 0 || a.full.length !== 2) fail(`the activation operand must be [batch, features], got [${a.full}] with the batch on axis ${a.b}`);
+      if (a.b !== 0 || a.full.length !== 2) fail(
+        `the activation operand must be [batch, features], got [${a.full}] with the batch on axis ${a.b}`);
       const K = a.full[1]!;
-      const slot = (s: SeqSlot | undefined): Slot | undefined => (s ? (s.kind === 'const' ? s : { kind: 'act', id: viewAs(g, s.id, [K]) }) : undefined);
+      const slot = (s: SeqSlot | undefined): Slot | undefined =>
+        (s ? (s.kind === 'const' ? s : { kind: 'act', id: viewAs(g, s.id, [K]) }) : undefined);
       const plainIns = ins.map(slot);
-      const id = importDense(g, node, plainIns, fail, (s, w) => (s?.kind === 'act' ? s.id : fail(`input ${w} must depend on the graph inputs`)),
-        (s, w) => (s?.kind === 'const' ? s.t : fail(`input ${w} must be a constant`)), (s, w) => (s ? (s.kind === 'const' ? s.t : fail(`input ${w} must be a constant`)) : undefined),
+      const id =
+        importDense(g, node, plainIns, fail, (s, w) => (s?.kind === 'act' ? s.id : fail(`input ${w} must depend on the graph inputs`)),
+        (s, w) => (s?.kind === 'const' ? s.t : fail(`input ${w} must be a constant`)), (s, w) =>
+          (s ? (s.kind === 'const' ? s.t : fail(`input ${w} must be a constant`)) : undefined),
         attr as never);
       const M = elementCount(g.values[id]!.shape);
       return [{ kind: 'act', id, full: [N, M], b: 0 }];
@@ -309,7 +320,8 @@ function importSequenceNode(g: Graph, node: OnnxNode, ins: (SeqSlot | undefined)
         if (!s) return undefined;
         const v = act(s, what);
         const want = timeMajor ? [ra.D, N, ra.H] : [N, ra.D, ra.H];
-        if (v.full.length !== 3 || v.full.some((d, i) => d !== want[i]) || v.b !== (timeMajor ? 1 : 0)) fail(`${what} has shape [${v.full}], expected [${want}]`);
+        if (v.full.length !== 3 || v.full.some((d, i) => d !== want[i]) || v.b !== (timeMajor ? 1 : 0)) fail(
+          `${what} has shape [${v.full}], expected [${want}]`);
         return viewAs(g, v.id, [ra.D * ra.H]);
       };
       const h0 = state(ins[5], 'initial_h');
@@ -321,13 +333,15 @@ function importSequenceNode(g: Graph, node: OnnxNode, ins: (SeqSlot | undefined)
       const yFull = timeMajor ? [T, ra.D, N, ra.H] : [N, T, ra.D, ra.H];
       const sFull = timeMajor ? [ra.D, N, ra.H] : [N, ra.D, ra.H];
       const sb = timeMajor ? 1 : 0;
-      return ids.map((id, k) => (id === undefined ? undefined : { kind: 'act', id, full: k === 0 ? yFull : sFull, b: k === 0 ? (timeMajor ? 2 : 0) : sb }));
+      return ids.map((id, k) =>
+        (id === undefined ? undefined : { kind: 'act', id, full: k === 0 ? yFull : sFull, b: k === 0 ? (timeMajor ? 2 : 0) : sb }));
     }
     case 'Softmax': case 'LogSoftmax': case 'ArgMax': {
       const a = act(ins[0], 'input');
       const r = a.full.length;
       const axis = normAxis(attr('axis', op === 'ArgMax' ? 0 : -1), r);
-      if (axis !== r - 1 || axis === a.b) fail(`axis ${attr('axis', -1)} is not supported (only the last axis, which must not be the batch)`);
+      if (axis !== r - 1 || axis === a.b) fail(
+        `axis ${attr('axis', -1)} is not supported (only the last axis, which must not be the batch)`);
       if (op !== 'ArgMax' && opset < 13 && r !== 2) fail('before opset 13 only rank-2 inputs are supported');
       const L = a.full[r - 1]!;
       if (op === 'ArgMax' && attr('select_last_index', 0) !== 0) fail('select_last_index=1 is not supported');

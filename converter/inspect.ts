@@ -32,8 +32,12 @@ export function inspectModel(bytes: Uint8Array): string {
   const info = readModel(bytes);
   const meta = info.metadata as Record<string, unknown>;
   const out: string[] = [];
-  out.push(`model "${String(meta.name ?? '?')}"  format v${info.version}  ${fmtBytes(info.fileSize)}  crc32 ${info.checksum.toString(16).padStart(8, '0')}`);
-  out.push(`producer: ${String(meta.producer ?? '?')}  quantization: ${String(meta.quantization ?? '?')}  latent: ${String(meta.latentSize ?? '-')}`);
+  out.push(
+    `model "${String(meta.name ?? '?')}"  format v${info.version}  ${fmtBytes(info.fileSize)}  ` +
+      `crc32 ${info.checksum.toString(16).padStart(8, '0')}`);
+  out.push(
+    `producer: ${String(meta.producer ?? '?')}  quantization: ${String(meta.quantization ?? '?')}  ` +
+      `latent: ${String(meta.latentSize ?? '-')}`);
   if (info.sequence) {
     const q = info.sequence;
     const m = (meta.sequence ?? {}) as { kind?: string; tokens?: string[]; separator?: string };
@@ -51,7 +55,9 @@ export function inspectModel(bytes: Uint8Array): string {
   const params = constants.reduce((s, t) => s + t.elements, 0);
   const layers = (meta.layers ?? {}) as Record<string, string[]>;
   for (const e of info.entries) {
-    out.push('', `entry ${e.kind}: input ${shape(info.tensors[e.input]!)} -> ${e.outputs.map((o) => shape(info.tensors[o]!)).join(', ')}  (${e.opCount} ops)`);
+    out.push('',
+      `entry ${e.kind}: input ${shape(info.tensors[e.input]!)} -> ${e.outputs.map((o) => shape(info.tensors[o]!)).join(', ')}  ` +
+        `(${e.opCount} ops)`);
     const rows = [['#', 'op', 'act', 'in', 'weights', 'weight bytes', 'out', 'quant', 'params', 'layer']];
     // Ops that take no b/c (UNARY, LAYOUT ...) may hold any value there: the loaders ignore those words.
     const operand = (t: number) => (t !== NONE && t < info.tensors.length ? info.tensors[t] : undefined);
@@ -72,8 +78,12 @@ export function inspectModel(bytes: Uint8Array): string {
   }
   out.push('', `tensors: ${info.tensors.length} (${constants.length} constant, ${info.tensors.length - constants.length} activation)`);
   const scaleBytes = constants.reduce((s, t) => s + t.qCount * 4, 0);
-  const byDtype = [...new Set(constants.map((t) => t.dtype))].map((d) => `${d} ${fmtBytes(constants.filter((t) => t.dtype === d).reduce((s, t) => s + t.byteLength, 0))}`);
-  out.push(`weights: ${params.toLocaleString('en-US')} values, ${fmtBytes(info.constantBytes)} (${byDtype.join(', ')}${scaleBytes ? `, + ${fmtBytes(scaleBytes)} channel scales` : ''})` +
+  const byDtype =
+    [...new Set(constants.map((t) => t.dtype))].map((d) =>
+      `${d} ${fmtBytes(constants.filter((t) => t.dtype === d).reduce((s, t) => s + t.byteLength, 0))}`);
+  out.push(
+    `weights: ${params.toLocaleString('en-US')} values, ${fmtBytes(info.constantBytes)} (${byDtype.join(', ')}${scaleBytes
+      ? `, + ${fmtBytes(scaleBytes)} channel scales` : ''})` +
     (params ? `, ${(100 * (info.constantBytes + scaleBytes) / (params * 4)).toFixed(1)}% of the same weights in f32` : ''));
   out.push(`arena: ${fmtBytes(info.arenaPerSample)} per sample`);
   return out.join('\n');
@@ -110,7 +120,8 @@ function actLabel(act: number, alpha: number): string {
 export function simdLine(info: ModelInfo): string {
   const relaxedOps = relaxedDotOps(info);
   if (info.flags & FLAG_RELU_U7) {
-    return `simd: int8-relaxed (header flag 1: relu results are 7-bit); relaxed build: ${relaxedOps.length} op(s) use the relaxed int8 dot ` +
+    return `simd: int8-relaxed (header flag 1: relu results are 7-bit); relaxed build: ${relaxedOps.length} op(s) use the relaxed ` +
+      `int8 dot ` +
       '(same bytes as the fixed build, on every engine); f32 stays bit-exact unless relaxed f32 is asked for';
   }
   return 'simd: fixed and relaxed builds give the same bytes (no 7-bit activations; f32 bit-exact unless relaxed f32 is asked for)';

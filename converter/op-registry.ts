@@ -32,7 +32,8 @@ export interface OpSpec {
   note: string;
 }
 
-const imp = (attrs: readonly string[], int8: Int8Mode, note: string, since?: number): OpSpec => ({ role: 'import', attrs, int8, note, since });
+const imp = (attrs: readonly string[], int8: Int8Mode, note: string, since?: number): OpSpec =>
+  ({ role: 'import', attrs, int8, note, since });
 const pattern = (int8: Int8Mode, note: string): OpSpec => ({ role: 'pattern', attrs: [], int8, note });
 
 const CONV_ATTRS = ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'];
@@ -42,8 +43,10 @@ const ELEMENTWISE_NOTE = 'activation with a constant (broadcast per sample) or t
 
 /** Ops with an activation input, in the order of README's table. */
 const IMPORTED: Record<string, OpSpec> = {
-  Conv: imp(CONV_ATTRS, 'integer', '1-D and 2-D; stride, pads incl. auto_pad, dilation, groups incl. depthwise; a zero Pad before it folds into its padding'),
-  ConvTranspose: imp([...CONV_ATTRS, 'output_padding', 'output_shape'], 'integer', '1-D and 2-D; stride, pads, output_padding, output_shape; a following Slice crop folds into its padding'),
+  Conv: imp(CONV_ATTRS, 'integer',
+    '1-D and 2-D; stride, pads incl. auto_pad, dilation, groups incl. depthwise; a zero Pad before it folds into its padding'),
+  ConvTranspose: imp([...CONV_ATTRS, 'output_padding', 'output_shape'], 'integer',
+    '1-D and 2-D; stride, pads, output_padding, output_shape; a following Slice crop folds into its padding'),
   Gemm: imp(['alpha', 'beta', 'transA', 'transB'], 'integer', 'constant weights (Linear layers)'),
   MatMul: imp([], 'integer', 'constant weights (per-token Linear layers: int8 kernel) or two activations batched over leading dims (f32)'),
   Add: imp([], 'f32', ELEMENTWISE_NOTE),
@@ -63,10 +66,13 @@ const IMPORTED: Record<string, OpSpec> = {
   HardSwish: imp([], 'f32', 'also `x * HardSigmoid(x)` at every opset', 14),
   PRelu: imp([], 'f32', 'constant slope, per channel or broadcast'),
   Clip: imp([], 'f32', 'constant bounds exact in binary16 (ReLU6, Hardtanh); opset 10 `min`/`max` attributes are read as inputs'),
-  BatchNormalization: imp(['epsilon', 'momentum', 'training_mode'], 'folded', 'inference only; folded into the conv/dense before it, else a per-channel f32 multiply-add'),
+  BatchNormalization: imp(['epsilon', 'momentum', 'training_mode'], 'folded',
+    'inference only; folded into the conv/dense before it, else a per-channel f32 multiply-add'),
   InstanceNormalization: imp(['epsilon'], 'f32', "also PyTorch's Reshape + InstanceNormalization + Reshape GroupNorm export"),
-  GroupNormalization: imp(['epsilon', 'num_groups', 'stash_type'], 'f32', 'scale and bias per group (opset 18) or per channel (opset 21)', 18),
-  LayerNormalization: imp(['axis', 'epsilon', 'stash_type', 'edgevae_axes'], 'f32', 'also its ReduceMean/Sub/Pow/Sqrt/Div decomposition at every opset', 17),
+  GroupNormalization: imp(['epsilon', 'num_groups', 'stash_type'], 'f32',
+    'scale and bias per group (opset 18) or per channel (opset 21)', 18),
+  LayerNormalization: imp(['axis', 'epsilon', 'stash_type', 'edgevae_axes'], 'f32',
+    'also its ReduceMean/Sub/Pow/Sqrt/Div decomposition at every opset', 17),
   Softmax: imp(['axis'], 'f32', 'any non-batch axis (before opset 13: the input coerced to 2-D at axis)'),
   Identity: imp([], 'folded', 'no op at run time'),
   Dropout: imp(['seed', 'ratio'], 'folded', 'inference only (no mask output); no op at run time'),
@@ -75,23 +81,35 @@ const IMPORTED: Record<string, OpSpec> = {
   Flatten: imp(['axis'], 'bytes', `axis 1; ${VIEW_NOTE}`),
   Squeeze: imp(['axes'], 'bytes', `not the batch axis; ${VIEW_NOTE}`),
   Unsqueeze: imp(['axes'], 'bytes', `not the batch axis; ${VIEW_NOTE}`),
-  Transpose: imp(['perm'], 'f32', 'any permutation of up to 4 per-sample axes; batch-swapping pairs around a channel reorder are recognised'),
-  Gather: imp(['axis'], 'f32', 'constant indices on a non-batch axis; in sequence models also a constant table indexed by token ids (embedding lookup, ids checked at run time)'),
+  Transpose: imp(['perm'], 'f32',
+    'any permutation of up to 4 per-sample axes; batch-swapping pairs around a channel reorder are recognised'),
+  Gather: imp(['axis'], 'f32',
+    'constant indices on a non-batch axis; in sequence models also a constant table indexed by token ids (embedding lookup, ids checked ' +
+      'at run time)'),
   LSTM: imp(['activations', 'clip', 'direction', 'hidden_size', 'input_forget', 'layout', 'activation_alpha', 'activation_beta'], 'f32',
-    'forward, reverse, bidirectional; layout 0 (sequence models) and 1; initial_h/initial_c; default activations only; no sequence_lens, peepholes (P), clip or input_forget'),
-  GRU: imp(['activations', 'clip', 'direction', 'hidden_size', 'layout', 'linear_before_reset', 'activation_alpha', 'activation_beta'], 'f32',
-    'forward, reverse, bidirectional; layout 0 (sequence models) and 1; initial_h; linear_before_reset 0 and 1; default activations only; no sequence_lens or clip'),
+    'forward, reverse, bidirectional; layout 0 (sequence models) and 1; initial_h/initial_c; default activations only; no sequence_lens, ' +
+      'peepholes (P), clip or input_forget'),
+  GRU: imp(
+    ['activations', 'clip', 'direction', 'hidden_size', 'layout', 'linear_before_reset', 'activation_alpha', 'activation_beta'], 'f32',
+    'forward, reverse, bidirectional; layout 0 (sequence models) and 1; initial_h; linear_before_reset 0 and 1; default activations ' +
+      'only; no sequence_lens or clip'),
   LogSoftmax: imp(['axis'], 'f32', 'last axis'),
   ArgMax: imp(['axis', 'keepdims', 'select_last_index'], 'f32', 'last axis, first index on ties (select_last_index 0); the index as f32'),
   Split: imp(['axis', 'split', 'num_outputs'], 'f32', 'non-batch axis'),
   Slice: imp([], 'f32', 'step 1 on non-batch axes'),
   Concat: imp(['axis'], 'f32', 'activations on a non-batch axis'),
-  Resize: imp(['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'antialias', 'axes', 'keep_aspect_ratio_policy'], 'bytes',
-    'nearest (any scale, any nearest_mode; int8 bytes) and linear/bilinear (half_pixel, pytorch_half_pixel, align_corners, asymmetric; f32); scales or sizes; no cubic, no tf_crop_and_resize, no antialias'),
+  Resize: imp(
+    ['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'antialias',
+      'axes', 'keep_aspect_ratio_policy'], 'bytes',
+    'nearest (any scale, any nearest_mode; int8 bytes) and linear/bilinear (half_pixel, pytorch_half_pixel, align_corners, asymmetric; ' +
+      'f32); scales or sizes; no cubic, no tf_crop_and_resize, no antialias'),
   Upsample: imp(['mode'], 'bytes', 'as Resize (nearest in int8 bytes, linear in f32)'),
-  Pad: imp(['mode'], 'f32', 'constant, reflect, edge; a zero Pad before a Conv folds into it; opset 10 `pads`/`value` attributes are read as inputs'),
-  MaxPool: imp(['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'], 'f32', '1-D and 2-D; pads, strides, ceil_mode; no dilations'),
-  AveragePool: imp(['auto_pad', 'ceil_mode', 'count_include_pad', 'dilations', 'kernel_shape', 'pads', 'strides'], 'f32', '1-D and 2-D; pads, strides, ceil_mode, count_include_pad; no dilations'),
+  Pad: imp(['mode'], 'f32',
+    'constant, reflect, edge; a zero Pad before a Conv folds into it; opset 10 `pads`/`value` attributes are read as inputs'),
+  MaxPool: imp(['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'], 'f32',
+    '1-D and 2-D; pads, strides, ceil_mode; no dilations'),
+  AveragePool: imp(['auto_pad', 'ceil_mode', 'count_include_pad', 'dilations', 'kernel_shape', 'pads', 'strides'], 'f32',
+    '1-D and 2-D; pads, strides, ceil_mode, count_include_pad; no dilations'),
   GlobalAveragePool: imp([], 'f32', ''),
   GlobalMaxPool: imp([], 'f32', ''),
   DepthToSpace: imp(['blocksize', 'mode'], 'f32', 'DCR and CRD (pixel shuffle)'),

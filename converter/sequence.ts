@@ -16,7 +16,8 @@ import { ensureOwnedOutputs } from './passes/layout.js';
 import { planArena } from './plan.js';
 import { writeModel, type WEntry } from './writer.js';
 
-export const SEQUENCE_FILES = { encoder: 'encoder.onnx', decoderInit: 'decoder-init.onnx', decoderStep: 'decoder-step.onnx', vocab: 'vocab.json' } as const;
+export const SEQUENCE_FILES =
+  { encoder: 'encoder.onnx', decoderInit: 'decoder-init.onnx', decoderStep: 'decoder-step.onnx', vocab: 'vocab.json' } as const;
 
 /** The vocabulary file `edgevae train --model seq` writes. */
 export interface SequenceVocab {
@@ -57,13 +58,15 @@ export function isSequenceDir(dir: string): boolean {
 
 export function readVocab(path: string): SequenceVocab {
   let v: unknown;
-  try { v = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new Error(`${path}: not a JSON vocabulary (${(e as Error).message})`); }
+  try { v = JSON.parse(readFileSync(path, 'utf8')); } catch (e) {
+    throw new Error(`${path}: not a JSON vocabulary (${(e as Error).message})`); }
   return checkVocab(v, path);
 }
 
 export function checkVocab(v: unknown, where: string): SequenceVocab {
   const o = v as Partial<SequenceVocab> | null;
-  if (!o || typeof o !== 'object' || !Array.isArray(o.tokens) || !o.tokens.every((t) => typeof t === 'string')) throw new Error(`${where}: "tokens" must be an array of strings`);
+  if (!o || typeof o !== 'object' || !Array.isArray(o.tokens) || !o.tokens.every((t) => typeof t === 'string')) throw new Error(
+    `${where}: "tokens" must be an array of strings`);
   if (o.tokens.length < 3 || o.tokens.length > 0xffff) throw new Error(`${where}: ${o.tokens.length} tokens (need 3..65535)`);
   if (typeof o.separator !== 'string') throw new Error(`${where}: "separator" must be a string`);
   if (!Number.isInteger(o.maxTokens) || o.maxTokens! < 1) throw new Error(`${where}: "maxTokens" must be a positive integer`);
@@ -101,7 +104,8 @@ export async function convertSequence(opts: SequenceConvertOptions): Promise<{ b
   const maxLength = vocab.maxTokens;
   // Our trainer's specials that a decoder must never emit (docs/format.md "Sequence models": the seq-init word's upper half).
   const neverEmitted = vocab.tokens.slice(0, 16).flatMap((t, i) => (NEVER_EMITTED_TOKENS.includes(t) && i !== eos ? [i] : []));
-  if (maxLength > MAX_SEQUENCE_LENGTH) throw new Error(`vocabulary: maxTokens ${maxLength} exceeds the runtime's limit of ${MAX_SEQUENCE_LENGTH}`);
+  if (maxLength > MAX_SEQUENCE_LENGTH) throw new Error(
+    `vocabulary: maxTokens ${maxLength} exceeds the runtime's limit of ${MAX_SEQUENCE_LENGTH}`);
 
   // decoder init: z -> states, packed in output order
   const init = await loadOnnx(opts.decoderInit);
@@ -124,18 +128,24 @@ export async function convertSequence(opts: SequenceConvertOptions): Promise<{ b
     return rank3[k]!;
   });
   const z = floats.filter((f) => !states.includes(f));
-  if (z.length !== 1) throw new Error(`decoder-step: expected one latent input besides the states, found ${z.map((f) => f.name).join(', ') || 'none'}`);
-  if (step.outputs.length !== 1 + states.length) throw new Error(`decoder-step: expected ${1 + states.length} outputs (logits, then the next states), found ${step.outputs.length}`);
+  if (z.length !== 1) throw new Error(
+    `decoder-step: expected one latent input besides the states, found ${z.map((f) => f.name).join(', ') || 'none'}`);
+  if (step.outputs.length !== 1 + states.length) throw new Error(
+    `decoder-step: expected ${1 + states.length} outputs (logits, then the next states), found ${step.outputs.length}`);
   const stepG = importSequenceGraph(step, [token[0]!, ...states, z[0]!], step.outputs.map((o) => o.name), 'concat');
   if (stepG.inputs[0]!.size !== 1) throw new Error('decoder-step: the token input must hold one id per sequence');
-  if (stepG.inputs[stepG.inputs.length - 1]!.size !== L) throw new Error(`decoder-step: latent input of ${stepG.inputs[stepG.inputs.length - 1]!.size} values, decoder-init reads ${L}`);
+  if (stepG.inputs[stepG.inputs.length - 1]!.size !== L) throw new Error(
+    `decoder-step: latent input of ${stepG.inputs[stepG.inputs.length - 1]!.size} values, decoder-init reads ${L}`);
   stepG.inputs.slice(1, -1).forEach((s, k) => {
-    if (s.size !== stateSizes[k]) throw new Error(`decoder-step: state input "${s.info.name}" holds ${s.size} values, decoder-init gives ${stateSizes[k]}`);
+    if (s.size !== stateSizes[k]) throw new Error(
+      `decoder-step: state input "${s.info.name}" holds ${s.size} values, decoder-init gives ${stateSizes[k]}`);
   });
   stepG.outputs.slice(1).forEach((o, k) => {
-    if (o.size !== stateSizes[k]) throw new Error(`decoder-step: output "${o.name}" holds ${o.size} values, the state "${states[k]!.name}" ${stateSizes[k]}`);
+    if (o.size !== stateSizes[k]) throw new Error(
+      `decoder-step: output "${o.name}" holds ${o.size} values, the state "${states[k]!.name}" ${stateSizes[k]}`);
   });
-  if (stepG.outputs[0]!.size !== V) throw new Error(`decoder-step: logits of ${stepG.outputs[0]!.size} values for a vocabulary of ${V} tokens`);
+  if (stepG.outputs[0]!.size !== V) throw new Error(
+    `decoder-step: logits of ${stepG.outputs[0]!.size} values for a vocabulary of ${V} tokens`);
 
   const parts: { kind: EntryKind; name: string; imported: ImportedSequenceGraph; reserved: number }[] = [];
   if (opts.encoder) {
@@ -143,7 +153,8 @@ export async function convertSequence(opts: SequenceConvertOptions): Promise<{ b
     if (enc.inputs.length !== 1) throw new Error(`encoder: expected one input (tokens), found ${enc.inputs.map((i) => i.name).join(', ')}`);
     if (enc.outputs.length < 2) throw new Error('encoder: expected two outputs (mu, logvar)');
     const encG = importSequenceGraph(enc, enc.inputs, enc.outputs.slice(0, 2).map((o) => o.name), 'each');
-    if (encG.outputs[0]!.size !== L || encG.outputs[1]!.size !== L) throw new Error(`encoder: mu/logvar of ${encG.outputs[0]!.size}/${encG.outputs[1]!.size} values, the decoder reads ${L}`);
+    if (encG.outputs[0]!.size !== L || encG.outputs[1]!.size !== L) throw new Error(
+      `encoder: mu/logvar of ${encG.outputs[0]!.size}/${encG.outputs[1]!.size} values, the decoder reads ${L}`);
     parts.push({ kind: EntryKind.SeqEncode, name: 'seq-encode', imported: encG, reserved: 0 });
   }
   parts.push({ kind: EntryKind.SeqInit, name: 'seq-init', imported: initG, reserved: seqInitWord(maxLength, neverEmitted) });
@@ -161,7 +172,9 @@ export async function convertSequence(opts: SequenceConvertOptions): Promise<{ b
     entries.push(entry);
     layers[p.name] = names;
     arena = Math.max(arena, plan.arenaPerSample);
-    reports.push({ kind: p.name, ops: entry.ops.length, arenaPerSample: plan.arenaPerSample, inputs: p.imported.inputs.map((i) => i.info.name), outputs: p.imported.outputs.map((o) => o.name) });
+    reports.push(
+      { kind: p.name, ops: entry.ops.length, arenaPerSample: plan.arenaPerSample, inputs: p.imported.inputs.map((i) => i.info.name),
+        outputs: p.imported.outputs.map((o) => o.name) });
   }
   const encInput = parts[0]!.kind === EntryKind.SeqEncode ? parts[0]!.imported.inputs[0]!.size : undefined;
   const meta: Record<string, unknown> = {
@@ -198,6 +211,7 @@ export async function convertPackedGraph(model: string | Uint8Array): Promise<Ui
   const ctx: EmitContext = { tensors: [] };
   const plan = planArena(imported.graph);
   const { entry } = emitEntry(ctx, imported.graph, plan, EntryKind.Decode);
-  const meta = { name: m.graphName || 'graph', producer: 'edgevae-converter 0.1.0', quantization: 'f32', created: new Date().toISOString() };
+  const meta =
+    { name: m.graphName || 'graph', producer: 'edgevae-converter 0.1.0', quantization: 'f32', created: new Date().toISOString() };
   return writeModel({ meta, tensors: ctx.tensors, entries: [entry], arenaPerSample: plan.arenaPerSample });
 }

@@ -153,7 +153,8 @@ function runEntries(l: Loaded, info: ModelInfo, bytes: Uint8Array, maxBatch: num
     // Ops reading stale arena bytes (a mutated op order) legitimately differ between batch sizes.
     if (hasDefinedDataflow(info, entry)) single.forEach((s, k) => {
       const i = firstDifference(s, batch[k]!.subarray(0, s.length), 1e-5);
-      if (i >= 0) throw new CaseFailure('batch-mismatch', `${entry.kind} output ${k}[${i}]: batch 1 gives ${s[i]}, batch ${maxBatch} gives ${batch[k]![i]}`);
+      if (i >= 0) throw new CaseFailure('batch-mismatch',
+        `${entry.kind} output ${k}[${i}]: batch 1 gives ${s[i]}, batch ${maxBatch} gives ${batch[k]![i]}`);
     });
     results.push(...batch);
   }
@@ -162,7 +163,8 @@ function runEntries(l: Loaded, info: ModelInfo, bytes: Uint8Array, maxBatch: num
     // The decode loop (docs/format.md "Sequence models"): a few tokens for maxBatch latents, sampled.
     const zBytes = maxBatch * info.sequence.latentSize * 4;
     const z = wasmCall('alloc', () => w.alloc(zBytes + maxBatch * 4 * 4) >>> 0);
-    new Float32Array(w.memory.buffer, z, maxBatch * info.sequence.latentSize).set(Float32Array.from({ length: maxBatch * info.sequence.latentSize }, () => rng.float() * 4 - 2));
+    new Float32Array(w.memory.buffer, z, maxBatch * info.sequence.latentSize).set(
+      Float32Array.from({ length: maxBatch * info.sequence.latentSize }, () => rng.float() * 4 - 2));
     const rc = wasmCall('decodeSequences', () => w.decodeSequences(z, maxBatch, z + zBytes, 4, 7, 1, 3, 0));
     if (rc < 0 && rc !== BAD_TOKEN) throw new CaseFailure('run-error', `decodeSequences returned ${describeWasmError(rc)}`);
     if (rc > 4) throw new CaseFailure('run-error', `decodeSequences ran ${rc} steps, asked for at most 4`);
@@ -178,7 +180,8 @@ function checkMemory(l: Loaded, bytes: Uint8Array): void {
   const mem = new Uint8Array(l.w.memory.buffer);
   const model = mem.subarray(l.ptr, l.ptr + bytes.length);
   for (let i = 0; i < bytes.length; i++) {
-    if (model[i] !== bytes[i]) throw new CaseFailure('memory-corruption', `model byte ${i} changed from ${bytes[i]} to ${model[i]} while running`);
+    if (model[i] !== bytes[i]) throw new CaseFailure('memory-corruption',
+      `model byte ${i} changed from ${bytes[i]} to ${model[i]} while running`);
   }
   for (let i = 0; i < CANARY_BYTES; i++) {
     if (mem[l.canary + i] !== CANARY) throw new CaseFailure('memory-corruption', `canary byte ${i} after the arena was overwritten`);
@@ -210,7 +213,8 @@ export function runCase(index: number, opts: CaseOptions): CaseResult {
     try {
       info = readModel(m.bytes);
     } catch (e) {
-      if (!(e instanceof ModelFormatError)) throw new CaseFailure('ts-crash', `readModel threw ${(e as Error)?.name}: ${(e as Error)?.message}`);
+      if (!(e instanceof ModelFormatError)) throw new CaseFailure('ts-crash',
+        `readModel threw ${(e as Error)?.name}: ${(e as Error)?.message}`);
       result.tsMessage = e.message;
     }
     const w = opts.host.shared();
@@ -242,11 +246,13 @@ export function runCase(index: number, opts: CaseOptions): CaseResult {
     const outputs = runEntries(loaded, info, m.bytes, maxBatch, new Rng(index ^ 0x5bd1e995));
     if (opts.freshEvery > 0 && index % opts.freshEvery === 0) {
       const fresh = loadInto(opts.host.fresh(), m.bytes, maxBatch);
-      if (fresh.rc !== 0) throw new CaseFailure('state-leak', `a fresh instance refuses a file the shared one accepted: ${describeWasmError(fresh.rc)}`);
+      if (fresh.rc !== 0) throw new CaseFailure('state-leak',
+        `a fresh instance refuses a file the shared one accepted: ${describeWasmError(fresh.rc)}`);
       const again = runEntries(fresh.loaded, info, m.bytes, maxBatch, new Rng(index ^ 0x5bd1e995));
       outputs.forEach((o, k) => {
         const i = firstDifference(o, again[k]!, 0);
-        if (i >= 0) throw new CaseFailure('state-leak', `output ${k}[${i}] is ${o[i]} in the shared instance, ${again[k]![i]} in a fresh one`);
+        if (i >= 0) throw new CaseFailure('state-leak',
+          `output ${k}[${i}] is ${o[i]} in the shared instance, ${again[k]![i]} in a fresh one`);
       });
     }
     result.outcome = 'ran';

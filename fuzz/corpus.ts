@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { convert } from '../converter/index.js';
 import { quantizeModel } from '../converter/quantize/index.js';
 import { writeModel, type WTensor } from '../converter/writer.js';
-import { Act, BinaryKind, DType, EntryKind, LayoutMode, Op, PadMode, PoolKind, ResizeMode, TensorKind } from '../runtime/format-constants.js';
+import { Act, BinaryKind, DType, EntryKind, LayoutMode, Op, PadMode, PoolKind, ResizeMode,
+  TensorKind } from '../runtime/format-constants.js';
 import { Rng } from './rng.js';
 import { clipAlpha } from '../runtime/clip-bounds.js';
 import { refreshChecksum } from './mutate.js';
@@ -33,8 +34,10 @@ export function opZooBytes(): Uint8Array {
   const rng = new Rng(7);
   const tensors: WTensor[] = [];
   const add = (t: WTensor) => tensors.push(t) - 1;
-  const act = (dims: number[], dtype = DType.F32, extra: Partial<WTensor> = {}) => add({ kind: TensorKind.Activation, dtype, dims, ...extra });
-  const w = (dims: number[], scale = 0.5) => add({ kind: TensorKind.Constant, dtype: DType.F32, dims, data: randomF32(rng, dims.reduce((p, d) => p * d, 1), scale) });
+  const act = (dims: number[], dtype = DType.F32, extra: Partial<WTensor> = {}) =>
+    add({ kind: TensorKind.Activation, dtype, dims, ...extra });
+  const w = (dims: number[], scale = 0.5) =>
+    add({ kind: TensorKind.Constant, dtype: DType.F32, dims, data: randomF32(rng, dims.reduce((p, d) => p * d, 1), scale) });
 
   const z = act([8]);
   const h = act([48]);
@@ -144,11 +147,14 @@ export function spatialZooBytes(): Uint8Array {
     { op: Op.Transpose, out: moved, a: mixed, params: [3, 2, 2, 3, 2, 0, 3, 1] },
     { op: Op.Dense, out, a: moved, b: tail, act: Act.Sigmoid },
   ];
-  return writeModel({ meta: { name: 'spatial-zoo', producer: 'fuzz/corpus.ts' }, tensors, entries: [{ kind: EntryKind.Decode, input: z, outputs: [out], ops: decode }] });
+  return writeModel(
+    { meta: { name: 'spatial-zoo', producer: 'fuzz/corpus.ts' }, tensors,
+      entries: [{ kind: EntryKind.Decode, input: z, outputs: [out], ops: decode }] });
 }
 
 async function convertFixture(name: string): Promise<Uint8Array> {
-  const { bytes } = await convert({ encoder: join(FIXTURES, `${name}.encoder.op13.onnx`), decoder: join(FIXTURES, `${name}.decoder.op13.onnx`), name });
+  const { bytes } =
+    await convert({ encoder: join(FIXTURES, `${name}.encoder.op13.onnx`), decoder: join(FIXTURES, `${name}.decoder.op13.onnx`), name });
   return pinCreatedDate(bytes);
 }
 
@@ -168,7 +174,9 @@ export function tokenZooBytes(): Uint8Array {
     { op: Op.LogSoftmax, out: logp, a: emb, params: [4] },
     { op: Op.ArgMax, out: best, a: logp, params: [4] },
   ];
-  return writeModel({ meta: { name: 'token-zoo', producer: 'fuzz/corpus.ts' }, tensors, entries: [{ kind: EntryKind.Decode, input: ids, outputs: [best], ops: decode }] });
+  return writeModel(
+    { meta: { name: 'token-zoo', producer: 'fuzz/corpus.ts' }, tensors,
+      entries: [{ kind: EntryKind.Decode, input: ids, outputs: [best], ops: decode }] });
 }
 
 /** A small sequence VAE (seq-encode, seq-init, seq-step entries) as the converter makes it from the trainer's graphs. */
@@ -205,15 +213,20 @@ export async function buildCorpus({ full = false }: { full?: boolean } = {}): Pr
   models.push({ name: 'op-zoo f16', bytes: (await quantizeModel(zoo, { mode: 'f16' })).bytes });
   models.push({ name: 'spatial-zoo f32', bytes: spatialZooBytes() });
   models.push({ name: 'token-zoo f32', bytes: tokenZooBytes() });
-  const lstm = await sequenceModelBytes({ kind: 'seq', cell: 'lstm', layers: 1, hidden: 6, latent: 3, embed: 4, bidirectional: true, vocabSize: 8, maxTokens: 6 });
-  const gru = await sequenceModelBytes({ kind: 'seq', cell: 'gru', layers: 2, hidden: 5, latent: 3, embed: 4, bidirectional: false, vocabSize: 7, maxTokens: 5 });
+  const lstm =
+    await sequenceModelBytes(
+      { kind: 'seq', cell: 'lstm', layers: 1, hidden: 6, latent: 3, embed: 4, bidirectional: true, vocabSize: 8, maxTokens: 6 });
+  const gru =
+    await sequenceModelBytes(
+      { kind: 'seq', cell: 'gru', layers: 2, hidden: 5, latent: 3, embed: 4, bidirectional: false, vocabSize: 7, maxTokens: 5 });
   models.push({ name: 'seq-lstm f32', bytes: lstm });
   models.push({ name: 'seq-gru f32', bytes: gru });
   models.push({ name: 'seq-lstm int8-weights', bytes: pinCreatedDate((await quantizeModel(lstm, { mode: 'int8-weights' })).bytes) });
   models.push({ name: 'seq-gru f16', bytes: pinCreatedDate((await quantizeModel(gru, { mode: 'f16' })).bytes) });
   const images = calibrationImages(8, 784);
   for (const fixture of full ? ['mixed', 'bn', 'conv'] : ['mixed', 'bn']) {
-    if (!existsSync(join(FIXTURES, `${fixture}.encoder.op13.onnx`))) throw new Error(`fuzz corpus: fixture ${fixture} is missing in ${FIXTURES}`);
+    if (!existsSync(join(FIXTURES, `${fixture}.encoder.op13.onnx`))) throw new Error(
+      `fuzz corpus: fixture ${fixture} is missing in ${FIXTURES}`);
     const f32 = await convertFixture(fixture);
     models.push({ name: `${fixture} f32`, bytes: f32 });
     for (const mode of ['f16', 'int8-weights', 'int8'] as const) {

@@ -18,7 +18,8 @@ export interface WasmExports {
   entryOutput(kind: number, k: number): number;
   run(kind: number, n: number): number;
   sampleNormal(ptr: number, count: number, seed: number, temperature: number): void;
-  decodeSequences(zPtr: number, n: number, outPtr: number, maxLength: number, seed: number, temperature: number, topK: number, firstIndex: number): number;
+  decodeSequences(zPtr: number, n: number, outPtr: number, maxLength: number, seed: number, temperature: number, topK: number,
+    firstIndex: number): number;
   /** relaxed build only: 1 turns on fused multiply-adds in the f32 conv loops */
   setFusedF32?(on: number): void;
 }
@@ -34,7 +35,8 @@ export interface DecodeOptions {
   topK?: number;
 }
 
-const REQUIRED_EXPORTS = ['memory', 'alloc', 'load', 'errorDetail', 'entryInput', 'entryOutput', 'run', 'sampleNormal', 'decodeSequences'] as const;
+const REQUIRED_EXPORTS =
+  ['memory', 'alloc', 'load', 'errorDetail', 'entryInput', 'entryOutput', 'run', 'sampleNormal', 'decodeSequences'] as const;
 const ENTRY_CODE: Record<EntryName, number> = { encode: 0, decode: 1, 'seq-encode': 2, 'seq-init': 3, 'seq-step': 4 };
 const BAD_CHECKSUM = wasmErrorCode('BAD_CHECKSUM');
 export const MAX_BATCH_LIMIT = 65535;
@@ -130,9 +132,11 @@ export class Engine {
     const info = readSkippingChecksum(modelBytes);
     if (info.arenaPerSample * maxBatch > MAX_ARENA_BYTES) {
       readModel(modelBytes); // a corrupted file is reported as such, not as a batch problem
-      throw new InputError(`maxBatch ${maxBatch} needs a ${info.arenaPerSample * maxBatch}-byte arena (limit ${MAX_ARENA_BYTES}); use a smaller maxBatch`);
+      throw new InputError(
+        `maxBatch ${maxBatch} needs a ${info.arenaPerSample * maxBatch}-byte arena (limit ${MAX_ARENA_BYTES}); use a smaller maxBatch`);
     }
-    if (!this.pristine && Object.keys(this.imports).length > 0) throw new InputError('an engine on an imported memory takes one load; create another');
+    if (!this.pristine && Object.keys(this.imports).length > 0) throw new InputError(
+      'an engine on an imported memory takes one load; create another');
     const w = this.pristine ? this.instance : await instantiate(this.module, this.imports);
     this.instance = w;
     w.setFusedF32?.(this.fusedF32 ? 1 : 0);
@@ -210,7 +214,8 @@ export class Engine {
     const first = arenaBase + tensor.offset * maxBatch; // sample s starts s * byteLength later
     if (tensor.byteLength === 4 * tensor.elements) return new Float32Array(w.memory.buffer, first, n * tensor.elements);
     const out = new Float32Array(n * tensor.elements);
-    for (let s = 0; s < n; s++) out.set(new Float32Array(w.memory.buffer, first + s * tensor.byteLength, tensor.elements), s * tensor.elements);
+    for (let s = 0; s < n; s++) out.set(new Float32Array(w.memory.buffer, first + s * tensor.byteLength, tensor.elements),
+      s * tensor.elements);
     return out;
   }
 
@@ -223,11 +228,14 @@ export class Engine {
     const seq = this.model.sequence;
     if (!seq) throw new InputError('the model is not a sequence model (no seq-init / seq-step entries)');
     checkCount('decodeSequences: count', n);
-    if (!(z instanceof Float32Array) || z.length !== n * seq.latentSize) throw new InputError(`latents: expected ${n} x ${seq.latentSize} = ${n * seq.latentSize} floats, got ${z.length}`);
+    if (!(z instanceof Float32Array) || z.length !== n * seq.latentSize) throw new InputError(
+      `latents: expected ${n} x ${seq.latentSize} = ${n * seq.latentSize} floats, got ${z.length}`);
     const maxLength = opts.maxLength ?? 0, seed = opts.seed ?? 0, temperature = opts.temperature ?? 0, topK = opts.topK ?? 0;
     if (!Number.isInteger(maxLength) || maxLength < 0) throw new InputError(`maxLength must be a non-negative integer, got ${maxLength}`);
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(`seed must be an integer in 0..4294967295, got ${seed}`);
-    if (!Number.isFinite(temperature) || temperature < 0) throw new InputError(`temperature must be a finite number >= 0, got ${temperature}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(
+      `seed must be an integer in 0..4294967295, got ${seed}`);
+    if (!Number.isFinite(temperature) || temperature < 0) throw new InputError(
+      `temperature must be a finite number >= 0, got ${temperature}`);
     if (!Number.isInteger(topK) || topK < 0) throw new InputError(`topK must be a non-negative integer, got ${topK}`);
     const limit = Math.min(maxLength || seq.maxLength, seq.maxLength);
     const w = this.instance;
@@ -262,9 +270,12 @@ export class Engine {
   sampleNormal(count: number, seed: number, temperature: number): Float32Array {
     if (!Number.isInteger(count) || count < 0) throw new InputError(`sample count must be a non-negative integer, got ${count}`);
     // alloc() takes a u32: a larger request would wrap around and the sampler would write past the block.
-    if (count > MAX_SAMPLE_VALUES) throw new InputError(`sample count ${count} is too large (at most ${MAX_SAMPLE_VALUES} values per call)`);
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(`seed must be an integer in 0..4294967295, got ${seed}`);
-    if (!Number.isFinite(temperature) || temperature < 0) throw new InputError(`temperature must be a finite number >= 0, got ${temperature}`);
+    if (count > MAX_SAMPLE_VALUES) throw new InputError(
+      `sample count ${count} is too large (at most ${MAX_SAMPLE_VALUES} values per call)`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(
+      `seed must be an integer in 0..4294967295, got ${seed}`);
+    if (!Number.isFinite(temperature) || temperature < 0) throw new InputError(
+      `temperature must be a finite number >= 0, got ${temperature}`);
     if (count === 0) return new Float32Array(0);
     const w = this.instance;
     this.pristine = false;

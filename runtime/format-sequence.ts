@@ -20,7 +20,8 @@ export function checkSequenceOp(op: OpInfo, a: TensorInfo, out: TensorInfo, tens
   };
   const floatConst = (role: string, index: number): TensorInfo => {
     const t = tensor(role, index);
-    if (t.kind !== 'constant' || (t.dtype !== 'f32' && t.dtype !== 'f16')) fail(`${role} tensor ${t.index} must be an f32 or f16 constant (${t.kind} ${t.dtype})`);
+    if (t.kind !== 'constant' || (t.dtype !== 'f32' && t.dtype !== 'f16')) fail(
+      `${role} tensor ${t.index} must be an f32 or f16 constant (${t.kind} ${t.dtype})`);
     return t;
   };
   const zeroWords = (from: number) => {
@@ -42,7 +43,8 @@ export function checkSequenceOp(op: OpInfo, a: TensorInfo, out: TensorInfo, tens
     if (op.c !== NONE) fail('takes no c tensor');
     const table = floatConst('b (table)', op.b);
     if (table.rank !== 2) fail(`b (table) tensor ${table.index} has rank ${table.rank}, expected 2 ([vocabulary, width])`);
-    if (out.elements !== a.elements * table.dims[1]!) fail(`out has ${out.elements} elements, expected ${a.elements} ids x ${table.dims[1]}`);
+    if (out.elements !== a.elements * table.dims[1]!) fail(
+      `out has ${out.elements} elements, expected ${a.elements} ids x ${table.dims[1]}`);
     return;
   }
   // LSTM (16) / GRU (17)
@@ -57,7 +59,8 @@ export function checkSequenceOp(op: OpInfo, a: TensorInfo, out: TensorInfo, tens
   const weights = (role: string, index: number): TensorInfo => {
     const t = tensor(role, index);
     if (t.kind === 'constant' && t.dtype === 'i8') {
-      if (t.rank !== 2 || t.qCount !== t.dims[1]) fail(`${role} tensor ${t.index} is i8 without one scale per column (rank ${t.rank}, ${t.qCount} scales)`);
+      if (t.rank !== 2 || t.qCount !== t.dims[1]) fail(
+        `${role} tensor ${t.index} is i8 without one scale per column (rank ${t.rank}, ${t.qCount} scales)`);
       return t;
     }
     return floatConst(role, index);
@@ -122,7 +125,8 @@ export function checkSequenceEntries(entries: EntryInfo[], words: EntryWords, te
   if (!init || !step) return undefined;
   const n = (t: number) => tensors[t]!.elements;
   const L = n(init.input), P = n(init.outputs[0]!);
-  if (n(step.input) !== 1 + P + L) fail(`entry seq-step: input has ${n(step.input)} values, expected 1 token + ${P} state + ${L} latent = ${1 + P + L}`);
+  if (n(step.input) !== 1 + P + L) fail(
+    `entry seq-step: input has ${n(step.input)} values, expected 1 token + ${P} state + ${L} latent = ${1 + P + L}`);
   const V = n(step.outputs[0]!) - P;
   if (V < 2) fail(`entry seq-step: output has ${n(step.outputs[0]!)} values, expected logits (at least 2) + ${P} state`);
   if (V > 0xffff) fail(`entry seq-step: vocabulary of ${V} tokens exceeds 65535`);
@@ -131,7 +135,8 @@ export function checkSequenceEntries(entries: EntryInfo[], words: EntryWords, te
   if (bos >= V || eos >= V) fail(`entry seq-step: start token ${bos} / stop token ${eos} outside the vocabulary of ${V}`);
   const initWord = words.get('seq-init')!;
   const maxLength = initWord & 0xffff, mask = initWord >>> 16;
-  if (maxLength < 1 || maxLength > MAX_SEQUENCE_LENGTH) fail(`entry seq-init: maximum length ${maxLength} is outside 1..${MAX_SEQUENCE_LENGTH}`);
+  if (maxLength < 1 || maxLength > MAX_SEQUENCE_LENGTH) fail(
+    `entry seq-init: maximum length ${maxLength} is outside 1..${MAX_SEQUENCE_LENGTH}`);
   const neverEmitted = Array.from({ length: 16 }, (_, i) => i).filter((i) => (mask >>> i) & 1);
   const outside = neverEmitted.filter((i) => i >= V);
   if (outside.length) fail(`entry seq-init: never-emit mask names token ${outside.join(', ')} outside the vocabulary of ${V}`);
@@ -146,4 +151,6 @@ export function seqInitWord(maxLength: number, neverEmitted: readonly number[]):
   return (maxLength | neverEmitted.reduce((m, i) => m | (1 << (16 + i)), 0)) >>> 0;
 }
 
-export const ENTRY_KIND_CODE = { encode: EntryKind.Encode, decode: EntryKind.Decode, 'seq-encode': EntryKind.SeqEncode, 'seq-init': EntryKind.SeqInit, 'seq-step': EntryKind.SeqStep } as const;
+export const ENTRY_KIND_CODE =
+  { encode: EntryKind.Encode, decode: EntryKind.Decode, 'seq-encode': EntryKind.SeqEncode, 'seq-init': EntryKind.SeqInit,
+    'seq-step': EntryKind.SeqStep } as const;

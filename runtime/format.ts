@@ -95,7 +95,9 @@ const fail = (message: string): never => {
 export function readModel(bytes: Uint8Array, options: ReadOptions = {}): ModelInfo {
   if (!(bytes instanceof Uint8Array)) fail('model file: expected a Uint8Array');
   const text = textPreview(bytes);
-  if (text !== undefined) fail(`model file: got text, not an .evae model (it starts "${text}"); if it was fetched, check the URL: servers answer a missing file with a page like this`);
+  if (text !== undefined) fail(
+    `model file: got text, not an .evae model (it starts "${text}"); if it was fetched, check the URL: servers answer a missing file ` +
+      `with a page like this`);
   if (bytes.length < HEADER_BYTES) fail(`model file is truncated: ${bytes.length} bytes, a header alone is ${HEADER_BYTES}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u32 = (off: number) => view.getUint32(off, true);
@@ -147,12 +149,14 @@ export function readModel(bytes: Uint8Array, options: ReadOptions = {}): ModelIn
   for (const op of ops) checkOp(op, tensors);
   const entries: EntryInfo[] = [];
   const words: EntryWords = new Map();
-  for (let i = 0; i < entryCount; i++) entries.push(readEntry(view, entrySec.offset + i * ENTRY_BYTES, i, tensors, opCount, entries, words));
+  for (let i = 0; i < entryCount; i++) entries.push(
+    readEntry(view, entrySec.offset + i * ENTRY_BYTES, i, tensors, opCount, entries, words));
   const sequence = checkSequenceEntries(entries, words, tensors);
 
   let constantBytes = 0;
   for (const t of tensors) if (t.kind === 'constant') constantBytes += t.byteLength;
-  return { version, fileSize, checksum, flags, arenaPerSample, sections, metadata, ...(metadataError ? { metadataError } : {}), tensors, entries, ops, ...(sequence ? { sequence } : {}), constantBytes };
+  return { version, fileSize, checksum, flags, arenaPerSample, sections, metadata, ...(metadataError ? { metadataError } : {}), tensors,
+    entries, ops, ...(sequence ? { sequence } : {}), constantBytes };
 }
 
 function hex(n: number): string {
@@ -193,7 +197,8 @@ function readMetadata(raw: Uint8Array): { metadata: Record<string, unknown>; met
   } catch (e) {
     return { metadata: {}, metadataError: `metadata is not valid JSON (${(e as Error).message})` };
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { metadata: {}, metadataError: 'metadata JSON is not an object' };
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { metadata: {},
+    metadataError: 'metadata JSON is not an object' };
   return { metadata: parsed as Record<string, unknown> };
 }
 
@@ -242,7 +247,8 @@ function checkTensor(t: TensorInfo, view: DataView, data: Section, arenaPerSampl
   if (t.kind === 'constant') {
     if (t.byteLength !== minBytes) fail(`${where}: byteLength ${t.byteLength}, expected ${minBytes} for its dims and dtype`);
     if (t.offset < data.offset || t.offset + t.byteLength > data.offset + data.length) {
-      fail(`${where}: bytes [${t.offset}, ${t.offset + t.byteLength}) lie outside the data section [${data.offset}, ${data.offset + data.length})`);
+      fail(`${where}: bytes [${t.offset}, ${t.offset + t.byteLength}) lie outside the data section ` +
+        `[${data.offset}, ${data.offset + data.length})`);
     }
   } else {
     if (t.byteLength < minBytes) fail(`${where}: byteLength ${t.byteLength} is smaller than the ${minBytes} bytes its dims need`);
@@ -260,11 +266,13 @@ function checkTensor(t: TensorInfo, view: DataView, data: Section, arenaPerSampl
     if (t.qOffset !== 0) fail(`${where}: qOffset ${t.qOffset} without per-channel scales (qCount 0)`);
     return;
   }
-  if (t.dtype !== 'i8' || t.kind !== 'constant') fail(`${where}: per-channel scales (qCount ${t.qCount}) are only allowed on constant i8 tensors`);
+  if (t.dtype !== 'i8' || t.kind !== 'constant') fail(
+    `${where}: per-channel scales (qCount ${t.qCount}) are only allowed on constant i8 tensors`);
   const qEnd = t.qOffset + t.qCount * 4;
   if (t.qOffset % ALIGN !== 0) fail(`${where}: qOffset ${t.qOffset} is not ${ALIGN}-byte aligned`);
   if (t.qOffset < data.offset || qEnd > data.offset + data.length) {
-    fail(`${where}: per-channel scales [${t.qOffset}, ${qEnd}) lie outside the data section [${data.offset}, ${data.offset + data.length})`);
+    fail(`${where}: per-channel scales [${t.qOffset}, ${qEnd}) lie outside the data section ` +
+      `[${data.offset}, ${data.offset + data.length})`);
   }
   for (let i = 0; i < t.qCount; i++) {
     const s = view.getFloat32(t.qOffset + 4 * i, true);
@@ -298,7 +306,8 @@ function readEntry(view: DataView, off: number, index: number, tensors: TensorIn
   const kind = ENTRY_NAME[kindCode];
   if (previous.some((e) => e.kind === kind)) fail(`${where}: a second "${kind}" entry (each kind may appear once)`);
   const opStart = u32(1), opCount = u32(2), input = u32(3), outputCount = u32(4);
-  if (opStart + opCount > totalOps) fail(`${where} (${kind}): ops [${opStart}, ${opStart + opCount}) lie outside the op stream (${totalOps} ops)`);
+  if (opStart + opCount > totalOps) fail(
+    `${where} (${kind}): ops [${opStart}, ${opStart + opCount}) lie outside the op stream (${totalOps} ops)`);
   words.set(kind, u32(7));
   const expectedOutputs = kind === 'encode' || kind === 'seq-encode' ? 2 : 1;
   if (outputCount !== expectedOutputs) fail(`${where} (${kind}): outputCount ${outputCount}, expected ${expectedOutputs}`);
@@ -312,7 +321,8 @@ function readEntry(view: DataView, off: number, index: number, tensors: TensorIn
       fail(`${where} (${kind}): ${role} tensor ${t} is a ${ti.kind} ${ti.dtype} of rank ${ti.rank}, expected a rank-1 f32 activation`);
     }
     // The host copies samples contiguously, so entry tensors must be packed.
-    if (ti.byteLength !== ti.elements * 4) fail(`${where} (${kind}): ${role} tensor ${t} has byteLength ${ti.byteLength}, expected exactly ${ti.elements * 4}`);
+    if (ti.byteLength !== ti.elements * 4) fail(
+      `${where} (${kind}): ${role} tensor ${t} has byteLength ${ti.byteLength}, expected exactly ${ti.elements * 4}`);
   }
   return { kind, opStart, opCount, input, outputs };
 }
@@ -391,12 +401,14 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
       const effH = dH * (kh - 1) + 1, effW = dW * (kw - 1) + 1;
       // The wasm kernels index in i32: the dilated kernel extent is capped at 2^24 (assembly/loader.ts MAX_EXTENT).
       if (effH > 2 ** 24 || effW > 2 ** 24) fail(`${where}: dilated kernel (${effH}, ${effW}) exceeds 2^24`);
-      if (padTop >= effH || padLeft >= effW) fail(`${where}: padding (${padTop}, ${padLeft}) must be smaller than the dilated kernel (${effH}, ${effW})`);
+      if (padTop >= effH || padLeft >= effW) fail(
+        `${where}: padding (${padTop}, ${padLeft}) must be smaller than the dilated kernel (${effH}, ${effW})`);
       rank('a', a, 3);
       rank('out', out, 3);
       const [Ci, H, W] = a.dims;
       const [Co, OH, OW] = out.dims;
-      if (Ci % groups !== 0 || Co % groups !== 0) fail(`${where}: groups ${groups} does not divide input channels ${Ci} and output channels ${Co}`);
+      if (Ci % groups !== 0 || Co % groups !== 0) fail(
+        `${where}: groups ${groups} does not divide input channels ${Ci} and output channels ${Co}`);
       const b = tensor('b (weights)', op.b);
       constant('b (weights)', b);
       count('b (weights)', b, groups * kh * kw * (Ci / groups) * (Co / groups));
@@ -437,7 +449,8 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
       // i8 -> i8 moves the quantized bytes unchanged, so both sides must share scale and zero point
       if (a.dtype === 'i8' && out.dtype === 'i8') {
         if (a.scale !== out.scale || a.zeroPoint !== out.zeroPoint) {
-          fail(`${where}: i8 input (scale ${a.scale}, zeroPoint ${a.zeroPoint}) and output (scale ${out.scale}, zeroPoint ${out.zeroPoint}) must have the same quantization`);
+          fail(`${where}: i8 input (scale ${a.scale}, zeroPoint ${a.zeroPoint}) and output (scale ${out.scale}, ` +
+            `zeroPoint ${out.zeroPoint}) must have the same quantization`);
         }
         return;
       }
@@ -502,7 +515,9 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
       if (group) rank('a', a, 3);
       const width = group ? a.dims[0] : n;
       if (a.elements % width !== 0 || width % n !== 0) {
-        fail(group ? `${where}: groups ${n} does not divide the ${width} channels` : `${where}: row size ${n} does not divide the ${a.elements} elements of a`);
+        fail(group
+          ? `${where}: groups ${n} does not divide the ${width} channels` : `${where}: row size ${n} does not divide ` +
+            `the ${a.elements} elements of a`);
       }
       count('out', out, a.elements);
       if (group) {
@@ -522,7 +537,8 @@ function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
  * DENSE/CONV dtype combinations: f32 activations with f32/f16/i8 weights and f32 bias, or the integer path
  * (i8 activations, i8 weights, i32 bias). i8 weights need one per-channel scale per output channel.
  */
-function checkComputeDtypes(where: string, a: TensorInfo, b: TensorInfo, c: TensorInfo | undefined, out: TensorInfo, channels: number): void {
+function checkComputeDtypes(where: string, a: TensorInfo, b: TensorInfo, c: TensorInfo | undefined, out: TensorInfo,
+  channels: number): void {
   if (a.dtype === 'f32') {
     if (out.dtype !== 'f32') fail(`${where}: f32 input but ${out.dtype} output`);
     if (b.dtype !== 'f32' && b.dtype !== 'f16' && b.dtype !== 'i8') fail(`${where}: weights of dtype ${b.dtype}, expected f32, f16 or i8`);

@@ -111,9 +111,11 @@ export class EdgeVae {
     let engine: Engine, team: Team | undefined, choice: { build: 'fixed' | 'relaxed'; reason: string };
     if (threads > 1 && !why) {
       if (options.simd === 'relaxed' || relaxedF32) {
-        throw new InputError('EdgeVae.load: threads > 1 runs the fixed-SIMD threaded build; it cannot be combined with simd "relaxed" or relaxedF32');
+        throw new InputError(
+          'EdgeVae.load: threads > 1 runs the fixed-SIMD threaded build; it cannot be combined with simd "relaxed" or relaxedF32');
       }
-      if (options.threadsWasm === undefined) throw new InputError('EdgeVae.load: threads > 1 needs options.threadsWasm (build/edgevae-threads.wasm)');
+      if (options.threadsWasm === undefined) throw new InputError(
+        'EdgeVae.load: threads > 1 needs options.threadsWasm (build/edgevae-threads.wasm)');
       if (typeof options.spawnThread !== 'function') throw new InputError('EdgeVae.load: threads > 1 needs options.spawnThread');
       team = await Team.start(await compileSource(options.threadsWasm), modelBytes, maxBatch, threads, options.spawnThread);
       engine = team.engine;
@@ -164,7 +166,8 @@ export class EdgeVae {
   }
 
   /** n latents from the runtime's deterministic N(0, temperature^2) sampler, and their decodings. */
-  sample(n: number, { seed = 0, temperature = 1 }: { seed?: number; temperature?: number } = {}): { z: Float32Array; images: Float32Array } {
+  sample(n: number, { seed = 0, temperature = 1 }: { seed?: number; temperature?: number } = {}): { z: Float32Array;
+    images: Float32Array } {
     this.requireEntry('decode');
     checkBatch('sample', n);
     const z = this.engine.sampleNormal(n * this.info.latentSize, seed, temperature);
@@ -192,7 +195,8 @@ export class EdgeVae {
   }
 
   /** interpolate() followed by decode(). */
-  interpolateImages(zA: Float32Array, zB: Float32Array, steps: number, mode: InterpolationMode = 'lerp'): { z: Float32Array; images: Float32Array } {
+  interpolateImages(zA: Float32Array, zB: Float32Array, steps: number, mode: InterpolationMode = 'lerp'): { z: Float32Array;
+    images: Float32Array } {
     const z = this.interpolate(zA, zB, steps, mode);
     return { z, images: this.decode(z, steps) };
   }
@@ -210,7 +214,8 @@ export class EdgeVae {
 
   private checkLatent(name: string, z: Float32Array): void {
     if (!(z instanceof Float32Array)) throw new InputError(`${name} must be a Float32Array`);
-    if (z.length !== this.info.latentSize) throw new InputError(`${name} has ${z.length} values, expected the latent size ${this.info.latentSize}`);
+    if (z.length !== this.info.latentSize) throw new InputError(
+      `${name} has ${z.length} values, expected the latent size ${this.info.latentSize}`);
   }
 
   private checkInput(kind: EntryName, data: Float32Array, batch: number, options: RunOptions): void {
@@ -268,7 +273,8 @@ function describe(model: ModelInfo, engine: Engine): Omit<EdgeVaeInfo, 'runtime'
   const sub = (key: string) => (typeof meta[key] === 'object' && meta[key] !== null ? meta[key] as Record<string, unknown> : {});
   const shapeOf = (candidates: unknown[], elements: number): number[] => {
     for (const c of candidates) {
-      if (Array.isArray(c) && c.length > 0 && c.every((d) => Number.isInteger(d) && d > 0) && c.reduce((p, d) => p * d, 1) === elements) return c;
+      if (Array.isArray(c) && c.length > 0 && c.every((d) => Number.isInteger(d) && d > 0) &&
+        c.reduce((p, d) => p * d, 1) === elements) return c;
     }
     return [elements];
   };
@@ -282,7 +288,8 @@ function describe(model: ModelInfo, engine: Engine): Omit<EdgeVaeInfo, 'runtime'
     latentSize: dec?.input ?? enc?.outputs[0] ?? 0,
     outputShape: dec && shapeOf([sub('decoder').outputShape, meta.outputShape, meta.inputShape], dec.outputs[0]),
     quantization,
-    sizes: { fileBytes: model.fileSize, constantBytes: model.constantBytes, arenaBytesPerSample: model.arenaPerSample, maxBatch: engine.maxBatch },
+    sizes: { fileBytes: model.fileSize, constantBytes: model.constantBytes, arenaBytesPerSample: model.arenaPerSample,
+      maxBatch: engine.maxBatch },
     metadata: meta,
   };
 }

@@ -82,7 +82,8 @@ export async function loadModel(modelBytes: Uint8Array, options: NodeLoadOptions
   // the packaged relaxed module too, unless the caller brought its own fixed one, forces fixed SIMD or asks for threads
   const relaxed = options.wasmRelaxed ?? (options.wasm === undefined && options.simd !== 'fixed' && extra.threadsWasm === undefined &&
     existsSync(relaxedWasmPath()) ? readFileSync(relaxedWasmPath()) : undefined);
-  return EdgeVae.load(modelBytes, { ...options, ...extra, threads, wasm: options.wasm ?? readDefaultWasm(), ...(relaxed ? { wasmRelaxed: relaxed } : {}) });
+  return EdgeVae.load(modelBytes,
+    { ...options, ...extra, threads, wasm: options.wasm ?? readDefaultWasm(), ...(relaxed ? { wasmRelaxed: relaxed } : {}) });
 }
 
 /** Loads an .evae file with the package's runtime module (or options.wasm). */

@@ -47,7 +47,8 @@ export class SequenceVae {
     if (!options || options.wasm === undefined) throw new InputError('SequenceVae.load: options.wasm (the runtime module) is required');
     const engine = await Engine.create(await compileSource(options.wasm));
     const info = await engine.load(modelBytes, options.maxBatch ?? 16);
-    if (!info.sequence) throw new InputError(`SequenceVae.load: not a sequence model (entries: ${info.entries.map((e) => e.kind).join(', ') || 'none'})`);
+    if (!info.sequence) throw new InputError(
+      `SequenceVae.load: not a sequence model (entries: ${info.entries.map((e) => e.kind).join(', ') || 'none'})`);
     return new SequenceVae(engine);
   }
 
@@ -87,14 +88,17 @@ export class SequenceVae {
   encodeSequences(inputs: (string | ArrayLike<number>)[]): { mu: Float32Array; logvar: Float32Array } {
     const T = this.info.encoderLength;
     if (T === undefined) throw new InputError('the model has no encoder (seq-encode entry)');
-    if (!Array.isArray(inputs) || inputs.length === 0) throw new InputError('encodeSequences: give a non-empty array of texts or token arrays');
+    if (!Array.isArray(inputs) || inputs.length === 0) throw new InputError(
+      'encodeSequences: give a non-empty array of texts or token arrays');
     const { eos, vocabSize } = this.info;
     const pad = Math.max(0, this.info.tokens.indexOf('<pad>'));
     const batch = new Float32Array(inputs.length * T).fill(pad);
     inputs.forEach((input, i) => {
       const ids = typeof input === 'string' ? this.tokenize(input) : Array.from(input);
-      if (ids.length + 1 > T) throw new InputError(`sequence ${i} has ${ids.length} tokens; the encoder reads at most ${T - 1} plus the stop token`);
-      for (const id of ids) if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new InputError(`sequence ${i}: token id ${id} is outside 0..${vocabSize - 1}`);
+      if (ids.length + 1 > T) throw new InputError(
+        `sequence ${i} has ${ids.length} tokens; the encoder reads at most ${T - 1} plus the stop token`);
+      for (const id of ids) if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new InputError(
+        `sequence ${i}: token id ${id} is outside 0..${vocabSize - 1}`);
       batch.set(ids, i * T);
       batch[i * T + ids.length] = eos;
     });
@@ -103,7 +107,8 @@ export class SequenceVae {
   }
 
   /** `steps` sequences decoded (greedy unless options say otherwise) along the straight line between the codes of a and b. */
-  interpolateSequences(a: string | ArrayLike<number>, b: string | ArrayLike<number>, steps: number, options: DecodeOptions = {}): DecodedSequences {
+  interpolateSequences(a: string | ArrayLike<number>, b: string | ArrayLike<number>, steps: number,
+    options: DecodeOptions = {}): DecodedSequences {
     if (!Number.isInteger(steps) || steps < 2) throw new InputError(`steps must be an integer >= 2, got ${steps}`);
     const { mu } = this.encodeSequences([a, b]);
     const L = this.info.latentSize;
@@ -126,7 +131,8 @@ function describe(engine: Engine): SequenceModelInfo {
     throw new ModelFormatError(`model metadata: the vocabulary lists ${tokens.length} tokens, the decoder has ${seq.vocabSize} logits`);
   }
   for (const k of ['bos', 'eos'] as const) {
-    if (m[k] !== undefined && m[k] !== seq[k]) throw new ModelFormatError(`model metadata: ${k} ${String(m[k])} differs from the seq-step entry's ${seq[k]}`);
+    if (m[k] !== undefined && m[k] !== seq[k]) throw new ModelFormatError(
+      `model metadata: ${k} ${String(m[k])} differs from the seq-step entry's ${seq[k]}`);
   }
   const enc = model.entries.some((e) => e.kind === 'seq-encode') ? engine.entrySizes('seq-encode').input : undefined;
   return {

@@ -13,7 +13,10 @@ export interface RuntimeChoice {
   build: 'fixed' | 'relaxed';
   /** one line: why this build */
   reason: string;
-  /** f32 convolutions and dense layers: 'exact' (bit-identical across engines) or 'fused' (relaxed_madd: exact per engine and hardware, not across them) */
+  /**
+   * f32 convolutions and dense layers: 'exact' (bit-identical across engines) or 'fused' (relaxed_madd: exact per engine and
+   * hardware, not across them)
+   */
   f32: 'exact' | 'fused';
   /** int8 layers on 7-bit activations use the relaxed dot (int8-relaxed models on the relaxed build); exact on every engine either way */
   int8RelaxedDot: boolean;
@@ -30,11 +33,14 @@ export function relaxedSimdSupport(): RelaxedSimdSupport {
  * Picks the build for `mode`. haveRelaxed: a relaxed module was given; probe: the engine's verdict (injectable for tests).
  * Throws InputError when `relaxed` is forced but cannot run correctly.
  */
-export function chooseBuild(mode: SimdMode, haveRelaxed: boolean, probe: () => RelaxedSimdSupport = relaxedSimdSupport): { build: 'fixed' | 'relaxed'; reason: string } {
+export function chooseBuild(
+  mode: SimdMode, haveRelaxed: boolean, probe: () => RelaxedSimdSupport = relaxedSimdSupport,
+): { build: 'fixed' | 'relaxed'; reason: string } {
   if (!SIMD_MODES.includes(mode)) throw new InputError(`simd must be one of ${SIMD_MODES.join(', ')}, got '${String(mode)}'`);
   if (mode === 'fixed') return { build: 'fixed', reason: 'fixed SIMD requested' };
   if (!haveRelaxed) {
-    if (mode === 'relaxed') throw new InputError('simd "relaxed" needs the relaxed-SIMD runtime module (options.wasmRelaxed, build/edgevae-relaxed.wasm)');
+    if (mode === 'relaxed') throw new InputError(
+      'simd "relaxed" needs the relaxed-SIMD runtime module (options.wasmRelaxed, build/edgevae-relaxed.wasm)');
     return { build: 'fixed', reason: 'no relaxed-SIMD module given' };
   }
   const verdict = probe();

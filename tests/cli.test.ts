@@ -56,7 +56,8 @@ function readPng(bytes: Uint8Array): { width: number; height: number; channels: 
   }
   const raw = inflateSync(Buffer.concat(idat));
   const data = new Uint8Array(width * height * channels);
-  for (let y = 0; y < height; y++) data.set(raw.subarray(y * (width * channels + 1) + 1, (y + 1) * (width * channels + 1)), y * width * channels);
+  for (let y = 0; y < height; y++) data.set(raw.subarray(y * (width * channels + 1) + 1, (y + 1) * (width * channels + 1)),
+    y * width * channels);
   return { width, height, channels, data };
 }
 
@@ -80,13 +81,17 @@ describe('edgevae CLI usage errors', () => {
     expectOneLineError(cli('frobnicate'), 2, "unknown command 'frobnicate'");
     expectOneLineError(cli('sample', '--bogus'), 2, "sample: Unknown option '--bogus'");
     expectOneLineError(cli('decode', '--input', 'z.npy', '--output', 'x.npy'), 2, 'decode: missing --model');
-    expectOneLineError(cli('sample', '-m', model, '--n', 'abc', '--out', 'g.png'), 2, "sample: --n must be an integer in 1..65536, got 'abc'");
+    expectOneLineError(cli('sample', '-m', model, '--n', 'abc', '--out', 'g.png'), 2,
+      "sample: --n must be an integer in 1..65536, got 'abc'");
     expectOneLineError(cli('sample', '-m', model, '--n', '0', '--out', 'g.png'), 2, "--n must be an integer in 1..65536, got '0'");
-    expectOneLineError(cli('sample', '-m', model, '--seed=-3', '--out', 'g.png'), 2, "--seed must be an integer in 0..4294967295, got '-3'");
-    expectOneLineError(cli('sample', '-m', model, '--temperature', 'hot', '--out', 'g.png'), 2, "--temperature must be a number >= 0, got 'hot'");
+    expectOneLineError(cli('sample', '-m', model, '--seed=-3', '--out', 'g.png'), 2,
+      "--seed must be an integer in 0..4294967295, got '-3'");
+    expectOneLineError(cli('sample', '-m', model, '--temperature', 'hot', '--out', 'g.png'), 2,
+      "--temperature must be a number >= 0, got 'hot'");
     expectOneLineError(cli('sample', '-m', model), 2, 'sample: give --out grid.png and/or --npy x.npy');
     expectOneLineError(cli('interpolate', '-m', model, '--seed-a', '1', '--out', 's.png'), 2, 'interpolate: missing --seed-b');
-    expectOneLineError(cli('interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--mode', 'cubic', '--out', 's.png'), 2, "--mode must be lerp or slerp, got 'cubic'");
+    expectOneLineError(cli('interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--mode', 'cubic', '--out', 's.png'), 2,
+      "--mode must be lerp or slerp, got 'cubic'");
     expectOneLineError(cli('convert', '-o', 'x.evae'), 2, 'convert: give --encoder and/or --decoder');
     expectOneLineError(cli('inspect'), 2, 'inspect: give exactly one model file');
     expectOneLineError(cli('decode', 'stray', '-m', model), 2, "decode: unexpected argument 'stray'");
@@ -102,10 +107,12 @@ describe('edgevae CLI usage errors', () => {
     expectOneLineError(cli('decode', '-m', model, '-i', 'notnpy.npy', '-o', 'x.npy'), 1, 'notnpy.npy: not a .npy file');
     writeFileSync(join(dir, 'z35.npy'), encodeNpy(new Float32Array(15), [3, 5]));
     expectOneLineError(cli('decode', '-m', model, '-i', 'z35.npy', '-o', 'x.npy'), 1, 'z35.npy has shape [3, 5], expected [n, 4]');
-    expectOneLineError(cli('decode', '-m', model, '-i', 'z35.npy', '-o', 'no/such/dir/x.npy'), 1, 'output directory no/such/dir does not exist');
+    expectOneLineError(cli('decode', '-m', model, '-i', 'z35.npy', '-o', 'no/such/dir/x.npy'), 1,
+      'output directory no/such/dir does not exist');
     expectOneLineError(cli('convert', '--encoder', 'nope.onnx', '-o', 'x.evae'), 1, 'convert: --encoder nope.onnx does not exist');
     writeFileSync(join(dir, 'nan.npy'), encodeNpy(new Float32Array([0, Number.NaN, 0, 0]), [1, 4]));
-    expectOneLineError(cli('decode', '-m', model, '-i', 'nan.npy', '-o', 'x.npy'), 1, 'decode: nan.npy: value 1 (sample 0, element 1) is NaN; inputs must be finite (--allow-non-finite runs anyway)');
+    expectOneLineError(cli('decode', '-m', model, '-i', 'nan.npy', '-o', 'x.npy'), 1,
+      'decode: nan.npy: value 1 (sample 0, element 1) is NaN; inputs must be finite (--allow-non-finite runs anyway)');
   });
 
   it('plugin commands dispatch to their module or say they are not available', async () => {
@@ -120,7 +127,8 @@ describe('edgevae CLI usage errors', () => {
       expect(await main(['fakeplugin'])).toBe(1);
       expect(errors.join('')).toContain('runtime/npy.ts does not export main()');
       // The plugin gets the remaining argv and its exit code is returned.
-      COMMANDS.fakeplugin = { kind: 'plugin', summary: 'test', module: '../runtime/npy.js', exportName: 'decodeNpy', source: 'runtime/npy.ts' };
+      COMMANDS.fakeplugin =
+        { kind: 'plugin', summary: 'test', module: '../runtime/npy.js', exportName: 'decodeNpy', source: 'runtime/npy.ts' };
       expect(await main(['fakeplugin', 'x'])).toBe(1);
       expect(errors.join('')).toContain('.npy data: not a .npy file');
     } finally {
@@ -169,7 +177,8 @@ describe.skipIf(!haveWasm)('edgevae CLI commands', () => {
   });
 
   it('sample writes a deterministic PNG grid whose pixels are the decoded samples', () => {
-    const r1 = cli('sample', '-m', model, '--n', '6', '--seed', '7', '--out', 'g1.png', '--npy', 'g1.npy', '--columns', '3', '--scale', '1');
+    const r1 =
+      cli('sample', '-m', model, '--n', '6', '--seed', '7', '--out', 'g1.png', '--npy', 'g1.npy', '--columns', '3', '--scale', '1');
     expect(r1.code, r1.stderr).toBe(0);
     const r2 = cli('sample', '-m', model, '--n', '6', '--seed', '7', '--out', 'g2.png', '--scale', '1');
     expect(r2.code).toBe(0);
@@ -194,7 +203,9 @@ describe.skipIf(!haveWasm)('edgevae CLI commands', () => {
   });
 
   it('interpolate writes a strip of steps images', () => {
-    const r = cli('interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--steps', '5', '--out', 'strip.png', '--npy', 'strip.npy', '--scale', '1');
+    const r =
+      cli('interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--steps', '5', '--out', 'strip.png', '--npy', 'strip.npy',
+        '--scale', '1');
     expect(r.code, r.stderr).toBe(0);
     const img = readPng(readFileSync(join(dir, 'strip.png')));
     expect([img.width, img.height]).toEqual([5 * 4 + 4, 3]);
@@ -213,11 +224,14 @@ describe.skipIf(!haveWasm)('edgevae CLI commands', () => {
   it('convert --input-shape / --latent-shape fix symbolic height and width; the error says to use them', () => {
     const enc = join(ROOT, 'tests/fixtures/zoo/taesd.encoder.ts11.onnx');
     const dec = join(ROOT, 'tests/fixtures/zoo/taesd.decoder.ts11.onnx');
-    expectOneLineError(cli('convert', '--encoder', enc, '-o', 'taesd.evae'), 1, 'dim 2 is "height" (symbolic); fix the per-sample shape with --input-shape');
-    expectOneLineError(cli('convert', '--encoder', enc, '--input-shape', '3,x,64', '-o', 'taesd.evae'), 2, "--input-shape must be 1 to 4 positive integers separated by commas (per sample, no batch), e.g. 3,64,64; got '3,x,64'");
+    expectOneLineError(cli('convert', '--encoder', enc, '-o', 'taesd.evae'), 1,
+      'dim 2 is "height" (symbolic); fix the per-sample shape with --input-shape');
+    expectOneLineError(cli('convert', '--encoder', enc, '--input-shape', '3,x,64', '-o', 'taesd.evae'), 2,
+      "--input-shape must be 1 to 4 positive integers separated by commas (per sample, no batch), e.g. 3,64,64; got '3,x,64'");
     const d = cli('convert', '--decoder', dec, '--latent-shape', '4,8,8', '-o', 'taesd-dec.evae');
     expect(d.code, d.stderr).toBe(0);
-    expect((readModel(readFileSync(join(dir, 'taesd-dec.evae'))).metadata as { decoder: { outputShape: number[] } }).decoder.outputShape).toEqual([3, 64, 64]);
+    expect((readModel(readFileSync(join(dir, 'taesd-dec.evae'))).metadata as { decoder: { outputShape: number[] } })
+      .decoder.outputShape).toEqual([3, 64, 64]);
   });
 
   it('convert turns the conv ONNX fixture into a model whose decode matches onnxruntime', async () => {
@@ -287,12 +301,18 @@ describe('negative numbers are values, checked against their range', () => {
   it('sample, interpolate, parity and quantize read "--flag -3" like "--flag=-3"', async () => {
     const at = (f: string) => join(dir, f);
     await expectCommandError(2, "--n must be an integer in 1..65536, got '-3'", 'sample', '-m', model, '--n', '-3', '--out', at('g.png'));
-    await expectCommandError(2, "--seed must be an integer in 0..4294967295, got '-1'", 'sample', '-m', model, '--seed', '-1', '--out', at('g.png'));
-    await expectCommandError(2, "--temperature must be a number >= 0, got '-1'", 'sample', '-m', model, '--temperature', '-1', '--out', at('g.png'));
-    await expectCommandError(2, "--steps must be an integer in 2..4096, got '-4'", 'interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--steps', '-4', '--out', at('s.png'));
-    await expectCommandError(2, "--max-batch must be an integer in 1..65535, got '-2'", 'decode', '-m', model, '--max-batch', '-2', '-i', at('z.npy'), '-o', at('x.npy'));
-    await expectCommandError(2, "--seed must be an integer >= 0, got '-1'", 'parity', '--model', model, '--reference', model, '--seed', '-1');
-    await expectCommandError(2, "--target-psnr must be in (0, 100] dB, got -5", 'quantize', '--model', model, '--quant', 'mixed', '-o', at('q.evae'), '--target-psnr', '-5');
+    await expectCommandError(2, "--seed must be an integer in 0..4294967295, got '-1'", 'sample', '-m', model, '--seed', '-1', '--out',
+      at('g.png'));
+    await expectCommandError(2, "--temperature must be a number >= 0, got '-1'", 'sample', '-m', model, '--temperature', '-1', '--out',
+      at('g.png'));
+    await expectCommandError(2, "--steps must be an integer in 2..4096, got '-4'", 'interpolate', '-m', model, '--seed-a', '1', '--seed-b',
+      '2', '--steps', '-4', '--out', at('s.png'));
+    await expectCommandError(2, "--max-batch must be an integer in 1..65535, got '-2'", 'decode', '-m', model, '--max-batch', '-2', '-i',
+      at('z.npy'), '-o', at('x.npy'));
+    await expectCommandError(2, "--seed must be an integer >= 0, got '-1'", 'parity', '--model', model, '--reference', model,
+      '--seed', '-1');
+    await expectCommandError(2, "--target-psnr must be in (0, 100] dB, got -5", 'quantize', '--model', model, '--quant', 'mixed', '-o',
+      at('q.evae'), '--target-psnr', '-5');
   });
 });
 
@@ -300,9 +320,12 @@ describe('errors: one line "edgevae <command>: ...", exit 2 for usage, 1 otherwi
   it('usage mistakes of every command exit 2', async () => {
     const at = (f: string) => join(dir, f);
     await expectCommandError(2, "Unknown option '--bogus'", 'encode', '--bogus');
-    await expectCommandError(2, "--quant must be one of f32, f16, int8-weights, int8, int8-relaxed, mixed, got 'int4'", 'convert', '--decoder', join(ROOT, 'tests/fixtures/mlp.decoder.op13.onnx'), '--quant', 'int4', '-o', at('q.evae'));
-    await expectCommandError(2, "--simd must be one of auto, fixed, relaxed, got 'fast'", 'sample', '--model', model, '--simd', 'fast', '--out', at('g.png'));
-    await expectCommandError(1, 'simd "relaxed" cannot run here: relaxed SIMD not supported by this engine', 'sample', '--model', model, '--simd', 'relaxed', '--out', at('g.png'));
+    await expectCommandError(2, "--quant must be one of f32, f16, int8-weights, int8, int8-relaxed, mixed, got 'int4'", 'convert',
+      '--decoder', join(ROOT, 'tests/fixtures/mlp.decoder.op13.onnx'), '--quant', 'int4', '-o', at('q.evae'));
+    await expectCommandError(2, "--simd must be one of auto, fixed, relaxed, got 'fast'", 'sample', '--model', model, '--simd', 'fast',
+      '--out', at('g.png'));
+    await expectCommandError(1, 'simd "relaxed" cannot run here: relaxed SIMD not supported by this engine', 'sample', '--model', model,
+      '--simd', 'relaxed', '--out', at('g.png'));
     await expectCommandError(2, "--quant must be one of", 'quantize', '--model', model, '--quant', 'int4', '-o', at('q.evae'));
     await expectCommandError(2, 'missing --output', 'quantize', '--model', model, '--quant', 'f16');
     await expectCommandError(2, "Unknown option '--bogus'", 'parity', '--bogus');
@@ -316,8 +339,10 @@ describe('errors: one line "edgevae <command>: ...", exit 2 for usage, 1 otherwi
 
   it('everything else exits 1', async () => {
     await expectCommandError(1, 'model file missing.evae does not exist', 'inspect', 'missing.evae');
-    await expectCommandError(1, 'model file missing.evae does not exist', 'quantize', '--model', 'missing.evae', '--quant', 'f16', '-o', join(dir, 'q.evae'));
-    await expectCommandError(1, `--model ${join(dir, 'nope.evae')} does not exist`, 'parity', '--model', join(dir, 'nope.evae'), '--reference', model);
+    await expectCommandError(1, 'model file missing.evae does not exist', 'quantize', '--model', 'missing.evae', '--quant', 'f16', '-o',
+      join(dir, 'q.evae'));
+    await expectCommandError(1, `--model ${join(dir, 'nope.evae')} does not exist`, 'parity', '--model', join(dir, 'nope.evae'),
+      '--reference', model);
     writeFileSync(join(dir, 'text.evae'), 'not a model at all, just text\n');
     await expectCommandError(1, 'is not a valid edgevae model', 'serve', '--model', join(dir, 'text.evae'), '--port', '0');
   });
@@ -328,7 +353,8 @@ describe('errors: one line "edgevae <command>: ...", exit 2 for usage, 1 otherwi
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('--allow-non-finite');
     expect(refused.stderr).not.toContain('allowNonFinite');
-    const allowed = await inProcess('decode', '-m', model, '-i', join(dir, 'nan4.npy'), '-o', join(dir, 'nan-out.npy'), '--allow-non-finite');
+    const allowed =
+      await inProcess('decode', '-m', model, '-i', join(dir, 'nan4.npy'), '-o', join(dir, 'nan-out.npy'), '--allow-non-finite');
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(decodeNpy(readFileSync(join(dir, 'nan-out.npy'))).shape).toEqual([1, 1, 3, 4]);
   });
@@ -373,7 +399,8 @@ describe.skipIf(!haveWasm)('inputs: layouts, value range, output formats, pictur
     expect(b.code, b.stderr).toBe(0);
     expect(a.stderr + b.stderr).toBe('');
     expect(readFileSync(at('enc-a/mu.npy')).equals(readFileSync(at('enc-b/mu.npy')))).toBe(true);
-    await expectCommandError(1, 'has shape [2, 3, 4, 1], expected [n, 1, 3, 4] or [n, 12]', 'encode', '-m', model, '-i', at('nhwc.npy'), '--out-dir', at('enc-c'));
+    await expectCommandError(1, 'has shape [2, 3, 4, 1], expected [n, 1, 3, 4] or [n, 12]', 'encode', '-m', model, '-i', at('nhwc.npy'),
+      '--out-dir', at('enc-c'));
   });
 
   it('encode warns once when values are outside the training range [0, 1]', async () => {
@@ -383,14 +410,19 @@ describe.skipIf(!haveWasm)('inputs: layouts, value range, output formats, pictur
     expect(r.code, r.stderr).toBe(0);
     const warnings = r.stderr.trim().split('\n');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^edgevae encode: warning: .*bytes\.npy holds values in 0\.\.\d+, the model was trained on \[0, 1\] \(pixels 0\.\.255\? divide by 255\)/);
+    expect(warnings[0]).toMatch(
+      /^edgevae encode: warning: .*bytes\.npy holds values in 0\.\.\d+, the model was trained on \[0, 1\] \(pixels 0\.\.255\? divide by 255\)/);
   });
 
   it('output extensions: .png is a picture, .npy a tensor, anything else a usage error', async () => {
-    await expectCommandError(2, "--out " + at('a.jpg') + ": '.jpg' is not a format this command writes (use .png for a picture or .npy for a tensor)", 'sample', '-m', model, '--out', at('a.jpg'));
-    await expectCommandError(2, "'.gif' is not a format", 'interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--out', at('s.gif'));
+    await expectCommandError(2, "--out " + at('a.jpg') +
+      ": '.jpg' is not a format this command writes (use .png for a picture or .npy for a tensor)", 'sample', '-m', model, '--out',
+        at('a.jpg'));
+    await expectCommandError(2, "'.gif' is not a format", 'interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--out',
+      at('s.gif'));
     await expectCommandError(2, 'no file extension', 'decode', '-m', model, '-i', at('z.npy'), '-o', at('decoded'));
-    await expectCommandError(2, "--npy " + at('x.png') + ": '.png' is not a format this command writes (use .npy for a tensor)", 'sample', '-m', model, '--npy', at('x.png'));
+    await expectCommandError(2, "--npy " + at('x.png') + ": '.png' is not a format this command writes (use .npy for a tensor)", 'sample',
+      '-m', model, '--npy', at('x.png'));
     expect(existsSync(at('a.jpg'))).toBe(false);
 
     const z = seededValues(4 * L, 41, 2);
@@ -414,7 +446,9 @@ describe.skipIf(!haveWasm)('inputs: layouts, value range, output formats, pictur
   it('--scale enlarges pictures (nearest); the default is at least 512 px wide; --scale 1 is the raw grid', async () => {
     const raw = await inProcess('sample', '-m', model, '--n', '16', '--seed', '3', '--out', at('raw.png'), '--scale', '1');
     const big = await inProcess('sample', '-m', model, '--n', '16', '--seed', '3', '--out', at('big.png'));
-    const x3 = await inProcess('interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--steps', '4', '--out', at('strip3.png'), '--scale', '3');
+    const x3 =
+      await inProcess('interpolate', '-m', model, '--seed-a', '1', '--seed-b', '2', '--steps', '4', '--out', at('strip3.png'),
+        '--scale', '3');
     for (const r of [raw, big, x3]) expect(r.code, r.stderr).toBe(0);
     const small = readPng(readFileSync(at('raw.png')));
     expect([small.width, small.height]).toEqual([4 * 4 + 3, 4 * 3 + 3]);
@@ -425,13 +459,16 @@ describe.skipIf(!haveWasm)('inputs: layouts, value range, output formats, pictur
     expect((small.width) * (f - 1)).toBeLessThan(512); // the smallest factor that reaches 512
     expect(large.height).toBe(small.height * f);
     for (let y = 0; y < large.height; y++) for (let xx = 0; xx < large.width; xx++) {
-      if (large.data[y * large.width + xx] !== small.data[Math.floor(y / f) * small.width + Math.floor(xx / f)]) throw new Error(`pixel ${xx},${y} is not nearest-neighbour`);
+      if (large.data[y * large.width + xx] !== small.data[Math.floor(y / f) * small.width + Math.floor(xx / f)]) throw new Error(
+        `pixel ${xx},${y} is not nearest-neighbour`);
     }
     expect(big.stdout).toContain(`${large.width}x${large.height} px, scale ${f}`);
     const strip = readPng(readFileSync(at('strip3.png')));
     expect([strip.width, strip.height]).toEqual([3 * (4 * 4 + 3), 3 * 3]);
-    await expectCommandError(2, "--scale must be an integer in 1..64, got '0'", 'sample', '-m', model, '--out', at('z.png'), '--scale', '0');
-    await expectCommandError(2, '--scale applies to a .png picture', 'decode', '-m', model, '-i', at('z.npy'), '-o', at('x.npy'), '--scale', '2');
+    await expectCommandError(2, "--scale must be an integer in 1..64, got '0'", 'sample', '-m', model, '--out', at('z.png'),
+      '--scale', '0');
+    await expectCommandError(2, '--scale applies to a .png picture', 'decode', '-m', model, '-i', at('z.npy'), '-o', at('x.npy'),
+      '--scale', '2');
   });
 });
 

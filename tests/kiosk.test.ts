@@ -50,7 +50,8 @@ async function canvasPixels(page: Page, id: string): Promise<{ width: number; he
   return { ...r, data: Uint8Array.from(r.data) };
 }
 
-async function openKiosk(url: string, allowedOrigin: string | null): Promise<{ page: Page; blocked: string[]; errors: string[]; requests: string[] }> {
+async function openKiosk(url: string, allowedOrigin: string | null): Promise<{ page: Page; blocked: string[]; errors: string[];
+  requests: string[] }> {
   const page = await browser.newPage({ viewport: { width: 800, height: 480 } });
   const errors = collectPageErrors(page);
   const blocked = await allowOnlyOrigin(page, allowedOrigin);
@@ -113,7 +114,9 @@ afterAll(async () => {
 
 describe.skipIf(!HAVE_CHROMIUM)('kiosk page in headless Chromium', () => {
   it('the page plus runtime fit the 64 KB gzip budget (without the model)', () => {
-    console.log(`kiosk bundle: app.js ${kiosk.jsGzip} B + edgevae.wasm ${kiosk.wasmGzip} B + edgevae-relaxed.wasm ${kiosk.relaxedGzip} B gzip (budget ${SIZE_BUDGET} B)`);
+    console.log(
+      `kiosk bundle: app.js ${kiosk.jsGzip} B + edgevae.wasm ${kiosk.wasmGzip} B + edgevae-relaxed.wasm ${kiosk.relaxedGzip} B gzip ` +
+        `(budget ${SIZE_BUDGET} B)`);
     expect(kiosk.relaxedGzip).toBeGreaterThan(0);
     expect(kiosk.jsGzip + kiosk.wasmGzip + kiosk.relaxedGzip).toBeLessThan(SIZE_BUDGET);
   });
@@ -138,7 +141,8 @@ describe.skipIf(!HAVE_CHROMIUM)('kiosk page in headless Chromium', () => {
 
       await setSeed(page, 12345);
       const again = await canvasPixels(page, 'grid');
-      expect(Buffer.from(again.data).equals(Buffer.from(expectedRgba(floatVae, floatVae.sample(GRID, { seed: 12345 }).images, GRID)))).toBe(true);
+      expect(Buffer.from(again.data).equals(
+        Buffer.from(expectedRgba(floatVae, floatVae.sample(GRID, { seed: 12345 }).images, GRID)))).toBe(true);
 
       // Fits the 800x480 screen without scrolling.
       const size = await page.evaluate(() => ({ w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight }));
@@ -183,7 +187,8 @@ describe.skipIf(!HAVE_CHROMIUM)('kiosk page in headless Chromium', () => {
       // Pixels and the step index are read in one evaluate, between two animation frames.
       const seen = await page.evaluate(() => {
         const c = document.getElementById('morph') as HTMLCanvasElement;
-        return { step: Number(c.dataset.step), steps: Number(c.dataset.steps), data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
+        return { step: Number(c.dataset.step), steps: Number(c.dataset.steps),
+          data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
       });
       expect(seen.step).toBeGreaterThan(0);
       const L = floatVae.info.latentSize;
@@ -205,7 +210,8 @@ describe.skipIf(!HAVE_CHROMIUM)('kiosk page in headless Chromium', () => {
       const seed = Number(await page.inputValue('#seed'));
       const shown = await page.evaluate(() => {
         const c = document.getElementById('morph') as HTMLCanvasElement;
-        return { step: Number(c.dataset.step), steps: Number(c.dataset.steps), frames: c.dataset.frames, data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
+        return { step: Number(c.dataset.step), steps: Number(c.dataset.steps), frames: c.dataset.frames,
+          data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
       });
       expect(shown.frames).toBeUndefined();
       expect(shown.step).toBe((shown.steps - 1) >> 1);

@@ -76,7 +76,8 @@ describe('Node 20', () => {
     expect(probeRelaxedSimd()).toEqual({ ok: false, reason: 'relaxed SIMD not supported by this engine' });
     const { bytes } = await convert({ decoder: join(ROOT, 'tests', 'fixtures', 'mlp.decoder.op13.onnx') });
     const vae = await loadModel(bytes);
-    expect(vae.info.runtime).toEqual({ build: 'fixed', reason: 'relaxed SIMD not supported by this engine', f32: 'exact', int8RelaxedDot: false });
+    expect(vae.info.runtime).toEqual(
+      { build: 'fixed', reason: 'relaxed SIMD not supported by this engine', f32: 'exact', int8RelaxedDot: false });
     await expect(loadModel(bytes, { simd: 'relaxed' })).rejects.toThrow('simd "relaxed" cannot run here: relaxed SIMD not supported');
   });
 
@@ -86,7 +87,9 @@ describe('Node 20', () => {
     const dir = mkdtempSync(join(tmpdir(), 'edgevae-probe-'));
     try {
       writeFileSync(join(dir, 'probe.ts'), script);
-      const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', join(dir, 'probe.ts')], { cwd: ROOT, encoding: 'utf8' });
+      const r =
+        spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', join(dir, 'probe.ts')],
+          { cwd: ROOT, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       const verdict = JSON.parse(r.stdout.trim().split('\n').pop()!);
       expect(verdict.ok).toBe(false);
@@ -107,10 +110,13 @@ function withoutRelu(bytes: Uint8Array, op: number): Uint8Array {
   return out;
 }
 
-function wasmtimeDecode(work: string, wasm: string, model: Uint8Array, z: Float32Array, n: number, relaxed: boolean, name: string, fusedF32 = false): Uint8Array {
+function wasmtimeDecode(work: string, wasm: string, model: Uint8Array, z: Float32Array, n: number, relaxed: boolean, name: string,
+  fusedF32 = false): Uint8Array {
   writeFileSync(join(work, `${name}.evae`), model);
   writeFileSync(join(work, `${name}.z`), z);
-  const job = { wasm, model: join(work, `${name}.evae`), maxBatch: n, relaxed, fusedF32, steps: [{ op: 'run', kind: 1, n, input: join(work, `${name}.z`), output: join(work, `${name}.out`) }] };
+  const job =
+    { wasm, model: join(work, `${name}.evae`), maxBatch: n, relaxed, fusedF32,
+      steps: [{ op: 'run', kind: 1, n, input: join(work, `${name}.z`), output: join(work, `${name}.out`) }] };
   writeFileSync(join(work, `${name}.json`), JSON.stringify(job));
   const r = spawnSync(PYTHON, [RUNNER, join(work, `${name}.json`)], { encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) throw new Error(`wasmtime_run.py: ${r.stderr || r.error}`);
@@ -132,7 +138,8 @@ describe('relaxed build in wasmtime and Chromium', () => {
     const info = readModel(model);
     expect(info.flags).toBe(1);
     // the first relu conv whose result a 16-channel-multiple conv reads: op 2 -> op 3 (inspect: both ConvTranspose, zero point 0)
-    const reluOp = info.ops.findIndex((o, i) => o.activation === 1 && info.tensors[o.output]!.zeroPoint === 0 && info.tensors[o.output]!.rank === 3 &&
+    const reluOp =
+      info.ops.findIndex((o, i) => o.activation === 1 && info.tensors[o.output]!.zeroPoint === 0 && info.tensors[o.output]!.rank === 3 &&
       info.ops[i + 1]?.a === o.output && info.tensors[info.ops[i + 1]!.output]!.dims[0]! % 16 === 0);
     expect(reluOp).toBeGreaterThan(0);
     liar = withoutRelu(model, reluOp);
@@ -148,7 +155,8 @@ describe('relaxed build in wasmtime and Chromium', () => {
     expect(Buffer.compare(wasmtimeDecode(work, FIXED, model, z, n, false, 'fix'), nodeFixed)).toBe(0);
   });
 
-  it('wasmtime: relaxed f32 (fused multiply-adds) stays within 1e-5 of the exact f32 kernels (their reference twins: kernels/*)', async () => {
+  it('wasmtime: relaxed f32 (fused multiply-adds) stays within 1e-5 of the exact f32 kernels (their reference twins: kernels/*)',
+    async () => {
     const { bytes: f32 } = await convert({ decoder: join(ROOT, 'tests', 'fixtures', 'conv.decoder.op13.onnx') });
     const exact = (await EdgeVae.load(f32, { wasm: new Uint8Array(readFileSync(FIXED)), simd: 'fixed', maxBatch: n })).decode(z, n);
     const raw = wasmtimeDecode(work, RELAXED, f32, z, n, true, 'fused', true);

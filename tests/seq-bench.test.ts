@@ -7,8 +7,10 @@ import { benchModel, seqSpeedMarkdown, type SeqBenchModel } from '../bench/seq-s
 const budget = { warmupMs: 1, measureMs: 1, minSamples: 2, maxSamples: 3 };
 
 const MODELS: SeqBenchModel[] = [
-  { name: 'tiny-lstm', what: 'test', steps: 6, config: { kind: 'seq', cell: 'lstm', layers: 2, hidden: 16, latent: 4, embed: 5, bidirectional: false, vocabSize: 9, maxTokens: 7 } },
-  { name: 'tiny-gru', what: 'test', steps: 5, config: { kind: 'seq', cell: 'gru', layers: 1, hidden: 12, latent: 3, embed: 4, bidirectional: false, vocabSize: 8, maxTokens: 6 } },
+  { name: 'tiny-lstm', what: 'test', steps: 6,
+    config: { kind: 'seq', cell: 'lstm', layers: 2, hidden: 16, latent: 4, embed: 5, bidirectional: false, vocabSize: 9, maxTokens: 7 } },
+  { name: 'tiny-gru', what: 'test', steps: 5,
+    config: { kind: 'seq', cell: 'gru', layers: 1, hidden: 12, latent: 3, embed: 4, bidirectional: false, vocabSize: 8, maxTokens: 6 } },
 ];
 
 describe('bench/seq-speed.ts', () => {

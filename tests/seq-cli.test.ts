@@ -27,9 +27,11 @@ function writeRun(name: string, config: SeqModelConfig, tokens: string[], separa
 let lines: string[] = [];
 let errors: string[] = [];
 beforeAll(() => {
-  writeRun('text', { kind: 'seq', cell: 'gru', layers: 1, hidden: 12, latent: 4, embed: 5, bidirectional: true, vocabSize: 9, maxTokens: 8 },
+  writeRun('text',
+    { kind: 'seq', cell: 'gru', layers: 1, hidden: 12, latent: 4, embed: 5, bidirectional: true, vocabSize: 9, maxTokens: 8 },
     ['<pad>', '<bos>', '<eos>', '<unk>', 'a', 'b', 'c', 'd', 'e'], '', 'text');
-  writeRun('melody', { kind: 'seq', cell: 'lstm', layers: 1, hidden: 12, latent: 4, embed: 5, bidirectional: false, vocabSize: 10, maxTokens: 16 },
+  writeRun('melody',
+    { kind: 'seq', cell: 'lstm', layers: 1, hidden: 12, latent: 4, embed: 5, bidirectional: false, vocabSize: 10, maxTokens: 16 },
     ['<pad>', '<bos>', '<eos>', '<unk>', 'off', 'hold', 'on60', 'on62', 'on64', 'on67'], ' ', 'melody');
 });
 afterEach(() => vi.restoreAllMocks());
@@ -63,7 +65,8 @@ describe('edgevae CLI with sequence models', () => {
     const greedy = [...lines];
     expect(await run('sample', '--model', model, '--n', '5', '--seed', '3')).toBe(0);
     expect(lines).toEqual(greedy);
-    expect(await run('sample', '--model', model, '--n', '5', '--seed', '3', '--temperature', '1.5', '--top-k', '4', '--max-length', '3')).toBe(0);
+    expect(await run('sample', '--model', model, '--n', '5', '--seed', '3', '--temperature', '1.5', '--top-k', '4', '--max-length',
+      '3')).toBe(0);
     expect(lines).toHaveLength(5);
     expect(lines.every((l) => [...l.replace(/<[a-z]+>/g, '_')].length <= 3)).toBe(true);
 

@@ -13,7 +13,8 @@ import { seqInitialWeights, type SeqModelConfig } from '../trainer/seq-model.js'
 import { refreshChecksum, seededValues } from './format-fixtures.js';
 import { EOS, emittableArgmax } from '../trainer/vocab.js';
 
-const CONFIG: SeqModelConfig = { kind: 'seq', cell: 'lstm', layers: 1, hidden: 6, latent: 3, embed: 4, bidirectional: true, vocabSize: 8, maxTokens: 7 };
+const CONFIG: SeqModelConfig =
+  { kind: 'seq', cell: 'lstm', layers: 1, hidden: 6, latent: 3, embed: 4, bidirectional: true, vocabSize: 8, maxTokens: 7 };
 const GRU: SeqModelConfig = { ...CONFIG, cell: 'gru', bidirectional: false, layers: 2 };
 let lstmBytes: Uint8Array;
 let gruBytes: Uint8Array;
@@ -24,7 +25,10 @@ async function make(config: SeqModelConfig, edit?: (w: Map<string, Float32Array>
   edit?.(w);
   const g = buildSeqOnnx(config, w);
   const tokens = ['<pad>', '<bos>', '<eos>', '<unk>', ...'abcdefghijkl'.slice(0, config.vocabSize - 4)];
-  return (await convertSequence({ ...g, decoderInit: g.decoderInit, decoderStep: g.decoderStep, vocab: { tokens, separator: '', maxTokens: config.maxTokens } })).bytes;
+  return (
+    await convertSequence(
+      { ...g, decoderInit: g.decoderInit, decoderStep: g.decoderStep,
+        vocab: { tokens, separator: '', maxTokens: config.maxTokens } })).bytes;
 }
 
 beforeAll(async () => {
@@ -56,7 +60,8 @@ const entryWord = (b: Uint8Array, kind: string, k: number) => {
   const i = readModel(b).entries.findIndex((e) => e.kind === kind);
   return u32(b, 36) + i * 32 + 4 * k;
 };
-const opWord = (b: Uint8Array, opcode: number, k: number) => u32(b, 44) + readModel(b).ops.find((o) => o.opcode === opcode)!.index * 64 + 4 * k;
+const opWord = (b: Uint8Array, opcode: number, k: number) => u32(b, 44) +
+  readModel(b).ops.find((o) => o.opcode === opcode)!.index * 64 + 4 * k;
 
 describe('sequence models: both validators', () => {
   it('accept the converted models and report the decoder numbers', () => {
@@ -64,7 +69,8 @@ describe('sequence models: both validators', () => {
       expect(tsError(b)).toBeUndefined();
       expect(wasmLoad(b).rc).toBe(0);
     }
-    expect(readModel(lstmBytes).sequence).toEqual({ vocabSize: 8, stateSize: 2 * 6, latentSize: 3, bos: 1, eos: 2, maxLength: 7, neverEmitted: [0, 1, 3] });
+    expect(readModel(lstmBytes).sequence).toEqual(
+      { vocabSize: 8, stateSize: 2 * 6, latentSize: 3, bos: 1, eos: 2, maxLength: 7, neverEmitted: [0, 1, 3] });
     expect(u32(lstmBytes, entryWord(lstmBytes, 'seq-init', 7))).toBe(7 | (0b1011 << 16));
   });
 
@@ -83,7 +89,8 @@ describe('sequence models: both validators', () => {
     ['seq-init word 2^32 - 1 (maximum length 65535)', (b) => [[entryWord(b, 'seq-init', 7), 0xffffffff]], /maximum length 65535/],
     ['never-emit mask bit at V (8)', (b) => [[entryWord(b, 'seq-init', 7), 7 | (0x100 << 16)]], /never-emit mask names token 8 outside/],
     ['never-emit mask bit 15', (b) => [[entryWord(b, 'seq-init', 7), 7 | (0x800b << 16)]], /never-emit mask names token 15 outside/],
-    ['never-emit mask includes the stop token', (b) => [[entryWord(b, 'seq-init', 7), 7 | (0b111 << 16)]], /mask includes the stop token 2/],
+    ['never-emit mask includes the stop token', (b) => [[entryWord(b, 'seq-init', 7), 7 | (0b111 << 16)]],
+      /mask includes the stop token 2/],
     ['start token outside the vocabulary', (b) => [[entryWord(b, 'seq-step', 7), 8 | (2 << 16)]], /start token 8/],
     ['stop token outside the vocabulary', (b) => [[entryWord(b, 'seq-step', 7), 1 | (200 << 16)]], /stop token 200/],
     ['reserved word of seq-encode', (b) => [[entryWord(b, 'seq-encode', 7), 5]], /seq-encode: reserved word is 5/],
@@ -92,10 +99,12 @@ describe('sequence models: both validators', () => {
     ['LSTM hidden size changed', (b) => [[opWord(b, Op.Lstm, 10), 5]], /has \d+ elements, expected/],
     ['LSTM hidden size 0', (b) => [[opWord(b, Op.Lstm, 10), 0]], /hidden size is 0/],
     ['LSTM direction 3', (b) => [[opWord(b, Op.Lstm, 11), 3]], /direction 3/],
-    ['LSTM sequence length that does not divide the input', (b) => [[opWord(b, Op.Lstm, 12), 4]], /sequence length 4 does not divide|elements, expected/],
+    ['LSTM sequence length that does not divide the input', (b) => [[opWord(b, Op.Lstm, 12), 4]],
+      /sequence length 4 does not divide|elements, expected/],
     ['LSTM with linear_before_reset', (b) => [[opWord(b, Op.Lstm, 13), 1]], /linear_before_reset 1/],
     ['LSTM R index out of range', (b) => [[opWord(b, Op.Lstm, 7), 9999]], /index 9999 does not exist/],
-    ['LSTM initial h is a constant', (b) => [[opWord(b, Op.Lstm, 8), u32(b, opWord(b, Op.Lstm, 3))]], /initial h .* must be an f32 activation/],
+    ['LSTM initial h is a constant', (b) => [[opWord(b, Op.Lstm, 8), u32(b, opWord(b, Op.Lstm, 3))]],
+      /initial h .* must be an f32 activation/],
     ['LSTM parameter word 14 set', (b) => [[opWord(b, Op.Lstm, 14), 1]], /words 14 and 15 must be 0/],
     ['embedding with a c tensor', (b) => [[opWord(b, Op.Embedding, 4), 0]], /takes no c tensor/],
     ['embedding with a parameter', (b) => [[opWord(b, Op.Embedding, 7), 1]], /parameter word 7 is 1/],
@@ -136,7 +145,8 @@ describe('sequence models: both validators', () => {
       const { rc } = wasmLoad(bad);
       if (ts !== undefined) rejected++;
       if (rc === -20 || rc === -21) continue;
-      if ((ts === undefined) !== (rc === 0)) disagreements.push(`byte ${pos}: TS ${ts ?? 'accepts'} | wasm ${rc === 0 ? 'accepts' : describeWasmError(rc)}`);
+      if ((ts === undefined) !== (rc === 0)) disagreements.push(
+        `byte ${pos}: TS ${ts ?? 'accepts'} | wasm ${rc === 0 ? 'accepts' : describeWasmError(rc)}`);
     }
     expect(disagreements.slice(0, 8)).toEqual([]);
     expect(rejected).toBeGreaterThan(trials / 10);
@@ -172,7 +182,8 @@ describe('the decode loop', () => {
     const a = await run(5, opts);
     expect(await run(2, opts)).toEqual(a);
     expect(await run(5, { ...opts, seed: 12 })).not.toEqual(a);
-    const vocabOk = (rows: string[], k: number) => rows.every((r) => r === '' || r.split(',').every((t) => Number(t) >= 0 && Number(t) < k));
+    const vocabOk = (rows: string[], k: number) =>
+      rows.every((r) => r === '' || r.split(',').every((t) => Number(t) >= 0 && Number(t) < k));
     expect(vocabOk(a, 8)).toBe(true);
     expect(await run(5, { temperature: 0 })).toEqual(await run(5, { temperature: 2, topK: 1 }));
   });
@@ -219,7 +230,8 @@ describe('the decode loop', () => {
     }
     expect(rows).toEqual(want);
     expect(rows.flat().length).toBeGreaterThan(0);
-    for (const opts of [{ temperature: 1, topK: 2, seed: 3 }, { temperature: 50, topK: 0, seed: 4 }, { temperature: 2, topK: 3, seed: 5 }]) {
+    for (const opts of [{ temperature: 1, topK: 2, seed: 3 }, { temperature: 50, topK: 0, seed: 4 },
+      { temperature: 2, topK: 3, seed: 5 }]) {
       const sampled = (await decode(bytes, opts)).rows.flat();
       expect(sampled.length, JSON.stringify(opts)).toBeGreaterThan(0);
       expect(sampled.filter((t) => t === 0 || t === 1 || t === 3), JSON.stringify(opts)).toEqual([]);

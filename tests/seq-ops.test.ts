@@ -65,14 +65,19 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return m;
 };
 
-interface Case { name: string; op: 'LSTM' | 'GRU'; dir: 'forward' | 'reverse' | 'bidirectional'; layout: 0 | 1; H: number; I: number; T: number; init: boolean; bias: boolean; lbr?: 0 | 1 }
+interface Case { name: string; op: 'LSTM' | 'GRU'; dir: 'forward' | 'reverse' | 'bidirectional'; layout: 0 | 1; H: number; I: number;
+  T: number; init: boolean; bias: boolean; lbr?: 0 | 1 }
 const CASES: Case[] = [
   { name: 'LSTM forward, layout 0, no states', op: 'LSTM', dir: 'forward', layout: 0, H: 8, I: 5, T: 6, init: false, bias: true },
   { name: 'LSTM reverse, layout 1, initial h and c', op: 'LSTM', dir: 'reverse', layout: 1, H: 7, I: 3, T: 5, init: true, bias: true },
-  { name: 'LSTM bidirectional, layout 0, initial states, no B', op: 'LSTM', dir: 'bidirectional', layout: 0, H: 12, I: 4, T: 4, init: true, bias: false },
-  { name: 'GRU forward, linear_before_reset 0, initial h', op: 'GRU', dir: 'forward', layout: 0, H: 9, I: 6, T: 5, init: true, bias: true, lbr: 0 },
-  { name: 'GRU reverse, linear_before_reset 1, layout 1', op: 'GRU', dir: 'reverse', layout: 1, H: 16, I: 2, T: 7, init: false, bias: true, lbr: 1 },
-  { name: 'GRU bidirectional, linear_before_reset 0, H 5', op: 'GRU', dir: 'bidirectional', layout: 0, H: 5, I: 3, T: 3, init: true, bias: true, lbr: 0 },
+  { name: 'LSTM bidirectional, layout 0, initial states, no B', op: 'LSTM', dir: 'bidirectional', layout: 0, H: 12, I: 4, T: 4, init: true,
+    bias: false },
+  { name: 'GRU forward, linear_before_reset 0, initial h', op: 'GRU', dir: 'forward', layout: 0, H: 9, I: 6, T: 5, init: true,
+    bias: true, lbr: 0 },
+  { name: 'GRU reverse, linear_before_reset 1, layout 1', op: 'GRU', dir: 'reverse', layout: 1, H: 16, I: 2, T: 7, init: false,
+    bias: true, lbr: 1 },
+  { name: 'GRU bidirectional, linear_before_reset 0, H 5', op: 'GRU', dir: 'bidirectional', layout: 0, H: 5, I: 3, T: 3, init: true,
+    bias: true, lbr: 0 },
 ];
 
 describe('ONNX LSTM/GRU in the wasm runtime', () => {
@@ -94,7 +99,8 @@ describe('ONNX LSTM/GRU in the wasm runtime', () => {
       nodeIns.push('', 'h0');
       inputs.push({ name: 'h0', dims: sym(sDims, sb) });
       feeds.push({ name: 'h0', dims: sDims, b: sb, data: h0 });
-      if (lstm) { nodeIns.push('c0'); inputs.push({ name: 'c0', dims: sym(sDims, sb) }); feeds.push({ name: 'c0', dims: sDims, b: sb, data: c0 }); }
+      if (lstm) { nodeIns.push('c0'); inputs.push({ name: 'c0', dims: sym(sDims, sb) });
+        feeds.push({ name: 'c0', dims: sDims, b: sb, data: c0 }); }
     }
     const outs = lstm ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h'];
     const attrs: Record<string, number | string> = { hidden_size: c.H, direction: c.dir, layout: c.layout };
@@ -102,7 +108,8 @@ describe('ONNX LSTM/GRU in the wasm runtime', () => {
     const makeSpec = (layout: number, ins: { name: string; dims: (number | string)[] }[]): ModelSpec => ({
       opset: 14, inputs: ins, outputs: outs.map((name) => ({ name })),
       nodes: [{ op: c.op, inputs: nodeIns, outputs: outs, attrs: { ...attrs, layout } }],
-      initializers: { W: { dims: [D, G * c.H, c.I], data: W }, R: { dims: [D, G * c.H, c.H], data: R }, ...(c.bias ? { B: { dims: [D, 2 * G * c.H], data: B } } : {}) },
+      initializers: { W: { dims: [D, G * c.H, c.I], data: W }, R: { dims: [D, G * c.H, c.H], data: R },
+        ...(c.bias ? { B: { dims: [D, 2 * G * c.H], data: B } } : {}) },
     });
     const spec = makeSpec(c.layout, inputs);
     // onnxruntime's CPU kernels refuse layout 1: the oracle runs the same weights in layout 0 on the same samples.
@@ -112,7 +119,8 @@ describe('ONNX LSTM/GRU in the wasm runtime', () => {
         const dims = [f.dims[1]!, f.dims[0]!, f.dims[2]!];
         const data = new Float32Array(f.data.length);
         for (let i = 0; i < f.dims[0]!; i++) for (let j = 0; j < f.dims[1]!; j++) {
-          for (let k = 0; k < f.dims[2]!; k++) data[(j * f.dims[0]! + i) * f.dims[2]! + k] = Number(f.data[(i * f.dims[1]! + j) * f.dims[2]! + k]);
+          for (let k = 0; k < f.dims[2]!; k++) data[(j * f.dims[0]! + i) * f.dims[2]! + k] =
+            Number(f.data[(i * f.dims[1]! + j) * f.dims[2]! + k]);
         }
         return { name: f.name, dims, b: 1, data };
       };
@@ -188,7 +196,8 @@ describe('in image-style graphs (batch on dim 0)', () => {
         { op: 'LogSoftmax', inputs: ['hf'], outputs: ['logp'], attrs: { axis: -1 } },
         { op: 'ArgMax', inputs: ['hf'], outputs: ['best'], attrs: { axis: 1, keepdims: 0 } },
       ],
-      initializers: { W: { dims: [1, 3 * H, I], data: W }, R: { dims: [1, 3 * H, H], data: R }, B: { dims: [1, 6 * H], data: B }, shape: { dims: [2], data: [0, -1], type: 'int64' } },
+      initializers: { W: { dims: [1, 3 * H, I], data: W }, R: { dims: [1, 3 * H, H], data: R }, B: { dims: [1, 6 * H], data: B },
+        shape: { dims: [2], data: [0, -1], type: 'int64' } },
     };
     const x = randomData(n * T * I, 14, 1.5);
     const engine = await Engine.create(module);
@@ -219,7 +228,9 @@ describe('refused LSTM/GRU features name the node, op and feature', () => {
     const G = op === 'LSTM' ? 4 : 3;
     return {
       opset: 14, inputs: [{ name: 'X', dims: [3, 'N', 2] }], outputs: [{ name: 'Y' }],
-      nodes: [{ op, name: 'rnn', inputs: extra.inputs ?? ['X', 'W', 'R'], outputs: ['Y'], attrs: { hidden_size: 2, ...(extra.attrs ?? {}) } as never }],
+      nodes: [
+        { op, name: 'rnn', inputs: extra.inputs ?? ['X', 'W', 'R'], outputs: ['Y'],
+          attrs: { hidden_size: 2, ...(extra.attrs ?? {}) } as never }],
       initializers: {
         W: { dims: [1, G * 2, 2], data: randomData(G * 4, 1) }, R: { dims: [1, G * 2, 2], data: randomData(G * 4, 2) },
         lens: { dims: [1], data: [3], type: 'int64' }, P: { dims: [1, 6], data: randomData(6, 3) },
@@ -228,9 +239,11 @@ describe('refused LSTM/GRU features name the node, op and feature', () => {
   };
   it.each([
     ['sequence_lens', base({ inputs: ['X', 'W', 'R', '', 'lens'] }), /node "rnn" \(LSTM\): input sequence_lens is not supported/],
-    ['peepholes', base({ inputs: ['X', 'W', 'R', '', '', '', '', 'P'] }), /node "rnn" \(LSTM\): input P \(peephole weights\) is not supported/],
+    ['peepholes', base({ inputs: ['X', 'W', 'R', '', '', '', '', 'P'] }),
+      /node "rnn" \(LSTM\): input P \(peephole weights\) is not supported/],
     ['clip', base({ attrs: { clip: float(3) } }), /node "rnn" \(LSTM\): attribute clip is not supported/],
-    ['activations', base({ attrs: { activations: ['Relu', 'Tanh', 'Tanh'] } }), /node "rnn" \(LSTM\): attribute activations \[Relu, Tanh, Tanh\] is not supported/],
+    ['activations', base({ attrs: { activations: ['Relu', 'Tanh', 'Tanh'] } }),
+      /node "rnn" \(LSTM\): attribute activations \[Relu, Tanh, Tanh\] is not supported/],
     ['input_forget', base({ attrs: { input_forget: 1 } }), /node "rnn" \(LSTM\): attribute input_forget=1/],
     ['GRU activations', base({ attrs: { activations: ['Sigmoid', 'Relu'] } }, 'GRU'), /node "rnn" \(GRU\): attribute activations/],
   ])('%s', async (_, spec, message) => {

@@ -31,11 +31,13 @@ function weights(config: SeqModelConfig, seed: number): Map<string, Float32Array
 }
 
 function vocabFor(config: SeqModelConfig): SequenceVocab {
-  const tokens = ['<pad>', '<bos>', '<eos>', '<unk>', ...Array.from({ length: config.vocabSize - 4 }, (_, i) => String.fromCharCode(97 + i))];
+  const tokens =
+    ['<pad>', '<bos>', '<eos>', '<unk>', ...Array.from({ length: config.vocabSize - 4 }, (_, i) => String.fromCharCode(97 + i))];
   return { tokens, separator: '', kind: 'text', maxTokens: config.maxTokens };
 }
 
-const i64 = (ids: ArrayLike<number>, dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(Array.from(ids), (v) => BigInt(v)), dims);
+const i64 = (ids: ArrayLike<number>, dims: number[]) =>
+  new ort.Tensor('int64', BigInt64Array.from(Array.from(ids), (v) => BigInt(v)), dims);
 const f32 = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
 const session = (bytes: Uint8Array) => ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'disabled' });
 
@@ -57,9 +59,12 @@ function packStates(parts: Float32Array[], n: number, layers: number, H: number)
 }
 
 const CONFIGS: [string, SeqModelConfig][] = [
-  ['bidirectional 2-layer LSTM', { kind: 'seq', cell: 'lstm', layers: 2, hidden: 12, latent: 5, embed: 7, bidirectional: true, vocabSize: 11, maxTokens: 9 }],
-  ['forward 1-layer GRU (odd hidden size)', { kind: 'seq', cell: 'gru', layers: 1, hidden: 10, latent: 4, embed: 6, bidirectional: false, vocabSize: 9, maxTokens: 8 }],
-  ['bidirectional 2-layer GRU', { kind: 'seq', cell: 'gru', layers: 2, hidden: 8, latent: 3, embed: 5, bidirectional: true, vocabSize: 10, maxTokens: 6 }],
+  ['bidirectional 2-layer LSTM',
+    { kind: 'seq', cell: 'lstm', layers: 2, hidden: 12, latent: 5, embed: 7, bidirectional: true, vocabSize: 11, maxTokens: 9 }],
+  ['forward 1-layer GRU (odd hidden size)',
+    { kind: 'seq', cell: 'gru', layers: 1, hidden: 10, latent: 4, embed: 6, bidirectional: false, vocabSize: 9, maxTokens: 8 }],
+  ['bidirectional 2-layer GRU',
+    { kind: 'seq', cell: 'gru', layers: 2, hidden: 8, latent: 3, embed: 5, bidirectional: true, vocabSize: 10, maxTokens: 6 }],
 ];
 
 describe.each(CONFIGS)('%s: wasm runtime against onnxruntime', (_, config) => {
@@ -68,12 +73,15 @@ describe.each(CONFIGS)('%s: wasm runtime against onnxruntime', (_, config) => {
 
   it('encoder, init and step within 1e-5; greedy decoding of 200 latents gives the same tokens', async () => {
     const graphs = buildSeqOnnx(config, weights(config, 7));
-    const { bytes, report } = await convertSequence({ encoder: graphs.encoder, decoderInit: graphs.decoderInit, decoderStep: graphs.decoderStep, vocab: vocabFor(config) });
+    const { bytes, report } =
+      await convertSequence(
+        { encoder: graphs.encoder, decoderInit: graphs.decoderInit, decoderStep: graphs.decoderStep, vocab: vocabFor(config) });
     expect(report.stateSize).toBe(S * layers * H);
     const engine = await Engine.create(module);
     const info = await engine.load(bytes, 64);
     const neverEmitted = [...NEVER_EMITTED].sort((a, b) => a - b);
-    expect(info.sequence).toEqual({ vocabSize: V, stateSize: S * layers * H, latentSize: L, bos: BOS, eos: EOS, maxLength: T, neverEmitted });
+    expect(info.sequence).toEqual(
+      { vocabSize: V, stateSize: S * layers * H, latentSize: L, bos: BOS, eos: EOS, maxLength: T, neverEmitted });
     const [enc, ini, step] = await Promise.all([session(graphs.encoder), session(graphs.decoderInit), session(graphs.decoderStep)]);
     const rng = new Rng(3);
 
@@ -173,7 +181,8 @@ describe.each(CONFIGS)('%s: wasm runtime against onnxruntime', (_, config) => {
         total += n;
         for (let t = 0; t < n; t++) if ((r[t] ?? EOS) !== (f[t] ?? EOS)) changed++;
       });
-      console.log(`${config.cell} ${mode}: ${changed} of ${total} greedy token positions changed (${(100 * changed / total).toFixed(2)} %)`);
+      console.log(
+        `${config.cell} ${mode}: ${changed} of ${total} greedy token positions changed (${(100 * changed / total).toFixed(2)} %)`);
       expect(changed / total, mode).toBeLessThanOrEqual(limit);
     }
   });

@@ -59,14 +59,16 @@ function expectClose(got: ort.Tensor, want: StoredTensor, what: string): void {
   expect(Array.from(got.dims), `${what} shape`).toEqual(want.dims);
   const data = got.data as Float32Array;
   let worst = 0;
-  for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(data[i] - want.data[i]) / Math.max(1, Math.abs(want.data[i])));
+  for (let i = 0; i < want.data.length; i++) worst =
+    Math.max(worst, Math.abs(data[i] - want.data[i]) / Math.max(1, Math.abs(want.data[i])));
   expect(worst, `${what}: largest difference from PyTorch`).toBeLessThanOrEqual(TOL);
 }
 
 describe('PyTorch sequence fixtures in onnxruntime-node', () => {
   it('covers LSTM and GRU encoders (uni/bidirectional, batch-first both ways), step decoders and init graphs', () => {
     expect(names).toEqual(expect.arrayContaining([
-      'lstm_enc_uni_bf', 'lstm_enc_bi_tf', 'gru_enc_uni_tf', 'gru_enc_bi_bf', 'lstm_step_bf', 'lstm_step_tf', 'gru_step_bf', 'gru_step_tf', 'lstm_init', 'gru_init',
+      'lstm_enc_uni_bf', 'lstm_enc_bi_tf', 'gru_enc_uni_tf', 'gru_enc_bi_bf', 'lstm_step_bf', 'lstm_step_tf', 'gru_step_bf', 'gru_step_tf',
+        'lstm_init', 'gru_init',
     ]));
     for (const name of names) {
       const exports = files.filter((f) => f.startsWith(`${name}.`) && f.endsWith('.onnx'));
@@ -91,7 +93,8 @@ describe('PyTorch sequence fixtures in onnxruntime-node', () => {
 
   it('README lists every fixture', () => {
     const readme = readFileSync(join(DIR, 'README.md'), 'utf8');
-    for (const f of files.filter((x) => x !== 'README.md')) expect(readme, f).toContain(f.replace(/\.(ts1\d|dynamo1\d)\.onnx$|\.ref\.json$/, ''));
+    for (const f of files.filter((x) => x !== 'README.md')) expect(readme, f).toContain(
+      f.replace(/\.(ts1\d|dynamo1\d)\.onnx$|\.ref\.json$/, ''));
     for (const name of names) expect(readme, name).toContain(`\`${name}\``);
   });
 });

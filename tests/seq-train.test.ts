@@ -155,10 +155,13 @@ describe('training', () => {
 describe('edgevae train --model seq', () => {
   it('writes checkpoint, ONNX graphs, vocabulary, history and a text report', async () => {
     const out = join(tmp(), 'run');
-    const code = await runTrain(['--model', 'seq', '--data', `lines:${corpus}`, '--max-length', '4', '--cell', 'gru', '--hidden', '8', '--embed', '4',
-      '--latent', '3', '--epochs', '1', '--batch', '32', '--backend', 'wasm', '--out', out, '--word-dropout', '0.2', '--free-bits', '0.05', '--kl-schedule', 'linear']);
+    const code =
+      await runTrain(['--model', 'seq', '--data', `lines:${corpus}`, '--max-length', '4', '--cell', 'gru', '--hidden', '8', '--embed', '4',
+      '--latent', '3', '--epochs', '1', '--batch', '32', '--backend', 'wasm', '--out', out, '--word-dropout', '0.2', '--free-bits', '0.05',
+        '--kl-schedule', 'linear']);
     expect(code).toBe(0);
-    for (const f of ['checkpoint.evck', 'encoder.onnx', 'decoder-init.onnx', 'decoder-step.onnx', 'vocab.json', 'history.json', 'report.html', 'samples.txt']) {
+    for (const f of ['checkpoint.evck', 'encoder.onnx', 'decoder-init.onnx', 'decoder-step.onnx', 'vocab.json', 'history.json',
+      'report.html', 'samples.txt']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     const vocab = JSON.parse(readFileSync(join(out, 'vocab.json'), 'utf8'));
@@ -180,7 +183,8 @@ describe('edgevae train --model seq', () => {
       writeFileSync(join(dir, `m${f}.mid`), writeMidi(melodyToMidi(melody)));
     }
     const out = join(tmp(), 'melody');
-    const code = await runTrain(['--model', 'seq', '--data', `midi:${dir}`, '--hidden', '8', '--embed', '4', '--latent', '2', '--epochs', '1',
+    const code =
+      await runTrain(['--model', 'seq', '--data', `midi:${dir}`, '--hidden', '8', '--embed', '4', '--latent', '2', '--epochs', '1',
       '--batch', '8', '--backend', 'wasm', '--out', out]);
     expect(code).toBe(0);
     const vocab = JSON.parse(readFileSync(join(out, 'vocab.json'), 'utf8'));
@@ -219,8 +223,10 @@ describe('edgevae train --model seq', () => {
 
   it('--out DIR --resume alone continues a sequence run with its data, limits and length cap; disagreeing flags exit 2', async () => {
     const out = join(tmp(), 'resumable');
-    const first = await trainQuiet(['--model', 'seq', '--data', `lines:${corpus}`, '--max-length', '3', '--limit-train', '20', '--limit-test', '3',
-      '--cell', 'gru', '--hidden', '8', '--embed', '4', '--latent', '2', '--epochs', '1', '--batch', '8', '--backend', 'wasm', '--out', out, '--no-export', '--no-report']);
+    const first =
+      await trainQuiet(['--model', 'seq', '--data', `lines:${corpus}`, '--max-length', '3', '--limit-train', '20', '--limit-test', '3',
+      '--cell', 'gru', '--hidden', '8', '--embed', '4', '--latent', '2', '--epochs', '1', '--batch', '8', '--backend', 'wasm', '--out', out,
+        '--no-export', '--no-report']);
     expect(first.code, first.stderr).toBe(0);
     const meta = () => loadCheckpoint<SeqCheckpointMeta>(join(out, 'checkpoint.evck')).meta;
     expect(meta().run).toEqual({ data: `lines:${corpus}`, limitTrain: 20, limitTest: 3, maxLength: 3 });

@@ -19,7 +19,8 @@ const PYTHON = process.env.EDGEVAE_PYTHON ?? 'python3';
 const haveWasmtime = spawnSync(PYTHON, ['-c', 'import wasmtime'], { encoding: 'utf8' }).status === 0;
 if (!haveWasmtime && process.env.CI === 'true') throw new Error(`CI needs the python package wasmtime (${PYTHON})`);
 
-const CONFIG: SeqModelConfig = { kind: 'seq', cell: 'lstm', layers: 2, hidden: 16, latent: 6, embed: 8, bidirectional: true, vocabSize: 14, maxTokens: 12 };
+const CONFIG: SeqModelConfig =
+  { kind: 'seq', cell: 'lstm', layers: 2, hidden: 16, latent: 6, embed: 8, bidirectional: true, vocabSize: 14, maxTokens: 12 };
 const N = 24;
 const CASES = [
   { name: 'greedy', seed: 0, temperature: 0, topK: 0, maxLength: 0 },

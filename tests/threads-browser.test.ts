@@ -20,7 +20,10 @@ const have = existsSync(defaultWasmPath()) && existsSync(threadsWasmPath());
 if (!have && process.env.CI) throw new Error('build/edgevae.wasm or build/edgevae-threads.wasm is missing; npm test builds them first');
 
 async function bundle(contents: string): Promise<string> {
-  const out = await build({ stdin: { contents, resolveDir: ROOT, loader: 'ts' }, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent' });
+  const out =
+    await build(
+      { stdin: { contents, resolveDir: ROOT, loader: 'ts' }, bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+        write: false, logLevel: 'silent' });
   return out.outputFiles[0]!.text;
 }
 
@@ -36,7 +39,9 @@ describe.skipIf(!HAVE_CHROMIUM || !have)('intra-op threads in Chromium', () => {
     const files: Record<string, { type: string; body: string | Uint8Array }> = {
       '/': { type: 'text/html', body: '<!doctype html><title>threads</title>' },
       '/member.js': { type: 'text/javascript', body: await bundle("import './runtime/threads/browser-entry.ts';") },
-      '/lib.js': { type: 'text/javascript', body: await bundle("export { browserMemberSpawner } from './runtime/threads/browser.ts'; export { EdgeVae } from './runtime/index.ts';") },
+      '/lib.js': { type: 'text/javascript',
+        body: await bundle(
+          "export { browserMemberSpawner } from './runtime/threads/browser.ts'; export { EdgeVae } from './runtime/index.ts';") },
       '/model.evae': { type: 'application/octet-stream', body: model },
       '/edgevae.wasm': { type: 'application/wasm', body: readFileSync(defaultWasmPath()) },
       '/edgevae-threads.wasm': { type: 'application/wasm', body: readFileSync(threadsWasmPath()) },
@@ -61,7 +66,8 @@ describe.skipIf(!HAVE_CHROMIUM || !have)('intra-op threads in Chromium', () => {
   // A string, not a function: vitest rewrites dynamic imports inside test functions.
   const script = `(async () => {
     const lib = await import('/lib.js');
-    const [model, wasm] = await Promise.all(['/model.evae', '/edgevae.wasm'].map(async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer())));
+    const [model, wasm] = await Promise.all(['/model.evae', '/edgevae.wasm'].map(async (u) =>
+      new Uint8Array(await (await fetch(u)).arrayBuffer())));
     const single = await lib.EdgeVae.load(model, { wasm, maxBatch: 2 });
     const team = await lib.EdgeVae.load(model, { wasm, maxBatch: 2, threads: 2, threadsWasm: '/edgevae-threads.wasm',
       spawnThread: lib.browserMemberSpawner('/member.js') });

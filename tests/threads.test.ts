@@ -62,7 +62,8 @@ describe.skipIf(!have)('intra-op threads', () => {
     expect(vae.info.outputShape).toEqual([3, 64, 64]);
   });
 
-  it.skipIf(wasmtimeProbe.status !== 0)('wasmtime (python, threads enabled): a team of 2 on Python threads gives the same bytes', async () => {
+  it.skipIf(wasmtimeProbe.status !== 0)('wasmtime (python, threads enabled): a team of 2 on Python threads gives the same bytes',
+    async () => {
     const dir = mkdtempSync(join(tmpdir(), 'evae-threads-'));
     try {
       for (const name of ['conv64F32', 'defaultInt8']) {

@@ -27,8 +27,11 @@ function pngZip(): Uint8Array {
   for (let n = 0; n < COUNT; n++) {
     const [cx, cy] = Array.from(seededUniform(2, n + 1), (u) => 3 + u * (SIZE - 6));
     const data = new Uint8Array(SIZE * SIZE);
-    for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) data[y * SIZE + x] = Math.round(255 * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / 8));
-    files.push({ name: new TextEncoder().encode(`img/${String(n).padStart(3, '0')}.png`), data: encodePng({ width: SIZE, height: SIZE, channels: 1, data }) });
+    for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) data[y * SIZE + x] =
+      Math.round(255 * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / 8));
+    files.push(
+      { name: new TextEncoder().encode(`img/${String(n).padStart(3, '0')}.png`),
+        data: encodePng({ width: SIZE, height: SIZE, channels: 1, data }) });
   }
   const parts: Uint8Array[] = [];
   const central: Uint8Array[] = [];
@@ -108,7 +111,10 @@ describe.skipIf(!HAVE_CHROMIUM)('training page', () => {
     await page.click('#train');
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 120_000 });
     const ui = await page.evaluate(() => {
-      const p = (window as unknown as { edgevaeTrainUi: { state: string; error: string; backend: string; history: unknown[]; runtimeSamples: Float32Array } }).edgevaeTrainUi;
+      const p =
+        (window as unknown as {
+          edgevaeTrainUi: { state: string; error: string; backend: string; history: unknown[];
+            runtimeSamples: Float32Array } }).edgevaeTrainUi;
       return { state: p.state, error: p.error, backend: p.backend, epochs: p.history.length, samples: Array.from(p.runtimeSamples ?? []) };
     });
     expect(ui.error).toBe('');

@@ -56,7 +56,8 @@ describe.skipIf(!HAVE_CHROMIUM)('WebGPU training', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it(`conv VAE: ${STEPS} steps on WebGPU match wasm + SIMD kernels within 1e-3 relative, step by step; the ONNX export matches onnxruntime`, async () => {
+  it(`conv VAE: ${STEPS} steps on WebGPU match wasm + SIMD kernels within 1e-3 relative, step by step; the ONNX export matches onnxruntime`,
+    async () => {
     const data = loadDataset('mnist', { limitTrain: STEPS * BATCH, limitTest: BATCH });
     const config = defaultConfig('conv', data.shape);
     const settings = { ...DEFAULT_SETTINGS, epochs: 1, batchSize: BATCH, seed: 3 };

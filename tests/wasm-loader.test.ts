@@ -79,12 +79,14 @@ describe('wasm loader validation', () => {
     ['unused dim not zero', () => patched(good, [[tensorAt(good, 4) + 12, 1]]), 'BAD_DIMS', 4],
     ['constant byteLength inconsistent', () => patched(good, [[tensorAt(good, 4) + 28, 12]]), 'BAD_BYTE_LENGTH', 4],
     ['activation byteLength too small', () => patched(good, [[tensorAt(good, 2) + 28, 16]]), 'BAD_BYTE_LENGTH', 2],
-    ['constant offset outside the data section', () => patched(good, [[tensorAt(good, 3) + 24, hdr(good, 52) + hdr(good, 56)]]), 'TENSOR_OUT_OF_BOUNDS', 3],
+    ['constant offset outside the data section', () => patched(good, [[tensorAt(good, 3) + 24, hdr(good, 52) + hdr(good, 56)]]),
+      'TENSOR_OUT_OF_BOUNDS', 3],
     ['constant offset unaligned', () => patched(good, [[tensorAt(good, 3) + 24, hdr(good, 52) + 4]]), 'TENSOR_OUT_OF_BOUNDS', 3],
     ['activation outside the arena', () => patched(good, [[tensorAt(good, 2) + 24, hdr(good, 60)]]), 'TENSOR_OUT_OF_BOUNDS', 2],
     ['non-finite scale', () => patched(good, [[tensorAt(good, 4) + 32, 0x7fc00000]]), 'BAD_QUANTIZATION', 4],
     ['zero point on an f32 tensor', () => patched(good, [[tensorAt(good, 4) + 36, 3]]), 'BAD_QUANTIZATION', 4],
-    ['per-channel scales outside the data section', () => patched(good, [[tensorAt(good, 3) + 40, 16], [tensorAt(good, 3) + 44, 4]]), 'BAD_QUANTIZATION', 3],
+    ['per-channel scales outside the data section', () => patched(good, [[tensorAt(good, 3) + 40, 16], [tensorAt(good, 3) + 44, 4]]),
+      'BAD_QUANTIZATION', 3],
     ['entry kind unknown', () => patched(good, [[entryAt(good, 0), 5]]), 'BAD_ENTRY', 0],
     ['entry op range past the op stream', () => patched(good, [[entryAt(good, 0) + 8, 4]]), 'BAD_ENTRY', 0],
     ['entry input is a constant', () => patched(good, [[entryAt(good, 0) + 12, 3]]), 'BAD_ENTRY', 0],
@@ -103,8 +105,10 @@ describe('wasm loader validation', () => {
     ['conv output dims too small (input rows beyond the stride left over)', () => convModel([4, 4, 6]), 'SHAPE_MISMATCH', 1],
     ['conv output width too large', () => convModel([4, 6, 8]), 'SHAPE_MISMATCH', 1],
     ['conv padding not smaller than the kernel extent', () => convModel([4, 10, 10], [3, 3, 1, 1, 3, 3, 1, 1, 1]), 'BAD_PARAM', 1],
-    ['conv transpose output larger than output_padding allows', () => convModel([4, 14, 12], [3, 3, 2, 2, 1, 1, 1, 1, 1], Op.ConvTranspose), 'SHAPE_MISMATCH', 1],
-    ['conv transpose output cropped too much', () => convModel([4, 8, 8], [3, 3, 2, 2, 1, 1, 1, 1, 1], Op.ConvTranspose), 'SHAPE_MISMATCH', 1],
+    ['conv transpose output larger than output_padding allows', () => convModel([4, 14, 12], [3, 3, 2, 2, 1, 1, 1, 1, 1], Op.ConvTranspose),
+      'SHAPE_MISMATCH', 1],
+    ['conv transpose output cropped too much', () => convModel([4, 8, 8], [3, 3, 2, 2, 1, 1, 1, 1, 1], Op.ConvTranspose),
+      'SHAPE_MISMATCH', 1],
     ['conv output channels inconsistent with the weights', () => convModel([5, 6, 6]), 'SHAPE_MISMATCH', 1],
     ['conv kernel size inconsistent with the weights', () => convModel([4, 4, 4], [5, 5, 1, 1, 1, 1, 1, 1, 1]), 'SHAPE_MISMATCH', 1],
   ];
@@ -183,7 +187,8 @@ describe('wasm module ABI', () => {
     expect(statSync(WASM_PATH).size).toBeLessThanOrEqual(42 * 1024);
   });
 
-  it('the relaxed-SIMD build: the same interface plus setFusedF32, at most 2 KB above the fixed build, and it validates only with relaxed SIMD', () => {
+  it('the relaxed-SIMD build: the same interface plus setFusedF32, at most 2 KB above the fixed build, and it validates only with ' +
+    'relaxed SIMD', () => {
     const path = WASM_PATH.replace(/edgevae\.wasm$/, 'edgevae-relaxed.wasm');
     const bytes = readFileSync(path);
     // the relaxed kernels (quad int8 tiles, fused f32 conv blocks) cost about 1.5 KB on top of whatever the fixed build holds

@@ -142,20 +142,23 @@ const MODEL_KINDS = ['conv', 'mlp', 'seq'] as const;
 /** --model seq, or --resume of a sequence run's --out without --model. */
 function isSeqRun(args: ParsedArgs): boolean {
   const model = args.values.get('model');
-  if (model !== undefined && !(MODEL_KINDS as readonly string[]).includes(model)) throw usageError(`--model: expected ${MODEL_KINDS.join(' | ')}, got '${model}'`);
+  if (model !== undefined && !(MODEL_KINDS as readonly string[]).includes(model)) throw usageError(
+    `--model: expected ${MODEL_KINDS.join(' | ')}, got '${model}'`);
   if (model !== undefined) return model === 'seq';
   const out = args.values.get('out');
   return args.flags.has('resume') && out !== undefined && storedRunKind(join(out, CHECKPOINT_FILE)) === 'seq';
 }
 
 /** Flags that define a run, as given ('true' for --ae), for the --resume agreement check. */
-const RUN_FLAGS = ['data', 'limit-train', 'limit-test', 'model', 'widths', 'latent', 'batch', 'seed', 'beta', 'kl-warmup', 'recon', 'lr', 'ae'];
+const RUN_FLAGS =
+  ['data', 'limit-train', 'limit-test', 'model', 'widths', 'latent', 'batch', 'seed', 'beta', 'kl-warmup', 'recon', 'lr', 'ae'];
 
 async function train(args: ParsedArgs): Promise<TrainRunResult> {
   const kind = oneOf<ModelKind>(args, 'model', ['conv', 'mlp'], 'conv');
   const backend = oneOf<BackendChoice>(args, 'backend', BACKEND_CHOICES, 'auto');
   const resume = args.flags.has('resume');
-  const out = args.values.get('out') ?? join('runs', `${(args.values.get('data') ?? 'fashion-mnist').replace(/[^A-Za-z0-9_-]+/g, '_')}-${kind}`);
+  const out = args.values.get('out') ??
+    join('runs', `${(args.values.get('data') ?? 'fashion-mnist').replace(/[^A-Za-z0-9_-]+/g, '_')}-${kind}`);
   const checkpointPath = join(out, CHECKPOINT_FILE);
   const settings: TrainSettings = {
     epochs: num(args, 'epochs', DEFAULT_SETTINGS.epochs, true),
@@ -191,9 +194,12 @@ async function train(args: ParsedArgs): Promise<TrainRunResult> {
   }
   const seqOnly = [...SEQ_VALUE_OPTIONS.filter((o) => args.values.has(o)), ...SEQ_FLAG_OPTIONS.filter((o) => args.flags.has(o))];
   if (seqOnly.length) {
-    throw usageError(`${seqOnly.map((o) => `--${o}`).join(', ')} ${seqOnly.length > 1 ? 'are' : 'is'} only for --model seq (sequence VAEs), not image models`);
+    throw usageError(
+      `${seqOnly.map((o) => `--${o}`).join(', ')} ${seqOnly.length > 1 ? 'are' : 'is'} only for --model seq (sequence VAEs), not ` +
+        `image models`);
   }
-  let definition: RunDefinition = { data: dataSourceKey(args.values.get('data') ?? 'fashion-mnist'), limitTrain: limit('limit-train'), limitTest: limit('limit-test') };
+  let definition: RunDefinition =
+    { data: dataSourceKey(args.values.get('data') ?? 'fashion-mnist'), limitTrain: limit('limit-train'), limitTest: limit('limit-test') };
   const stored = openRun<CheckpointMeta>(checkpointPath, out, resume, givenRunFlags(args, RUN_FLAGS), 'image', storedRunValues);
   const resumedKind: ModelKind | undefined = stored?.config.kind;
   // Checkpoints from before the run definition was stored: the flags (or defaults) define the data.
@@ -229,8 +235,12 @@ async function trainOn(info: BackendInfo, args: ParsedArgs, plan: RunPlan): Prom
   let trainer: Trainer;
   if (resume) {
     trainer = Trainer.resume(checkpointPath, data, args.values.has('epochs') ? settings.epochs : undefined);
-    const limits = [definition.limitTrain && `--limit-train ${definition.limitTrain}`, definition.limitTest && `--limit-test ${definition.limitTest}`].filter(Boolean);
-    process.stderr.write(`resuming at epoch ${trainer.epoch + 1}, batch ${trainer.batchInEpoch + 1} (step ${trainer.adam.step}) of the run on ${definition.data}${limits.length ? ` (${limits.join(' ')})` : ''}\n`);
+    const limits =
+      [definition.limitTrain && `--limit-train ${definition.limitTrain}`, definition.limitTest &&
+        `--limit-test ${definition.limitTest}`].filter(Boolean);
+    process.stderr.write(
+      `resuming at epoch ${trainer.epoch + 1}, batch ${trainer.batchInEpoch + 1} (step ${trainer.adam.step}) of the run ` +
+        `on ${definition.data}${limits.length ? ` (${limits.join(' ')})` : ''}\n`);
   } else {
     const base = defaultConfig(kind, data.shape, latent);
     const config: ModelConfig = {
@@ -242,11 +252,13 @@ async function trainOn(info: BackendInfo, args: ParsedArgs, plan: RunPlan): Prom
     mkdirSync(out, { recursive: true });
   }
   trainer.definition = definition;
-  if (info.session) trainer.useEngine(await info.session.engine(trainer.model, trainer.adam, { recon: trainer.settings.recon, sigma: trainer.settings.sigma }));
+  if (info.session) trainer.useEngine(
+    await info.session.engine(trainer.model, trainer.adam, { recon: trainer.settings.recon, sigma: trainer.settings.sigma }));
   const cfg = trainer.model.config;
   process.stderr.write(
     `model: ${cfg.kind}${cfg.autoencoder ? ' autoencoder' : ' VAE'} widths [${cfg.widths}] latent ${cfg.latent}, ` +
-      `${trainer.model.parameterCount()} parameters; ${plural(trainer.settings.epochs, 'epoch')} x ${trainer.batchesPerEpoch} batches of ${trainer.settings.batchSize}\n`,
+      `${trainer.model.parameterCount()} parameters; ${plural(trainer.settings.epochs, 'epoch')} x ${trainer.batchesPerEpoch} batches ` +
+        `of ${trainer.settings.batchSize}\n`,
   );
 
   const { interrupted } = await withCtrlC((shouldStop) => trainer.run({
@@ -275,11 +287,14 @@ async function trainOn(info: BackendInfo, args: ParsedArgs, plan: RunPlan): Prom
       await ae.run({ progress: stderrProgress() });
       companion = { label: 'plain autoencoder (same settings)', model: ae.model };
     }
-    const files = await writeReport({ model: trainer.model, data, history: trainer.history, settings: trainer.settings, companion, resumes: trainer.resumes }, out);
+    const files =
+      await writeReport(
+        { model: trainer.model, data, history: trainer.history, settings: trainer.settings, companion, resumes: trainer.resumes }, out);
     process.stderr.write(`wrote ${files.join(', ')}\n`);
   }
   const last = trainer.history[trainer.history.length - 1];
-  if (last) process.stdout.write(`final test loss ${last.test.total.toFixed(2)} nats (recon ${last.test.recon.toFixed(2)}, KL ${last.test.kl.toFixed(2)})\n`);
+  if (last) process.stdout.write(
+    `final test loss ${last.test.total.toFixed(2)} nats (recon ${last.test.recon.toFixed(2)}, KL ${last.test.kl.toFixed(2)})\n`);
   return { out, interrupted, trainer };
 }
 

@@ -32,7 +32,8 @@ export function resumeConflicts(given: Map<string, string>, stored: Record<strin
     if (!sameValue(flag, value, stored[flag])) {
       const was = stored[flag] === undefined ? 'none' : stored[flag];
       if (flag === 'ae') out.push(`--ae (the run is ${stored.ae === 'true' ? 'an autoencoder' : 'a VAE'})`);
-      else if (value === 'true' && (was === 'true' || was === 'false')) out.push(`--${flag} (the run has ${was === 'true' ? 'it' : 'no --' + flag})`);
+      else if (value === 'true' && (was === 'true' || was === 'false')) out.push(
+        `--${flag} (the run has ${was === 'true' ? 'it' : 'no --' + flag})`);
       else out.push(`--${flag} ${value} (the run has ${was})`);
     }
   }
@@ -40,7 +41,8 @@ export function resumeConflicts(given: Map<string, string>, stored: Record<strin
 }
 
 /** The run-defining flags of `flagNames` that were given: value flags as given, flags without a value as 'true'. */
-export function givenRunFlags(args: { values: Map<string, string>; flags: Set<string> }, flagNames: readonly string[]): Map<string, string> {
+export function givenRunFlags(args: { values: Map<string, string>; flags: Set<string> },
+  flagNames: readonly string[]): Map<string, string> {
   const given = new Map<string, string>();
   for (const name of flagNames) {
     if (args.values.has(name)) given.set(name, args.values.get(name)!);
@@ -59,14 +61,18 @@ export function openRun<Meta extends { format: string }>(
   storedValues: (meta: Meta) => Record<string, string | undefined>,
 ): Meta | undefined {
   if (!resume) {
-    if (existsSync(checkpointPath)) throw new UserError(`${checkpointPath} exists: pass --resume to continue that run, or choose another --out`);
+    if (existsSync(checkpointPath)) throw new UserError(
+      `${checkpointPath} exists: pass --resume to continue that run, or choose another --out`);
     return undefined;
   }
   if (!existsSync(checkpointPath)) throw new UserError(`--resume: no checkpoint at ${checkpointPath}`);
   const meta = loadCheckpoint<Meta>(checkpointPath).meta;
   const found = kindOfFormat(meta.format);
   if (found !== kind) {
-    throw usageError(`--resume: the run in ${out} is ${found === 'seq' ? 'a sequence model (--model seq)' : found === 'image' ? 'an image model (--model conv or mlp)' : 'not a training run'}`);
+    throw usageError(
+      `--resume: the run ` +
+        `in ${out} is ${found === 'seq' ? 'a sequence model (--model seq)' : found === 'image'
+          ? 'an image model (--model conv or mlp)' : 'not a training run'}`);
   }
   const conflicts = resumeConflicts(given, storedValues(meta));
   if (conflicts.length) {

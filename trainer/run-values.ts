@@ -30,7 +30,8 @@ export function dataSourceKey(source: string): string {
 /** Flag values of the data part of a run (shared by both kinds of checkpoint). */
 export function runValues(run: RunDefinition | undefined): Record<string, string | undefined> {
   if (!run) return {};
-  const values: Record<string, string | undefined> = { data: run.data, 'limit-train': run.limitTrain?.toString(), 'limit-test': run.limitTest?.toString() };
+  const values: Record<string, string | undefined> =
+    { data: run.data, 'limit-train': run.limitTrain?.toString(), 'limit-test': run.limitTest?.toString() };
   if (run.maxLength !== undefined) values['max-length'] = String(run.maxLength);
   return values;
 }

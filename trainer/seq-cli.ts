@@ -6,7 +6,8 @@ import { BACKEND_CHOICES, backendLine, selectBackend, type BackendChoice } from 
 import { stderrProgress } from './progress.js';
 import type { KlSchedule } from './seq-loss.js';
 import { DEFAULT_SEQ_CONFIG, type CellKind, type SeqModelConfig } from './seq-model.js';
-import { DEFAULT_SEQ_SETTINGS, SeqTrainer, storedSeqRunValues, validateSeqSettings, type SeqCheckpointMeta, type SeqTrainSettings } from './seq-train.js';
+import { DEFAULT_SEQ_SETTINGS, SeqTrainer, storedSeqRunValues, validateSeqSettings, type SeqCheckpointMeta,
+  type SeqTrainSettings } from './seq-train.js';
 import { dataSourceKey, givenRunFlags, openRun, resumeCommand, withCtrlC, type RunDefinition } from './run-definition.js';
 import { usageError } from '../cli/errors.js';
 import { loadSequenceDataset } from './sequence-data.js';
@@ -118,18 +119,27 @@ export async function trainSeq(args: Args): Promise<SeqRunResult> {
   // A resumed run takes its data, limits and length cap from the checkpoint (older checkpoints: from the flags).
   const definition: RunDefinition = stored?.run ??
     { data: stored ? (dataFlag ?? 'words') : dataSourceKey(dataFlag ?? 'words'), limitTrain, limitTest, maxLength };
-  const data = loadSequenceDataset(definition.data, { maxLength: definition.maxLength, limitTrain: definition.limitTrain, limitTest: definition.limitTest });
-  if (backend === 'webgpu') throw usageError('--backend webgpu trains conv and MLP VAEs; sequence models use auto | cpu | wasm | tensorflow');
+  const data =
+    loadSequenceDataset(definition.data,
+      { maxLength: definition.maxLength, limitTrain: definition.limitTrain, limitTest: definition.limitTest });
+  if (backend === 'webgpu') throw usageError(
+    '--backend webgpu trains conv and MLP VAEs; sequence models use auto | cpu | wasm | tensorflow');
   const info = await selectBackend(backend, { webgpu: false });
   process.stderr.write(`${backendLine(info)}\n`);
-  process.stderr.write(`data: ${data.name} (${data.kind}), ${data.train.count} train / ${data.test.count} held-out sequences, ${data.vocab.size} tokens, ${data.maxTokens} steps` +
+  process.stderr.write(
+    `data: ${data.name} (${data.kind}), ${data.train.count} train / ${data.test.count} held-out ` +
+      `sequences, ${data.vocab.size} tokens, ${data.maxTokens} steps` +
     `${data.dropped ? `; ${data.dropped} longer sequences left out` : ''}\n`);
 
   let trainer: SeqTrainer;
   if (resume) {
     trainer = SeqTrainer.resume(checkpointPath, data, args.values.has('epochs') ? settings.epochs : undefined);
-    const limits = [definition.limitTrain && `--limit-train ${definition.limitTrain}`, definition.limitTest && `--limit-test ${definition.limitTest}`].filter(Boolean);
-    process.stderr.write(`resuming at epoch ${trainer.epoch + 1}, batch ${trainer.batchInEpoch + 1} (step ${trainer.adam.step}) of the run on ${definition.data}` +
+    const limits =
+      [definition.limitTrain && `--limit-train ${definition.limitTrain}`, definition.limitTest &&
+        `--limit-test ${definition.limitTest}`].filter(Boolean);
+    process.stderr.write(
+      `resuming at epoch ${trainer.epoch + 1}, batch ${trainer.batchInEpoch + 1} (step ${trainer.adam.step}) of the run ` +
+        `on ${definition.data}` +
       `${limits.length ? ` (${limits.join(' ')})` : ''}\n`);
   } else {
     const config: SeqModelConfig = {
@@ -141,17 +151,22 @@ export async function trainSeq(args: Args): Promise<SeqRunResult> {
   // The effective length cap is stored, so a resumed run builds the same padded sequences.
   trainer.definition = { ...definition, maxLength: data.maxTokens - 1 };
   const cfg = trainer.model.config;
-  process.stderr.write(`model: ${cfg.bidirectional ? 'bidirectional ' : ''}${cfg.cell} VAE, ${cfg.layers} x ${cfg.hidden}, embed ${cfg.embed}, latent ${cfg.latent}, ` +
-    `${trainer.model.parameterCount()} parameters; ${trainer.settings.epochs} epochs x ${trainer.batchesPerEpoch} batches of ${trainer.settings.batchSize}\n`);
+  process.stderr.write(
+    `model: ${cfg.bidirectional ? 'bidirectional ' : ''}${cfg.cell} VAE, ${cfg.layers} x ${cfg.hidden}, embed ${cfg.embed}, ` +
+      `latent ${cfg.latent}, ` +
+    `${trainer.model.parameterCount()} parameters; ${trainer.settings.epochs} epochs x ${trainer.batchesPerEpoch} batches ` +
+      `of ${trainer.settings.batchSize}\n`);
 
   const writeHistory = () => writeFileSync(join(out, 'history.json'), JSON.stringify(trainer.history, null, 2) + '\n');
-  const { interrupted } = await withCtrlC((shouldStop) => trainer.run({ checkpointPath, progress: stderrProgress(), shouldStop, onEpoch: writeHistory }));
+  const { interrupted } =
+    await withCtrlC((shouldStop) => trainer.run({ checkpointPath, progress: stderrProgress(), shouldStop, onEpoch: writeHistory }));
   if (interrupted) {
     process.stderr.write(`stopped; continue with: ${resumeCommand(out)}\n`);
     return { out, interrupted, trainer };
   }
   writeHistory();
-  writeFileSync(join(out, 'vocab.json'), JSON.stringify({ tokens: data.vocab.tokens, separator: data.separator, kind: data.kind, maxTokens: data.maxTokens }, null, 2) + '\n');
+  writeFileSync(join(out, 'vocab.json'),
+    JSON.stringify({ tokens: data.vocab.tokens, separator: data.separator, kind: data.kind, maxTokens: data.maxTokens }, null, 2) + '\n');
   if (!args.flags.has('no-export')) {
     const { exportSeqOnnx } = await import('./export-seq-onnx.js');
     const files = await exportSeqOnnx(trainer.model, out);
@@ -161,11 +176,14 @@ export async function trainSeq(args: Args): Promise<SeqRunResult> {
   if (args.flags.has('baseline-lm')) {
     process.stderr.write('training the baseline language model (same size, no z, same data and steps)\n');
     const { trainLanguageModel } = await import('./seq-lm.js');
-    const lm = await trainLanguageModel({ cell: cfg.cell, layers: cfg.layers, hidden: cfg.hidden, embed: cfg.embed, vocabSize: cfg.vocabSize, maxTokens: cfg.maxTokens },
+    const lm =
+      await trainLanguageModel(
+        { cell: cfg.cell, layers: cfg.layers, hidden: cfg.hidden, embed: cfg.embed, vocabSize: cfg.vocabSize, maxTokens: cfg.maxTokens },
       trainer.settings, data, stderrProgress());
     baseline = compareWithBaseline(trainer.history[trainer.history.length - 1], lm);
     writeFileAtomic(join(out, 'baseline-lm.json'), JSON.stringify(baseline, null, 2) + '\n');
-    process.stdout.write(`held-out NLL per token: VAE bound ${baseline.vaeNllPerToken.toFixed(4)}, LSTM LM ${baseline.lmNllPerToken.toFixed(4)} ` +
+    process.stdout.write(
+      `held-out NLL per token: VAE bound ${baseline.vaeNllPerToken.toFixed(4)}, LSTM LM ${baseline.lmNllPerToken.toFixed(4)} ` +
       `(VAE ${baseline.gapPercent >= 0 ? '+' : ''}${baseline.gapPercent.toFixed(1)} %)\n`);
   }
   if (!args.flags.has('no-report')) {
@@ -175,7 +193,9 @@ export async function trainSeq(args: Args): Promise<SeqRunResult> {
   }
   const last = trainer.history[trainer.history.length - 1];
   if (last) {
-    process.stdout.write(`final held-out loss ${last.test.total.toFixed(2)} nats/sequence (recon ${last.test.recon.toFixed(2)}, KL ${last.test.kl.toFixed(2)}), ` +
+    process.stdout.write(
+      `final held-out loss ${last.test.total.toFixed(2)} nats/sequence (recon ${last.test.recon.toFixed(2)}, ` +
+        `KL ${last.test.kl.toFixed(2)}), ` +
       `token accuracy ${(100 * last.test.tokenAccuracy).toFixed(1)} %, ${last.test.activeUnits}/${cfg.latent} active units\n`);
   }
   return { out, interrupted, trainer };

@@ -50,7 +50,8 @@ let variableCounter = 0;
 export function lmParamSpecs(c: SeqLmConfig): ParamSpec[] {
   const G = gates(c.cell) * c.hidden;
   const specs: ParamSpec[] = [{ name: 'embed', shape: [c.vocabSize, c.embed], fanIn: 1, fanOut: c.embed, isBias: false }];
-  const add = (name: string, shape: number[], fanIn: number, fanOut: number, isBias = false) => specs.push({ name, shape, fanIn, fanOut, isBias });
+  const add = (name: string, shape: number[], fanIn: number, fanOut: number, isBias = false) =>
+    specs.push({ name, shape, fanIn, fanOut, isBias });
   for (let l = 0; l < c.layers; l++) {
     const inSize = l === 0 ? c.embed : c.hidden;
     add(`lm.l${l}.wx`, [inSize, G], inSize, G);
@@ -121,7 +122,8 @@ function countTokens(targets: Int32Array): number {
   return k;
 }
 
-async function evaluateLm(model: SeqLanguageModel, set: SequenceSet, T: number): Promise<{ perToken: number; perSequence: number; accuracy: number }> {
+async function evaluateLm(model: SeqLanguageModel, set: SequenceSet, T: number): Promise<{ perToken: number; perSequence: number;
+  accuracy: number }> {
   let nll = 0;
   let correct = 0;
   let tokens = 0;
@@ -142,7 +144,8 @@ async function evaluateLm(model: SeqLanguageModel, set: SequenceSet, T: number):
  * Trains the baseline with the VAE's settings (epochs, batch, lr, clip, seed: the same data order per
  * epoch) and reports held-out NLL after every epoch.
  */
-export async function trainLanguageModel(config: SeqLmConfig, settings: SeqTrainSettings, data: SequenceDataset, progress: ProgressSink = silentProgress): Promise<SeqLmResult> {
+export async function trainLanguageModel(config: SeqLmConfig, settings: SeqTrainSettings, data: SequenceDataset, progress: ProgressSink =
+  silentProgress): Promise<SeqLmResult> {
   const model = new SeqLanguageModel(config, settings.seed);
   const adam = new Adam(model.params, { lr: settings.lr });
   const T = data.maxTokens;
@@ -187,7 +190,9 @@ export async function trainLanguageModel(config: SeqLmConfig, settings: SeqTrain
         seconds += (performance.now() - t0) / 1000;
         await new Promise((resolve) => setImmediate(resolve));
         const done = Math.min(n, (b + 1) * batchSize);
-        progress.update(done, n, `LM epoch ${epoch + 1}/${epochs} ${(done / seconds).toFixed(0)} seq/s ETA ${formatDuration((n - done) / (done / seconds))} ${(nll / tokens).toFixed(3)} nats/token`);
+        progress.update(done, n,
+          `LM epoch ${epoch + 1}/${epochs} ${(done / seconds).toFixed(0)} seq/s ` +
+            `ETA ${formatDuration((n - done) / (done / seconds))} ${(nll / tokens).toFixed(3)} nats/token`);
       }
       const test = await evaluateLm(model, data.test, T);
       const record: SeqLmEpoch = {
@@ -195,7 +200,9 @@ export async function trainLanguageModel(config: SeqLmConfig, settings: SeqTrain
         testTokenAccuracy: test.accuracy, seconds,
       };
       history.push(record);
-      progress.line(`LM epoch ${epoch + 1}/${epochs} train ${record.trainNllPerToken.toFixed(3)} test ${record.testNllPerToken.toFixed(3)} nats/token ` +
+      progress.line(
+        `LM epoch ${epoch + 1}/${epochs} train ${record.trainNllPerToken.toFixed(3)} ` +
+          `test ${record.testNllPerToken.toFixed(3)} nats/token ` +
         `(${record.testNllPerSequence.toFixed(2)} nats/seq) acc ${record.testTokenAccuracy.toFixed(3)} | ${seconds.toFixed(1)} s`);
     }
     return { config, parameters: model.parameterCount(), steps: adam.step, history };

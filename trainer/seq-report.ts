@@ -51,19 +51,23 @@ export async function reportText(model: SeqVaeModel, data: SequenceDataset, seed
     const t = s / (INTERP_STEPS - 1);
     for (let k = 0; k < L; k++) line[s * L + k] = (1 - t) * mu[a * L + k] + t * mu[b * L + k];
   }
-  return { reconstructions, samples, interpolation: { from: text(a), to: text(b), steps: await decodeText(model, data, line, INTERP_STEPS) } };
+  return { reconstructions, samples,
+    interpolation: { from: text(a), to: text(b), steps: await decodeText(model, data, line, INTERP_STEPS) } };
 }
 
 export async function writeSeqReport(
-  model: SeqVaeModel, data: SequenceDataset, history: SeqEpochRecord[], settings: SeqTrainSettings, dir: string, baseline?: BaselineComparison,
+  model: SeqVaeModel, data: SequenceDataset, history: SeqEpochRecord[], settings: SeqTrainSettings, dir: string,
+    baseline?: BaselineComparison,
 ): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const text = await reportText(model, data, settings.seed);
   const cfg = model.config;
   const last = history[history.length - 1];
   const row = (r: SeqEpochRecord) =>
-    `<tr><td>${r.epoch}</td><td>${r.train.total.toFixed(2)}</td><td>${r.train.kl.toFixed(2)}</td><td>${r.test.total.toFixed(2)}</td><td>${r.test.recon.toFixed(2)}</td>` +
-    `<td>${r.test.kl.toFixed(2)}</td><td>${r.test.nllPerToken.toFixed(3)}</td><td>${(100 * r.test.tokenAccuracy).toFixed(1)} %</td><td>${r.test.activeUnits}/${cfg.latent}</td>` +
+    `<tr><td>${r.epoch}</td><td>${r.train.total.toFixed(2)}</td><td>${r.train.kl.toFixed(2)}</td><td>${r.test.total.toFixed(2)}</td>` +
+    `<td>${r.test.recon.toFixed(2)}</td>` +
+    `<td>${r.test.kl.toFixed(2)}</td><td>${r.test.nllPerToken.toFixed(3)}</td><td>${(100 * r.test.tokenAccuracy).toFixed(1)} %</td>` +
+    `<td>${r.test.activeUnits}/${cfg.latent}</td>` +
     `<td>${r.beta.toFixed(3)}</td><td>${r.seconds.toFixed(1)}</td><td>${r.sequencesPerSecond.toFixed(0)}</td></tr>`;
   const li = (s: string) => `<li><code>${esc(s)}</code></li>`;
   const html = `<!doctype html>

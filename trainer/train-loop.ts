@@ -187,7 +187,8 @@ export class Trainer {
       throw new Error(`checkpoint ${path}: was trained on '${meta.dataset}', not '${data.name}'`);
     }
     if (meta.trainCount !== undefined && meta.trainCount !== data.train.count) {
-      throw new Error(`checkpoint ${path}: was trained on ${meta.trainCount} images of '${meta.dataset}', now ${data.train.count} (same --limit-train?)`);
+      throw new Error(
+        `checkpoint ${path}: was trained on ${meta.trainCount} images of '${meta.dataset}', now ${data.train.count} (same --limit-train?)`);
     }
     checkShape(meta.config, data);
     const settings = { ...meta.settings, epochs: epochs ?? meta.settings.epochs };
@@ -273,10 +274,14 @@ export class Trainer {
         this.batchInEpoch = b + 1;
         await yieldToEventLoop();
         const rate = p.count / p.seconds;
-        progress.update(p.count, n, `epoch ${this.epoch + 1}/${epochs} ${rate.toFixed(0)} img/s ETA ${formatDuration((n - p.count) / rate)} loss ${(p.total / p.count).toFixed(2)}`);
+        progress.update(p.count, n,
+          `epoch ${this.epoch + 1}/${epochs} ${rate.toFixed(0)} img/s ` +
+            `ETA ${formatDuration((n - p.count) / rate)} loss ${(p.total / p.count).toFixed(2)}`);
         if (opts.shouldStop?.() && this.batchInEpoch < this.batchesPerEpoch) {
           if (opts.checkpointPath) await this.save(opts.checkpointPath);
-          progress.line(`stopped in epoch ${this.epoch + 1} after batch ${this.batchInEpoch}/${this.batchesPerEpoch}${opts.checkpointPath ? `; checkpoint ${opts.checkpointPath}` : ''}`);
+          progress.line(
+            `stopped in epoch ${this.epoch + 1} after ` +
+              `batch ${this.batchInEpoch}/${this.batchesPerEpoch}${opts.checkpointPath ? `; checkpoint ${opts.checkpointPath}` : ''}`);
           await this.engine.pull();
           return { interrupted: true };
         }
@@ -333,7 +338,8 @@ export class Trainer {
 
 export function formatEpoch(r: EpochRecord, epochs: number): string {
   const f = (s: LossSummary) => `${s.total.toFixed(2)} (recon ${s.recon.toFixed(2)} kl ${s.kl.toFixed(2)})`;
-  return `epoch ${r.epoch}/${epochs} train ${f(r.train)} test ${f(r.test)} nats | ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(0)} img/s`;
+  return `epoch ${r.epoch}/${epochs} train ${f(r.train)} test ${f(r.test)} nats ` +
+    `| ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(0)} img/s`;
 }
 
 function emptyPartial(): PartialEpoch {

@@ -63,7 +63,8 @@ export function convQuad(
 ): void {
   const tapsEnd = taps + <usize>nTaps * TAP_BYTES;
   // (the 8-channel blocks only have a fused twin: the rest is a small share of the work)
-  let co = ASC_FEATURE_RELAXED_SIMD && fusedF32 ? blocks8(taps, tapsEnd, coBegin, coEnd, wg, channelBytes, bias, y0, y1, y2, y3, floor, true)
+  let co = ASC_FEATURE_RELAXED_SIMD && fusedF32
+    ? blocks8(taps, tapsEnd, coBegin, coEnd, wg, channelBytes, bias, y0, y1, y2, y3, floor, true)
     : blocks8(taps, tapsEnd, coBegin, coEnd, wg, channelBytes, bias, y0, y1, y2, y3, floor, false);
   const fused = false;
   if (co + 4 <= coEnd) {

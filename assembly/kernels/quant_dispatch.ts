@@ -30,7 +30,8 @@ function usesQuads(i: u32, tapRows: bool, narrow: bool): bool {
   if (!ASC_FEATURE_RELAXED_SIMD) return false;
   // the quad kernels take output channels 16 at a time (per group; dense: M columns)
   const cog = opWord(i, 0) == F.OP_DENSE ? tDim(opWord(i, 3), 1) : tDim(opWord(i, 1), 0) / opWord(i, 15);
-  return (load<u32>(filePtr, 16) & F.FLAG_RELU_U7) != 0 && tZeroPoint(opWord(i, 2)) == 0 && !tapRows && !narrow && (roundUp8(cog) & 15) == 0;
+  return (load<u32>(filePtr, 16) & F.FLAG_RELU_U7) != 0 && tZeroPoint(opWord(i, 2)) == 0 && !tapRows && !narrow &&
+    (roundUp8(cog) & 15) == 0;
 }
 
 /** Whether conv op i takes the tap-row and the narrow form (kernels/int8/conv.ts, narrow_conv.ts): bits 0 and 1. */
@@ -62,7 +63,8 @@ export function prepareQuantWeights(i: u32, w: usize): usize {
     <i32>tDim(out, 0), <i32>tDim(out, 1), <i32>tDim(out, 2), <i32>kh, <i32>kw, <i32>opWord(i, 9), <i32>opWord(i, 10),
     <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), <i32>g))) return 1;
   const quad = usesQuads(i, tapRows, narrow);
-  const p = allocBytes(packedOffset(channels) + <usize>blocks * (quad ? quadBlockBytes(cig, cog) : packedBlockBytes(cig, cog, narrow)) + 16);
+  const p =
+    allocBytes(packedOffset(channels) + <usize>blocks * (quad ? quadBlockBytes(cig, cog) : packedBlockBytes(cig, cog, narrow)) + 16);
   if (p == 0) return 1;
   prepareRequant(tScale(a), scalesOf(b), tScale(out), channels, p);
   packWeightsI8(w, p + packedOffset(channels), blocks, cig, cog, narrow, quad);
@@ -71,7 +73,8 @@ export function prepareQuantWeights(i: u32, w: usize): usize {
 
 /** Integer DENSE over n samples. */
 export function runQuantDense(i: u32, n: u32): void {
-  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4), act = opWord(i, 5), alpha = reinterpret<f32>(opWord(i, 6));
+  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4), act = opWord(i, 5), alpha =
+    reinterpret<f32>(opWord(i, 6));
   const x = tensorAddr(a, 0), y = tensorAddr(out, 0);
   const xStride = tensorAddr(a, 1) - x, yStride = tensorAddr(out, 1) - y;
   const K = tDim(b, 0), M = tDim(b, 1);
@@ -91,5 +94,6 @@ export function runQuantConv(i: u32, s: u32): void {
   const padT = <i32>opWord(i, 11), padL = <i32>opWord(i, 12), dH = <i32>opWord(i, 13), dW = <i32>opWord(i, 14), g = <i32>opWord(i, 15);
   const rq = convWeights(i);
   if (ASC_FEATURE_RELAXED_SIMD) { const form = convForm(i); setQuadInput(usesQuads(i, (form & 1) != 0, (form & 2) != 0)); }
-  convI8(transposed, x, tZeroPoint(a), rq + packedOffset(<u32>Co), rq, biasOf(c), y, tZeroPoint(out), act, alpha, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, g);
+  convI8(transposed, x, tZeroPoint(a), rq + packedOffset(<u32>Co), rq, biasOf(c), y, tZeroPoint(out), act, alpha, Ci, H, W, Co, OH, OW, kh,
+    kw, sH, sW, padT, padL, dH, dW, g);
 }

@@ -61,7 +61,10 @@ export function gemv(x: usize, w: usize, ld: u32, bias: usize, out: usize, K: u3
 function sig4(x: v128): v128 { return vsigmoid(x); }
 function tanh4(x: v128): v128 { return vtanh(x); }
 
-/** LSTM cell on lanes [0, n) (n a multiple of 4), gates i, o, f, c in ONNX order `gb` bytes apart: c' = f*c + i*tanh(g), h' = o*tanh(c'). */
+/**
+ * LSTM cell on lanes [0, n) (n a multiple of 4), gates i, o, f, c in ONNX order `gb` bytes apart:
+ * c' = f*c + i*tanh(g), h' = o*tanh(c').
+ */
 function lstmLanes(xg: usize, hg: usize, h: usize, c: usize, gb: usize, n: u32): void {
   for (let j: u32 = 0; j < n; j += 4) {
     const o = <usize>j << 2;

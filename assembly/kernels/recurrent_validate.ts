@@ -14,7 +14,8 @@ export function resetRecurrentChecks(): void { recurrentScratchFloats = 0; }
 export function isSequenceOpcode(code: u32): bool { return code >= F.OP_EMBEDDING && code <= F.OP_LOG_SOFTMAX; }
 
 @inline function isF32Act(t: u32): bool { return tKind(t) == F.KIND_ACTIVATION && tDtype(t) == F.DTYPE_F32; }
-@inline function isFloatConst(t: u32): bool { return tKind(t) == F.KIND_CONSTANT && (tDtype(t) == F.DTYPE_F32 || tDtype(t) == F.DTYPE_F16); }
+@inline function isFloatConst(t: u32): bool { return tKind(t) == F.KIND_CONSTANT &&
+  (tDtype(t) == F.DTYPE_F32 || tDtype(t) == F.DTYPE_F16); }
 
 /** W or R: a float constant, or i8 of rank 2 with one scale per column (int8-weights, dequantized at load). */
 function isRecurrentWeight(t: u32): bool {

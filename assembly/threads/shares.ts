@@ -1,6 +1,7 @@
 // Which ops a team splits and how (threaded build, team.ts). An f32 conv or transposed conv (not depthwise)
 // is split by output rows inside conv_gather.ts, its activation by element ranges; integer convs by output rows in
-// kernels/int8/; an f32 dense layer of one sample by 32-column blocks. Every other op runs on member 0 while the others wait at the barrier: they are cheap next to the
+// kernels/int8/; an f32 dense layer of one sample by 32-column blocks. Every other op runs on member 0 while the others wait at the
+// barrier: they are cheap next to the
 // convs of a decoder, and splitting them would buy little.
 import * as F from '../format';
 import { opWord, isDepthwise, tensorAddr, convWeights, tDim } from '../model';

@@ -7,7 +7,10 @@ import { usageError, UserError } from '../errors.js';
 import { checkOutputPath, writeOutput } from '../io.js';
 
 interface ConverterModule {
-  convert(opts: { encoder?: string; decoder?: string; name?: string; quant?: string; calib?: string; calibMethod?: string; targetPsnr?: number; inputShape?: number[]; latentShape?: number[] }): Promise<{ bytes: Uint8Array; report: { notes?: string[]; latentSize?: number; fileBytes?: number } }>;
+  convert(
+    opts: { encoder?: string; decoder?: string; name?: string; quant?: string; calib?: string; calibMethod?: string; targetPsnr?: number;
+      inputShape?: number[]; latentShape?: number[] }): Promise<{ bytes: Uint8Array;
+        report: { notes?: string[]; latentSize?: number; fileBytes?: number } }>;
 }
 
 export const convertCommand: BuiltinCommand = {
@@ -50,7 +53,8 @@ Sequence models (docs/sequence.md) become one .evae with seq-encode, seq-init an
   },
   async run(flags: Flags) {
     const output = requireString(flags, 'output', 'convert');
-    if (flags.seq !== undefined || flags['decoder-step'] !== undefined || flags['decoder-init'] !== undefined || flags.vocab !== undefined) {
+    if (flags.seq !== undefined || flags['decoder-step'] !== undefined || flags['decoder-init'] !== undefined ||
+      flags.vocab !== undefined) {
       return convertSequenceFlags(flags, output);
     }
     const encoder = flags.encoder as string | undefined;
@@ -76,7 +80,9 @@ Sequence models (docs/sequence.md) become one .evae with seq-encode, seq-init an
     const name = (flags.name as string | undefined) ?? basename(output).replace(/\.evae$/, '');
     let result: Awaited<ReturnType<ConverterModule['convert']>>;
     try {
-      result = await converter.convert({ encoder, decoder, name, quant: flags.quant as string | undefined, calib: flags.calib as string | undefined,
+      result =
+        await converter.convert(
+          { encoder, decoder, name, quant: flags.quant as string | undefined, calib: flags.calib as string | undefined,
         calibMethod: flags['calib-method'] as string | undefined, targetPsnr, inputShape, latentShape });
     } catch (e) {
       // Converter errors describe the ONNX problem; show them as one line.
@@ -84,7 +90,8 @@ Sequence models (docs/sequence.md) become one .evae with seq-encode, seq-init an
     }
     writeOutput(output, result.bytes);
     for (const note of result.report.notes ?? []) console.log(`note: ${note}`);
-    console.log(`wrote ${output} (${result.bytes.length} bytes${result.report.latentSize ? `, latent size ${result.report.latentSize}` : ''})`);
+    console.log(
+      `wrote ${output} (${result.bytes.length} bytes${result.report.latentSize ? `, latent size ${result.report.latentSize}` : ''})`);
   },
 };
 
@@ -94,7 +101,8 @@ function shapeFlag(flags: Flags, name: string): number[] | undefined {
   if (v === undefined) return undefined;
   const dims = String(v).split(',').map((d) => d.trim());
   if (dims.length === 0 || dims.length > 4 || dims.some((d) => !/^[1-9]\d*$/.test(d))) {
-    throw usageError(`convert: --${name} must be 1 to 4 positive integers separated by commas (per sample, no batch), e.g. 3,64,64; got '${v}'`);
+    throw usageError(
+      `convert: --${name} must be 1 to 4 positive integers separated by commas (per sample, no batch), e.g. 3,64,64; got '${v}'`);
   }
   return dims.map(Number);
 }
@@ -105,19 +113,23 @@ async function convertSequenceFlags(flags: Flags, output: string): Promise<void>
     if (flags[f] !== undefined) throw usageError(`convert: --${f} does not apply to sequence models`);
   }
   const quant = (flags.quant as string | undefined) ?? 'f32';
-  if (!['f32', 'f16', 'int8-weights'].includes(quant)) throw usageError(`convert: sequence models take --quant f32, f16 or int8-weights, got '${quant}'`);
+  if (!['f32', 'f16', 'int8-weights'].includes(quant)) throw usageError(
+    `convert: sequence models take --quant f32, f16 or int8-weights, got '${quant}'`);
   const dir = flags.seq as string | undefined;
   const paths: Record<string, string | undefined> = dir !== undefined
-    ? { encoder: `${dir}/encoder.onnx`, 'decoder-init': `${dir}/decoder-init.onnx`, 'decoder-step': `${dir}/decoder-step.onnx`, vocab: `${dir}/vocab.json` }
+    ? { encoder: `${dir}/encoder.onnx`, 'decoder-init': `${dir}/decoder-init.onnx`, 'decoder-step': `${dir}/decoder-step.onnx`,
+      vocab: `${dir}/vocab.json` }
     : { encoder: flags.encoder as string | undefined, 'decoder-init': flags['decoder-init'] as string | undefined,
       'decoder-step': flags['decoder-step'] as string | undefined, vocab: flags.vocab as string | undefined };
   if (dir !== undefined) {
     if (!existsSync(dir)) throw new UserError(`convert: --seq ${dir} does not exist`);
-    if (['encoder', 'decoder-init', 'decoder-step', 'vocab'].some((f) => flags[f] !== undefined)) throw usageError('convert: give either --seq DIR or the files one by one, not both');
+    if (['encoder', 'decoder-init', 'decoder-step', 'vocab'].some((f) => flags[f] !== undefined)) throw usageError(
+      'convert: give either --seq DIR or the files one by one, not both');
   }
   for (const f of ['decoder-init', 'decoder-step', 'vocab'] as const) {
     if (paths[f] === undefined) throw usageError(`convert: a sequence model needs --${f} (or --seq DIR)`);
-    if (!existsSync(paths[f]!)) throw new UserError(`convert: ${dir !== undefined ? `${dir} has no ${basename(paths[f]!)}` : `--${f} ${paths[f]} does not exist`}`);
+    if (!existsSync(paths[f]!)) throw new UserError(
+      `convert: ${dir !== undefined ? `${dir} has no ${basename(paths[f]!)}` : `--${f} ${paths[f]} does not exist`}`);
   }
   let encoder = paths.encoder;
   if (encoder !== undefined && !existsSync(encoder)) {
@@ -129,7 +141,9 @@ async function convertSequenceFlags(flags: Flags, output: string): Promise<void>
   const name = (flags.name as string | undefined) ?? basename(output).replace(/\.evae$/, '');
   let result: Awaited<ReturnType<typeof convertSequence>>;
   try {
-    result = await convertSequence({ encoder, decoderInit: paths['decoder-init']!, decoderStep: paths['decoder-step']!, vocab: readVocab(paths.vocab!), name });
+    result =
+      await convertSequence(
+        { encoder, decoderInit: paths['decoder-init']!, decoderStep: paths['decoder-step']!, vocab: readVocab(paths.vocab!), name });
     if (quant !== 'f32') {
       const { quantizeModel } = await import('../../converter/quantize/index.js');
       result = { ...result, bytes: (await quantizeModel(result.bytes, { mode: quant as 'f16' | 'int8-weights' })).bytes };
@@ -139,6 +153,7 @@ async function convertSequenceFlags(flags: Flags, output: string): Promise<void>
   }
   writeOutput(output, result.bytes);
   const r = result.report;
-  console.log(`wrote ${output} (${result.bytes.length} bytes, ${quant}, sequence model: ${r.vocabSize} tokens, latent size ${r.latentSize}, ` +
+  console.log(
+    `wrote ${output} (${result.bytes.length} bytes, ${quant}, sequence model: ${r.vocabSize} tokens, latent size ${r.latentSize}, ` +
     `state ${r.stateSize} values, at most ${r.maxLength} tokens; entries ${r.entries.map((e) => e.kind).join(', ')})`);
 }

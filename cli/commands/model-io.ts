@@ -29,11 +29,14 @@ export async function loadModelFromFlags(flags: Flags, command: string): Promise
   if (!SIMD_MODES.includes(simd as SimdMode)) throw usageError(`${command}: --simd must be one of ${SIMD_MODES.join(', ')}, got '${simd}'`);
   const threads = flags.threads === 'auto' ? 'auto' : intFlag(flags, 'threads', command, 1, 1, 64);
   const vae = await loadModelFile(path, {
-    maxBatch, threads, allowNonFinite: flags['allow-non-finite'] === true, simd: simd as SimdMode, relaxedF32: flags['relaxed-f32'] === true,
+    maxBatch, threads, allowNonFinite: flags['allow-non-finite'] === true, simd: simd as SimdMode,
+      relaxedF32: flags['relaxed-f32'] === true,
   });
   if (process.env.EDGEVAE_DEBUG === '1' || flags.simd !== undefined || flags['relaxed-f32'] === true) {
     const r = vae.info.runtime;
-    console.error(`edgevae ${command}: ${r.build} SIMD runtime (${r.reason}); f32 ${r.f32 === 'fused' ? 'fused: exact on this machine only' : 'bit-exact'}` +
+    console.error(
+      `edgevae ${command}: ${r.build} SIMD runtime (${r.reason}); ` +
+        `f32 ${r.f32 === 'fused' ? 'fused: exact on this machine only' : 'bit-exact'}` +
       `${r.int8RelaxedDot ? '; int8 relaxed dot' : ''}`);
   }
   return vae;
@@ -46,7 +49,8 @@ export async function loadModelFromFlags(flags: Flags, command: string): Promise
  * would be read in the wrong order.
  */
 export function samplesIn(shape: number[], per: number, sampleShape: number[], what: string): number {
-  if (shape.length >= 2 && shape[0] >= 1 && (sameShape(shape.slice(1), sampleShape) || (shape.length === 2 && shape[1] === per))) return shape[0];
+  if (shape.length >= 2 && shape[0] >= 1 &&
+    (sameShape(shape.slice(1), sampleShape) || (shape.length === 2 && shape[1] === per))) return shape[0];
   if (sameShape(shape, sampleShape) || (shape.length === 1 && shape[0] === per)) return 1;
   const flat = sampleShape.length > 1 ? ` or [n, ${per}]` : '';
   throw new UserError(`${what} has shape [${shape.join(', ')}], expected [n, ${sampleShape.join(', ')}]${flat} (${per} values per sample)`);
@@ -67,7 +71,8 @@ export function checkFinite(data: Float32Array, per: number, what: string, flags
 export const TRAINING_RANGE: readonly [number, number] = [0, 1];
 
 /** One stderr line when inputs lie outside the training range (e.g. raw 0-255 pixels); returns whether it warned. */
-export function warnOutsideTrainingRange(data: Float32Array, what: string, command: string, range: readonly [number, number] = TRAINING_RANGE): boolean {
+export function warnOutsideTrainingRange(data: Float32Array, what: string, command: string,
+  range: readonly [number, number] = TRAINING_RANGE): boolean {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of data) {
@@ -77,7 +82,9 @@ export function warnOutsideTrainingRange(data: Float32Array, what: string, comma
   const slack = 1e-3 * (range[1] - range[0]);
   if (!(lo < range[0] - slack || hi > range[1] + slack)) return false;
   const hint = hi > 2 && hi <= 255 && lo >= 0 ? ' (pixels 0..255? divide by 255)' : '';
-  process.stderr.write(`edgevae ${command}: warning: ${what} holds values in ${fmt(lo)}..${fmt(hi)}, the model was trained on [${range[0]}, ${range[1]}]${hint}; results will be off\n`);
+  process.stderr.write(
+    `edgevae ${command}: warning: ${what} holds values in ${fmt(lo)}..${fmt(hi)}, the model was trained on ` +
+      `[${range[0]}, ${range[1]}]${hint}; results will be off\n`);
   return true;
 }
 

@@ -62,7 +62,8 @@ function midiOut(flags: Flags, command: string): string | undefined {
 }
 
 async function writeMelodies(path: string, vae: SequenceVae, rows: Int32Array[], command: string): Promise<void> {
-  if (vae.info.kind !== 'melody') throw new UserError(`${command}: --out ${path}: the model is a ${vae.info.kind} model, MIDI needs a melody model`);
+  if (vae.info.kind !== 'melody') throw new UserError(
+    `${command}: --out ${path}: the model is a ${vae.info.kind} model, MIDI needs a melody model`);
   // The trainer's MIDI code is only loaded for this (the runtime itself never imports the trainer).
   const { melodyEvent, melodyToMidi } = await import('../../trainer/melody.js');
   const { writeMidi } = await import('../../trainer/midi.js');
@@ -94,7 +95,8 @@ export async function interpolateSequences(bytes: Uint8Array, flags: Flags): Pro
   const opts = decodeFlags(flags, 'interpolate');
   const from = flags.from as string | undefined, to = flags.to as string | undefined;
   if ((from === undefined) !== (to === undefined)) throw usageError('interpolate: give both --from and --to (or --seed-a and --seed-b)');
-  if (flags.mode !== undefined && flags.mode !== 'lerp') throw usageError('interpolate: sequence models interpolate linearly (--mode lerp)');
+  if (flags.mode !== undefined && flags.mode !== 'lerp') throw usageError(
+    'interpolate: sequence models interpolate linearly (--mode lerp)');
   const out = midiOut(flags, 'interpolate');
   const vae = await load(bytes, flags, 'interpolate');
   let result;

@@ -36,7 +36,9 @@ export function replanArena(m: EditableModel, opts: { reuse?: boolean } = {}): v
       const step = clock++;
       // LSTM/GRU also read their initial states from parameter words 8 and 9 (docs/format.md "Sequence ops").
       const states = op.op === Op.Lstm || op.op === Op.Gru ? [op.params![1]!, op.params![2]!].filter((t) => t !== 0xffffffff) : [];
-      for (const t of [op.a, op.b, ...states]) if (t !== undefined && m.tensors[t]!.kind === TensorKind.Activation) { link(t); touch(t, step); }
+      for (const t of [op.a, op.b, ...states]) {
+        if (t !== undefined && m.tensors[t]!.kind === TensorKind.Activation) { link(t); touch(t, step); }
+      }
       touch(op.out, step);
       written.push(op.out);
     }
@@ -76,6 +78,9 @@ export function replanArena(m: EditableModel, opts: { reuse?: boolean } = {}): v
   });
   m.arenaPerSample = arena;
   m.tensors.forEach((t) => {
-    if (t.kind === TensorKind.Activation && t.offset! + t.byteLength! > arena) { t.offset = 0; t.byteLength = Math.max(1, elementCount(t.dims) * dtypeBytes(t.dtype)); }
+    if (t.kind === TensorKind.Activation && t.offset! + t.byteLength! > arena) {
+      t.offset = 0;
+      t.byteLength = Math.max(1, elementCount(t.dims) * dtypeBytes(t.dtype));
+    }
   });
 }

@@ -10,7 +10,8 @@ import type { WEntry, WOp, WTensor } from '../writer.js';
 import {
   addActivation, addConstant, bytesOf, constantF32, type EditableModel,
 } from './editable-model.js';
-import { activationParams, quantizeBias, quantizeWeights, roundHalfAway, toHalfBits, weightChannelOf, type QuantParams } from '../../reference/quant-arithmetic.js';
+import { activationParams, quantizeBias, quantizeWeights, roundHalfAway, toHalfBits, weightChannelOf,
+  type QuantParams } from '../../reference/quant-arithmetic.js';
 import type { Calibration, Range } from './calibration.js';
 import { MAX_QUANT_CHANNELS } from './limits.js';
 import { clipBounds } from '../../runtime/clip-bounds.js';
@@ -27,7 +28,8 @@ const FUSED_ACTS = new Set<number>([Act.None, Act.Relu, Act.LeakyRelu]);
 export const cloneModel = (m: EditableModel): EditableModel => ({
   meta: structuredClone(m.meta),
   tensors: m.tensors.map((t) => ({ ...t, dims: [...t.dims] })),
-  entries: m.entries.map((e) => ({ ...e, outputs: [...e.outputs], ops: e.ops.map((o) => ({ ...o, params: o.params ? [...o.params] : undefined })) })),
+  entries: m.entries.map((e) =>
+    ({ ...e, outputs: [...e.outputs], ops: e.ops.map((o) => ({ ...o, params: o.params ? [...o.params] : undefined })) })),
   arenaPerSample: m.arenaPerSample,
 });
 
@@ -82,7 +84,8 @@ export function toF16(src: EditableModel, select?: (kind: EntryKind, op: number)
 /** `select(kind, op)` limits the rewrite to some ops (per-layer measurements); default all eligible ops. */
 export function toInt8Weights(src: EditableModel, select?: (kind: EntryKind, op: number) => boolean): EditableModel {
   const m = cloneModel(src);
-  for (const e of m.entries) for (const i of eligibleOps(m, e)) if (!select || select(e.kind, i)) e.ops[i]!.b = quantizedWeights(m, e.ops[i]!).b;
+  for (const e of m.entries) for (const i of eligibleOps(m, e)) if (!select || select(e.kind, i)) e.ops[i]!.b =
+    quantizedWeights(m, e.ops[i]!).b;
   // Recurrent W and R: i8 with one scale per gate column (shared by the directions), dequantized at load.
   const perColumn = (t: number): number => {
     const w = m.tensors[t]!;
@@ -183,7 +186,8 @@ export function toInt8(src: EditableModel, kind: EntryKind, int8Ops: Set<number>
     const xq = int8Input(op.a);
     const sX = m.tensors[xq]!.scale!;
     const { b, scales } = quantizedWeights(m, op);
-    const c = op.c !== undefined ? addConstant(m, DType.I32, [scales.length], bytesOf(quantizeBias(constantF32(m.tensors[op.c]!), sX, scales))) : undefined;
+    const c = op.c !== undefined
+      ? addConstant(m, DType.I32, [scales.length], bytesOf(quantizeBias(constantF32(m.tensors[op.c]!), sX, scales))) : undefined;
     const act = op.act ?? Act.None;
     const fused = FUSED_ACTS.has(act);
     const measured = fused ? rangeOf(op.out) : calib.preActivation.get(i);
@@ -248,7 +252,9 @@ export function compact(m: EditableModel): EditableModel {
   for (const e of m.entries) {
     used.add(e.input);
     e.outputs.forEach((o) => used.add(o));
-    for (const op of e.ops) for (const t of [op.out, op.a, op.b, op.c, ...paramTensorWords(op).map((k) => op.params![k]!)]) if (t !== undefined) used.add(t);
+    for (const op of e.ops) {
+      for (const t of [op.out, op.a, op.b, op.c, ...paramTensorWords(op).map((k) => op.params![k]!)]) if (t !== undefined) used.add(t);
+    }
   }
   const index = new Map<number, number>();
   const tensors: WTensor[] = [];

@@ -45,7 +45,8 @@ export async function buildKiosk(opts: KioskBuildOptions = {}): Promise<KioskBui
     js: bundle.outputFiles[0].contents,
     wasm: readFileSync(wasmPath),
     // the relaxed build beside the fixed one (npm run build:wasm makes both)
-    wasmRelaxed: existsSync(join(dirname(wasmPath), 'edgevae-relaxed.wasm')) ? readFileSync(join(dirname(wasmPath), 'edgevae-relaxed.wasm')) : undefined,
+    wasmRelaxed: existsSync(join(dirname(wasmPath), 'edgevae-relaxed.wasm'))
+      ? readFileSync(join(dirname(wasmPath), 'edgevae-relaxed.wasm')) : undefined,
     model: opts.model ? readFileSync(opts.model) : undefined,
     modelInt8: opts.modelInt8 ? readFileSync(opts.modelInt8) : undefined,
   }, outDir);

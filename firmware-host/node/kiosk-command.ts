@@ -42,7 +42,8 @@ export async function runKiosk(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { model: { type: 'string' }, 'model-int8': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { model: { type: 'string' }, 'model-int8': { type: 'string' }, out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,
     }));
@@ -65,7 +66,8 @@ export async function runKiosk(argv: string[]): Promise<number> {
       html: readFileSync(join(dir, 'index.html'), 'utf8'),
       js: readFileSync(join(dir, 'app.js')),
       wasm: readFileSync(join(packageRoot(), 'build', 'edgevae.wasm')),
-      wasmRelaxed: existsSync(join(packageRoot(), 'build', 'edgevae-relaxed.wasm')) ? readFileSync(join(packageRoot(), 'build', 'edgevae-relaxed.wasm')) : undefined,
+      wasmRelaxed: existsSync(join(packageRoot(), 'build', 'edgevae-relaxed.wasm'))
+        ? readFileSync(join(packageRoot(), 'build', 'edgevae-relaxed.wasm')) : undefined,
       model: readValidModel(values.model, '--model'),
       modelInt8: values['model-int8'] !== undefined ? readValidModel(values['model-int8'], '--model-int8') : undefined,
     }, resolve(values.out));

@@ -37,7 +37,8 @@ export class Team {
    * Loads `model` into a fresh engine of the threaded module on a new shared memory, with `size` - 1 member
    * threads; resolves once every member is ready. The members instantiate before the load (protocol.ts).
    */
-  static async start(module: WebAssembly.Module, model: Uint8Array, maxBatch: number, size: number, spawn: () => MemberThread): Promise<Team> {
+  static async start(module: WebAssembly.Module, model: Uint8Array, maxBatch: number, size: number,
+    spawn: () => MemberThread): Promise<Team> {
     const memory = sharedMemory();
     const engine = await Engine.create(module, { env: { memory } });
     const threads: MemberThread[] = [];
@@ -71,7 +72,8 @@ export class Team {
       await engine.load(model, maxBatch);
       const exports = engine.exports as unknown as TeamExports;
       control = exports.threadSetup(size, mayBlock() ? 1 : 0) >>> 0;
-      if (control === 0) throw new RuntimeError(`could not set up a team of ${size} threads (out of memory, or not the threaded build)`, -21);
+      if (control === 0) throw new RuntimeError(
+        `could not set up a team of ${size} threads (out of memory, or not the threaded build)`, -21);
       const ready = all('ready');
       threads.forEach((t, k) => t.send({ type: 'serve', control, members: size, index: k + 1 }));
       await ready;

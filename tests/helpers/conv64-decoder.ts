@@ -35,6 +35,7 @@ export function conv64DecoderOnnx(seed = 404, layers = 4): Uint8Array {
     nodes.push(last ? { op: 'Sigmoid', inputs: ['logits'], outputs: ['x'] } : { op: 'Relu', inputs: [`c${k}`], outputs: [`h${k + 1}`] });
   }
   const side = 4 << layers, output = layers === 4 ? 'x' : `h${layers}`;
-  return buildModel({ inputs: [{ name: 'z', dims: ['N', CONV64_LATENT] }], outputs: [{ name: output, dims: ['N', channels[layers]!, side, side] }],
+  return buildModel(
+    { inputs: [{ name: 'z', dims: ['N', CONV64_LATENT] }], outputs: [{ name: output, dims: ['N', channels[layers]!, side, side] }],
     nodes, initializers: init, raw: true });
 }

@@ -58,7 +58,8 @@ function attrProto(name: string, v: AttrSpec) {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof v === 'number') return { name, type: T.INT, i: v };
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
-  if (Array.isArray(v) && v.some((x) => typeof x === 'string')) return { name, type: T.STRINGS, strings: (v as string[]).map((x) => new TextEncoder().encode(x)) };
+  if (Array.isArray(v) && v.some((x) => typeof x === 'string')) return { name, type: T.STRINGS,
+    strings: (v as string[]).map((x) => new TextEncoder().encode(x)) };
   if (Array.isArray(v)) return { name, type: T.INTS, ints: v as number[] };
   if ('float' in v) return { name, type: T.FLOAT, f: v.float };
   if ('floats' in v) return { name, type: T.FLOATS, floats: v.floats };
@@ -67,7 +68,8 @@ function attrProto(name: string, v: AttrSpec) {
 
 const valueInfo = (name: string, dims?: (number | string)[], type: 'float' | 'int64' = 'float') => ({
   name,
-  type: { tensorType: { elemType: TYPE[type], shape: dims ? { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } : undefined } },
+  type: { tensorType: { elemType: TYPE[type], shape: dims
+    ? { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } : undefined } },
 });
 
 export function buildModel(spec: ModelSpec): Uint8Array {

@@ -70,7 +70,9 @@ async function loadFiles(files: NamedBytes[], name: string): Promise<void> {
 $<HTMLInputElement>('folder').addEventListener('change', async (ev) => {
   try {
     const list = Array.from((ev.target as HTMLInputElement).files ?? []);
-    await loadFiles(await Promise.all(list.map(async (f) => ({ name: f.webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))), 'folder');
+    await loadFiles(
+      await Promise.all(
+        list.map(async (f) => ({ name: f.webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))), 'folder');
   } catch (e) {
     fail(e);
   }
@@ -121,7 +123,8 @@ async function chooseBackend(kind: ModelKind): Promise<string> {
   const name = forced === 'cpu' || forced === 'wasm' ? forced : kind === 'mlp' ? 'wasm' : 'cpu';
   if (name === 'wasm') setWasmPaths(new URL('./', location.href).href);
   if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend failed to start`);
-  const why = kind === 'conv' && name === 'cpu' ? ' (no WebGPU; tfjs wasm cannot train conv layers without our Node-only kernels)' : ' (no WebGPU)';
+  const why = kind === 'conv' && name === 'cpu'
+    ? ' (no WebGPU; tfjs wasm cannot train conv layers without our Node-only kernels)' : ' (no WebGPU)';
   return `tfjs ${name}${forced ? '' : why}`;
 }
 
@@ -207,7 +210,8 @@ async function exportFiles(trainer: Trainer): Promise<void> {
   const { images: samples } = vae.sample(8, { seed: 1 });
   page.runtimeSamples = samples;
   const nhwc = new Float32Array(samples.length);
-  for (let n = 0; n < 8; n++) for (let c = 0; c < C; c++) for (let p = 0; p < H * W; p++) nhwc[n * per + p * C + c] = samples[n * per + c * H * W + p];
+  for (let n = 0; n < 8; n++) for (let c = 0; c < C; c++) for (let p = 0; p < H * W; p++) nhwc[n * per + p * C + c] =
+    samples[n * per + c * H * W + p];
   drawGrid($('runtime'), nhwc, 8, [H, W, C], 8);
 }
 
@@ -223,7 +227,9 @@ $('train').addEventListener('click', async () => {
     page.backend = await chooseBackend(kind);
     $('backend').textContent = `backend: ${page.backend}`;
     const config = defaultConfig(kind, d.shape, Number($<HTMLInputElement>('latent').value));
-    const settings = { ...DEFAULT_SETTINGS, epochs: Number($<HTMLInputElement>('epochs').value), batchSize: Math.min(Number($<HTMLInputElement>('batch').value), d.train.count) };
+    const settings =
+      { ...DEFAULT_SETTINGS, epochs: Number($<HTMLInputElement>('epochs').value),
+        batchSize: Math.min(Number($<HTMLInputElement>('batch').value), d.train.count) };
     const trainer = Trainer.create(config, settings, d);
     status(`training ${config.kind} VAE, latent ${config.latent}, ${trainer.model.parameterCount()} parameters`);
     await trainer.run({

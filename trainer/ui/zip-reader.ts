@@ -34,7 +34,11 @@ export function readZip(data: Uint8Array): ZipEntry[] {
     const raw = data.subarray(start, start + size);
     entries.push({
       name,
-      bytes: async () => (method === 0 ? raw : new Uint8Array(await new Response(new Blob([new Uint8Array(raw)]).stream().pipeThrough(new DecompressionStream('deflate-raw'))).arrayBuffer())),
+      bytes: async () =>
+        (method === 0
+          ? raw : new Uint8Array(
+            await new Response(
+              new Blob([new Uint8Array(raw)]).stream().pipeThrough(new DecompressionStream('deflate-raw'))).arrayBuffer())),
     });
   }
   return entries;

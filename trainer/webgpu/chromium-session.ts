@@ -46,7 +46,8 @@ export class ChromiumSession {
       if (req.url === '/engine.js') {
         res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
       } else if (req.url === '/') {
-        res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>edgevae engine</title><script src="/engine.js"></script>');
+        res.writeHead(200, { 'content-type': 'text/html' }).end(
+          '<!doctype html><title>edgevae engine</title><script src="/engine.js"></script>');
       } else {
         res.writeHead(404).end();
       }
@@ -57,14 +58,16 @@ export class ChromiumSession {
     let browser: Awaited<ReturnType<typeof chromium.launch>>;
     try {
       // Ctrl-C belongs to the trainer (it saves a checkpoint first), not to playwright's handler.
-      browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
+      browser =
+        await chromium.launch({ executablePath: CHROMIUM_PATH, args, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
     } catch (e) {
       server.close();
       throw new Error(`cannot start Chromium at ${CHROMIUM_PATH} (set EDGEVAE_CHROMIUM): ${(e as Error).message.split('\n')[0]}`);
     }
     try {
       const page = await browser.newPage();
-      await page.route('**/*', (route) => (route.request().url().startsWith(`${origin}/`) ? route.continue() : route.abort('blockedbyclient')));
+      await page.route('**/*', (route) =>
+        (route.request().url().startsWith(`${origin}/`) ? route.continue() : route.abort('blockedbyclient')));
       await page.goto(`${origin}/`);
       const { adapter } = await page.evaluate(() => (window as unknown as { edgevaeEngine: EngineApi }).edgevaeEngine.start(), undefined);
       return new ChromiumSession(browser, server, page, adapter);

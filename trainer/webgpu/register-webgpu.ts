@@ -14,8 +14,10 @@ interface GpuAdapterLike {
 
 export async function registerWebGpuBackend(): Promise<AdapterSummary> {
   const gpu = (navigator as unknown as { gpu?: { requestAdapter(o?: object): Promise<GpuAdapterLike | null> } }).gpu;
-  if (!gpu) throw new Error('this browser has no WebGPU (navigator.gpu is missing; a secure context and --enable-unsafe-webgpu on Linux are needed)');
-  const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? (await gpu.requestAdapter({ forceFallbackAdapter: true }));
+  if (!gpu) throw new Error(
+    'this browser has no WebGPU (navigator.gpu is missing; a secure context and --enable-unsafe-webgpu on Linux are needed)');
+  const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ??
+    (await gpu.requestAdapter({ forceFallbackAdapter: true }));
   if (!adapter) throw new Error('Chromium offers no WebGPU adapter');
   const info = adapter.info ?? {};
   const summary: AdapterSummary = {
