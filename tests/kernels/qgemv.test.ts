@@ -28,11 +28,12 @@ beforeAll(async () => {
   let stderr = '';
   const { error } = await asc.main([entry, '--outFile', join(work, 'k.wasm'), '--runtime', 'stub', '--enable', 'simd', '--optimizeLevel', '0',
     '--config', join(work, 'none.json')], {
-    writeFile: (name: string, contents: Uint8Array) => { if (name.endsWith('.wasm')) binary = contents; },
+    writeFile: (name: string, contents: string | Uint8Array) => { if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents; },
     stderr: { write: (s: string | Uint8Array) => { stderr += String(s); return true; } } as never,
   });
   if (error || !binary) throw new Error(`asc failed: ${stderr}`);
-  kernel = (await WebAssembly.instantiate(binary, { env: { abort: () => { throw new Error('abort'); } } })).instance.exports as unknown as Kernel;
+  const module = await WebAssembly.compile(new Uint8Array(binary));
+  kernel = (await WebAssembly.instantiate(module, { env: { abort: () => { throw new Error('abort'); } } })).exports as unknown as Kernel;
 }, 60_000);
 
 /** Runs qgemv on columns [col, col + M) of q [K, ld] with the given data; returns out. */
