@@ -62,30 +62,49 @@ export function gemv(x: usize, w: usize, ld: u32, bias: usize, out: usize, K: u3
   return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(p))));
 }
 
+/** out[0..4) += x0*f32(w0) + x1*f32(w1) + x2*f32(w2) + x3*f32(w3), added in that order (w: i32 lanes of four rows). */
+@inline function group4(out: usize, x0: v128, x1: v128, x2: v128, x3: v128, w0: v128, w1: v128, w2: v128, w3: v128): void {
+  let a = v128.load(out);
+  a = f32x4.add(a, f32x4.mul(x0, f32x4.convert_i32x4_s(w0)));
+  a = f32x4.add(a, f32x4.mul(x1, f32x4.convert_i32x4_s(w1)));
+  a = f32x4.add(a, f32x4.mul(x2, f32x4.convert_i32x4_s(w2)));
+  a = f32x4.add(a, f32x4.mul(x3, f32x4.convert_i32x4_s(w3)));
+  v128.store(out, a);
+}
+
 /**
  * int8-weights GEMV (docs/format.md "Sequence ops"): out[m] = bias[m] + scale[m] * s[m] with
  * s[m] = sum_k x[k] * f32(q[k*ld + m]), summed in f32 in k order from 0 (each product rounded, then each add), then one
  * product by the column scale and one add of the bias. The weights stay i8 (a quarter of the f32 bytes per step) and are
- * read row by row, four rows at a time, like gemv; out holds the running sums. Twin: tests/kernels/recurrent-reference.ts.
+ * read row by row, four rows at a time, 16 columns per load, like gemv; out holds the running sums.
+ * Twin: tests/kernels/recurrent-reference.ts qgemvRef.
  */
 export function qgemv(x: usize, q: usize, ld: u32, scale: usize, bias: usize, out: usize, K: u32, M: u32): void {
-  const vecEnd = M & ~3;
+  const vecEnd = M & ~3, wideEnd = M & ~15;
   memory.fill(out, 0, <usize>M << 2);
   let k: u32 = 0;
   for (; k + 4 <= K; k += 4) {
     const xp = x + (<usize>k << 2);
     const x0 = v128.load32_splat(xp), x1 = v128.load32_splat(xp, 4), x2 = v128.load32_splat(xp, 8), x3 = v128.load32_splat(xp, 12);
     const r0 = q + <usize>k * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
-    for (let m: u32 = 0; m < vecEnd; m += 4) {
-      const o = <usize>m << 2;
-      let a = v128.load(out + o);
-      a = f32x4.add(a, f32x4.mul(x0, widen4(r0 + m)));
-      a = f32x4.add(a, f32x4.mul(x1, widen4(r1 + m)));
-      a = f32x4.add(a, f32x4.mul(x2, widen4(r2 + m)));
-      a = f32x4.add(a, f32x4.mul(x3, widen4(r3 + m)));
-      v128.store(out + o, a);
+    let m: u32 = 0;
+    for (; m < wideEnd; m += 16) {
+      const q0 = v128.load(r0 + m), q1 = v128.load(r1 + m), q2 = v128.load(r2 + m), q3 = v128.load(r3 + m);
+      const l0 = i16x8.extend_low_i8x16_s(q0), h0 = i16x8.extend_high_i8x16_s(q0);
+      const l1 = i16x8.extend_low_i8x16_s(q1), h1 = i16x8.extend_high_i8x16_s(q1);
+      const l2 = i16x8.extend_low_i8x16_s(q2), h2 = i16x8.extend_high_i8x16_s(q2);
+      const l3 = i16x8.extend_low_i8x16_s(q3), h3 = i16x8.extend_high_i8x16_s(q3);
+      const o = <usize>m << 2; // four f32x4 groups, each summed over the four rows in a register
+      group4(out + o, x0, x1, x2, x3, i32x4.extend_low_i16x8_s(l0), i32x4.extend_low_i16x8_s(l1),
+        i32x4.extend_low_i16x8_s(l2), i32x4.extend_low_i16x8_s(l3));
+      group4(out + o + 16, x0, x1, x2, x3, i32x4.extend_high_i16x8_s(l0), i32x4.extend_high_i16x8_s(l1),
+        i32x4.extend_high_i16x8_s(l2), i32x4.extend_high_i16x8_s(l3));
+      group4(out + o + 32, x0, x1, x2, x3, i32x4.extend_low_i16x8_s(h0), i32x4.extend_low_i16x8_s(h1),
+        i32x4.extend_low_i16x8_s(h2), i32x4.extend_low_i16x8_s(h3));
+      group4(out + o + 48, x0, x1, x2, x3, i32x4.extend_high_i16x8_s(h0), i32x4.extend_high_i16x8_s(h1),
+        i32x4.extend_high_i16x8_s(h2), i32x4.extend_high_i16x8_s(h3));
     }
-    for (let m = vecEnd; m < M; m++) {
+    for (; m < M; m++) { // the last M % 16 columns
       const o = <usize>m << 2;
       let acc = load<f32>(out + o);
       acc += load<f32>(xp) * <f32>load<i8>(r0 + m);
