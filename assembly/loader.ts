@@ -18,8 +18,7 @@ import { dequantizeWeights } from './kernels/dequantize_weights';
 import { packDepthwiseWeights } from './kernels/depthwise';
 import { setNormScratch } from './kernels/norm';
 import { checkSpatialOp } from './kernels/spatial_validate';
-import { checkSequenceOp, dequantizeRecurrentWeights, isSequenceOpcode, recurrentScratchFloats,
-  resetRecurrentChecks } from './kernels/recurrent_validate';
+import { checkSequenceOp, isSequenceOpcode, recurrentScratchFloats, resetRecurrentChecks } from './kernels/recurrent_validate';
 import { setRecurrentScratch } from './kernels/recurrent';
 import { checkSequenceEntries, noteSequenceWord, prepareSequence } from './sequence';
 
@@ -503,7 +502,6 @@ function prepare(ptr: usize, batch: u32): i32 {
     if (t == 1) return fail(E.E_OUT_OF_MEMORY, i);
     store<u32>(convWeights + (<usize>i << 2), <u32>t);
   }
-  if (!dequantizeRecurrentWeights(addrs, opCount)) return fail(E.E_OUT_OF_MEMORY, -1);
   setModel(ptr, ptr + header(ptr, 28), tensorCount, ptr + header(ptr, 44), batch, arena, addrs);
   setScratch(taps, zeros, dummy, convWeights);
   setLoaded(true);

@@ -55,7 +55,7 @@ export function checkSequenceOp(op: OpInfo, a: TensorInfo, out: TensorInfo, tens
   if (T < 1) fail('sequence length is 0');
   if (dir > 2) fail(`direction ${dir} is not 0 (forward), 1 (reverse) or 2 (bidirectional)`);
   if (lbr > 1 || (lstm && lbr !== 0)) fail(`linear_before_reset ${lbr} is not allowed here (GRU: 0 or 1, LSTM: 0)`);
-  // W and R may also be i8 with one scale per gate column (int8-weights; dequantized at load).
+  // W and R may also be i8 with one scale per gate column (int8-weights; kept i8 and run by the int8-weight GEMV).
   const weights = (role: string, index: number): TensorInfo => {
     const t = tensor(role, index);
     if (t.kind === 'constant' && t.dtype === 'i8') {

@@ -57,6 +57,90 @@ export function gemv(x: usize, w: usize, ld: u32, bias: usize, out: usize, K: u3
   }
 }
 
+/** f32 of four i8 weights (exact: i8 -> i16 -> i32 -> f32). */
+@inline function widen4(p: usize): v128 {
+  return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(p))));
+}
+
+/** out[0..4) += x0*f32(w0) + x1*f32(w1) + x2*f32(w2) + x3*f32(w3), added in that order (w: i32 lanes of four rows). */
+@inline function group4(out: usize, x0: v128, x1: v128, x2: v128, x3: v128, w0: v128, w1: v128, w2: v128, w3: v128): void {
+  let a = v128.load(out);
+  a = f32x4.add(a, f32x4.mul(x0, f32x4.convert_i32x4_s(w0)));
+  a = f32x4.add(a, f32x4.mul(x1, f32x4.convert_i32x4_s(w1)));
+  a = f32x4.add(a, f32x4.mul(x2, f32x4.convert_i32x4_s(w2)));
+  a = f32x4.add(a, f32x4.mul(x3, f32x4.convert_i32x4_s(w3)));
+  v128.store(out, a);
+}
+
+/**
+ * int8-weights GEMV (docs/format.md "Sequence ops"): out[m] = bias[m] + scale[m] * s[m] with
+ * s[m] = sum_k x[k] * f32(q[k*ld + m]), summed in f32 in k order from 0 (each product rounded, then each add), then one
+ * product by the column scale and one add of the bias. The weights stay i8 (a quarter of the f32 bytes per step) and are
+ * read row by row, four rows at a time, 16 columns per load, like gemv; out holds the running sums.
+ * Twin: tests/kernels/recurrent-reference.ts qgemvRef.
+ */
+export function qgemv(x: usize, q: usize, ld: u32, scale: usize, bias: usize, out: usize, K: u32, M: u32): void {
+  const vecEnd = M & ~3, wideEnd = M & ~15;
+  memory.fill(out, 0, <usize>M << 2);
+  let k: u32 = 0;
+  for (; k + 4 <= K; k += 4) {
+    const xp = x + (<usize>k << 2);
+    const x0 = v128.load32_splat(xp), x1 = v128.load32_splat(xp, 4), x2 = v128.load32_splat(xp, 8), x3 = v128.load32_splat(xp, 12);
+    const r0 = q + <usize>k * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
+    let m: u32 = 0;
+    for (; m < wideEnd; m += 16) {
+      const q0 = v128.load(r0 + m), q1 = v128.load(r1 + m), q2 = v128.load(r2 + m), q3 = v128.load(r3 + m);
+      const l0 = i16x8.extend_low_i8x16_s(q0), h0 = i16x8.extend_high_i8x16_s(q0);
+      const l1 = i16x8.extend_low_i8x16_s(q1), h1 = i16x8.extend_high_i8x16_s(q1);
+      const l2 = i16x8.extend_low_i8x16_s(q2), h2 = i16x8.extend_high_i8x16_s(q2);
+      const l3 = i16x8.extend_low_i8x16_s(q3), h3 = i16x8.extend_high_i8x16_s(q3);
+      const o = <usize>m << 2; // four f32x4 groups, each summed over the four rows in a register
+      group4(out + o, x0, x1, x2, x3, i32x4.extend_low_i16x8_s(l0), i32x4.extend_low_i16x8_s(l1),
+        i32x4.extend_low_i16x8_s(l2), i32x4.extend_low_i16x8_s(l3));
+      group4(out + o + 16, x0, x1, x2, x3, i32x4.extend_high_i16x8_s(l0), i32x4.extend_high_i16x8_s(l1),
+        i32x4.extend_high_i16x8_s(l2), i32x4.extend_high_i16x8_s(l3));
+      group4(out + o + 32, x0, x1, x2, x3, i32x4.extend_low_i16x8_s(h0), i32x4.extend_low_i16x8_s(h1),
+        i32x4.extend_low_i16x8_s(h2), i32x4.extend_low_i16x8_s(h3));
+      group4(out + o + 48, x0, x1, x2, x3, i32x4.extend_high_i16x8_s(h0), i32x4.extend_high_i16x8_s(h1),
+        i32x4.extend_high_i16x8_s(h2), i32x4.extend_high_i16x8_s(h3));
+    }
+    for (; m < M; m++) { // the last M % 16 columns
+      const o = <usize>m << 2;
+      let acc = load<f32>(out + o);
+      acc += load<f32>(xp) * <f32>load<i8>(r0 + m);
+      acc += load<f32>(xp, 4) * <f32>load<i8>(r1 + m);
+      acc += load<f32>(xp, 8) * <f32>load<i8>(r2 + m);
+      acc += load<f32>(xp, 12) * <f32>load<i8>(r3 + m);
+      store<f32>(out + o, acc);
+    }
+  }
+  for (; k < K; k++) {
+    const xs = load<f32>(x + (<usize>k << 2));
+    const xv = f32x4.splat(xs);
+    const r = q + <usize>k * ld;
+    for (let m: u32 = 0; m < vecEnd; m += 4) {
+      const o = <usize>m << 2;
+      v128.store(out + o, f32x4.add(v128.load(out + o), f32x4.mul(xv, widen4(r + m))));
+    }
+    for (let m = vecEnd; m < M; m++) store<f32>(out + (<usize>m << 2), load<f32>(out + (<usize>m << 2)) + xs * <f32>load<i8>(r + m));
+  }
+  for (let m: u32 = 0; m < vecEnd; m += 4) {
+    const o = <usize>m << 2;
+    v128.store(out + o, f32x4.add(v128.load(bias + o), f32x4.mul(v128.load(scale + o), v128.load(out + o))));
+  }
+  for (let m = vecEnd; m < M; m++) {
+    const o = <usize>m << 2;
+    store<f32>(out + o, load<f32>(bias + o) + load<f32>(scale + o) * load<f32>(out + o));
+  }
+}
+
+/** Weights w (f32) or, when scale != 0, i8 with one f32 scale per column; `col` is the first column used. */
+function project(x: usize, w: usize, scale: usize, ld: u32, col: u32, bias: usize, out: usize, K: u32, M: u32): void {
+  const c = <usize>col << 2;
+  if (scale != 0) qgemv(x, w + col, ld, scale + c, bias, out, K, M);
+  else gemv(x, w + c, ld, bias, out, K, M);
+}
+
 // One copy of each nonlinearity (not inlined: the module size budget).
 function sig4(x: v128): v128 { return vsigmoid(x); }
 function tanh4(x: v128): v128 { return vtanh(x); }
@@ -139,9 +223,10 @@ function cell(kind: u32, xg: usize, hg: usize, h: usize, c: usize, H: u32, lbr: 
  * One LSTM/GRU layer over T steps for one sample. x [T, I]; W [D][I, G*H]; R [D][H, G*H]; B [D][2*G*H] (input
  * bias, then recurrent bias); h0/c0 [D, H] or 0 for zeros. out = Y [T, D, H] ++ Y_h [D, H] (++ Y_c [D, H]);
  * the running state lives in Y_h / Y_c. dirMode 0 forward, 1 reverse, 2 bidirectional (direction 1 reversed).
+ * wScale / rScale != 0: W / R are i8 with those per-column scales (shared by both directions), run by qgemv.
  */
 export function recurrentLayer(lstm: bool, x: usize, T: u32, I: u32, W: usize, R: usize, B: usize, h0: usize, c0: usize,
-  out: usize, H: u32, dirMode: u32, lbr: bool): void {
+  out: usize, H: u32, dirMode: u32, lbr: bool, wScale: usize, rScale: usize): void {
   const D: u32 = dirMode == 2 ? 2 : 1;
   const G: u32 = lstm ? 4 : 3;
   const GH = G * H;
@@ -153,8 +238,8 @@ export function recurrentLayer(lstm: bool, x: usize, T: u32, I: u32, W: usize, R
   const rh = hg + (<usize>GH << 2);
   for (let d: u32 = 0; d < D; d++) {
     const reverse = dirMode == 1 || d == 1;
-    const w = W + <usize>d * I * GH * 4;
-    const r = R + <usize>d * H * GH * 4;
+    const w = W + <usize>d * I * GH * (wScale != 0 ? 1 : 4);
+    const r = R + <usize>d * H * GH * (rScale != 0 ? 1 : 4);
     const wb = B + <usize>d * 2 * GH * 4;
     const rb = wb + (<usize>GH << 2);
     const h = yh + <usize>d * hb;
@@ -165,17 +250,17 @@ export function recurrentLayer(lstm: bool, x: usize, T: u32, I: u32, W: usize, R
     }
     for (let step: u32 = 0; step < T; step++) {
       const t = reverse ? T - 1 - step : step;
-      gemv(x + <usize>t * I * 4, w, GH, wb, xg, I, GH);
+      project(x + <usize>t * I * 4, w, wScale, GH, 0, wb, xg, I, GH);
       if (lstm) {
-        gemv(h, r, GH, rb, hg, H, GH);
+        project(h, r, rScale, GH, 0, rb, hg, H, GH);
         cell(CELL_LSTM, xg, hg, h, c, H, false);
       } else if (lbr) {
-        gemv(h, r, GH, rb, hg, H, GH);
+        project(h, r, rScale, GH, 0, rb, hg, H, GH);
         cell(CELL_GRU, xg, hg, h, 0, H, true);
       } else {
-        gemv(h, r, GH, rb, hg, H, 2 * H); // z and r blocks
+        project(h, r, rScale, GH, 0, rb, hg, H, 2 * H); // z and r blocks
         cell(CELL_GRU_RESET, xg, hg, h, rh, H, false);
-        gemv(rh, r + 2 * hb, GH, rb + 2 * hb, hg + 2 * hb, H, H); // (r*h)·Rh + Rbh
+        project(rh, r, rScale, GH, 2 * H, rb + 2 * hb, hg + 2 * hb, H, H); // (r*h)·Rh + Rbh
         cell(CELL_GRU, xg, hg, h, 0, H, false);
       }
       memory.copy(out + (<usize>t * D + d) * hb, h, hb);

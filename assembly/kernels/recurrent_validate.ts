@@ -3,8 +3,6 @@
 import * as F from '../format';
 import * as E from '../errors';
 import { tKind, tDtype, tCount, tRank, tDim, tQCount, tQOffset, opWord, tensorAddr, tensorCount, filePtr } from '../model';
-import { allocBytes } from '../memory';
-import { dequantizeWeights } from './dequantize_weights';
 import { recurrentLayer, embedding, argmaxRows, logSoftmaxRows } from './recurrent';
 
 /** Floats of gate scratch the widest LSTM/GRU op needs (2*G*H + H). */
@@ -17,33 +15,10 @@ export function isSequenceOpcode(code: u32): bool { return code >= F.OP_EMBEDDIN
 @inline function isFloatConst(t: u32): bool { return tKind(t) == F.KIND_CONSTANT &&
   (tDtype(t) == F.DTYPE_F32 || tDtype(t) == F.DTYPE_F16); }
 
-/** W or R: a float constant, or i8 of rank 2 with one scale per column (int8-weights, dequantized at load). */
+/** W or R: a float constant, or i8 of rank 2 with one scale per column (int8-weights, kept i8 and run by qgemv). */
 function isRecurrentWeight(t: u32): bool {
   if (isFloatConst(t)) return true;
   return tKind(t) == F.KIND_CONSTANT && tDtype(t) == F.DTYPE_I8 && tRank(t) == 2 && tQCount(t) == tDim(t, 1);
-}
-
-/**
- * Replaces the address of every i8 W / R of a recurrent op by an f32 copy (per-column scales applied), so the
- * kernels read f32 like for f32 and f16 weights. false when memory cannot grow.
- */
-export function dequantizeRecurrentWeights(addrs: usize, opCount: u32): bool {
-  for (let i: u32 = 0; i < opCount; i++) {
-    const code = opWord(i, 0);
-    if (code != F.OP_LSTM && code != F.OP_GRU) continue;
-    for (let k: u32 = 0; k < 2; k++) {
-      const t = k == 0 ? opWord(i, 3) : opWord(i, 7);
-      if (tDtype(t) != F.DTYPE_I8) continue;
-      const rec = addrs + (<usize>t << 3);
-      if (load<u32>(rec, 4) == 1) continue; // already widened (shared by two ops)
-      const f = allocBytes(<usize>tCount(t) * 4);
-      if (f == 0) return false;
-      dequantizeWeights(<usize>load<u32>(rec), filePtr + <usize>tQOffset(t), f, 1, tDim(t, 0), tDim(t, 1));
-      store<u32>(rec, <u32>f);
-      store<u32>(rec, 1, 4); // constants have stride 0; 1 marks the widened copy (never used as a stride: s = 0)
-    }
-  }
-  return true;
 }
 
 /** Returns E.OK or an error code for sequence op i (out, a already checked to exist; a is an activation). */
@@ -94,6 +69,9 @@ export function checkSequenceOp(i: u32): i32 {
 export let badToken = false;
 export function clearBadToken(): void { badToken = false; }
 
+/** The per-column scales of an i8 W / R in the file, 0 for float weights (f32, or f16 widened at load). */
+function weightScales(t: u32): usize { return tDtype(t) == F.DTYPE_I8 ? filePtr + <usize>tQOffset(t) : 0; }
+
 export function runSequenceOp(i: u32, s: u32): void {
   const code = opWord(i, 0);
   const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4), w7 = opWord(i, 7);
@@ -107,6 +85,7 @@ export function runSequenceOp(i: u32, s: u32): void {
   } else {
     const h0 = opWord(i, 8), c0 = opWord(i, 9), T = opWord(i, 12);
     recurrentLayer(code == F.OP_LSTM, x, T, tCount(a) / T, tensorAddr(b, 0), tensorAddr(w7, 0), tensorAddr(c, 0),
-      h0 == F.NONE ? 0 : tensorAddr(h0, s), c0 == F.NONE ? 0 : tensorAddr(c0, s), y, opWord(i, 10), opWord(i, 11), opWord(i, 13) != 0);
+      h0 == F.NONE ? 0 : tensorAddr(h0, s), c0 == F.NONE ? 0 : tensorAddr(c0, s), y, opWord(i, 10), opWord(i, 11), opWord(i, 13) != 0,
+      weightScales(b), weightScales(w7));
   }
 }

@@ -86,7 +86,7 @@ export function toInt8Weights(src: EditableModel, select?: (kind: EntryKind, op:
   const m = cloneModel(src);
   for (const e of m.entries) for (const i of eligibleOps(m, e)) if (!select || select(e.kind, i)) e.ops[i]!.b =
     quantizedWeights(m, e.ops[i]!).b;
-  // Recurrent W and R: i8 with one scale per gate column (shared by the directions), dequantized at load.
+  // Recurrent W and R: i8 with one scale per gate column (shared by the directions), kept i8 by the runtime (qgemv).
   const perColumn = (t: number): number => {
     const w = m.tensors[t]!;
     if (!isFloatConst(w)) return t;

@@ -84,3 +84,20 @@ export function argmaxRef(x: ArrayLike<number>, L: number): number[] {
     return best;
   });
 }
+
+/**
+ * f32 twin of the int8-weights GEMV (assembly/kernels/recurrent.ts qgemv, docs/format.md "Sequence ops"), the same
+ * f32 operations in the same order: s[m] = sum_k x[k] * f32(q[k*ld + col + m]) from 0 in k order (every product and
+ * every add rounded to f32), then out[m] = bias[m] + scale[col + m] * s[m].
+ */
+export function qgemvRef(x: Float32Array, q: Int8Array, ld: number, col: number, scale: Float32Array, bias: Float32Array,
+  K: number, M: number): Float32Array {
+  const f = Math.fround;
+  const out = new Float32Array(M);
+  for (let m = 0; m < M; m++) {
+    let s = 0;
+    for (let k = 0; k < K; k++) s = f(s + f(x[k]! * q[k * ld + col + m]!));
+    out[m] = f(bias[m]! + f(scale[col + m]! * s));
+  }
+  return out;
+}
