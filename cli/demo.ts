@@ -10,12 +10,14 @@ import { formatMs, type StepRecord } from './demo/steps.js';
 
 // packageRoot(), not this file's parent: compiled, this file lives in dist/cli/.
 const ROOT = packageRoot();
+const DEFAULT_TEXT_MODEL = join(ROOT, 'models', 'text', 'words.evae');
 
 const HELP = `usage: npm run demo [-- options]
 
 Converts the default model (models/default) to f32 and int8 .evae files, draws samples, an interpolation,
 latent arithmetic and reconstructions with the WebAssembly runtime, checks parity against onnxruntime and
-the WASI module under wasmtime, and writes everything to out/demo/index.html.
+the WASI module under wasmtime, and writes everything to out/demo/index.html. When models/text/words.evae
+exists, a text section adds greedy and sampled words and an interpolation from the sequence VAE.
 
   --train             train a fresh small VAE first (Fashion-MNIST, a few minutes) and use it
   --epochs N          epochs for --train (default 2)
@@ -23,6 +25,7 @@ the WASI module under wasmtime, and writes everything to out/demo/index.html.
   --model-dir DIR     use DIR/encoder.onnx and DIR/decoder.onnx instead of models/default
   --out DIR           output folder (default out/demo)
   --parity N          latents for the parity check (default 500; 0 skips it)
+  --text-model FILE   sequence model for the text section (default models/text/words.evae, if present)
   -h, --help          this help`;
 
 function positive(raw: string | undefined, name: string, fallback: number, min = 1): number {
@@ -39,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
       args: argv, strict: true, allowPositionals: false,
       options: {
         train: { type: 'boolean' }, epochs: { type: 'string' }, 'limit-train': { type: 'string' }, 'model-dir': { type: 'string' },
-        out: { type: 'string' }, parity: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        out: { type: 'string' }, parity: { type: 'string' }, 'text-model': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
     if (values.help) { console.log(HELP); return 0; }
@@ -51,7 +54,9 @@ export async function main(argv: string[]): Promise<number> {
       modelDir: resolve(values['model-dir'] ?? join(ROOT, 'models', 'default')),
       out: resolve(values.out ?? join(ROOT, 'out', 'demo')),
       parity: positive(values.parity, 'parity', 500, 0),
+      textModel: values['text-model'] === undefined ? undefined : resolve(values['text-model']),
     };
+    if (opts.textModel !== undefined && !existsSync(opts.textModel)) throw new Error(`--text-model ${opts.textModel} does not exist`);
   } catch (e) {
     process.stderr.write(`demo: ${(e as Error).message} (see --help)\n`);
     return 2;
@@ -78,9 +83,13 @@ export async function main(argv: string[]): Promise<number> {
         'now, or pass --model-dir DIR (a folder with encoder.onnx and decoder.onnx)');
     }
     console.log(`demo: model ${relative(process.cwd(), modelDir) || '.'} -> ${relative(process.cwd(), opts.out) || '.'}`);
-    const result = await runDemo({ modelDir, outDir: opts.out, root: ROOT, parityLatents: opts.parity, earlierSteps: earlier });
+    const textModel = opts.textModel ?? (existsSync(DEFAULT_TEXT_MODEL) ? DEFAULT_TEXT_MODEL : undefined);
+    const result = await runDemo({
+      modelDir, outDir: opts.out, root: ROOT, parityLatents: opts.parity, earlierSteps: earlier, sequence: textModel ? { model: textModel } : undefined,
+    });
     console.log('');
     for (const n of result.numbers) console.log(`  ${n.label}: ${n.value}`);
+    for (const t of result.texts) console.log(`  ${t.title}:\n    ${t.lines.map((l) => l || '(empty)').join(' ')}`);
     console.log(`\nwrote ${result.files.length} files to ${result.outDir} in ${formatMs(performance.now() - start)}; open ${result.indexHtml}`);
     const failed = result.steps.filter((s) => s.status === 'failed');
     if (failed.length) console.log(`${failed.length} check(s) failed: ${failed.map((s) => s.title).join('; ')}`);

@@ -1,7 +1,8 @@
 // The demo pipeline (cli/demo/pipeline.ts) on the committed conv fixture, into a temp folder: every picture
 // is a valid PNG of the size its layout implies, index.html only references files that exist, the int8
 // and f32 models both ran, and no check failed. The example sets come from Fashion-MNIST (the demo's own
-// maker) so the test does not depend on models/default being present.
+// maker) so the test does not depend on models/default being present. The text section runs on the shipped
+// word model (models/text/words.evae).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { makeExampleSets, readExampleSets, writeExampleSets } from '../cli/demo/
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = join(ROOT, 'tests', 'fixtures');
 const PYTHON = process.env.EDGEVAE_PYTHON ?? 'python3';
+const TEXT_MODEL = join(ROOT, 'models', 'text', 'words.evae');
 
 /** Width and height from a PNG's IHDR chunk; throws unless the file starts like a PNG. */
 function pngSize(bytes: Uint8Array): { width: number; height: number } {
@@ -44,7 +46,9 @@ describe('demo pipeline on the conv fixture', () => {
     copyFileSync(join(FIXTURES, 'conv.decoder.op13.onnx'), join(modelDir, 'decoder.onnx'));
     // Fewer calibration images than shipped keep the test quick; the format is the shipped one.
     writeExampleSets(modelDir, makeExampleSets({ calibCount: 64, perClass: 4 }));
-    result = await runDemo({ modelDir, outDir: join(dir, 'out'), root: ROOT, parityLatents: 64, print: (l) => printed.push(l) });
+    result = await runDemo({
+      modelDir, outDir: join(dir, 'out'), root: ROOT, parityLatents: 64, print: (l) => printed.push(l), sequence: { model: TEXT_MODEL },
+    });
   });
 
   afterAll(() => {
@@ -114,6 +118,30 @@ describe('demo pipeline on the conv fixture', () => {
       expect(step.status).toBe('skipped');
       expect(step.detail).toMatch(/wasmtime/);
     }
+  });
+
+  it('the text section decodes words of the model\'s characters and index.html shows them', async () => {
+    const { readModel } = await import('../runtime/format.js');
+    const meta = readModel(readFileSync(TEXT_MODEL)).metadata.sequence as { tokens: string[] };
+    const characters = new Set(meta.tokens.filter((t) => !/^<.*>$/.test(t)));
+    expect(characters.size).toBeGreaterThan(26);
+    for (const title of ['load the text model (SequenceVae)', 'text: interpolation (10 steps)']) {
+      const step = result.steps.find((s) => s.title === title);
+      expect(step?.status, title).toBe('ok');
+    }
+    expect(result.texts.map((t) => t.lines.length)).toEqual([12, 12, 10]);
+    const html = readFileSync(result.indexHtml, 'utf8');
+    expect(html).toContain('<section id="text">');
+    for (const t of result.texts) {
+      expect(html).toContain(t.title.replace(/"/g, '&quot;'));
+      for (const line of t.lines) {
+        expect(line.length, t.title).toBeGreaterThan(0);
+        for (const ch of line) expect(characters.has(ch), `${JSON.stringify(ch)} in "${line}"`).toBe(true);
+        expect(html).toContain(`<li><code>${line.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</code></li>`);
+      }
+    }
+    // the seeded sampled decodes differ from the greedy ones of the same latents somewhere
+    expect(result.texts[1]!.lines).not.toEqual(result.texts[0]!.lines);
   });
 
   it('the example sets round-trip through their files', () => {

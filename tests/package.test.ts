@@ -47,6 +47,9 @@ describe('npm pack of the work tree', () => {
       if (existsSync(join(ROOT, 'models', 'default', f))) expect(files).toContain(`models/default/${f}`);
     }
     expect(files.filter((f) => f.startsWith('models/default/') && /checkpoint|\.evck$/.test(f))).toEqual([]);
+    for (const f of ['words.evae', 'README.md']) {
+      if (existsSync(join(ROOT, 'models', 'text', f))) expect(files).toContain(`models/text/${f}`);
+    }
   });
 
   it('ships no tests, fixtures, sources of the wasm, benchmarks, build leftovers or node_modules', () => {

@@ -14,6 +14,7 @@ import { encodePng } from '../../runtime/png.js';
 import { writeFileAtomic } from '../../runtime/atomic-write.js';
 import { makeExampleSets, readExampleSets, writeExampleSets, CALIB_FILE, type ExampleSets } from './example-set.js';
 import { demoHtml, type Figure, type NumberRow } from './report-html.js';
+import { sequenceSections, type SequenceDemoOptions, type TextSection } from './sequence-section.js';
 import { CheckFailed, SkipStep, StepLog, type StepRecord } from './steps.js';
 import { checkWasiTools, wasiSample, type WasiSetup } from './wasi-run.js';
 
@@ -29,6 +30,8 @@ export interface DemoOptions {
   print?: (line: string) => void;
   /** steps that ran before the pipeline (training), shown in the report */
   earlierSteps?: StepRecord[];
+  /** a sequence model (.evae) for the text section; none: no text section */
+  sequence?: Omit<SequenceDemoOptions, 'wasm'>;
 }
 
 export interface DemoResult {
@@ -38,6 +41,8 @@ export interface DemoResult {
   files: string[];
   steps: StepRecord[];
   numbers: NumberRow[];
+  /** the text section's decoded sequences (empty without a sequence model) */
+  texts: TextSection[];
   /** true when no check failed */
   ok: boolean;
 }
@@ -265,15 +270,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     return parts.join(', ');
   }, (d) => d);
 
+  const texts = o.sequence ? await sequenceSections(log, { ...o.sequence, wasm }) : [];
+
   const trainingReport = join(resolve(o.modelDir), 'report.html');
   if (existsSync(trainingReport) && trainingReport.startsWith(out + sep)) {
     numbers.push({ label: 'training report (loss curves, trainer-side pictures)', value: trainingReport.slice(out.length + 1), link: trainingReport.slice(out.length + 1) });
   }
   const steps = log.steps;
   const ok = log.failed.length === 0;
-  write('summary.json', JSON.stringify({ model: resolve(o.modelDir), ok, steps, numbers, files }, null, 1) + '\n');
-  const indexHtml = write('index.html', demoHtml({ modelDir: o.modelDir, steps, numbers, figures, ok }));
-  return { outDir: out, indexHtml, files, steps, numbers, ok };
+  write('summary.json', JSON.stringify({ model: resolve(o.modelDir), ok, steps, numbers, texts, files }, null, 1) + '\n');
+  const indexHtml = write('index.html', demoHtml({ modelDir: o.modelDir, steps, numbers, figures, texts, textModel: o.sequence?.model, ok }));
+  return { outDir: out, indexHtml, files, steps, numbers, texts, ok };
 }
 
 function meanPsnr(a: Float32Array, b: Float32Array, per: number): number {
