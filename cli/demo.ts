@@ -85,7 +85,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`demo: model ${relative(process.cwd(), modelDir) || '.'} -> ${relative(process.cwd(), opts.out) || '.'}`);
     const textModel = opts.textModel ?? (existsSync(DEFAULT_TEXT_MODEL) ? DEFAULT_TEXT_MODEL : undefined);
     const result = await runDemo({
-      modelDir, outDir: opts.out, root: ROOT, parityLatents: opts.parity, earlierSteps: earlier, sequence: textModel ? { model: textModel } : undefined,
+      modelDir, outDir: opts.out, root: ROOT, parityLatents: opts.parity, earlierSteps: earlier,
+      sequence: textModel ? { model: textModel } : undefined,
     });
     console.log('');
     for (const n of result.numbers) console.log(`  ${n.label}: ${n.value}`);

@@ -279,7 +279,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const steps = log.steps;
   const ok = log.failed.length === 0;
   write('summary.json', JSON.stringify({ model: resolve(o.modelDir), ok, steps, numbers, texts, files }, null, 1) + '\n');
-  const indexHtml = write('index.html', demoHtml({ modelDir: o.modelDir, steps, numbers, figures, texts, textModel: o.sequence?.model, ok }));
+  const indexHtml = write('index.html',
+    demoHtml({ modelDir: o.modelDir, steps, numbers, figures, texts, textModel: o.sequence?.model, ok }));
   return { outDir: out, indexHtml, files, steps, numbers, texts, ok };
 }
 

@@ -26,7 +26,7 @@ export function demoHtml(p: DemoPage): string {
     `<figure><img src="${esc(i.file)}" alt="${esc(i.caption)}"><figcaption>${esc(i.caption)}</figcaption></figure>`).join('')}</div></section>`).join('\n');
   const texts = p.texts?.length ? `<section id="text"><h2>Text model${p.textModel ? `: <code>${esc(p.textModel)}</code>` : ''}</h2>
 <p>Decoded by the WebAssembly runtime's sequence loop (<code>SequenceVae</code>).</p>
-<div class="row">${p.texts.map((t) => `<div class="text"><h3>${esc(t.title)}</h3><ol>${t.lines.map((l) => `<li><code>${esc(l)}</code></li>`).join('')}</ol></div>`).join('')}</div>
+<div class="row">${p.texts.map(textColumn).join('')}</div>
 </section>` : '';
   const numbers = p.numbers.map((n) => `<tr><td>${esc(n.label)}</td><td>${esc(n.value)}${n.link ? ` (<a href="${esc(n.link)}">details</a>)` : ''}</td></tr>`).join('\n');
   const steps = p.steps.map((s) => `<tr class="${s.status}"><td>${esc(s.title)}</td><td>${s.status}</td><td class="num">${formatMs(s.ms)}</td><td class="num">${s.cpuMs === undefined ? '' : formatMs(s.cpuMs)}</td><td>${esc(s.detail)}</td></tr>`).join('\n');
@@ -57,4 +57,10 @@ ${steps}
 </table>
 </body></html>
 `;
+}
+
+/** One column of the text section: a title and its decoded lines. */
+function textColumn(t: { title: string; lines: string[] }): string {
+  const items = t.lines.map((l) => `<li><code>${esc(l)}</code></li>`).join('');
+  return `<div class="text"><h3>${esc(t.title)}</h3><ol>${items}</ol></div>`;
 }

@@ -51,7 +51,8 @@ export async function sequenceSections(log: StepLog, o: SequenceDemoOptions): Pr
   await log.run(`text: ${SEQUENCE_SAMPLES} samples (T ${SAMPLE_TEMPERATURE}, top-${SAMPLE_TOP_K})`, () => {
     const { texts } = vae.sampleSequences(SEQUENCE_SAMPLES, { seed: SEQUENCE_SEED, temperature: SAMPLE_TEMPERATURE, topK: SAMPLE_TOP_K });
     sections.push({
-      title: `Sampled decodes (temperature ${SAMPLE_TEMPERATURE}, top-${SAMPLE_TOP_K}) of ${SEQUENCE_SAMPLES} latents from N(0, I), seed ${SEQUENCE_SEED}`,
+      title: `Sampled decodes (temperature ${SAMPLE_TEMPERATURE}, top-${SAMPLE_TOP_K}) of ${SEQUENCE_SAMPLES} latents from N(0, I), ` +
+        `seed ${SEQUENCE_SEED}`,
       lines: texts,
     });
     return texts;
