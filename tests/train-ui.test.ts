@@ -93,7 +93,7 @@ describe.skipIf(!HAVE_CHROMIUM)('training page', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('trains one epoch on a zip of PNGs and its .evae samples the same pixels in Node', async () => {
+  it('trains two epochs on a zip of PNGs, redrawing the charts after each, and its .evae samples the same pixels in Node', async () => {
     const zip = join(work, 'images.zip');
     writeFileSync(zip, pngZip());
     const page: Page = await browser.newPage({ acceptDownloads: true });
@@ -106,7 +106,7 @@ describe.skipIf(!HAVE_CHROMIUM)('training page', () => {
     expect(await page.textContent('#data-info')).toContain(`36 train / 4 test images, ${SIZE}x${SIZE}x1`);
     await page.selectOption('#kind', 'mlp');
     await page.fill('#latent', '4');
-    await page.fill('#epochs', '1');
+    await page.fill('#epochs', '2');
     await page.fill('#batch', '12');
     await page.click('#train');
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 120_000 });
@@ -114,13 +114,17 @@ describe.skipIf(!HAVE_CHROMIUM)('training page', () => {
       const p =
         (window as unknown as {
           edgevaeTrainUi: { state: string; error: string; backend: string; history: unknown[];
-            runtimeSamples: Float32Array } }).edgevaeTrainUi;
-      return { state: p.state, error: p.error, backend: p.backend, epochs: p.history.length, samples: Array.from(p.runtimeSamples ?? []) };
+            runtimeSamples: Float32Array; drawnAfter: number[] } }).edgevaeTrainUi;
+      return {
+        state: p.state, error: p.error, backend: p.backend, epochs: p.history.length, drawnAfter: p.drawnAfter,
+        samples: Array.from(p.runtimeSamples ?? []),
+      };
     });
     expect(ui.error).toBe('');
     expect(ui.state).toBe('done');
     expect(ui.backend).toMatch(/^tfjs wasm/);
-    expect(ui.epochs).toBe(1);
+    expect(ui.epochs).toBe(2);
+    expect(ui.drawnAfter).toEqual([1, 2]); // live: after epoch 1 while training, then after epoch 2
     expect(await page.locator('#loss svg').count()).toBe(1);
 
     const download = async (name: string) => {

@@ -109,7 +109,8 @@ export interface RunOptions {
   /** polled after every batch; true = save and return */
   shouldStop?: () => boolean;
   /** called after each epoch's record is added */
-  onEpoch?: (record: EpochRecord) => void;
+  /** called after each epoch's record is added; the loop waits for a returned promise (the page redraws its charts) */
+  onEpoch?: (record: EpochRecord) => void | Promise<void>;
 }
 
 const EVAL_BATCH = 500;
@@ -302,7 +303,7 @@ export class Trainer {
       this.partial = emptyPartial();
       if (opts.checkpointPath) await this.save(opts.checkpointPath);
       progress.line(formatEpoch(record, epochs));
-      opts.onEpoch?.(record);
+      await opts.onEpoch?.(record);
       if (opts.shouldStop?.() && this.epoch < epochs) {
         await this.engine.pull();
         return { interrupted: true };

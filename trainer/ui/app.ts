@@ -33,6 +33,8 @@ const page = {
   files: {} as Record<string, Uint8Array>,
   /** the f32 .evae's samples (seed 1) from the wasm runtime, NCHW floats */
   runtimeSamples: null as Float32Array | null,
+  /** epochs done at each redraw of the charts (one redraw per epoch while training) */
+  drawnAfter: [] as number[],
   error: '',
 };
 (globalThis as unknown as { edgevaeTrainUi: typeof page }).edgevaeTrainUi = page;
@@ -152,6 +154,7 @@ function drawGrid(canvas: HTMLCanvasElement, images: Float32Array, count: number
 
 async function drawEpoch(trainer: Trainer): Promise<void> {
   const h = trainer.history;
+  page.drawnAfter.push(h.length);
   $('loss').innerHTML = plotSvg([
     { name: 'train', color: '#1f77b4', values: h.map((r) => r.train.total) },
     { name: 'test', color: '#d62728', values: h.map((r) => r.test.total) },
@@ -220,6 +223,7 @@ $('train').addEventListener('click', async () => {
   const d = data;
   try {
     setState('training');
+    page.drawnAfter = [];
     stopRequested = false;
     $<HTMLButtonElement>('train').disabled = true;
     $<HTMLButtonElement>('stop').disabled = false;
@@ -232,14 +236,16 @@ $('train').addEventListener('click', async () => {
         batchSize: Math.min(Number($<HTMLInputElement>('batch').value), d.train.count) };
     const trainer = Trainer.create(config, settings, d);
     status(`training ${config.kind} VAE, latent ${config.latent}, ${trainer.model.parameterCount()} parameters`);
-    await trainer.run({
+    const { interrupted } = await trainer.run({
       progress: { update: (_done, _total, extra) => status(extra), line: (text) => status(text) },
       shouldStop: () => stopRequested,
-      onEpoch: () => {
+      // the loss plot, samples and interpolation are redrawn after every epoch, while training goes on
+      onEpoch: async () => {
         page.history = [...trainer.history];
+        await drawEpoch(trainer);
       },
     });
-    await drawEpoch(trainer);
+    if (interrupted || trainer.history.length === 0) await drawEpoch(trainer);
     await exportFiles(trainer);
     trainer.dispose();
     status(`done: ${trainer.history.length} epochs, final test loss ${trainer.history.at(-1)?.test.total.toFixed(2) ?? '?'} nats`);
