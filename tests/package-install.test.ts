@@ -103,6 +103,7 @@ describe('npm pack', () => {
     expect(outsideDist).toEqual([
       'README.md', 'bin/edgevae.js', ...BUILD_OUTPUTS,
       'firmware-host/wasi/run-node-wasi.mjs', 'firmware-host/wasi/run-wasmtime.py', 'package.json', 'types/wasm.d.ts',
+      'models/text/README.md', 'models/text/words.evae',
     ].sort());
     for (const f of STALE) expect(packedFiles).not.toContain(f);
   });
