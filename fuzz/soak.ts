@@ -6,12 +6,11 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { convert } from '../converter/index.js';
 import { quantizeModel, type QuantMode } from '../converter/quantize/index.js';
 import { EdgeVae } from '../runtime/index.js';
 import { Rng } from './rng.js';
+import { assertSameBits, memoryGrew, memoryLine, snapshot, type MemorySnapshot } from './soak-memory.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -28,7 +27,7 @@ export interface SoakOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface MemorySnapshot { heapUsed: number; arrayBuffers: number; rss: number; wasm: number }
+export type { MemorySnapshot } from './soak-memory.js';
 
 export interface SoakResult {
   model: string;
@@ -38,24 +37,6 @@ export interface SoakResult {
   before: MemorySnapshot;
   after: MemorySnapshot;
   probes: number;
-}
-
-/** A forced full GC: `--expose-gc` enabled at runtime, so plain `tsx` and vitest work too. */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
-
-function snapshot(vae: EdgeVae): MemorySnapshot {
-  collectGarbage();
-  const m = process.memoryUsage();
-  return { heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, rss: m.rss, wasm: wasmMemoryBytes(vae) };
-}
-
-/** Linear memory size of the instance behind an EdgeVae (a private field: the soak needs to see it). */
-function wasmMemoryBytes(vae: EdgeVae): number {
-  const engine = (vae as unknown as { engine: { instance: { memory: WebAssembly.Memory } } }).engine;
-  return engine.instance.memory.buffer.byteLength;
 }
 
 async function soakModel(fixture: string, quant: QuantMode): Promise<Uint8Array> {
@@ -91,13 +72,11 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     if (i % probeEvery === 0) {
       const got = vae.decode(probe, 2);
       probes++;
-      for (let k = 0; k < got.length; k++) {
-        if (!Object.is(got[k], expected[k])) throw new Error(`soak: probe output ${k} changed after ${i} calls: ${expected[k]} -> ${got[k]}`);
-      }
+      assertSameBits(`soak: probe after ${i} calls`, expected, got);
     }
   };
   for (let i = 0; i < warmup; i++) call(i);
-  const before = snapshot(vae);
+  const before = snapshot(vae.memoryBytes);
   const t0 = performance.now();
   const step = Math.max(1, Math.floor(o.calls / 20));
   for (let i = 0; i < o.calls; i++) {
@@ -105,16 +84,13 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     if ((i + 1) % step === 0) o.onProgress?.(i + 1, o.calls);
   }
   const seconds = (performance.now() - t0) / 1000;
-  const after = snapshot(vae);
+  const after = snapshot(vae.memoryBytes);
   return { model: `${fixture} ${quant}`, calls: o.calls, samples, seconds, before, after, probes };
 }
 
 export function soakLine(r: SoakResult): string {
-  const mb = (n: number) => `${(n / 2 ** 20).toFixed(2)} MB`;
-  const delta = (k: keyof MemorySnapshot) => `${mb(r.before[k])} -> ${mb(r.after[k])}`;
   return `soak (${r.model}): ${r.calls} decode calls (${r.samples} samples) in ${r.seconds.toFixed(1)} s, ` +
-    `${(r.calls / r.seconds).toFixed(0)} calls/s; wasm memory ${delta('wasm')}; JS heap ${delta('heapUsed')}; ` +
-    `array buffers ${delta('arrayBuffers')}; RSS ${delta('rss')}; ${r.probes} probes bit-identical`;
+    `${(r.calls / r.seconds).toFixed(0)} calls/s; ${memoryLine(r.before, r.after)}; ${r.probes} probes bit-identical`;
 }
 
 async function cli(): Promise<number> {
@@ -132,7 +108,7 @@ async function cli(): Promise<number> {
   const t0 = performance.now();
   const r = await soak({ ...o, onProgress: (done, total) => console.log(`[${done}/${total}] ${((performance.now() - t0) / 1000).toFixed(0)} s`) });
   console.log(soakLine(r));
-  const grew = r.after.wasm !== r.before.wasm || r.after.heapUsed - r.before.heapUsed > 4 * 2 ** 20;
+  const grew = memoryGrew(r.before, r.after);
   if (grew) console.log('soak: FAILED: memory grew');
   return grew ? 1 : 0;
 }

@@ -52,6 +52,11 @@ export class SequenceVae {
     return new SequenceVae(engine);
   }
 
+  /** Bytes of WebAssembly linear memory this instance uses now (its peak: memory never shrinks). */
+  get memoryBytes(): number {
+    return this.engine.memoryBytes;
+  }
+
   /** Tokens of one decoded row joined into text (special tokens such as <unk> are kept, <pad> dropped). */
   detokenize(row: ArrayLike<number>): string {
     const { tokens, separator } = this.info;
