@@ -1,9 +1,11 @@
 // The worker side of the protocol, shared by the Node and browser entry points: one EdgeVae instance per
-// worker, loaded by the 'init' message.
-import { EdgeVae } from '../index.js';
+// worker, loaded by the 'init' message. With `threads` > 1 the worker's model is a team of member threads
+// started by `spawnThread` (the Node entry passes nodeMemberSpawner; nested workers end with their worker).
+import { EdgeVae, type MemberThread } from '../index.js';
 import type { WorkerRequest, WorkerResponse } from './protocol.js';
 
-export function createRequestHandler(reply: (response: WorkerResponse, transfer: ArrayBuffer[]) => void): (request: WorkerRequest) => Promise<void> {
+export function createRequestHandler(reply: (response: WorkerResponse, transfer: ArrayBuffer[]) => void,
+  spawnThread?: () => MemberThread): (request: WorkerRequest) => Promise<void> {
   let vae: EdgeVae | undefined;
   const loaded = (): EdgeVae => {
     if (!vae) throw new Error('worker received a request before its model was loaded (init)');
@@ -13,9 +15,13 @@ export function createRequestHandler(reply: (response: WorkerResponse, transfer:
     try {
       switch (request.type) {
         case 'init': {
-          vae = await EdgeVae.load(request.model, { wasm: request.wasm, maxBatch: request.maxBatch });
+          const threads = request.threads ?? 1;
+          if (threads > 1 && !spawnThread) throw new Error('threads > 1 inside pool workers needs a member-thread spawner (Node workers have one)');
+          vae = await EdgeVae.load(request.model, {
+            wasm: request.wasm, maxBatch: request.maxBatch, threads, threadsWasm: request.threadsWasm, spawnThread,
+          });
           const outputSize = vae.info.outputShape ? vae.info.outputShape.reduce((a, b) => a * b, 1) : 0;
-          reply({ id: request.id, ok: true, info: { latentSize: vae.info.latentSize, outputSize } }, []);
+          reply({ id: request.id, ok: true, info: { latentSize: vae.info.latentSize, outputSize, threads: vae.info.threads.count } }, []);
           return;
         }
         case 'decode': {
@@ -28,6 +34,9 @@ export function createRequestHandler(reply: (response: WorkerResponse, transfer:
           reply({ id: request.id, ok: true, data }, [data.buffer as ArrayBuffer]);
           return;
         }
+        case 'memory':
+          reply({ id: request.id, ok: true, memoryBytes: loaded().memoryBytes }, []);
+          return;
         default:
           throw new Error(`unknown worker request type ${(request as { type: unknown }).type}`);
       }

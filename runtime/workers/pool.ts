@@ -16,6 +16,13 @@ export interface WorkerPoolOptions {
   workers: number;
   /** samples per wasm call inside each worker (default 64) */
   maxBatch?: number;
+  /**
+   * intra-op threads per worker (docs/threads.md; default 1): each worker's model becomes a team of this many
+   * threads. Needs threadsWasm, and workers that can start member threads (Node's do).
+   */
+  threads?: number;
+  /** the threaded runtime (build/edgevae-threads.wasm), bytes or compiled; required when threads > 1 */
+  threadsWasm?: BufferSource | WebAssembly.Module;
   /** creates worker number `index`; defaults to Node worker_threads when imported from workers/node.ts */
   spawn?: (index: number) => WorkerPort;
 }
@@ -84,11 +91,18 @@ export class WorkerPool {
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new InputError(`WorkerPool.create: maxBatch must be a positive integer, got ${maxBatch}`);
     if (!spawn) throw new InputError('WorkerPool.create: no spawn function (import WorkerPool from runtime/workers/node.js in Node, or pass browserWorkerSpawner(url))');
     if (options.wasm === undefined) throw new InputError('WorkerPool.create: wasm (the runtime module) is required');
-    const module = options.wasm instanceof WebAssembly.Module ? options.wasm : await WebAssembly.compile(options.wasm);
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) throw new InputError(`WorkerPool.create: threads must be a positive integer, got ${threads}`);
+    if (threads > 1 && options.threadsWasm === undefined) {
+      throw new InputError('WorkerPool.create: threads > 1 needs threadsWasm (build/edgevae-threads.wasm)');
+    }
+    const compile = (m: BufferSource | WebAssembly.Module) => m instanceof WebAssembly.Module ? m : WebAssembly.compile(m);
+    const module = await compile(options.wasm);
+    const threadsWasm = threads > 1 ? await compile(options.threadsWasm!) : undefined;
     const connections: Connection[] = [];
     try {
       for (let i = 0; i < workers; i++) connections.push(new Connection(spawn(i), i));
-      const replies = await Promise.all(connections.map((c) => c.request({ type: 'init', model: model.slice(), wasm: module, maxBatch })));
+      const replies = await Promise.all(connections.map((c) => c.request({ type: 'init', model: model.slice(), wasm: module, maxBatch, threads, threadsWasm })));
       return new WorkerPool(connections, replies[0]!.info!);
     } catch (e) {
       await Promise.allSettled(connections.map((c) => c.port.terminate()));
@@ -121,6 +135,12 @@ export class WorkerPool {
     // The sampler's values depend on (seed, index) only, so one worker draws all n and the decode is split.
     const z = (await this.connections[0]!.request({ type: 'sampleLatents', n, seed, temperature })).data!;
     return { z, images: await this.decode(z, n) };
+  }
+
+  /** Each worker's wasm linear memory in bytes (its peak: memory never shrinks), in worker order. */
+  async memoryBytes(): Promise<number[]> {
+    this.checkOpen();
+    return Promise.all(this.connections.map(async (c) => (await c.request({ type: 'memory' })).memoryBytes!));
   }
 
   /** Stops every worker; pending and later calls fail. */
