@@ -131,7 +131,8 @@ export async function soakPool(o: PoolSoakOptions): Promise<PoolSoakResult> {
 
 export function poolSoakLine(r: PoolSoakResult): string {
   return `soak-pool (${r.model}, ${r.workers} workers x ${r.threads} threads): ${r.decodes} decodes (${r.calls} calls) in ` +
-    `${r.seconds.toFixed(1)} s, ${(r.decodes / r.seconds).toFixed(0)} decodes/s; ${memoryLine(r.before, r.after, "workers' wasm memory")}; ` +
+    `${r.seconds.toFixed(1)} s, ${(r.decodes / r.seconds).toFixed(0)} decodes/s; ` +
+    `${memoryLine(r.before, r.after, "workers' wasm memory")}; ` +
     `${r.probes} probes and ${r.probes} calls identical to a single-threaded EdgeVae`;
 }
 
@@ -147,10 +148,14 @@ async function cli(): Promise<number> {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 1) throw new Error(`soak-pool: ${flag} needs a positive integer, got ${value}`);
       o[counts[flag as keyof typeof counts]] = n;
-    } else throw new Error(`soak-pool: bad flag ${flag} ${value} (${Object.keys(counts).join(' N, ')} N, --model mlp|mixed, --threads-wasm FILE)`);
+    } else {
+      const usage = `${Object.keys(counts).join(' N, ')} N, --model mlp|mixed, --threads-wasm FILE`;
+      throw new Error(`soak-pool: bad flag ${flag} ${value} (${usage})`);
+    }
   }
   const t0 = performance.now();
-  const r = await soakPool({ ...o, onProgress: (done, total) => console.log(`[${done}/${total}] ${((performance.now() - t0) / 1000).toFixed(0)} s`) });
+  const onProgress = (done: number, total: number) => console.log(`[${done}/${total}] ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const r = await soakPool({ ...o, onProgress });
   console.log(poolSoakLine(r));
   const grew = memoryGrew(r.before, r.after) || r.workerWasmAfter.some((b, k) => b !== r.workerWasmBefore[k]);
   if (grew) console.log('soak-pool: FAILED: memory grew');

@@ -66,7 +66,9 @@ export async function soakSequences(o: SequenceSoakOptions): Promise<SequenceSoa
   const check = (rows: Int32Array[], what: string) => {
     for (const row of rows) {
       if (row.length > maxLength) throw new Error(`soak-sequences: ${what}: a row of ${row.length} tokens, above the maximum ${maxLength}`);
-      for (const id of row) if (!(id >= 0 && id < vocabSize)) throw new Error(`soak-sequences: ${what}: token id ${id} outside 0..${vocabSize - 1}`);
+      for (const id of row) {
+        if (!(id >= 0 && id < vocabSize)) throw new Error(`soak-sequences: ${what}: token id ${id} outside 0..${vocabSize - 1}`);
+      }
     }
   };
   const call = (i: number, limit = Infinity) => {
@@ -106,7 +108,8 @@ export async function soakSequences(o: SequenceSoakOptions): Promise<SequenceSoa
   }
   const seconds = (performance.now() - t0) / 1000;
   const after = snapshot(vae.memoryBytes);
-  return { model: `${modelPath.slice(ROOT.length + 1)} (${vae.info.quantization})`, calls, samples, tokens, seconds, before, after, probes: probed };
+  const model = `${modelPath.startsWith(ROOT) ? modelPath.slice(ROOT.length + 1) : modelPath} (${vae.info.quantization})`;
+  return { model, calls, samples, tokens, seconds, before, after, probes: probed };
 }
 
 export function sequenceSoakLine(r: SequenceSoakResult): string {
@@ -128,7 +131,8 @@ async function cli(): Promise<number> {
     if (!Number.isInteger(v) || v < 1) throw new Error(`soak-sequences: ${k} needs a positive integer`);
   }
   const t0 = performance.now();
-  const r = await soakSequences({ ...o, onProgress: (done, total) => console.log(`[${done}/${total}] ${((performance.now() - t0) / 1000).toFixed(0)} s`) });
+  const onProgress = (done: number, total: number) => console.log(`[${done}/${total}] ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const r = await soakSequences({ ...o, onProgress });
   console.log(sequenceSoakLine(r));
   const grew = memoryGrew(r.before, r.after);
   if (grew) console.log('soak-sequences: FAILED: memory grew');

@@ -16,7 +16,9 @@ export function createRequestHandler(reply: (response: WorkerResponse, transfer:
       switch (request.type) {
         case 'init': {
           const threads = request.threads ?? 1;
-          if (threads > 1 && !spawnThread) throw new Error('threads > 1 inside pool workers needs a member-thread spawner (Node workers have one)');
+          if (threads > 1 && !spawnThread) {
+            throw new Error('threads > 1 inside pool workers needs a member-thread spawner (Node workers have one)');
+          }
           vae = await EdgeVae.load(request.model, {
             wasm: request.wasm, maxBatch: request.maxBatch, threads, threadsWasm: request.threadsWasm, spawnThread,
           });

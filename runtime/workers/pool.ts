@@ -92,7 +92,9 @@ export class WorkerPool {
     if (!spawn) throw new InputError('WorkerPool.create: no spawn function (import WorkerPool from runtime/workers/node.js in Node, or pass browserWorkerSpawner(url))');
     if (options.wasm === undefined) throw new InputError('WorkerPool.create: wasm (the runtime module) is required');
     const threads = options.threads ?? 1;
-    if (!Number.isInteger(threads) || threads < 1) throw new InputError(`WorkerPool.create: threads must be a positive integer, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new InputError(`WorkerPool.create: threads must be a positive integer, got ${threads}`);
+    }
     if (threads > 1 && options.threadsWasm === undefined) {
       throw new InputError('WorkerPool.create: threads > 1 needs threadsWasm (build/edgevae-threads.wasm)');
     }
@@ -102,7 +104,9 @@ export class WorkerPool {
     const connections: Connection[] = [];
     try {
       for (let i = 0; i < workers; i++) connections.push(new Connection(spawn(i), i));
-      const replies = await Promise.all(connections.map((c) => c.request({ type: 'init', model: model.slice(), wasm: module, maxBatch, threads, threadsWasm })));
+      const replies = await Promise.all(connections.map((c) => c.request({
+        type: 'init', model: model.slice(), wasm: module, maxBatch, threads, threadsWasm,
+      })));
       return new WorkerPool(connections, replies[0]!.info!);
     } catch (e) {
       await Promise.allSettled(connections.map((c) => c.port.terminate()));
