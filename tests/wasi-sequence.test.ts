@@ -1,6 +1,6 @@
 // The WASI command on sequence models (models/text/words.evae): `sample` and `interpolate` print, under the python
 // wasmtime package and under Node's node:wasi, exactly the bytes the Node runtime's SequenceVae gives for the same
-// flags (what `edgevae sample|interpolate` prints). Hostile metadata (the vocabulary is read from its JSON) ends
+// flags (what `edgevae sample|interpolate` prints), and a melody model's --out x.mid is the CLI's MIDI file. Hostile metadata (the vocabulary is read from its JSON) ends
 // with a one-line "model metadata: ..." error and exit code 1, never a trap.
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,9 +8,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WASI } from 'node:wasi';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main as cliMain } from '../cli/edgevae.js';
+import { convertSequence } from '../converter/sequence.js';
 import { crc32 } from '../format/crc32.js';
 import { SequenceVae } from '../runtime/sequence.js';
+import { buildSeqOnnx } from '../trainer/export-seq-onnx.js';
+import { seqInitialWeights, type SeqModelConfig } from '../trainer/seq-model.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WASI_WASM = join(ROOT, 'build', 'edgevae-wasi.wasm');
@@ -25,7 +29,7 @@ let module: WebAssembly.Module;
 let vae: SequenceVae;
 let runs = 0;
 
-interface Run { code: number; stdout: Buffer; stderr: string }
+interface Run { code: number; stdout: Buffer; stderr: string; dir: string }
 
 function dirWith(model: Uint8Array): string {
   const dir = join(work, `run${runs++}`);
@@ -42,7 +46,7 @@ async function nodeWasi(args: string[], model: Uint8Array = MODEL): Promise<Run>
     const wasi = new WASI({ version: 'preview1', args: ['edgevae-wasi.wasm', ...args], env: {}, preopens: { '.': dir }, stdout, stderr,
       returnOnExit: true });
     const code = wasi.start(await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports));
-    return { code, stdout: readFileSync(outPath), stderr: readFileSync(errPath, 'utf8') };
+    return { code, stdout: readFileSync(outPath), stderr: readFileSync(errPath, 'utf8'), dir };
   } finally {
     closeSync(stdout);
     closeSync(stderr);
@@ -53,7 +57,7 @@ function wasmtime(args: string[], model: Uint8Array = MODEL): Run {
   const dir = dirWith(model);
   const r = spawnSync(PYTHON, [PY_RUNNER, WASI_WASM, dir, join(dir, 'stdout'), join(dir, 'stderr'), ...args], { encoding: 'utf8' });
   if (r.error) throw r.error;
-  return { code: r.status ?? -1, stdout: readFileSync(join(dir, 'stdout')), stderr: readFileSync(join(dir, 'stderr'), 'utf8') };
+  return { code: r.status ?? -1, stdout: readFileSync(join(dir, 'stdout')), stderr: readFileSync(join(dir, 'stderr'), 'utf8'), dir };
 }
 
 /** Both hosts succeed and print `lines`, one per line, byte for byte. */
@@ -133,12 +137,44 @@ describe('WASI command on a sequence model: the Node runtime\'s lines on both ho
   it('image-only flags and MIDI output are refused with a usage error', async () => {
     for (const [args, pattern] of [
       [['sample', '--model', 'm.evae', '--columns', '3'], /--columns is for image models/],
-      [['sample', '--model', 'm.evae', '--out', 'x.mid'], /MIDI output of melody models is written by the Node CLI/],
+      [['sample', '--model', 'm.evae', '--out', 'x.png'], /a sequence model writes --out x.mid \(melody models\); got 'x.png'/],
       [['interpolate', '--model', 'm.evae', '--from', 'a'], /give both --from and --to/],
     ] as const) {
       const r = await nodeWasi([...args]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(pattern);
+    }
+    const r = await nodeWasi(['sample', '--model', 'm.evae', '--n', '2', '--out', 'x.mid']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('edgevae: sample: --out x.mid: the model is a text model, MIDI needs a melody model\n');
+  });
+
+  it('a melody model writes the MIDI file the Node CLI writes (--out x.mid), on both hosts', async () => {
+    const config: SeqModelConfig =
+      { kind: 'seq', cell: 'lstm', layers: 1, hidden: 16, latent: 4, embed: 6, bidirectional: false, vocabSize: 13, maxTokens: 32 };
+    const tokens = ['<pad>', '<bos>', '<eos>', '<unk>', 'off', 'hold', 'on60', 'on62', 'on64', 'on65', 'on67', 'on69', 'on72'];
+    const { bytes } = await convertSequence({ ...buildSeqOnnx(config, seqInitialWeights(config, 21)),
+      vocab: { tokens, separator: ' ', kind: 'melody', maxTokens: config.maxTokens } });
+    const modelPath = join(work, 'melody.evae');
+    writeFileSync(modelPath, bytes);
+    for (const flags of [['sample', '--n', '5', '--seed', '2', '--temperature', '0.9'],
+      ['interpolate', '--seed-a', '1', '--seed-b', '4', '--steps', '4']]) {
+      const lines: string[] = [], errors: string[] = [];
+      vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { lines.push(a.join(' ')); });
+      vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { errors.push(a.join(' ')); });
+      const code = await cliMain([...flags, '--model', modelPath, '--out', join(work, 'cli.mid')]);
+      vi.restoreAllMocks();
+      expect(code, errors.join('\n')).toBe(0);
+      const midi = readFileSync(join(work, 'cli.mid'));
+      const runs = [await nodeWasi([...flags, '--model', 'm.evae', '--out', 'x.mid'], bytes)];
+      if (HAVE_WASMTIME) runs.push(wasmtime([...flags, '--model', 'm.evae', '--out', 'x.mid'], bytes));
+      for (const r of runs) {
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout.toString('utf8')).toBe(lines.map((l) => `${l}\n`).join(''));
+        expect(r.stderr).toBe(`${errors[0]!.replace(join(work, 'cli.mid'), 'x.mid')}\n`);
+        expect(readFileSync(join(r.dir, 'x.mid')).equals(midi), 'MIDI bytes').toBe(true);
+      }
+      expect(midi.subarray(0, 4).toString('latin1')).toBe('MThd');
     }
   });
 });

@@ -20,7 +20,8 @@ commands:
   interpolate  --model M --seed-a A --seed-b B [--steps 8] [--mode lerp|slerp] [--temperature 1] --out strip.png
   sample       --model text.evae [--n 16] [--seed 0] [--temperature 0] [--top-k 0] [--max-length N] [--latent-temperature 1]
   interpolate  --model text.evae --from TEXT --to TEXT (or --seed-a A --seed-b B) [--steps 8] [--temperature 0] [--top-k 0]
-               sequence models print one line per sequence, as "edgevae sample|interpolate" does in Node
+               sequence models print one line per sequence, as "edgevae sample|interpolate" does in Node;
+               melody models also write the sequences as one MIDI file with --out x.mid
   decode       --model M --input z.npy --output x.npy        (float32 [n, latent] -> [n, C, H, W])
   encode       --model M --input x.npy --out-dir D           (writes D/mu.npy and D/logvar.npy)
   info         --model M

@@ -5,10 +5,11 @@
 import { sampleNormal, decodeSequences } from "../../assembly/index";
 import { MAX_SEQUENCE_LENGTH } from "../../assembly/format";
 import { Args } from "./args";
-import { fail, writeFd, EXIT_USAGE } from "./io";
+import { fail, writeFd, writeText, writeFile, EXIT_USAGE } from "./io";
+import { melodyEvent, melodyMidi, UNKNOWN } from "./melody-midi";
 import { Model, SEQ_ENCODE, SEQ_INIT, SEQ_STEP, requireMemory, checkMemory } from "./model";
 import { loadErrorName } from "./load-errors";
-import { readVocabulary, Vocabulary } from "./vocabulary";
+import { readVocabulary, isSpecialToken, Vocabulary } from "./vocabulary";
 
 /** Flags only sequence models take (the image forms of sample/interpolate refuse them). */
 export const SEQUENCE_ONLY_FLAGS = ["top-k", "max-length", "latent-temperature", "from", "to"];
@@ -55,8 +56,12 @@ function latents(count: i32, seed: u32, temperature: f32): Float32Array {
   return z;
 }
 
-/** Prints one line per sequence decoded from n latents, as the Node runtime's decodeSequences + detokenize. */
-function decodeAndPrint(m: SequenceModel, z: Float32Array, n: i32, d: DecodeFlags): void {
+/**
+ * Prints one line per sequence decoded from n latents, as the Node runtime's decodeSequences + detokenize;
+ * returns the token rows when `keep` (for MIDI output), else none.
+ */
+function decodeAndPrint(m: SequenceModel, z: Float32Array, n: i32, d: DecodeFlags, keep: bool): i32[][] {
+  const kept = new Array<i32[]>();
   const batch = m.model.maxBatch, L = m.latent;
   // The row length the module will use (it returns it too): no more than MAX_SEQUENCE_LENGTH per sequence.
   const rowBytes = <u64>MAX_SEQUENCE_LENGTH * 4;
@@ -75,9 +80,11 @@ function decodeAndPrint(m: SequenceModel, z: Float32Array, n: i32, d: DecodeFlag
         row.push(id);
       }
       printLine(m.vocab.detokenize(row));
+      if (keep) kept.push(row);
     }
   }
   checkMemory("decoding");
+  return kept;
 }
 
 /** A line as Node's console.log writes it: UTF-8 with unpaired surrogates replaced by U+FFFD. */
@@ -86,10 +93,34 @@ function printLine(text: string): void {
   writeFd(1, changetype<usize>(bytes), bytes.byteLength);
 }
 
-function refuseMidi(args: Args, command: string): void {
-  if (!args.has("out")) return;
-  fail(command + ": --out " + args.text("out") + ": this command prints sequences as lines; MIDI output of melody models is " +
-    "written by the Node CLI (edgevae " + command + " --out x.mid)", EXIT_USAGE);
+/** --out of a sequence model: a .mid/.midi path (checked before any work, as the Node CLI does), or null. */
+function midiPath(args: Args, command: string): string | null {
+  if (!args.has("out")) return null;
+  const out = args.text("out");
+  const lower = out.toLowerCase();
+  if (!lower.endsWith(".mid") && !lower.endsWith(".midi")) {
+    fail(command + ": a sequence model writes --out x.mid (melody models); got '" + out + "'", EXIT_USAGE);
+  }
+  return out;
+}
+
+/** All rows one after another as one melody in a MIDI file, with the Node CLI's checks and its stderr line. */
+function writeMelodies(path: string, m: SequenceModel, rows: i32[][], command: string): void {
+  if (m.vocab.kind != "melody") fail(command + ": --out " + path + ": the model is a " + m.vocab.kind + " model, MIDI needs a melody model");
+  const events = new Array<i32>();
+  for (let r = 0; r < rows.length; r++) {
+    for (let t = 0; t < rows[r].length; t++) {
+      const symbol = m.vocab.tokens[rows[r][t]];
+      if (isSpecialToken(symbol)) continue;
+      const e = melodyEvent(symbol);
+      if (e == UNKNOWN) fail(command + ": melody: unknown symbol '" + symbol + "'");
+      events.push(e);
+    }
+  }
+  const midi = melodyMidi(events);
+  if (midi === null) fail(command + ": the melody is too long for a MIDI file");
+  writeFile(path, midi!, false);
+  writeText(2, "wrote " + path + " (" + rows.length.toString() + " sequences, " + events.length.toString() + " sixteenth-note steps)\n");
 }
 
 export function sampleSequenceModel(args: Args, model: Model): void {
@@ -100,9 +131,10 @@ export function sampleSequenceModel(args: Args, model: Model): void {
   const n = <i32>args.int("n", 16, 1, 65536);
   const d = new DecodeFlags(args);
   const latentTemperature = <f32>args.number("latent-temperature", 1, 0, F32_MAX);
-  refuseMidi(args, "sample");
+  const out = midiPath(args, "sample");
   const m = new SequenceModel(model);
-  decodeAndPrint(m, latents(n * m.latent, d.seed, latentTemperature), n, d);
+  const rows = decodeAndPrint(m, latents(n * m.latent, d.seed, latentTemperature), n, d, out !== null);
+  if (out !== null) writeMelodies(out!, m, rows, "sample");
 }
 
 /** The encoder's mu for two texts (as SequenceVae.encodeSequences: ids, the stop token, then padding). */
@@ -135,7 +167,7 @@ export function interpolateSequenceModel(args: Args, model: Model): void {
   const hasFrom = args.has("from"), hasTo = args.has("to");
   if (hasFrom != hasTo) fail("interpolate: give both --from and --to (or --seed-a and --seed-b)", EXIT_USAGE);
   if (args.has("mode") && args.text("mode") != "lerp") fail("interpolate: sequence models interpolate linearly (--mode lerp)", EXIT_USAGE);
-  refuseMidi(args, "interpolate");
+  const out = midiPath(args, "interpolate");
   const m = new SequenceModel(model);
   const L = m.latent;
   requireMemory(<u64>steps * L * 4, "the interpolation latents");
@@ -155,5 +187,6 @@ export function interpolateSequenceModel(args: Args, model: Model): void {
       for (let k = 0; k < L; k++) z[s * L + k] = <f32>(<f64>a[k] + (<f64>b[k] - <f64>a[k]) * t);
     }
   }
-  decodeAndPrint(m, z, steps, d);
+  const rows = decodeAndPrint(m, z, steps, d, out !== null);
+  if (out !== null) writeMelodies(out!, m, rows, "interpolate");
 }

@@ -48,7 +48,7 @@ export class Vocabulary {
     const ids = new Array<i32>();
     for (let i = 0; i < parts.length; i++) {
       const id = this.idOf(parts[i]);
-      if (id >= 0 && !isSpecial(parts[i])) { ids.push(id); continue; }
+      if (id >= 0 && !isSpecialToken(parts[i])) { ids.push(id); continue; }
       if (unk < 0) return new Tokens([], "\"" + parts[i] + "\" is not in the vocabulary (and the model has no <unk> token)");
       ids.push(unk);
     }
@@ -60,7 +60,7 @@ export class Vocabulary {
 }
 
 /** /^<.*>$/: starts with < and ends with >, no line terminator between. */
-function isSpecial(s: string): bool {
+export function isSpecialToken(s: string): bool {
   if (s.length < 2 || s.charCodeAt(0) != 0x3c || s.charCodeAt(s.length - 1) != 0x3e) return false;
   for (let i = 1; i < s.length - 1; i++) {
     const c = s.charCodeAt(i);
