@@ -1,7 +1,8 @@
 // The WASI command on sequence models (models/text/words.evae): `sample` and `interpolate` print, under the python
 // wasmtime package and under Node's node:wasi, exactly the bytes the Node runtime's SequenceVae gives for the same
-// flags (what `edgevae sample|interpolate` prints), and a melody model's --out x.mid is the CLI's MIDI file. Hostile metadata (the vocabulary is read from its JSON) ends
-// with a one-line "model metadata: ..." error and exit code 1, never a trap.
+// flags (what `edgevae sample|interpolate` prints), and a melody model's --out x.mid is the CLI's MIDI file.
+// Hostile metadata (the vocabulary is read from its JSON) ends with a one-line "model metadata: ..." error and
+// exit code 1, never a trap.
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -106,7 +106,9 @@ function midiPath(args: Args, command: string): string | null {
 
 /** All rows one after another as one melody in a MIDI file, with the Node CLI's checks and its stderr line. */
 function writeMelodies(path: string, m: SequenceModel, rows: i32[][], command: string): void {
-  if (m.vocab.kind != "melody") fail(command + ": --out " + path + ": the model is a " + m.vocab.kind + " model, MIDI needs a melody model");
+  if (m.vocab.kind != "melody") {
+    fail(command + ": --out " + path + ": the model is a " + m.vocab.kind + " model, MIDI needs a melody model");
+  }
   const events = new Array<i32>();
   for (let r = 0; r < rows.length; r++) {
     for (let t = 0; t < rows[r].length; t++) {

@@ -36,7 +36,8 @@ export class Vocabulary {
     if (this.separator == "") {
       for (let i = 0; i < text.length; i++) {
         const c = text.charCodeAt(i);
-        const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && text.charCodeAt(i + 1) >= 0xdc00 && text.charCodeAt(i + 1) <= 0xdfff;
+        const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+        const pair = c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff;
         parts.push(text.substr(i, pair ? 2 : 1));
         if (pair) i++;
       }
