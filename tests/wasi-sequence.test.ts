@@ -212,6 +212,26 @@ describe('WASI command on a sequence model: hostile metadata is a clear error, n
     expect(r.stderr.split('\n')).toHaveLength(2);
   });
 
+  it('100 randomly damaged metadata texts: each either reads or ends with one error line, never a trap', async () => {
+    const original = Buffer.from(JSON.stringify(meta));
+    let state = 99;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
+    const outcomes = new Set<number>();
+    for (let k = 0; k < 100; k++) {
+      const damaged = Uint8Array.from(original);
+      for (let e = 0; e <= next() % 4; e++) damaged[next() % damaged.length] = [0x22, 0x5c, 0x7b, 0x5d, 0x2c, 0xff, 0x00, next() & 0xff][next() % 8]!;
+      const cut = next() % 3 === 0 ? damaged.subarray(0, next() % damaged.length) : damaged;
+      const r = await nodeWasi(['sample', '--model', 'm.evae', '--n', '1'], withMetadata(cut));
+      outcomes.add(r.code);
+      if (r.code === 0) expect(r.stderr).toBe('');
+      else {
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(/^edgevae: model metadata: [^\n]+\n$/);
+      }
+    }
+    expect(outcomes.has(1)).toBe(true);
+  });
+
   it('escapes, duplicate keys (the last wins) and extra keys read as JSON.parse reads them', async () => {
     // The vocabulary written with \u escapes everywhere, after a decoy "sequence" key and around unknown keys.
     const escaped = JSON.stringify(tokens).replace(/[a-z]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
