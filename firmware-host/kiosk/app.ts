@@ -6,6 +6,9 @@ import { chooseBuild } from '../../runtime/simd-select.js';
 import { imageGrid } from '../../runtime/image-grid.js';
 import type { RasterImage } from '../../runtime/png.js';
 import { imageShapeOf } from './image-shape.js';
+import { readModel } from '../../runtime/format.js';
+import { SequenceVae } from '../../runtime/sequence.js';
+import { startSequence } from './sequence-view.js';
 
 const GRID_COUNT = 16;
 const SLIDER_LIMIT = 3; // latent values beyond +-3 sd are rare for a N(0,1) prior
@@ -246,6 +249,14 @@ async function start(): Promise<void> {
   const relaxed = chooseBuild('auto', assets.wasmRelaxed !== undefined).build === 'relaxed';
   const wasm = await WebAssembly.compile((relaxed ? assets.wasmRelaxed! : assets.wasm) as BufferSource);
   const modules = relaxed ? { wasm: assets.wasm, wasmRelaxed: wasm } : { wasm };
+  const isSequence = (bytes: Uint8Array) => readModel(bytes, { skipChecksum: true }).entries.some((e) => e.kind === 'seq-step');
+  if ([...assets.models.values()].every(isSequence)) {
+    const seqs = new Map<string, SequenceVae>();
+    for (const [key, bytes] of assets.models) seqs.set(key, await SequenceVae.load(bytes, { wasm, maxBatch: GRID_COUNT }));
+    startSequence(seqs, status);
+    document.body.dataset.state = 'ready';
+    return;
+  }
   for (const [key, bytes] of assets.models) vaes.set(key, await EdgeVae.load(bytes, { ...modules, maxBatch: GRID_COUNT }));
   document.body.dataset.simd = vaes.values().next().value!.info.runtime.build;
   const first = vaes.get('float') ?? vaes.values().next().value!;

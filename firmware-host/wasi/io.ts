@@ -134,7 +134,8 @@ export function readFile(path: string, allocate: (bytes: usize) => usize): Bytes
   return new Bytes(ptr, len);
 }
 
-export function writeFile(path: string, data: Uint8Array): void {
+/** Writes a whole file; `announce` prints "wrote PATH (N bytes)" on stdout (callers that print data there say it themselves). */
+export function writeFile(path: string, data: Uint8Array, announce: bool = true): void {
   const fd = openAt(path, oflags.CREAT | oflags.TRUNC, rights.FD_WRITE | rights.FD_SEEK, "create");
   let ptr = data.dataStart;
   let len = <usize>data.byteLength;
@@ -149,7 +150,7 @@ export function writeFile(path: string, data: Uint8Array): void {
   }
   fd_close(fd);
   // Success is visible: a device user sees which file appeared (as the Node CLI's "wrote ..." lines).
-  print("wrote " + path + " (" + data.byteLength.toString() + " bytes)");
+  if (announce) print("wrote " + path + " (" + data.byteLength.toString() + " bytes)");
 }
 
 /** Creates a directory; an existing one is fine. */

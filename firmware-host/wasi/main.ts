@@ -2,13 +2,14 @@
 //   wasmtime run --dir . edgevae-wasi.wasm sample --model m.evae --n 16 --seed 7 --out grid.png
 // The runtime code is linked in from assembly/; this file only does argument handling and file I/O.
 import { sampleNormal } from "../../assembly/index";
-import { fail, print, writeFile, readFile, makeDirectory, EXIT_USAGE } from "./io";
+import { fail, print, writeFile, readFile, makeDirectory, EXIT_USAGE, Bytes } from "./io";
 import { parseArgs, Args } from "./args";
-import { Model, ENCODE, DECODE, setMemoryCap, requireMemory, memoryBytes } from "./model";
+import { Model, ENCODE, DECODE, setMemoryCap, requireMemory, memoryBytes, readModelFile, declaresSequence, kindName } from "./model";
 import { parseNpy, encodeNpy } from "./npy";
 import { ImageShape, tile, gridColumns, Pixels } from "./grid";
 import { encodePng, encodePnm } from "./image-encode";
 import { interpolateLatents } from "./interpolate";
+import { sampleSequenceModel, interpolateSequenceModel, SEQUENCE_ONLY_FLAGS } from "./sequence";
 
 const USAGE = `edgevae (WASI) - run an .evae variational autoencoder
 
@@ -17,6 +18,10 @@ usage: edgevae-wasi.wasm COMMAND --flag value ...
 commands:
   sample       --model M [--n 16] [--seed 0] [--temperature 1] [--columns C] --out grid.png [--npy x.npy]
   interpolate  --model M --seed-a A --seed-b B [--steps 8] [--mode lerp|slerp] [--temperature 1] --out strip.png
+  sample       --model text.evae [--n 16] [--seed 0] [--temperature 0] [--top-k 0] [--max-length N] [--latent-temperature 1]
+  interpolate  --model text.evae --from TEXT --to TEXT (or --seed-a A --seed-b B) [--steps 8] [--temperature 0] [--top-k 0]
+               sequence models print one line per sequence, as "edgevae sample|interpolate" does in Node;
+               melody models also write the sequences as one MIDI file with --out x.mid
   decode       --model M --input z.npy --output x.npy        (float32 [n, latent] -> [n, C, H, W])
   encode       --model M --input x.npy --out-dir D           (writes D/mu.npy and D/logvar.npy)
   info         --model M
@@ -52,7 +57,30 @@ function parseBytes(args: Args): void {
 function openModel(args: Args, samples: i32): Model {
   parseBytes(args);
   const maxBatch = <i32>args.int("max-batch", min(16, max(1, samples)), 1, 1024);
-  return new Model(args.text("model"), maxBatch);
+  const file = preread;
+  preread = null;
+  return new Model(args.text("model"), maxBatch, file);
+}
+
+// The model file openSequenceModel read and found to be an image model, so it is not read twice.
+let preread: Bytes | null = null;
+
+/**
+ * The model of sample/interpolate when it is a sequence model (loaded with the Node CLI's default batch of 16),
+ * else null after refusing the sequence-only flags (the caller then opens it as an image model).
+ */
+function openSequenceModel(args: Args, command: string): Model | null {
+  parseBytes(args);
+  const path = args.text("model");
+  const file = readModelFile(path);
+  if (!declaresSequence(file)) {
+    for (let i = 0; i < SEQUENCE_ONLY_FLAGS.length; i++) {
+      if (args.has(SEQUENCE_ONLY_FLAGS[i])) fail(command + ": --" + SEQUENCE_ONLY_FLAGS[i] + " is for sequence models", EXIT_USAGE);
+    }
+    preread = file;
+    return null;
+  }
+  return new Model(path, <i32>args.int("max-batch", 16, 1, 65535), file);
 }
 
 /**
@@ -136,7 +164,10 @@ function sampleLatents(count: i32, seed: u32, temperature: f32): Float32Array {
 }
 
 function cmdSample(argv: string[]): void {
-  const args = parseArgs("sample", argv, 1, flags(["n", "seed", "temperature", "columns", "out", "npy", "format"]));
+  const args = parseArgs("sample", argv, 1, flags(["n", "seed", "temperature", "columns", "out", "npy", "format",
+    "top-k", "max-length", "latent-temperature"]));
+  const sequence = openSequenceModel(args, "sample");
+  if (sequence !== null) { sampleSequenceModel(args, sequence!); return; }
   const n = <i32>args.int("n", 16, 1, 65536);
   const seed = <u32>args.int("seed", 0, 0, 0xffffffff);
   const temperature = <f32>args.number("temperature", 1, 0, 100);
@@ -153,7 +184,11 @@ function cmdSample(argv: string[]): void {
 }
 
 function cmdInterpolate(argv: string[]): void {
-  const args = parseArgs("interpolate", argv, 1, flags(["seed-a", "seed-b", "steps", "mode", "temperature", "out", "npy", "format"]));
+  const args = parseArgs("interpolate", argv, 1, flags(["seed-a", "seed-b", "steps", "mode", "temperature", "out", "npy", "format",
+    "seed", "top-k", "max-length", "from", "to"]));
+  const sequence = openSequenceModel(args, "interpolate");
+  if (sequence !== null) { interpolateSequenceModel(args, sequence!); return; }
+  if (args.has("seed")) fail("interpolate: --seed is for sequence models (image models take --seed-a and --seed-b)", EXIT_USAGE);
   const seedA = <u32>args.requiredInt("seed-a", 0, 0xffffffff);
   const seedB = <u32>args.requiredInt("seed-b", 0, 0xffffffff);
   const slerp = args.choice("mode", "slerp", ["lerp", "slerp"]) == "slerp";
@@ -216,7 +251,7 @@ function cmdInfo(argv: string[]): void {
     const e = model.entries[i];
     let outs = "";
     for (let k = 0; k < e.outputSizes.length; k++) outs += (k > 0 ? ", " : "") + e.outputSizes[k].toString();
-    print((e.kind == ENCODE ? "encode" : "decode") + ": input " + e.inputSize.toString() + " floats -> output " + outs + " floats");
+    print(kindName(e.kind) + ": input " + e.inputSize.toString() + " floats -> output " + outs + " floats");
   }
   print("memory: " + memoryBytes().toString() + " bytes of linear memory after loading at --max-batch " + model.maxBatch.toString() +
     " (a smaller --max-memory or host limit is refused)");

@@ -7,6 +7,16 @@ import { E_OUT_OF_MEMORY } from "../../assembly/errors";
 
 export const ENCODE = 0;
 export const DECODE = 1;
+export const SEQ_ENCODE = 2;
+export const SEQ_INIT = 3;
+export const SEQ_STEP = 4;
+const KIND_NAMES = ["encode", "decode", "seq-encode", "seq-init", "seq-step"];
+
+/** "encoder", "decoder" or the sequence entry's name, for messages. */
+function entryWord(kind: i32): string { return kind == ENCODE ? "encoder" : kind == DECODE ? "decoder" : kindName(kind); }
+
+/** The entry kind's name in docs/format.md. */
+export function kindName(kind: i32): string { return kind >= 0 && kind < KIND_NAMES.length ? KIND_NAMES[kind] : "kind " + kind.toString(); }
 const PAGE: u64 = 65536;
 
 /** 0 = no cap. */
@@ -39,7 +49,22 @@ function allocateModel(bytes: usize): usize {
 }
 
 export class Entry {
-  constructor(public kind: i32, public inputSize: i32, public outputSizes: i32[]) {}
+  constructor(public kind: i32, public inputSize: i32, public outputSizes: i32[], public reserved: u32) {}
+}
+
+/** Reads a model file into runtime-allocated memory (checked against --max-memory). */
+export function readModelFile(path: string): Bytes { return readFile(path, allocateModel); }
+
+/**
+ * Whether the header's entry table (read only where it lies inside the file; load() validates it properly)
+ * names a seq-step entry: commands pick their sequence form before the model is loaded.
+ */
+export function declaresSequence(f: Bytes): bool {
+  if (f.length < 64 || load<u32>(f.ptr) != 0x45415645) return false;
+  const offset = <u64>load<u32>(f.ptr + 36), count = <u64>load<u32>(f.ptr + 40);
+  if (count > 16 || offset + count * 32 > <u64>f.length) return false;
+  for (let i: u64 = 0; i < count; i++) if (load<u32>(f.ptr + <usize>(offset + i * 32)) == SEQ_STEP) return true;
+  return false;
 }
 
 export class Model {
@@ -48,10 +73,10 @@ export class Model {
   maxBatch: i32;
   entries: Entry[] = [];
 
-  constructor(path: string, maxBatch: i32) {
+  constructor(path: string, maxBatch: i32, file: Bytes | null = null) {
     this.path = path;
     this.maxBatch = maxBatch;
-    this.file = readFile(path, allocateModel);
+    this.file = file !== null ? file! : readModelFile(path);
     const f = this.file;
     if (f.length >= 64 && load<u32>(f.ptr) == 0x45415645) {
       // The arena is allocated by load(); refuse up front if it cannot fit (load() validates the rest).
@@ -87,13 +112,13 @@ export class Model {
       const outputs = new Array<i32>();
       const outputCount = this.u32at(e + 16);
       for (let k: u32 = 0; k < outputCount; k++) outputs.push(this.tensorElements(this.u32at(e + 20 + k * 4)));
-      this.entries.push(new Entry(<i32>this.u32at(e), this.tensorElements(this.u32at(e + 12)), outputs));
+      this.entries.push(new Entry(<i32>this.u32at(e), this.tensorElements(this.u32at(e + 12)), outputs, this.u32at(e + 28)));
     }
   }
 
   entry(kind: i32): Entry {
     for (let i = 0; i < this.entries.length; i++) if (this.entries[i].kind == kind) return this.entries[i];
-    fail("model \"" + this.path + "\" has no " + (kind == ENCODE ? "encoder" : "decoder") + " entry");
+    fail("model \"" + this.path + "\" has no " + entryWord(kind) + " entry");
     return changetype<Entry>(0);
   }
 
@@ -109,7 +134,7 @@ export class Model {
       const m = min(this.maxBatch, n - start);
       memory.copy(entryInput(<u32>kind), input.dataStart + <usize>start * e.inputSize * 4, <usize>m * e.inputSize * 4);
       const code = run(<u32>kind, <u32>m);
-      if (code != 0) fail("running the " + (kind == ENCODE ? "encoder" : "decoder") + " failed: " + loadErrorName(code) + " (code " + code.toString() + ")");
+      if (code != 0) fail("running the " + entryWord(kind) + " failed: " + loadErrorName(code) + " (code " + code.toString() + ")");
       for (let k = 0; k < e.outputSizes.length; k++) {
         const size = e.outputSizes[k];
         memory.copy(outputs[k].dataStart + <usize>start * size * 4, entryOutput(<u32>kind, <u32>k), <usize>m * size * 4);
