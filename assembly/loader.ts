@@ -412,9 +412,9 @@ function repacksWeights(i: u32): bool {
 
 /** True when conv op i runs in kernels/conv_winograd.ts (the same test as kernels/conv.ts). */
 function winogradOp(i: u32): bool {
-  return winogradFits(opWord(i, 0) == F.OP_CONV_TRANSPOSE, tDim(opWord(i, 2), 0), <i32>opWord(i, 7), <i32>opWord(i, 8),
-    <i32>opWord(i, 9), <i32>opWord(i, 10), <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14),
-    opWord(i, 15));
+  return winogradFits(opWord(i, 0) == F.OP_CONV_TRANSPOSE, tDim(opWord(i, 2), 0), tDim(opWord(i, 1), 0),
+    <i32>opWord(i, 7), <i32>opWord(i, 8), <i32>opWord(i, 9), <i32>opWord(i, 10), <i32>opWord(i, 11), <i32>opWord(i, 12),
+    <i32>opWord(i, 13), <i32>opWord(i, 14), opWord(i, 15));
 }
 
 /** Winograd-transformed copy of conv op i's f32 weights w, with the kernel's scratch after it (1: out of memory). */

@@ -38,7 +38,7 @@ export function conv(
   Ci: u32, H: i32, W: i32, Co: u32, OH: i32, OW: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: u32, relu: bool,
 ): void {
-  if (winogradFits(transposed, Ci, kh, kw, sh, sw, pt, pl, dh, dw, G)) {
+  if (winogradFits(transposed, Ci, Co, kh, kw, sh, sw, pt, pl, dh, dw, G)) {
     winogradConv(transposed, x, w, bias, y, Ci, H, W, Co, OH, OW, relu);
     return;
   }

@@ -15,12 +15,12 @@ import { zeroBuffer } from '../model';
 const MAX_CV: u32 = 2048;
 
 /** True when a conv with these parameters runs here (its weights are then packed by packWinogradWeights). */
-export function winogradFits(transposed: bool, Ci: u32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+export function winogradFits(transposed: bool, Ci: u32, Co: u32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
   dh: i32, dw: i32, G: u32): bool {
   // the threaded build splits convs by rows in conv_gather.ts; this kernel has no team split
   if (ASC_FEATURE_THREADS) return false;
   return G == 1 && kh == 4 && kw == 4 && sh == 2 && sw == 2 && pt == 1 && pl == 1 && dh == 1 && dw == 1 &&
-    (Ci & 3) == 0 && Ci * (transposed ? 1 : 4) <= MAX_CV;
+    (Ci & 3) == 0 && Ci * (transposed ? 1 : 4) <= MAX_CV && Co >= 8; // (Co < 8: most of a block's lanes idle)
 }
 
 @inline function sources(transposed: bool): u32 { return transposed ? 1 : 4; }
@@ -72,14 +72,17 @@ let outW: i32 = 0;
   return iy >= 0 && iy < inH && ix >= 0 && ix < inW ? inX + <usize>(iy * inW + ix) * pixelIn : zeroBuffer;
 }
 
-/** V of one tile (its 3x3 input patch from row iy0, column ix0, input steps st) into v (source s, slot t). */
+/**
+ * V of one tile (its 3x3 input patch from row iy0, column ix0, input steps st) into v, laid out [pos][k][tile 4]
+ * (k = s * Ci + ci) so the GEMM reads the four tiles' values of one k at fixed offsets.
+ */
 function transformTile(v: usize, t: u32, s: u32, iy0: i32, ix0: i32, st: i32): void {
   const p00 = pixel(iy0, ix0), p01 = pixel(iy0, ix0 + st), p02 = pixel(iy0, ix0 + 2 * st);
   const p10 = pixel(iy0 + st, ix0), p11 = pixel(iy0 + st, ix0 + st), p12 = pixel(iy0 + st, ix0 + 2 * st);
   const p20 = pixel(iy0 + 2 * st, ix0), p21 = pixel(iy0 + 2 * st, ix0 + st), p22 = pixel(iy0 + 2 * st, ix0 + 2 * st);
-  const pos = <usize>4 * cv * 4; // bytes from one position's block to the next
-  let dst = v + ((<usize>t * cv + s * cin) << 2);
-  for (let o: usize = 0; o < (<usize>cin << 2); o += 16, dst += 16) {
+  const pos = <usize>cv << 4; // bytes from one position's block to the next
+  let dst = v + ((<usize>s * cin) << 4) + (<usize>t << 2);
+  for (let o: usize = 0; o < (<usize>cin << 2); o += 16, dst += 64) {
     // rows: (d0 - d1, d1, d2 - d1) per column
     const m1c0 = v128.load(p10 + o), m1c1 = v128.load(p11 + o), m1c2 = v128.load(p12 + o);
     const t0c0 = f32x4.sub(v128.load(p00 + o), m1c0), t0c1 = f32x4.sub(v128.load(p01 + o), m1c1);
@@ -87,11 +90,15 @@ function transformTile(v: usize, t: u32, s: u32, iy0: i32, ix0: i32, st: i32): v
     const t2c0 = f32x4.sub(v128.load(p20 + o), m1c0), t2c1 = f32x4.sub(v128.load(p21 + o), m1c1);
     const t2c2 = f32x4.sub(v128.load(p22 + o), m1c2);
     // columns, the same way
-    v128.store(dst, f32x4.sub(t0c0, t0c1)); v128.store(dst + pos, t0c1); v128.store(dst + 2 * pos, f32x4.sub(t0c2, t0c1));
-    v128.store(dst + 3 * pos, f32x4.sub(m1c0, m1c1)); v128.store(dst + 4 * pos, m1c1);
-    v128.store(dst + 5 * pos, f32x4.sub(m1c2, m1c1));
-    v128.store(dst + 6 * pos, f32x4.sub(t2c0, t2c1)); v128.store(dst + 7 * pos, t2c1); v128.store(dst + 8 * pos, f32x4.sub(t2c2, t2c1));
+    scatter(dst, f32x4.sub(t0c0, t0c1)); scatter(dst + pos, t0c1); scatter(dst + 2 * pos, f32x4.sub(t0c2, t0c1));
+    scatter(dst + 3 * pos, f32x4.sub(m1c0, m1c1)); scatter(dst + 4 * pos, m1c1); scatter(dst + 5 * pos, f32x4.sub(m1c2, m1c1));
+    scatter(dst + 6 * pos, f32x4.sub(t2c0, t2c1)); scatter(dst + 7 * pos, t2c1); scatter(dst + 8 * pos, f32x4.sub(t2c2, t2c1));
   }
+}
+
+/** The four lanes (four consecutive k) at a tile's slot of four consecutive [tile 4] rows. */
+@inline function scatter(p: usize, x: v128): void {
+  v128.store32_lane(p, x, 0); v128.store32_lane(p, x, 1, 16); v128.store32_lane(p, x, 2, 32); v128.store32_lane(p, x, 3, 48);
 }
 
 /** `u`: packWinogradWeights's layout followed by winogradBytes's scratch. `relu`: applied to the outputs. */
@@ -120,18 +127,18 @@ export function winogradConv(transposed: bool, x: usize, u: usize, bias: usize, 
       for (let b: u32 = 0; b < blocks; b++) {
         for (let pos: u32 = 0; pos < 9; pos++) {
           let wp = uPhase + pos * posBytes + <usize>b * cv * 32;
-          let p0 = v + (<usize>pos * 4 * cv << 2);
-          const p1 = <usize>cv << 2, pEnd = p0 + p1;
+          let p = v + (<usize>pos * cv << 4);
+          const pEnd = p + (<usize>cv << 4);
           let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
-          for (; p0 < pEnd; p0 += 4, wp += 32) {
+          for (; p < pEnd; p += 16, wp += 32) {
             const w0 = v128.load(wp), w1 = v128.load(wp, 16);
-            let xv = v128.load32_splat(p0);
+            let xv = v128.load32_splat(p);
             a0 = f32x4.add(a0, f32x4.mul(xv, w0)); a1 = f32x4.add(a1, f32x4.mul(xv, w1));
-            xv = v128.load32_splat(p0 + p1);
+            xv = v128.load32_splat(p, 4);
             b0 = f32x4.add(b0, f32x4.mul(xv, w0)); b1 = f32x4.add(b1, f32x4.mul(xv, w1));
-            xv = v128.load32_splat(p0 + 2 * p1);
+            xv = v128.load32_splat(p, 8);
             c0 = f32x4.add(c0, f32x4.mul(xv, w0)); c1 = f32x4.add(c1, f32x4.mul(xv, w1));
-            xv = v128.load32_splat(p0 + 3 * p1);
+            xv = v128.load32_splat(p, 12);
             d0 = f32x4.add(d0, f32x4.mul(xv, w0)); d1 = f32x4.add(d1, f32x4.mul(xv, w1));
           }
           const m = prod + pos * 4 * 32;
