@@ -32,7 +32,10 @@ function transposedClasses(OH: i32, OW: i32, kh: i32, kw: i32, sh: i32, sw: i32,
   }
 }
 
-/** `w`: weights in the kernel layout (packConvWeights in conv_tile.ts, or conv_winograd.ts's when it fits). `relu`: applied to the outputs. */
+/**
+ * `w`: weights in the kernel layout (packConvWeights in conv_tile.ts, or conv_winograd.ts's when it fits).
+ * `relu`: applied to the outputs.
+ */
 export function conv(
   transposed: bool, x: usize, w: usize, bias: usize, y: usize,
   Ci: u32, H: i32, W: i32, Co: u32, OH: i32, OW: i32,
