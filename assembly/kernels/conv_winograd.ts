@@ -20,16 +20,18 @@ export function winogradFits(transposed: bool, Ci: u32, Co: u32, kh: i32, kw: i3
   // the threaded build splits convs by rows in conv_gather.ts; this kernel has no team split
   if (ASC_FEATURE_THREADS) return false;
   return G == 1 && kh == 4 && kw == 4 && sh == 2 && sw == 2 && pt == 1 && pl == 1 && dh == 1 && dw == 1 &&
-    (Ci & 3) == 0 && Ci * (transposed ? 1 : 4) <= MAX_CV && Co >= 8; // (Co < 8: most of a block's lanes idle)
+    (Ci & 3) == 0 && Ci * (transposed ? 1 : 4) <= MAX_CV;
 }
 
 @inline function sources(transposed: bool): u32 { return transposed ? 1 : 4; }
 @inline function phases(transposed: bool): u32 { return transposed ? 4 : 1; }
+/** Output channels per weight block: 8, or 4 for a narrow layer (an image's 1-4 channels). */
+@inline function lanes(Co: u32): u32 { return Co <= 4 ? 4 : 8; }
 
 /** Bytes of packed weights plus the kernel's scratch (input transforms of 4 tiles, products of one block). */
 export function winogradBytes(transposed: bool, Ci: u32, Co: u32): usize {
-  const cv = <usize>Ci * sources(transposed), blocks = <usize>(Co + 7) >> 3;
-  return phases(transposed) * 9 * blocks * cv * 32 + 9 * 4 * cv * 4 + 9 * 4 * 32 + 32;
+  const cv = <usize>Ci * sources(transposed), L = <usize>lanes(Co), blocks = (<usize>Co + L - 1) / L;
+  return phases(transposed) * 9 * blocks * cv * L * 4 + 9 * 4 * cv * 4 + 9 * 4 * 32 + 32;
 }
 
 /** Kernel tap (0..3) of 2-tap index a for output phase r (transposed) or input parity r (conv). */
@@ -40,7 +42,7 @@ export function winogradBytes(transposed: bool, Ci: u32, Co: u32): usize {
  * Co zero), U = G g G^T of each 2x2 tap set g.
  */
 export function packWinogradWeights(transposed: bool, w: usize, out: usize, Ci: u32, Co: u32): void {
-  const S = sources(transposed), cv = Ci * S, blocks = (Co + 7) >> 3;
+  const S = sources(transposed), cv = Ci * S, L = lanes(Co), blocks = (Co + L - 1) / L;
   for (let ph: u32 = 0; ph < phases(transposed); ph++) {
     for (let s: u32 = 0; s < S; s++) {
       const ry = transposed ? ph >> 1 : s >> 1, rx = transposed ? ph & 1 : s & 1;
@@ -52,8 +54,8 @@ export function packWinogradWeights(transposed: bool, w: usize, out: usize, Ci: 
           const g10 = load<f32>(at + (tap(transposed, ry, 1) * 4 + tap(transposed, rx, 0)) * tapBytes);
           const g11 = load<f32>(at + (tap(transposed, ry, 1) * 4 + tap(transposed, rx, 1)) * tapBytes);
           const r0a = g00, r0b = g01, r1a = g00 + g10, r1b = g01 + g11, r2a = g10, r2b = g11;
-          const base = out + (<usize>(((ph * 9) * blocks + (co >> 3)) * cv + s * Ci + ci) << 5) + (<usize>(co & 7) << 2);
-          const posStride = <usize>blocks * cv * 32;
+          const base = out + (<usize>(((ph * 9) * blocks + co / L) * cv + s * Ci + ci) * L << 2) + (<usize>(co % L) << 2);
+          const posStride = <usize>blocks * cv * L * 4;
           store<f32>(base, r0a); store<f32>(base + posStride, r0a + r0b); store<f32>(base + 2 * posStride, r0b);
           store<f32>(base + 3 * posStride, r1a); store<f32>(base + 4 * posStride, r1a + r1b); store<f32>(base + 5 * posStride, r1b);
           store<f32>(base + 6 * posStride, r2a); store<f32>(base + 7 * posStride, r2a + r2b); store<f32>(base + 8 * posStride, r2b);
@@ -107,8 +109,8 @@ export function winogradConv(transposed: bool, x: usize, u: usize, bias: usize, 
   inX = x; inH = H; inW = W; pixelIn = <usize>Ci << 2; cin = Ci; outW = OW;
   const S = sources(transposed);
   cv = Ci * S;
-  const blocks = (Co + 7) >> 3;
-  const phaseBytes = <usize>9 * blocks * cv * 32, posBytes = <usize>blocks * cv * 32;
+  const L = lanes(Co), blocks = (Co + L - 1) / L, blockBytes = <usize>cv * L * 4;
+  const phaseBytes = <usize>9 * blocks * blockBytes, posBytes = <usize>blocks * blockBytes;
   const v = u + phases(transposed) * phaseBytes, prod = v + <usize>9 * 4 * cv * 4, tail = prod + 9 * 4 * 32;
   const floor = f32x4.splat(relu ? 0 : -Infinity);
   const step = transposed ? 2 : 1;
@@ -126,7 +128,9 @@ export function winogradConv(transposed: bool, x: usize, u: usize, bias: usize, 
       }
       for (let b: u32 = 0; b < blocks; b++) {
         for (let pos: u32 = 0; pos < 9; pos++) {
-          let wp = uPhase + pos * posBytes + <usize>b * cv * 32;
+          let wp = uPhase + pos * posBytes + <usize>b * blockBytes;
+          const m = prod + pos * 4 * 32;
+          if (L == 4) { narrowGemm(v + (<usize>pos * cv << 4), wp, m); continue; }
           let p = v + (<usize>pos * cv << 4);
           const pEnd = p + (<usize>cv << 4);
           let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
@@ -141,25 +145,37 @@ export function winogradConv(transposed: bool, x: usize, u: usize, bias: usize, 
             xv = v128.load32_splat(p, 12);
             d0 = f32x4.add(d0, f32x4.mul(xv, w0)); d1 = f32x4.add(d1, f32x4.mul(xv, w1));
           }
-          const m = prod + pos * 4 * 32;
           v128.store(m, a0); v128.store(m, a1, 16); v128.store(m, b0, 32); v128.store(m, b1, 48);
           v128.store(m, c0, 64); v128.store(m, c1, 80); v128.store(m, d0, 96); v128.store(m, d1, 112);
         }
-        storeTiles(prod, tail, q, nTiles, tilesX, rows, cols, ry, rx, step, b, Co, bias, y, floor);
+        storeTiles(prod, tail, q, nTiles, tilesX, rows, cols, ry, rx, step, b * L, L, Co, bias, y, floor);
       }
     }
   }
 }
 
+/** The GEMM of one position for a 4-channel block: four tiles' products into m (as the 8-channel loop's low halves). */
+function narrowGemm(p: usize, wp: usize, m: usize): void {
+  const pEnd = p + (<usize>cv << 4);
+  let a = f32x4.splat(0), b = a, c = a, d = a;
+  for (; p < pEnd; p += 16, wp += 16) {
+    const w = v128.load(wp);
+    a = f32x4.add(a, f32x4.mul(v128.load32_splat(p), w)); b = f32x4.add(b, f32x4.mul(v128.load32_splat(p, 4), w));
+    c = f32x4.add(c, f32x4.mul(v128.load32_splat(p, 8), w)); d = f32x4.add(d, f32x4.mul(v128.load32_splat(p, 12), w));
+  }
+  v128.store(m, a); v128.store(m, b, 32); v128.store(m, c, 64); v128.store(m, d, 96);
+}
+
 /** Y = A^T M A of the quad's tiles for block b: bias added, floored, written where the pixel exists. */
 function storeTiles(prod: usize, tail: usize, q: i32, nTiles: i32, tilesX: i32, rows: i32, cols: i32, ry: i32, rx: i32,
-  step: i32, b: u32, Co: u32, bias: usize, y: usize, floor: v128): void {
-  const co = b << 3, full = co + 8 <= Co;
+  step: i32, co: u32, L: u32, Co: u32, bias: usize, y: usize, floor: v128): void {
+  const full = co + L <= Co;
   let bias0 = f32x4.splat(0), bias1 = bias0;
-  if (bias && full) { bias0 = v128.load(bias + (<usize>co << 2)); bias1 = v128.load(bias + (<usize>co << 2), 16); }
+  if (bias && full) bias0 = v128.load(bias + (<usize>co << 2));
+  if (bias && full && L == 8) bias1 = v128.load(bias + (<usize>co << 2), 16);
   for (let t = 0; t < 4 && q + t < nTiles; t++) {
     const tile = q + t, m0 = (tile / tilesX) << 1, n0 = (tile % tilesX) << 1;
-    for (let half: usize = 0; half < 32; half += 16) {
+    for (let half: usize = 0; half < (<usize>L << 2); half += 16) {
       const m = prod + (<usize>t << 5) + half; // position pos at m + pos * 128
       // rows first: R_a = M_a + M_(a+1), then Y_ab = R_a(b) + R_a(b+1)
       const m0_ = v128.load(m), m1_ = v128.load(m, 128), m2_ = v128.load(m, 256);
