@@ -10,6 +10,7 @@
 // summed over input channels like a GEMM: 4 tiles x 8 output channels in registers, as in conv_tile.ts.
 // Only fixed-width SIMD mul and add, in a fixed order: the same bits on every engine.
 import { zeroBuffer } from '../model';
+import { inTeam, teamIndex, teamSize } from '../team';
 
 /** Input channels (times sources) the kernel takes: bounds the per-op scratch. */
 const MAX_CV: u32 = 2048;
@@ -17,8 +18,6 @@ const MAX_CV: u32 = 2048;
 /** True when a conv with these parameters runs here (its weights are then packed by packWinogradWeights). */
 export function winogradFits(transposed: bool, Ci: u32, Co: u32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
   dh: i32, dw: i32, G: u32): bool {
-  // the threaded build splits convs by rows in conv_gather.ts; this kernel has no team split
-  if (ASC_FEATURE_THREADS) return false;
   return G == 1 && kh == 4 && kw == 4 && sh == 2 && sw == 2 && pt == 1 && pl == 1 && dh == 1 && dw == 1 &&
     (Ci & 3) == 0 && Ci * (transposed ? 1 : 4) <= MAX_CV;
 }
@@ -28,10 +27,19 @@ export function winogradFits(transposed: bool, Ci: u32, Co: u32, kh: i32, kw: i3
 /** Output channels per weight block: 8, or 4 for a narrow layer (an image's 1-4 channels). */
 @inline function lanes(Co: u32): u32 { return Co <= 4 ? 4 : 8; }
 
-/** Bytes of packed weights plus the kernel's scratch (input transforms of 4 tiles, products of one block). */
+/**
+ * Team members of the threaded build that share one op (each with its own scratch); the others wait at the
+ * op's barrier. 1 in the single-thread builds.
+ */
+const WORKERS: u32 = ASC_FEATURE_THREADS ? 4 : 1;
+
+/** One worker's scratch: input transforms of 4 tiles, products of one block, a spare vector. */
+@inline function slotBytes(cv: usize): usize { return 9 * 4 * cv * 4 + 9 * 4 * 32 + 32; }
+
+/** Bytes of packed weights plus every worker's scratch. */
 export function winogradBytes(transposed: bool, Ci: u32, Co: u32): usize {
   const cv = <usize>Ci * sources(transposed), L = <usize>lanes(Co), blocks = (<usize>Co + L - 1) / L;
-  return phases(transposed) * 9 * blocks * cv * L * 4 + 9 * 4 * cv * 4 + 9 * 4 * 32 + 32;
+  return phases(transposed) * 9 * blocks * cv * L * 4 + WORKERS * slotBytes(cv);
 }
 
 /** Kernel tap (0..3) of 2-tap index a for output phase r (transposed) or input parity r (conv). */
@@ -103,6 +111,12 @@ function transformTile(v: usize, t: u32, s: u32, iy0: i32, ix0: i32, st: i32): v
   v128.store32_lane(p, x, 0); v128.store32_lane(p, x, 1, 16); v128.store32_lane(p, x, 2, 32); v128.store32_lane(p, x, 3, 48);
 }
 
+/** Tiles of output phase ph (rows and columns of the phase's grid in 2x2 tiles). */
+function tilesOf(OH: i32, OW: i32, ph: u32, step: i32): i32 {
+  const rows = (OH - <i32>(ph >> 1) + step - 1) / step, cols = (OW - <i32>(ph & 1) + step - 1) / step;
+  return ((rows + 1) >> 1) * ((cols + 1) >> 1);
+}
+
 /** `u`: packWinogradWeights's layout followed by winogradBytes's scratch. `relu`: applied to the outputs. */
 export function winogradConv(transposed: bool, x: usize, u: usize, bias: usize, y: usize, Ci: u32, H: i32, W: i32,
   Co: u32, OH: i32, OW: i32, relu: bool): void {
@@ -111,15 +125,25 @@ export function winogradConv(transposed: bool, x: usize, u: usize, bias: usize, 
   cv = Ci * S;
   const L = lanes(Co), blocks = (Co + L - 1) / L, blockBytes = <usize>cv * L * 4;
   const phaseBytes = <usize>9 * blocks * blockBytes, posBytes = <usize>blocks * blockBytes;
-  const v = u + phases(transposed) * phaseBytes, prod = v + <usize>9 * 4 * cv * 4, tail = prod + 9 * 4 * 32;
   const floor = f32x4.splat(relu ? 0 : -Infinity);
   const step = transposed ? 2 : 1;
+  // Work units: the tile quads of every phase; a team's workers take contiguous ranges (the same sums either way).
+  let units = 0;
+  for (let ph: u32 = 0; ph < phases(transposed); ph++) units += (tilesOf(OH, OW, ph, step) + 3) >> 2;
+  let worker: u32 = 0, workers: u32 = 1;
+  if (inTeam()) { workers = min(teamSize, WORKERS); worker = teamIndex; }
+  if (worker >= workers) return;
+  const first = <i32>(<u64>units * worker / workers), last = <i32>(<u64>units * (worker + 1) / workers);
+  const v = u + phases(transposed) * phaseBytes + worker * slotBytes(cv), prod = v + <usize>9 * 4 * cv * 4;
+  const tail = prod + 9 * 4 * 32;
+  let unit = 0;
   for (let ph: u32 = 0; ph < phases(transposed); ph++) {
     const ry = <i32>(ph >> 1), rx = <i32>(ph & 1);
     const rows = (OH - ry + step - 1) / step, cols = (OW - rx + step - 1) / step;
     const tilesX = (cols + 1) >> 1, nTiles = ((rows + 1) >> 1) * tilesX;
     const uPhase = u + ph * phaseBytes;
-    for (let q = 0; q < nTiles; q += 4) {
+    for (let q = 0; q < nTiles; q += 4, unit++) {
+      if (unit < first || unit >= last) continue;
       for (let t: u32 = 0; t < 4; t++) {
         const tile = min(q + <i32>t, nTiles - 1);
         const m0 = (tile / tilesX) << 1, n0 = (tile % tilesX) << 1;
