@@ -11,6 +11,7 @@ import {
 } from './model';
 import { convertF16ToF32, halfToFloat } from './kernels/f16';
 import { packConvWeights, TAP_BYTES } from './kernels/conv_tile';
+import { winogradFits, winogradBytes, packWinogradWeights } from './kernels/conv_winograd';
 import { computeOperandsOk, checkQuantWeights } from './kernels/quant_validate';
 import { ensureQuantScratch } from './kernels/int8/scratch';
 import { prepareQuantWeights, usesQuantWeights } from './kernels/quant_dispatch';
@@ -401,12 +402,29 @@ export function loadModel(ptr: usize, len: u32, batch: u32): i32 {
   return prepare(ptr, batch);
 }
 
-/** True when conv op i reads its weights in a repacked copy (depthwise, or Cog not 1, 4 or 8: conv_tile.ts). */
+/** True when conv op i reads its weights in a repacked copy (depthwise, Winograd, or Cog not 1, 4 or 8: conv_tile.ts). */
 function repacksWeights(i: u32): bool {
   const code = opWord(i, 0);
   if (code != F.OP_CONV2D && code != F.OP_CONV_TRANSPOSE) return false;
   const cog = tDim(opWord(i, 1), 0) / opWord(i, 15);
-  return isDepthwise(i) || !(cog == 1 || cog == 4 || cog == 8);
+  return isDepthwise(i) || winogradOp(i) || !(cog == 1 || cog == 4 || cog == 8);
+}
+
+/** True when conv op i runs in kernels/conv_winograd.ts (the same test as kernels/conv.ts). */
+function winogradOp(i: u32): bool {
+  return winogradFits(opWord(i, 0) == F.OP_CONV_TRANSPOSE, tDim(opWord(i, 2), 0), tDim(opWord(i, 1), 0),
+    <i32>opWord(i, 7), <i32>opWord(i, 8), <i32>opWord(i, 9), <i32>opWord(i, 10), <i32>opWord(i, 11), <i32>opWord(i, 12),
+    <i32>opWord(i, 13), <i32>opWord(i, 14), opWord(i, 15));
+}
+
+/** Winograd-transformed copy of conv op i's f32 weights w, with the kernel's scratch after it (1: out of memory). */
+function winogradWeights(i: u32, w: usize): usize {
+  const transposed = opWord(i, 0) == F.OP_CONV_TRANSPOSE;
+  const ci = tDim(opWord(i, 2), 0), co = tDim(opWord(i, 1), 0);
+  const out = allocBytes(winogradBytes(transposed, ci, co));
+  if (out == 0) return 1;
+  packWinogradWeights(transposed, w, out, ci, co);
+  return out;
 }
 
 /** True when op i has i8 weights and f32 activations (int8-weights: dequantized to f32 at load). */
@@ -440,6 +458,7 @@ function prepareOpWeights(i: u32, addrs: usize, scratch: usize): usize {
     w = f;
   }
   if (!repack) return w;
+  if (winogradOp(i)) return winogradWeights(i, w);
   const cig = tDim(opWord(i, 2), 0) / g;
   const taps = opWord(i, 7) * opWord(i, 8);
   if (isDepthwise(i)) {

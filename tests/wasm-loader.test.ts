@@ -183,8 +183,9 @@ describe('wasm module ABI', () => {
     ].sort());
     // 32 KB held the original op set; the op families for published architectures (norms, activations, spatial,
     // attention) brought it to 34.4 KB; sequence models (LSTM/GRU kernels, embedding, argmax, log-softmax, their
-    // validation and the decode loop with top-k sampling) add about 6 KB. The budget keeps growth deliberate.
-    expect(statSync(WASM_PATH).size).toBeLessThanOrEqual(42 * 1024);
+    // validation and the decode loop with top-k sampling) add about 6 KB; the Winograd kernel of the 4x4 stride-2
+    // convs (kernels/conv_winograd.ts) about 3.9 KB. The budget keeps growth deliberate.
+    expect(statSync(WASM_PATH).size).toBeLessThanOrEqual(46 * 1024);
   });
 
   it('the relaxed-SIMD build: the same interface plus setFusedF32, at most 2 KB above the fixed build, and it validates only with ' +

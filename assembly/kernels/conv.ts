@@ -11,6 +11,7 @@
 // When a group's weights exceed the cache budget, output channels go in chunks.
 import { channelChunk } from './conv_tile';
 import { convGeometry, convClass } from './conv_gather';
+import { winogradFits, winogradConv } from './conv_winograd';
 
 /** First k in [0, min(kEnd, s)) with (o - k*d) divisible by s, or kEnd when there is none. */
 function firstTap(o: i32, d: i32, s: i32, kEnd: i32): i32 {
@@ -31,12 +32,19 @@ function transposedClasses(OH: i32, OW: i32, kh: i32, kw: i32, sh: i32, sw: i32,
   }
 }
 
-/** `w`: weights in the kernel layout (packConvWeights in conv_tile.ts). `relu`: applied to the outputs. */
+/**
+ * `w`: weights in the kernel layout (packConvWeights in conv_tile.ts, or conv_winograd.ts's when it fits).
+ * `relu`: applied to the outputs.
+ */
 export function conv(
   transposed: bool, x: usize, w: usize, bias: usize, y: usize,
   Ci: u32, H: i32, W: i32, Co: u32, OH: i32, OW: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: u32, relu: bool,
 ): void {
+  if (winogradFits(transposed, Ci, Co, kh, kw, sh, sw, pt, pl, dh, dw, G)) {
+    winogradConv(transposed, x, w, bias, y, Ci, H, W, Co, OH, OW, relu);
+    return;
+  }
   const Cig = Ci / G, Cog = Co / G;
   const groupWeights = <usize>(kh * kw) * Cig * Cog * 4;
   const chunk = channelChunk(Cog, groupWeights);

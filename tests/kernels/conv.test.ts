@@ -211,3 +211,35 @@ describe('relu fused into the conv store vs a separate Relu op', () => {
     });
   }
 });
+
+// kernels/conv_winograd.ts takes one-group 4x4 stride-2 pad-1 convs with Ci a multiple of 4 (output sizes, bottom and
+// right pads, output_padding free): odd and one-pixel images, phase grids with a lone last row or column, tile counts
+// not a multiple of 4, Co with partial 8-channel blocks.
+describe('Winograd F(2x2, 2x2) path: 4x4 stride-2 pad-1 conv and transposed conv', () => {
+  const k4s2 = { kh: 4, kw: 4, sh: 2, sw: 2, pt: 1, pl: 1 };
+  it('transposed: odd sizes, 1x1 input, output_padding, bottom/right pads 0..2, Co 1..19', () => {
+    const cases: Array<Partial<ConvSpec>> = [
+      { Ci: 4, Co: 8, H: 4, W: 4, pb: 1, pr: 1 },
+      { Ci: 8, Co: 13, H: 3, W: 5, pb: 1, pr: 1, n: 2 },
+      { Ci: 4, Co: 3, H: 1, W: 1, pb: 1, pr: 1 },
+      { Ci: 12, Co: 17, H: 5, W: 3, pb: 0, pr: 2 },
+      { Ci: 4, Co: 1, H: 2, W: 7, pb: 1, pr: 1, oph: 1, opw: 1 },
+      { Ci: 16, Co: 19, H: 6, W: 6, pb: 2, pr: 0, oph: 1, opw: 0 },
+    ];
+    cases.forEach((c, k) => check(spec({ ...k4s2, ...c }), true, k % 2 === 0, k % 3 === 0 ? Act.None : Act.Relu, 0, 700 + k));
+  });
+  it('conv: odd sizes, bottom/right pads 0..2, Co 1..21, activations after the kernel', () => {
+    const cases: Array<Partial<ConvSpec>> = [
+      { Ci: 4, Co: 8, H: 8, W: 8, pb: 1, pr: 1 },
+      { Ci: 8, Co: 21, H: 7, W: 9, pb: 1, pr: 2, n: 2 },
+      { Ci: 4, Co: 5, H: 3, W: 2, pb: 0, pr: 1 },
+      { Ci: 12, Co: 1, H: 10, W: 5, pb: 2, pr: 0 },
+      { Ci: 20, Co: 16, H: 6, W: 11, pb: 1, pr: 1 },
+    ];
+    cases.forEach((c, k) => check(spec({ ...k4s2, ...c }), false, k % 2 === 1, [Act.None, Act.Relu, Act.Tanh][k % 3]!, 0, 720 + k));
+  });
+  it('decoder- and encoder-sized layers (64 -> 32 channels, 16x16 <-> 32x32)', () => {
+    check(spec({ ...k4s2, Ci: 64, Co: 32, H: 16, W: 16, pb: 1, pr: 1 }), true, true, Act.Relu, 0, 740);
+    check(spec({ ...k4s2, Ci: 32, Co: 64, H: 32, W: 32, pb: 1, pr: 1 }), false, true, Act.Relu, 0, 741);
+  });
+});
