@@ -60,11 +60,6 @@ export function gemv(x: usize, w: usize, ld: u32, bias: usize, out: usize, K: u3
   }
 }
 
-/** f32 of four i8 weights (exact: i8 -> i16 -> i32 -> f32). */
-@inline function widen4(p: usize): v128 {
-  return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(p))));
-}
-
 /** out[0..4) += x0*f32(w0) + x1*f32(w1) + x2*f32(w2) + x3*f32(w3), added in that order (w: i32 lanes of four rows). */
 @inline function group4(out: usize, x0: v128, x1: v128, x2: v128, x3: v128, w0: v128, w1: v128, w2: v128, w3: v128): void {
   let a = v128.load(out);
@@ -85,11 +80,15 @@ export function gemv(x: usize, w: usize, ld: u32, bias: usize, out: usize, K: u3
 export function qgemv(x: usize, q: usize, ld: u32, scale: usize, bias: usize, out: usize, K: u32, M: u32): void {
   const vecEnd = M & ~3, wideEnd = M & ~15;
   memory.fill(out, 0, <usize>M << 2);
-  let k: u32 = 0;
-  for (; k + 4 <= K; k += 4) {
+  // The last K % 4 rows run in the same loop: a missing row adds x = 0 times row k's weights, +-0, which leaves
+  // every sum unchanged (sums start at +0 and cannot become -0), so the result is that of a one-row loop.
+  for (let k: u32 = 0; k < K; k += 4) {
+    const rows = K - k;
     const xp = x + (<usize>k << 2);
-    const x0 = v128.load32_splat(xp), x1 = v128.load32_splat(xp, 4), x2 = v128.load32_splat(xp, 8), x3 = v128.load32_splat(xp, 12);
-    const r0 = q + <usize>k * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
+    const zero = f32x4.splat(0);
+    const x0 = v128.load32_splat(xp), x1 = rows > 1 ? v128.load32_splat(xp, 4) : zero;
+    const x2 = rows > 2 ? v128.load32_splat(xp, 8) : zero, x3 = rows > 3 ? v128.load32_splat(xp, 12) : zero;
+    const r0 = q + <usize>k * ld, r1 = rows > 1 ? r0 + ld : r0, r2 = rows > 2 ? r1 + ld : r0, r3 = rows > 3 ? r2 + ld : r0;
     let m: u32 = 0;
     for (; m < wideEnd; m += 16) {
       const q0 = v128.load(r0 + m), q1 = v128.load(r1 + m), q2 = v128.load(r2 + m), q3 = v128.load(r3 + m);
@@ -110,22 +109,12 @@ export function qgemv(x: usize, q: usize, ld: u32, scale: usize, bias: usize, ou
     for (; m < M; m++) { // the last M % 16 columns
       const o = <usize>m << 2;
       let acc = load<f32>(out + o);
-      acc += load<f32>(xp) * <f32>load<i8>(r0 + m);
-      acc += load<f32>(xp, 4) * <f32>load<i8>(r1 + m);
-      acc += load<f32>(xp, 8) * <f32>load<i8>(r2 + m);
-      acc += load<f32>(xp, 12) * <f32>load<i8>(r3 + m);
+      acc += f32x4.extract_lane(x0, 0) * <f32>load<i8>(r0 + m);
+      acc += f32x4.extract_lane(x1, 0) * <f32>load<i8>(r1 + m);
+      acc += f32x4.extract_lane(x2, 0) * <f32>load<i8>(r2 + m);
+      acc += f32x4.extract_lane(x3, 0) * <f32>load<i8>(r3 + m);
       store<f32>(out + o, acc);
     }
-  }
-  for (; k < K; k++) {
-    const xs = load<f32>(x + (<usize>k << 2));
-    const xv = f32x4.splat(xs);
-    const r = q + <usize>k * ld;
-    for (let m: u32 = 0; m < vecEnd; m += 4) {
-      const o = <usize>m << 2;
-      v128.store(out + o, f32x4.add(v128.load(out + o), f32x4.mul(xv, widen4(r + m))));
-    }
-    for (let m = vecEnd; m < M; m++) store<f32>(out + (<usize>m << 2), load<f32>(out + (<usize>m << 2)) + xs * <f32>load<i8>(r + m));
   }
   for (let m: u32 = 0; m < vecEnd; m += 4) {
     const o = <usize>m << 2;
@@ -144,26 +133,15 @@ export function qgemv(x: usize, q: usize, ld: u32, scale: usize, bias: usize, ou
  * Twin: tests/kernels/recurrent-reference.ts quantizeRowRef.
  */
 export function quantizeRow(x: usize, K: u32, xq: usize): f32 {
-  const vecEnd = K & ~7;
-  let mv = f32x4.splat(0);
-  for (let k: u32 = 0; k < vecEnd; k += 4) mv = f32x4.max(mv, f32x4.abs(v128.load(x + (<usize>k << 2))));
-  let a = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
-  for (let k = vecEnd; k < K; k++) a = max(a, abs(load<f32>(x + (<usize>k << 2))));
+  // Scalar: K values per projection against K * G*H products in the GEMV (and the module size budget).
+  let a: f32 = 0;
+  for (let k: u32 = 0; k < K; k++) a = max(a, abs(load<f32>(x + (<usize>k << 2))));
+  const inv: f32 = 127 / a; // a = 0: inv = inf, x * inv = NaN -> every value 0
+  for (let k: u32 = 0; k < K; k++) {
+    const v = min(max(nearest(load<f32>(x + (<usize>k << 2)) * inv), -127), 127);
+    store<i16>(xq + (<usize>k << 1), v != v ? 0 : <i16><i32>v);
+  }
   store<i16>(xq + (<usize>K << 1), 0);
-  if (a == 0) { memory.fill(xq, 0, <usize>K << 1); return 0; }
-  const inv: f32 = 127 / a;
-  const iv = f32x4.splat(inv), lo = i32x4.splat(-127), hi = i32x4.splat(127);
-  for (let k: u32 = 0; k < vecEnd; k += 8) {
-    const p = x + (<usize>k << 2);
-    const q0 = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(p), iv))), lo), hi);
-    const q1 = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(p, 16), iv))), lo), hi);
-    v128.store(xq + (<usize>k << 1), i16x8.narrow_i32x4_s(q0, q1));
-  }
-  for (let k = vecEnd; k < K; k++) {
-    const v = f32x4.splat(load<f32>(x + (<usize>k << 2)) * inv); // the vector body's arithmetic: NaN -> 0, saturating
-    const q = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(v)), lo), hi);
-    store<i16>(xq + (<usize>k << 1), <i16>i32x4.extract_lane(q, 0));
-  }
   return a / 127;
 }
 
@@ -180,7 +158,7 @@ export function quantizeRow(x: usize, K: u32, xq: usize): f32 {
  * Twin: tests/kernels/recurrent-reference.ts qgemvI8Ref.
  */
 export function qgemvI8(xq: usize, sx: f32, q: usize, ld: u32, scale: usize, bias: usize, out: usize, K: u32, M: u32): void {
-  const vecEnd = M & ~3, wideEnd = M & ~15;
+  const wideEnd = M & ~15;
   memory.fill(out, 0, <usize>M << 2);
   let k: u32 = 0;
   for (; k < K; k += 4) {
@@ -211,13 +189,7 @@ export function qgemvI8(xq: usize, sx: f32, q: usize, ld: u32, scale: usize, bia
       store<i32>(out + (<usize>m << 2), acc);
     }
   }
-  const sv = f32x4.splat(sx);
-  for (let m: u32 = 0; m < vecEnd; m += 4) {
-    const o = <usize>m << 2;
-    const t = f32x4.mul(v128.load(scale + o), sv);
-    v128.store(out + o, f32x4.add(v128.load(bias + o), f32x4.mul(t, f32x4.convert_i32x4_s(v128.load(out + o)))));
-  }
-  for (let m = vecEnd; m < M; m++) {
+  for (let m: u32 = 0; m < M; m++) { // scalar: M values against K * M products
     const o = <usize>m << 2;
     store<f32>(out + o, load<f32>(bias + o) + (load<f32>(scale + o) * sx) * <f32>load<i32>(out + o));
   }
@@ -326,7 +298,7 @@ function cell(kind: u32, xg: usize, hg: usize, h: usize, c: usize, H: u32, lbr: 
  * int8Activations (both i8) by quantizeRow + qgemvI8 on every projection.
  */
 export function recurrentLayer(lstm: bool, x: usize, T: u32, I: u32, W: usize, R: usize, B: usize, h0: usize, c0: usize,
-  out: usize, H: u32, dirMode: u32, lbr: bool, wScale: usize, rScale: usize, int8Activations: bool = false): void {
+  out: usize, H: u32, dirMode: u32, lbr: bool, wScale: usize, rScale: usize, int8Activations: bool): void {
   const D: u32 = dirMode == 2 ? 2 : 1;
   const G: u32 = lstm ? 4 : 3;
   const GH = G * H;
