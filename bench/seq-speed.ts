@@ -312,7 +312,8 @@ export function perToken(row: SeqBenchRow): number | undefined {
 
 export function seqSpeedMarkdown(rows: SeqBenchRow[], models: SeqBenchModel[], header: string[]): string {
   const lines = ['# Sequence decoding speed, batch 1', '', ...header, '',
-    '| model | engine | one step (CPU ms, median / p90) | whole sequence (CPU ms, median / p90) | tokens | wall median (ms) | edgevae f32 is ' +
+    '| model | engine | one step (CPU ms, median / p90) | whole sequence (CPU ms, median / p90) | tokens | wall median (ms) | ' +
+      'edgevae f32 is ' +
       'x faster (sequence) | edgevae int8 is x faster (sequence) |',
     '|---|---|---:|---:|---:|---:|---:|---:|'];
   for (const m of models) {
@@ -326,7 +327,8 @@ export function seqSpeedMarkdown(rows: SeqBenchRow[], models: SeqBenchModel[], h
       const t = (x?: Timing) => (x ? `${x.cpuMedian!.toFixed(3)} / ${x.cpuP90!.toFixed(3)}` : `(${perToken(r)!.toFixed(3)} per token)`);
       const mine = r.engine.startsWith('edgevae');
       const ratioTo = (base?: SeqBenchRow) =>
-        base && base !== r && (!mine || r.engine === 'edgevae') ? `${(r.sequence!.cpuMedian! / base.sequence!.cpuMedian!).toFixed(1)}x` : '';
+        base && base !== r && (!mine || r.engine === 'edgevae')
+          ? `${(r.sequence!.cpuMedian! / base.sequence!.cpuMedian!).toFixed(1)}x` : '';
       const ratio = mine ? '' : ratioTo(own);
       const label = r.note ? `${SEQ_ENGINE_LABEL[r.engine]} (${r.note})` : SEQ_ENGINE_LABEL[r.engine];
       lines.push(

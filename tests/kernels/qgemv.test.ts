@@ -26,7 +26,8 @@ let kernel: Kernel;
 beforeAll(async () => {
   const entry = join(work, 'entry.ts');
   const kernelPath = relative(work, join(ROOT, 'assembly/kernels/recurrent')).replace(/\\/g, '/');
-  writeFileSync(entry, `export { qgemv, quantizeRow, qgemvI8 } from '${kernelPath}';\nexport function heapBase(): usize { return __heap_base; }\n`);
+  writeFileSync(entry,
+    `export { qgemv, quantizeRow, qgemvI8 } from '${kernelPath}';\nexport function heapBase(): usize { return __heap_base; }\n`);
   let binary: Uint8Array | undefined;
   let stderr = '';
   const args = [entry, '--outFile', join(work, 'k.wasm'), '--runtime', 'stub', '--enable', 'simd', '--optimizeLevel', '0'];
