@@ -15,6 +15,7 @@ export const MAX_OPS: u32 = 65535;
 export const MAX_ELEMENTS: u32 = 67108864;
 export const MAX_ENTRIES: u32 = 3;
 export const MAX_SEQUENCE_LENGTH: u32 = 1024;
+export const RECURRENT_INT8_ACTIVATIONS: u32 = 1;
 
 export const KIND_CONSTANT: u32 = 0;
 export const KIND_ACTIVATION: u32 = 1;

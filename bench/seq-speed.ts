@@ -3,10 +3,10 @@
 // for onnxruntime-node and onnxruntime-web running the exported decoder-init/decoder-step graphs and
 // tfjs-backend-wasm running the trainer's own layers (trainer/seq-model.ts, plain tfjs kernels, no edgevae
 // training kernels). Every engine must pick the same tokens as onnxruntime-node before it is timed, except
-// edgevae-int8w (quantized weights), which is timed anyway with the first differing step noted.
+// edgevae-int8w and edgevae-int8 (quantized), which are timed anyway with the first differing step noted.
 // The edgevae column comes from `edgevaeSlot`: it converts the same graphs and times the runtime's decode
 // loop when the converter and runtime support sequence models, and is skipped with a note otherwise.
-//   npx tsx bench/seq-speed.ts [--models=musicvae,words] [--engines=ort-node,ort-web,tfjs-wasm,edgevae,edgevae-int8w]
+//   npx tsx bench/seq-speed.ts [--models=musicvae,words] [--engines=ort-node,ort-web,tfjs-wasm,edgevae,edgevae-int8w,edgevae-int8]
 //     [--measure-ms=500] [--out=FILE.md]
 import { cpus, loadavg } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
@@ -46,14 +46,15 @@ export const SEQ_BENCH_MODELS: SeqBenchModel[] = [
   },
 ];
 
-export type SeqEngineName = 'ort-node' | 'ort-web' | 'tfjs-wasm' | 'edgevae' | 'edgevae-int8w';
-export const SEQ_ENGINES: readonly SeqEngineName[] = ['ort-node', 'ort-web', 'tfjs-wasm', 'edgevae', 'edgevae-int8w'];
+export type SeqEngineName = 'ort-node' | 'ort-web' | 'tfjs-wasm' | 'edgevae' | 'edgevae-int8w' | 'edgevae-int8';
+export const SEQ_ENGINES: readonly SeqEngineName[] = ['ort-node', 'ort-web', 'tfjs-wasm', 'edgevae', 'edgevae-int8w', 'edgevae-int8'];
 export const SEQ_ENGINE_LABEL: Record<SeqEngineName, string> = {
   'ort-node': 'onnxruntime-node (native, 1 thread)',
   'ort-web': 'onnxruntime-web (wasm SIMD, 1 thread)',
   'tfjs-wasm': 'tfjs-backend-wasm (SIMD, 1 thread; the trainer\'s layers)',
   edgevae: 'edgevae f32 (decode loop in wasm)',
   'edgevae-int8w': 'edgevae int8-weights (i8 W/R, int8-weight GEMV)',
+  'edgevae-int8': 'edgevae int8 (i8 W/R, rows quantized to int8 per step, i32x4.dot_i16x8_s GEMV)',
 };
 
 /** A loaded decoder: one timed step from a fixed state, and a whole greedy sequence. */
@@ -175,7 +176,7 @@ export class SeqEngineUnavailable extends Error {}
  * times the runtime's own decode loop. Modules are looked up at run time, so this file builds and runs
  * before the runtime supports sequence models; then the column is skipped with a note.
  */
-export async function edgevaeSlot(inputs: SeqBenchInputs, quant?: 'int8-weights'): Promise<SeqDecoder> {
+export async function edgevaeSlot(inputs: SeqBenchInputs, quant?: 'int8-weights' | 'int8'): Promise<SeqDecoder> {
   const converterPath = join(root, 'converter', 'sequence.ts');
   const runtimePath = join(root, 'runtime', 'sequence.ts');
   const wasmPath = join(root, 'build', 'edgevae.wasm');
@@ -198,7 +199,8 @@ export async function edgevaeSlot(inputs: SeqBenchInputs, quant?: 'int8-weights'
     decoderInit: inputs.init, decoderStep: inputs.step, vocab: { tokens, separator: ' ', maxTokens: Math.max(steps, config.maxTokens) },
       name: inputs.model.name,
   });
-  // int8-weights: the converter's quantizer (recurrent W and R per gate column, dense heads per output channel).
+  // int8-weights: the converter's quantizer (recurrent W and R per gate column, dense heads per output channel);
+  // int8: the same weights, and the recurrent ops flagged for int8 activations.
   const bytes = quant ? (await quantizeModel(f32Bytes, { mode: quant })).bytes : f32Bytes;
   const vae = await runtime.SequenceVae.load(bytes, { wasm: readFileSync(wasmPath), maxBatch: 1 });
   return {
@@ -231,6 +233,8 @@ export async function createSeqDecoder(engine: SeqEngineName, inputs: SeqBenchIn
       return edgevaeSlot(inputs);
     case 'edgevae-int8w':
       return edgevaeSlot(inputs, 'int8-weights');
+    case 'edgevae-int8':
+      return edgevaeSlot(inputs, 'int8');
   }
 }
 
@@ -308,23 +312,28 @@ export function perToken(row: SeqBenchRow): number | undefined {
 
 export function seqSpeedMarkdown(rows: SeqBenchRow[], models: SeqBenchModel[], header: string[]): string {
   const lines = ['# Sequence decoding speed, batch 1', '', ...header, '',
-    '| model | engine | one step (CPU ms, median / p90) | whole sequence (CPU ms, median / p90) | tokens | wall median (ms) | edgevae is ' +
-      'x faster (sequence) |',
-    '|---|---|---:|---:|---:|---:|---:|'];
+    '| model | engine | one step (CPU ms, median / p90) | whole sequence (CPU ms, median / p90) | tokens | wall median (ms) | ' +
+      'edgevae f32 is ' +
+      'x faster (sequence) | edgevae int8 is x faster (sequence) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|'];
   for (const m of models) {
     const own = rows.find((r) => r.model === m.name && r.engine === 'edgevae' && r.sequence);
+    const int8 = rows.find((r) => r.model === m.name && r.engine === 'edgevae-int8' && r.sequence);
     for (const r of rows.filter((x) => x.model === m.name)) {
       if (!r.sequence) {
-        lines.push(`| ${m.name} | ${SEQ_ENGINE_LABEL[r.engine]} | ${r.note ?? 'n/a'} | | | | |`);
+        lines.push(`| ${m.name} | ${SEQ_ENGINE_LABEL[r.engine]} | ${r.note ?? 'n/a'} | | | | | |`);
         continue;
       }
       const t = (x?: Timing) => (x ? `${x.cpuMedian!.toFixed(3)} / ${x.cpuP90!.toFixed(3)}` : `(${perToken(r)!.toFixed(3)} per token)`);
-      const mine = r.engine === 'edgevae' || r.engine === 'edgevae-int8w';
-      const ratio = own && !mine ? `${(r.sequence.cpuMedian! / own.sequence!.cpuMedian!).toFixed(1)}x` : '';
+      const mine = r.engine.startsWith('edgevae');
+      const ratioTo = (base?: SeqBenchRow) =>
+        base && base !== r && (!mine || r.engine === 'edgevae')
+          ? `${(r.sequence!.cpuMedian! / base.sequence!.cpuMedian!).toFixed(1)}x` : '';
+      const ratio = mine ? '' : ratioTo(own);
       const label = r.note ? `${SEQ_ENGINE_LABEL[r.engine]} (${r.note})` : SEQ_ENGINE_LABEL[r.engine];
       lines.push(
         `| ${m.name} | ${label} | ${t(r.step)} | ${t(r.sequence)} | ${r.tokens} | ` +
-          `${r.sequence.median.toFixed(2)} | ${ratio} |`);
+          `${r.sequence.median.toFixed(2)} | ${ratio} | ${ratioTo(int8)} |`);
     }
   }
   lines.push('', 'Models:', ...models.map((m) => `- \`${m.name}\`: ${m.what}; ${m.steps} greedy tokens per sequence`), '');

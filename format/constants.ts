@@ -31,6 +31,9 @@ export const ENTRY_NAME = ['encode', 'decode', 'seq-encode', 'seq-init', 'seq-st
 export const MAX_ENTRIES = 3;
 /** Hard cap on the sequence decode loop, whatever a file or a caller asks for. */
 export const MAX_SEQUENCE_LENGTH = 1024;
+/** LSTM / GRU parameter word 14 (0 otherwise): W and R are i8 and every projection quantizes its input row to int8
+ * at run time, integer dot products (the int8 mode of sequence files; docs/format.md "Sequence ops"). */
+export const RECURRENT_INT8_ACTIVATIONS = 1;
 
 export const enum Act {
   None = 0, Relu = 1, LeakyRelu = 2, Sigmoid = 3, Tanh = 4, Exp = 5, Softplus = 6, Elu = 7,

@@ -1,7 +1,7 @@
 // Validation of the sequence ops (opcodes 15..19) and of the entries of a sequence model (kinds 2..4), docs/format.md
 // "Sequence models": the same rules as assembly/kernels/recurrent_validate.ts and assembly/sequence.ts, with messages
 // that name the problem. Used by runtime/format.ts.
-import { EntryKind, MAX_SEQUENCE_LENGTH, NONE, Op } from './format-constants.js';
+import { EntryKind, MAX_SEQUENCE_LENGTH, NONE, Op, RECURRENT_INT8_ACTIVATIONS } from './format-constants.js';
 import { ModelFormatError } from './errors.js';
 import type { EntryInfo, OpInfo, TensorInfo } from './format.js';
 
@@ -50,7 +50,10 @@ export function checkSequenceOp(op: OpInfo, a: TensorInfo, out: TensorInfo, tens
   // LSTM (16) / GRU (17)
   const lstm = op.opcode === Op.Lstm;
   const [r, h0, c0, H, dir, T, lbr] = p as [number, number, number, number, number, number, number];
-  if (p[7] !== 0 || p[8] !== 0) fail('parameter words 14 and 15 must be 0');
+  const int8Act = p[7]!;
+  if (int8Act !== 0 && int8Act !== RECURRENT_INT8_ACTIVATIONS) fail(
+    `parameter word 14 is ${int8Act}, expected 0 or ${RECURRENT_INT8_ACTIVATIONS} (int8 activations)`);
+  if (p[8] !== 0) fail('parameter word 15 must be 0');
   if (H < 1) fail('hidden size is 0');
   if (T < 1) fail('sequence length is 0');
   if (dir > 2) fail(`direction ${dir} is not 0 (forward), 1 (reverse) or 2 (bidirectional)`);
@@ -68,6 +71,8 @@ export function checkSequenceOp(op: OpInfo, a: TensorInfo, out: TensorInfo, tens
   const W = weights('b (W)', op.b);
   const B = floatConst('c (B)', op.c);
   const R = weights('R (word 7)', r);
+  if (int8Act !== 0 && (W.dtype !== 'i8' || R.dtype !== 'i8')) fail(
+    `int8 activations (word 14) need i8 W and R (W ${W.dtype}, R ${R.dtype})`);
   const state = (role: string, index: number) => {
     if (index === NONE) return undefined;
     const t = tensor(role, index);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/edgevae.js';
 import { readModel } from '../runtime/format.js';
+import { Op, RECURRENT_INT8_ACTIVATIONS } from '../runtime/format-constants.js';
 import { buildSeqOnnx, SEQ_ONNX_FILES } from '../trainer/export-seq-onnx.js';
 import { readMidi } from '../trainer/midi.js';
 import { seqInitialWeights, type SeqModelConfig } from '../trainer/seq-model.js';
@@ -76,6 +77,20 @@ describe('edgevae CLI with sequence models', () => {
     expect(lines).toHaveLength(3);
   });
 
+  it('convert --seq --quant int8 flags the recurrent ops for int8 activations, and the file samples', async () => {
+    const model = join(dir, 'text-int8.evae');
+    expect(await run('convert', '--seq', join(dir, 'text'), '-o', model, '--quant', 'int8')).toBe(0);
+    const info = readModel(readFileSync(model));
+    const recurrent = info.ops.filter((o) => o.opcode === Op.Lstm || o.opcode === Op.Gru);
+    expect(recurrent.length).toBeGreaterThan(0);
+    for (const o of recurrent) {
+      expect(o.params[7]).toBe(RECURRENT_INT8_ACTIVATIONS);
+      expect(info.tensors[o.b]!.dtype).toBe('i8');
+    }
+    expect(await run('sample', '--model', model, '--n', '3', '--seed', '3')).toBe(0);
+    expect(lines).toHaveLength(3);
+  });
+
   it('melody models write MIDI files', async () => {
     const model = join(dir, 'melody.evae');
     expect(await run('convert', '--seq', join(dir, 'melody'), '-o', model, '--quant', 'f16')).toBe(0);
@@ -88,8 +103,8 @@ describe('edgevae CLI with sequence models', () => {
 
   it('refuses what does not apply, in one line', async () => {
     const model = join(dir, 'text.evae');
-    expect(await run('convert', '--seq', join(dir, 'text'), '-o', join(dir, 'x.evae'), '--quant', 'int8')).toBe(2);
-    expect(errors.join('')).toMatch(/convert: sequence models take --quant f32, f16 or int8-weights/);
+    expect(await run('convert', '--seq', join(dir, 'text'), '-o', join(dir, 'x.evae'), '--quant', 'mixed')).toBe(2);
+    expect(errors.join('')).toMatch(/convert: sequence models take --quant f32, f16, int8-weights or int8/);
     expect(await run('convert', '--seq', join(dir, 'nowhere'), '-o', join(dir, 'x.evae'))).toBe(1);
     expect(errors.join('')).toMatch(/convert: --seq .*nowhere does not exist/);
     expect(await run('sample', '--model', model, '--out', join(dir, 'g.png'))).toBe(2);

@@ -4,8 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertSequence } from '../converter/sequence.js';
+import { quantizeModel } from '../converter/quantize/index.js';
 import { readModel } from '../runtime/format.js';
-import { MAX_SEQUENCE_LENGTH, Op } from '../runtime/format-constants.js';
+import { MAX_SEQUENCE_LENGTH, Op, RECURRENT_INT8_ACTIVATIONS } from '../runtime/format-constants.js';
 import { describeWasmError } from '../runtime/wasm-errors.js';
 import type { WasmExports } from '../runtime/engine.js';
 import { buildSeqOnnx } from '../trainer/export-seq-onnx.js';
@@ -105,7 +106,10 @@ describe('sequence models: both validators', () => {
     ['LSTM R index out of range', (b) => [[opWord(b, Op.Lstm, 7), 9999]], /index 9999 does not exist/],
     ['LSTM initial h is a constant', (b) => [[opWord(b, Op.Lstm, 8), u32(b, opWord(b, Op.Lstm, 3))]],
       /initial h .* must be an f32 activation/],
-    ['LSTM parameter word 14 set', (b) => [[opWord(b, Op.Lstm, 14), 1]], /words 14 and 15 must be 0/],
+    ['LSTM int8 activations (word 14 = 1) on f32 W and R', (b) => [[opWord(b, Op.Lstm, 14), 1]],
+      /int8 activations \(word 14\) need i8 W and R \(W f32, R f32\)/],
+    ['LSTM parameter word 14 = 2', (b) => [[opWord(b, Op.Lstm, 14), 2]], /parameter word 14 is 2, expected 0 or 1/],
+    ['LSTM parameter word 15 set', (b) => [[opWord(b, Op.Lstm, 15), 1]], /parameter word 15 must be 0/],
     ['embedding with a c tensor', (b) => [[opWord(b, Op.Embedding, 4), 0]], /takes no c tensor/],
     ['embedding with a parameter', (b) => [[opWord(b, Op.Embedding, 7), 1]], /parameter word 7 is 1/],
   ];
@@ -114,6 +118,19 @@ describe('sequence models: both validators', () => {
     expect(tsError(bad)).toMatch(message);
     const { rc } = wasmLoad(bad);
     expect(rc, describeWasmError(rc)).toBeLessThan(0);
+  });
+
+  it('accept int8 files (i8 W and R, word 14 = 1) and refuse word 14 = 2 in them', async () => {
+    for (const src of [lstmBytes, gruBytes]) {
+      const { bytes } = await quantizeModel(src, { mode: 'int8' });
+      expect(tsError(bytes)).toBeUndefined();
+      expect(wasmLoad(bytes).rc).toBe(0);
+      const code = src === lstmBytes ? Op.Lstm : Op.Gru;
+      expect(u32(bytes, opWord(bytes, code, 14))).toBe(RECURRENT_INT8_ACTIVATIONS);
+      const bad = patched(bytes, [[opWord(bytes, code, 14), 2]]);
+      expect(tsError(bad)).toMatch(/parameter word 14 is 2/);
+      expect(wasmLoad(bad).rc).toBeLessThan(0);
+    }
   });
 
   it('GRU ops: an initial c or a linear_before_reset of 2 is refused by both', () => {

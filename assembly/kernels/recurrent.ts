@@ -7,7 +7,10 @@ import { exp, log } from './compact_math';
 
 let scratch: usize = 0;
 
-/** Gate scratch of at least 2*G*H + H floats for the widest recurrent op (sized by recurrent_validate.ts at load). */
+/**
+ * Gate scratch of at least 2*G*H + H floats, then max(I, H) / 2 + 8 more for int8 activations, for the widest recurrent
+ * op (sized by recurrent_validate.ts at load).
+ */
 export function setRecurrentScratch(p: usize): void { scratch = p; }
 
 /**
@@ -57,11 +60,6 @@ export function gemv(x: usize, w: usize, ld: u32, bias: usize, out: usize, K: u3
   }
 }
 
-/** f32 of four i8 weights (exact: i8 -> i16 -> i32 -> f32). */
-@inline function widen4(p: usize): v128 {
-  return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(p))));
-}
-
 /** out[0..4) += x0*f32(w0) + x1*f32(w1) + x2*f32(w2) + x3*f32(w3), added in that order (w: i32 lanes of four rows). */
 @inline function group4(out: usize, x0: v128, x1: v128, x2: v128, x3: v128, w0: v128, w1: v128, w2: v128, w3: v128): void {
   let a = v128.load(out);
@@ -82,11 +80,15 @@ export function gemv(x: usize, w: usize, ld: u32, bias: usize, out: usize, K: u3
 export function qgemv(x: usize, q: usize, ld: u32, scale: usize, bias: usize, out: usize, K: u32, M: u32): void {
   const vecEnd = M & ~3, wideEnd = M & ~15;
   memory.fill(out, 0, <usize>M << 2);
-  let k: u32 = 0;
-  for (; k + 4 <= K; k += 4) {
+  // The last K % 4 rows run in the same loop: a missing row adds x = 0 times row k's weights, +-0, which leaves
+  // every sum unchanged (sums start at +0 and cannot become -0), so the result is that of a one-row loop.
+  for (let k: u32 = 0; k < K; k += 4) {
+    const rows = K - k;
     const xp = x + (<usize>k << 2);
-    const x0 = v128.load32_splat(xp), x1 = v128.load32_splat(xp, 4), x2 = v128.load32_splat(xp, 8), x3 = v128.load32_splat(xp, 12);
-    const r0 = q + <usize>k * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
+    const zero = f32x4.splat(0);
+    const x0 = v128.load32_splat(xp), x1 = rows > 1 ? v128.load32_splat(xp, 4) : zero;
+    const x2 = rows > 2 ? v128.load32_splat(xp, 8) : zero, x3 = rows > 3 ? v128.load32_splat(xp, 12) : zero;
+    const r0 = q + <usize>k * ld, r1 = rows > 1 ? r0 + ld : r0, r2 = rows > 2 ? r1 + ld : r0, r3 = rows > 3 ? r2 + ld : r0;
     let m: u32 = 0;
     for (; m < wideEnd; m += 16) {
       const q0 = v128.load(r0 + m), q1 = v128.load(r1 + m), q2 = v128.load(r2 + m), q3 = v128.load(r3 + m);
@@ -107,22 +109,12 @@ export function qgemv(x: usize, q: usize, ld: u32, scale: usize, bias: usize, ou
     for (; m < M; m++) { // the last M % 16 columns
       const o = <usize>m << 2;
       let acc = load<f32>(out + o);
-      acc += load<f32>(xp) * <f32>load<i8>(r0 + m);
-      acc += load<f32>(xp, 4) * <f32>load<i8>(r1 + m);
-      acc += load<f32>(xp, 8) * <f32>load<i8>(r2 + m);
-      acc += load<f32>(xp, 12) * <f32>load<i8>(r3 + m);
+      acc += f32x4.extract_lane(x0, 0) * <f32>load<i8>(r0 + m);
+      acc += f32x4.extract_lane(x1, 0) * <f32>load<i8>(r1 + m);
+      acc += f32x4.extract_lane(x2, 0) * <f32>load<i8>(r2 + m);
+      acc += f32x4.extract_lane(x3, 0) * <f32>load<i8>(r3 + m);
       store<f32>(out + o, acc);
     }
-  }
-  for (; k < K; k++) {
-    const xs = load<f32>(x + (<usize>k << 2));
-    const xv = f32x4.splat(xs);
-    const r = q + <usize>k * ld;
-    for (let m: u32 = 0; m < vecEnd; m += 4) {
-      const o = <usize>m << 2;
-      v128.store(out + o, f32x4.add(v128.load(out + o), f32x4.mul(xv, widen4(r + m))));
-    }
-    for (let m = vecEnd; m < M; m++) store<f32>(out + (<usize>m << 2), load<f32>(out + (<usize>m << 2)) + xs * <f32>load<i8>(r + m));
   }
   for (let m: u32 = 0; m < vecEnd; m += 4) {
     const o = <usize>m << 2;
@@ -134,10 +126,89 @@ export function qgemv(x: usize, q: usize, ld: u32, scale: usize, bias: usize, ou
   }
 }
 
-/** Weights w (f32) or, when scale != 0, i8 with one f32 scale per column; `col` is the first column used. */
+/**
+ * Dynamic int8 quantization of one activation row for qgemvI8 (docs/format.md "Sequence ops", int8 activations):
+ * a = max |x[k]| (NaN if any is NaN); xq[k] = clamp(nearest_even(x[k] * (127 / a)), -127, 127) as i16, plus one
+ * zero i16 when K is odd (so rows pair up); all zeros when a == 0. Returns the row scale a / 127 (0 when a == 0).
+ * Twin: tests/kernels/recurrent-reference.ts quantizeRowRef.
+ */
+export function quantizeRow(x: usize, K: u32, xq: usize): f32 {
+  // Scalar: K values per projection against K * G*H products in the GEMV (and the module size budget).
+  let a: f32 = 0;
+  for (let k: u32 = 0; k < K; k++) a = max(a, abs(load<f32>(x + (<usize>k << 2))));
+  const inv: f32 = 127 / a; // a = 0: inv = inf, x * inv = NaN -> every value 0
+  for (let k: u32 = 0; k < K; k++) {
+    const v = min(max(nearest(load<f32>(x + (<usize>k << 2)) * inv), -127), 127);
+    store<i16>(xq + (<usize>k << 1), v != v ? 0 : <i16><i32>v);
+  }
+  store<i16>(xq + (<usize>K << 1), 0);
+  return a / 127;
+}
+
+/** acc[0..4) += dot of the four rows' i8 column pairs (rows 0, 1 and 2, 3 interleaved) with the i16 input pairs. */
+@inline function dot4(acc: usize, p01: v128, p23: v128, x01: v128, x23: v128): void {
+  v128.store(acc, i32x4.add(v128.load(acc), i32x4.add(i32x4.dot_i16x8_s(p01, x01), i32x4.dot_i16x8_s(p23, x23))));
+}
+
+/**
+ * int8 GEMV (int8 weights and int8 activations, docs/format.md "Sequence ops"): out[m] = bias[m] + (scale[m] * sx) *
+ * f32(acc[m]) with acc[m] = sum_k xq[k] * q[k*ld + m] in i32 (exact, so any order gives the same sum). xq holds K i16
+ * values from quantizeRow (padded to even K). Rows k, k+1 are interleaved column by column with shuffles so that
+ * i32x4.dot_i16x8_s multiplies and adds a row pair at once; out holds the i32 sums until the final scaling.
+ * Twin: tests/kernels/recurrent-reference.ts qgemvI8Ref.
+ */
+export function qgemvI8(xq: usize, sx: f32, q: usize, ld: u32, scale: usize, bias: usize, out: usize, K: u32, M: u32): void {
+  const wideEnd = M & ~15;
+  memory.fill(out, 0, <usize>M << 2);
+  let k: u32 = 0;
+  for (; k < K; k += 4) {
+    const rows = K - k;
+    const r0 = q + <usize>k * ld;
+    // Missing rows past K read row k again (its input value is the zero pad or a masked pair).
+    const r1 = rows > 1 ? r0 + ld : r0, r2 = rows > 2 ? r1 + ld : r0, r3 = rows > 3 ? r2 + ld : r0;
+    const xp = xq + (<usize>k << 1);
+    const x01 = v128.load32_splat(xp);
+    const x23 = rows > 2 ? v128.load32_splat(xp, 4) : i32x4.splat(0);
+    let m: u32 = 0;
+    for (; m < wideEnd; m += 16) {
+      const a0 = v128.load(r0 + m), a1 = v128.load(r1 + m), a2 = v128.load(r2 + m), a3 = v128.load(r3 + m);
+      const l01 = i8x16.shuffle(a0, a1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+      const h01 = i8x16.shuffle(a0, a1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+      const l23 = i8x16.shuffle(a2, a3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+      const h23 = i8x16.shuffle(a2, a3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+      const o = out + (<usize>m << 2);
+      dot4(o, i16x8.extend_low_i8x16_s(l01), i16x8.extend_low_i8x16_s(l23), x01, x23);
+      dot4(o + 16, i16x8.extend_high_i8x16_s(l01), i16x8.extend_high_i8x16_s(l23), x01, x23);
+      dot4(o + 32, i16x8.extend_low_i8x16_s(h01), i16x8.extend_low_i8x16_s(h23), x01, x23);
+      dot4(o + 48, i16x8.extend_high_i8x16_s(h01), i16x8.extend_high_i8x16_s(h23), x01, x23);
+    }
+    for (; m < M; m++) { // the last M % 16 columns
+      let acc = load<i32>(out + (<usize>m << 2));
+      const end = rows < 4 ? rows : 4;
+      for (let j: u32 = 0; j < end; j++) acc += <i32>load<i16>(xp + (<usize>j << 1)) * <i32>load<i8>(r0 + <usize>j * ld + m);
+      store<i32>(out + (<usize>m << 2), acc);
+    }
+  }
+  for (let m: u32 = 0; m < M; m++) { // scalar: M values against K * M products
+    const o = <usize>m << 2;
+    store<f32>(out + o, load<f32>(bias + o) + (load<f32>(scale + o) * sx) * <f32>load<i32>(out + o));
+  }
+}
+
+// int8 activations for the current layer (i8 W and R), and where quantizeRow writes (after the gate scratch).
+let int8Act = false;
+let xqScratch: usize = 0;
+
+/**
+ * Weights w (f32) or, when scale != 0, i8 with one f32 scale per column (int8Act: x quantized per row too);
+ * `col` is the first column used.
+ */
 function project(x: usize, w: usize, scale: usize, ld: u32, col: u32, bias: usize, out: usize, K: u32, M: u32): void {
   const c = <usize>col << 2;
-  if (scale != 0) qgemv(x, w + col, ld, scale + c, bias, out, K, M);
+  if (scale != 0 && int8Act) {
+    const sx = quantizeRow(x, K, xqScratch);
+    qgemvI8(xqScratch, sx, w + col, ld, scale + c, bias, out, K, M);
+  } else if (scale != 0) qgemv(x, w + col, ld, scale + c, bias, out, K, M);
   else gemv(x, w + c, ld, bias, out, K, M);
 }
 
@@ -223,10 +294,11 @@ function cell(kind: u32, xg: usize, hg: usize, h: usize, c: usize, H: u32, lbr: 
  * One LSTM/GRU layer over T steps for one sample. x [T, I]; W [D][I, G*H]; R [D][H, G*H]; B [D][2*G*H] (input
  * bias, then recurrent bias); h0/c0 [D, H] or 0 for zeros. out = Y [T, D, H] ++ Y_h [D, H] (++ Y_c [D, H]);
  * the running state lives in Y_h / Y_c. dirMode 0 forward, 1 reverse, 2 bidirectional (direction 1 reversed).
- * wScale / rScale != 0: W / R are i8 with those per-column scales (shared by both directions), run by qgemv.
+ * wScale / rScale != 0: W / R are i8 with those per-column scales (shared by both directions), run by qgemv, or with
+ * int8Activations (both i8) by quantizeRow + qgemvI8 on every projection.
  */
 export function recurrentLayer(lstm: bool, x: usize, T: u32, I: u32, W: usize, R: usize, B: usize, h0: usize, c0: usize,
-  out: usize, H: u32, dirMode: u32, lbr: bool, wScale: usize, rScale: usize): void {
+  out: usize, H: u32, dirMode: u32, lbr: bool, wScale: usize, rScale: usize, int8Activations: bool): void {
   const D: u32 = dirMode == 2 ? 2 : 1;
   const G: u32 = lstm ? 4 : 3;
   const GH = G * H;
@@ -236,6 +308,8 @@ export function recurrentLayer(lstm: bool, x: usize, T: u32, I: u32, W: usize, R
   const xg = scratch;
   const hg = scratch + (<usize>GH << 2);
   const rh = hg + (<usize>GH << 2);
+  int8Act = int8Activations;
+  xqScratch = rh + (<usize>H << 2);
   for (let d: u32 = 0; d < D; d++) {
     const reverse = dirMode == 1 || d == 1;
     const w = W + <usize>d * I * GH * (wScale != 0 ? 1 : 4);

@@ -5,7 +5,7 @@ import * as E from '../errors';
 import { tKind, tDtype, tCount, tRank, tDim, tQCount, tQOffset, opWord, tensorAddr, tensorCount, filePtr } from '../model';
 import { recurrentLayer, embedding, argmaxRows, logSoftmaxRows } from './recurrent';
 
-/** Floats of gate scratch the widest LSTM/GRU op needs (2*G*H + H). */
+/** Floats of gate scratch the widest LSTM/GRU op needs (2*G*H + H, then the int8 row of max(I, H) i16 + pad). */
 export let recurrentScratchFloats: u64 = 0;
 export function resetRecurrentChecks(): void { recurrentScratchFloats = 0; }
 
@@ -45,11 +45,13 @@ export function checkSequenceOp(i: u32): i32 {
   // LSTM / GRU
   const lstm = code == F.OP_LSTM;
   const r = w7, h0 = opWord(i, 8), c0 = opWord(i, 9), H = opWord(i, 10), dir = opWord(i, 11), T = opWord(i, 12), lbr = opWord(i, 13);
-  if (opWord(i, 14) != 0 || opWord(i, 15) != 0) return E.E_BAD_PARAM;
+  const int8Act = opWord(i, 14);
+  if ((int8Act != 0 && int8Act != F.RECURRENT_INT8_ACTIVATIONS) || opWord(i, 15) != 0) return E.E_BAD_PARAM;
   if (H == 0 || T == 0 || dir > 2 || lbr > 1 || (lstm && lbr != 0)) return E.E_BAD_PARAM;
   if (b >= tensorCount || c >= tensorCount || r >= tensorCount) return E.E_BAD_TENSOR_INDEX;
   if ((h0 != F.NONE && h0 >= tensorCount) || (c0 != F.NONE && c0 >= tensorCount)) return E.E_BAD_TENSOR_INDEX;
   if (!isRecurrentWeight(b) || !isFloatConst(c) || !isRecurrentWeight(r)) return E.E_BAD_OPERAND;
+  if (int8Act != 0 && (tDtype(b) != F.DTYPE_I8 || tDtype(r) != F.DTYPE_I8)) return E.E_BAD_OPERAND; // int8 activations: i8 W, R
   if (h0 != F.NONE && !isF32Act(h0)) return E.E_BAD_OPERAND;
   if (c0 != F.NONE && (!lstm || !isF32Act(c0))) return E.E_BAD_OPERAND;
   if (na % <u64>T != 0) return E.E_SHAPE_MISMATCH;
@@ -60,7 +62,7 @@ export function checkSequenceOp(i: u32): i32 {
   const state = D * <u64>H;
   if ((h0 != F.NONE && <u64>tCount(h0) != state) || (c0 != F.NONE && <u64>tCount(c0) != state)) return E.E_SHAPE_MISMATCH;
   if (no != <u64>T * state + state * (lstm ? 2 : 1)) return E.E_SHAPE_MISMATCH;
-  const need = 2 * GH + <u64>H;
+  const need = 2 * GH + <u64>H + ((I > <u64>H ? I : <u64>H) >> 1) + 8; // gates, h-sized GRU scratch, int8 row (i16 pairs)
   if (need > recurrentScratchFloats) recurrentScratchFloats = need;
   return E.OK;
 }
@@ -86,6 +88,6 @@ export function runSequenceOp(i: u32, s: u32): void {
     const h0 = opWord(i, 8), c0 = opWord(i, 9), T = opWord(i, 12);
     recurrentLayer(code == F.OP_LSTM, x, T, tCount(a) / T, tensorAddr(b, 0), tensorAddr(w7, 0), tensorAddr(c, 0),
       h0 == F.NONE ? 0 : tensorAddr(h0, s), c0 == F.NONE ? 0 : tensorAddr(c0, s), y, opWord(i, 10), opWord(i, 11), opWord(i, 13) != 0,
-      weightScales(b), weightScales(w7));
+      weightScales(b), weightScales(w7), opWord(i, 14) == F.RECURRENT_INT8_ACTIVATIONS);
   }
 }

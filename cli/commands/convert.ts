@@ -113,8 +113,8 @@ async function convertSequenceFlags(flags: Flags, output: string): Promise<void>
     if (flags[f] !== undefined) throw usageError(`convert: --${f} does not apply to sequence models`);
   }
   const quant = (flags.quant as string | undefined) ?? 'f32';
-  if (!['f32', 'f16', 'int8-weights'].includes(quant)) throw usageError(
-    `convert: sequence models take --quant f32, f16 or int8-weights, got '${quant}'`);
+  if (!['f32', 'f16', 'int8-weights', 'int8'].includes(quant)) throw usageError(
+    `convert: sequence models take --quant f32, f16, int8-weights or int8, got '${quant}'`);
   const dir = flags.seq as string | undefined;
   const paths: Record<string, string | undefined> = dir !== undefined
     ? { encoder: `${dir}/encoder.onnx`, 'decoder-init': `${dir}/decoder-init.onnx`, 'decoder-step': `${dir}/decoder-step.onnx`,
@@ -146,7 +146,7 @@ async function convertSequenceFlags(flags: Flags, output: string): Promise<void>
         { encoder, decoderInit: paths['decoder-init']!, decoderStep: paths['decoder-step']!, vocab: readVocab(paths.vocab!), name });
     if (quant !== 'f32') {
       const { quantizeModel } = await import('../../converter/quantize/index.js');
-      result = { ...result, bytes: (await quantizeModel(result.bytes, { mode: quant as 'f16' | 'int8-weights' })).bytes };
+      result = { ...result, bytes: (await quantizeModel(result.bytes, { mode: quant as 'f16' | 'int8-weights' | 'int8' })).bytes };
     }
   } catch (e) {
     throw new UserError(`convert: ${(e as Error).message}`);

@@ -5,7 +5,7 @@ import { readModel } from '../../runtime/format.js';
 import { readEditable, writeEditable, type EditableModel } from './editable-model.js';
 import type { CalibMethod, Calibration } from './calibration.js';
 import { calibrateFast } from './calibration-wasm.js';
-import { cloneModel, eligibleOps, toF16, toInt8, toInt8Weights } from './transform.js';
+import { cloneModel, eligibleOps, toF16, toInt8, toInt8Recurrent, toInt8Weights } from './transform.js';
 import { latentBatch } from '../../reference/sampler.js';
 import { runMany } from './evaluate.js';
 import { replanArena } from './replan.js';
@@ -58,6 +58,7 @@ export async function quantizeModel(floatBytes: Uint8Array, opts: QuantizeOption
   if (opts.mode === 'f32') return { bytes: floatBytes, report };
   if (opts.mode === 'f16') out = toF16(src);
   else if (opts.mode === 'int8-weights') out = toInt8Weights(src);
+  else if (opts.mode === 'int8' && src.entries.some((e) => e.kind === EntryKind.SeqStep)) out = toInt8Recurrent(src);
   else {
     const method = opts.method ?? DEFAULT_CALIB_METHOD;
     report.method = method;

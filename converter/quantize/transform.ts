@@ -5,7 +5,7 @@
 //                 DEQUANTIZE ops are inserted where int8 and float parts meet; relu (the clamp at the output
 //                 zero point) and leaky relu (a slope in the requantization) stay fused; other fused
 //                 activations run in f32 after a DEQUANTIZE; a nearest resize of an int8 value stays int8
-import { Act, DType, EntryKind, Op, TensorKind } from '../../runtime/format-constants.js';
+import { Act, DType, EntryKind, Op, RECURRENT_INT8_ACTIVATIONS, TensorKind } from '../../runtime/format-constants.js';
 import type { WEntry, WOp, WTensor } from '../writer.js';
 import {
   addActivation, addConstant, bytesOf, constantF32, type EditableModel,
@@ -98,6 +98,16 @@ export function toInt8Weights(src: EditableModel, select?: (kind: EntryKind, op:
     if (RECURRENT_OPS.has(op.op)) { op.b = perColumn(op.b!); op.params![0] = perColumn(op.params![0]!); }
   }
   return compact(m);
+}
+
+/**
+ * The int8 mode of sequence models: int8-weights everywhere, and the LSTM / GRU ops flagged to quantize their input
+ * rows to int8 at run time (parameter word 14, docs/format.md "Sequence ops") so their products are integer dot products.
+ */
+export function toInt8Recurrent(src: EditableModel): EditableModel {
+  const m = toInt8Weights(src);
+  for (const e of m.entries) for (const op of e.ops) if (RECURRENT_OPS.has(op.op)) op.params![7] = RECURRENT_INT8_ACTIVATIONS;
+  return m;
 }
 
 /**

@@ -1,12 +1,13 @@
 // The int8-weights GEMV of the sequence kernels (assembly/kernels/recurrent.ts qgemv) against its f32 twin
-// (tests/kernels/recurrent-reference.ts qgemvRef), bit for bit: the kernel file is compiled alone with a two-line entry.
+// (tests/kernels/recurrent-reference.ts qgemvRef), and the int8-activation pair (quantizeRow, qgemvI8) against
+// quantizeRowRef / qgemvI8Ref, bit for bit: the kernel file is compiled alone with a short entry.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { qgemvRef } from './recurrent-reference.js';
+import { qgemvI8Ref, qgemvRef, quantizeRowRef } from './recurrent-reference.js';
 import { rng } from './harness.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -17,13 +18,16 @@ interface Kernel {
   memory: WebAssembly.Memory;
   heapBase(): number;
   qgemv(x: number, q: number, ld: number, scale: number, bias: number, out: number, K: number, M: number): void;
+  quantizeRow(x: number, K: number, xq: number): number;
+  qgemvI8(xq: number, sx: number, q: number, ld: number, scale: number, bias: number, out: number, K: number, M: number): void;
 }
 let kernel: Kernel;
 
 beforeAll(async () => {
   const entry = join(work, 'entry.ts');
   const kernelPath = relative(work, join(ROOT, 'assembly/kernels/recurrent')).replace(/\\/g, '/');
-  writeFileSync(entry, `export { qgemv } from '${kernelPath}';\nexport function heapBase(): usize { return __heap_base; }\n`);
+  writeFileSync(entry,
+    `export { qgemv, quantizeRow, qgemvI8 } from '${kernelPath}';\nexport function heapBase(): usize { return __heap_base; }\n`);
   let binary: Uint8Array | undefined;
   let stderr = '';
   const args = [entry, '--outFile', join(work, 'k.wasm'), '--runtime', 'stub', '--enable', 'simd', '--optimizeLevel', '0'];
@@ -90,5 +94,89 @@ describe('qgemv (int8-weights GEMV)', () => {
       if (s !== got[m]) differ++;
     }
     expect(differ).toBeGreaterThan(M / 10);
+  });
+});
+
+/** quantizeRow of x at an odd offset; returns the i16 row (K + pad) and the scale. */
+function runQuantize(x: Float32Array) {
+  const base = (kernel.heapBase() + 15) & ~15;
+  const xp = base + 4, qp = xp + x.length * 4 + 6;
+  const pad = x.length + (x.length & 1);
+  const end = qp + pad * 2 + 64;
+  const have = kernel.memory.buffer.byteLength;
+  if (end > have) kernel.memory.grow(Math.ceil((end - have) / 65536));
+  const u8 = new Uint8Array(kernel.memory.buffer);
+  u8.set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), xp);
+  u8.fill(0x5a, qp, qp + pad * 2); // stale garbage: the pad must be written too
+  const scale = kernel.quantizeRow(xp, x.length, qp);
+  return { q: new Int16Array(kernel.memory.buffer.slice(qp, qp + pad * 2)), scale };
+}
+
+/** qgemvI8 on columns [col, col + M) of q [K, ld] with the quantized row xq (K + pad values). */
+function runI8(xq: Int16Array, sx: number, q: Int8Array, ld: number, col: number, scale: Float32Array, bias: Float32Array,
+  K: number, M: number) {
+  const base = (kernel.heapBase() + 15) & ~15;
+  const xp = base + 2, qp = xp + xq.length * 2 + 3, sp = qp + q.length + 5, bp = sp + scale.length * 4 + 4, op = bp + bias.length * 4 + 8;
+  const end = op + M * 4 + 64;
+  const have = kernel.memory.buffer.byteLength;
+  if (end > have) kernel.memory.grow(Math.ceil((end - have) / 65536));
+  const u8 = new Uint8Array(kernel.memory.buffer);
+  u8.set(new Uint8Array(xq.buffer, xq.byteOffset, xq.byteLength), xp);
+  u8.set(new Uint8Array(q.buffer, q.byteOffset, q.byteLength), qp);
+  u8.set(new Uint8Array(scale.buffer, scale.byteOffset, scale.byteLength), sp);
+  u8.set(new Uint8Array(bias.buffer, bias.byteOffset, bias.byteLength), bp);
+  u8.fill(0xff, op, op + M * 4);
+  kernel.qgemvI8(xp, sx, qp + col, ld, sp + col * 4, bp, op, K, M);
+  return new Float32Array(kernel.memory.buffer.slice(op, op + M * 4));
+}
+
+describe('quantizeRow + qgemvI8 (int8 activations)', () => {
+  it.each([1, 3, 7, 8, 13, 64, 320, 513])('quantizeRow of %i values: bit-identical to the twin, ties and edge values included', (K) => {
+    const r = rng(K);
+    const x = Float32Array.from({ length: K }, () => (r() * 2 - 1) * 3);
+    if (K > 2) { x[0] = 3.5; x[1] = -3.5; x[2] = 0; } // the row maximum is 3.5: x * 127/3.5 hits exact .5 ties
+    if (K > 6) { x[3] = (0.5 * 3.5) / 127; x[4] = (1.5 * 3.5) / 127; x[5] = -0; x[6] = (-2.5 * 3.5) / 127; }
+    const got = runQuantize(x);
+    const want = quantizeRowRef(x);
+    expect(got.scale).toBe(want.scale);
+    expect(Array.from(got.q)).toEqual(Array.from(want.q));
+    expect(Math.max(...Array.from(got.q, Math.abs))).toBe(127);
+  });
+
+  it('quantizeRow: an all-zero row, a NaN and an infinity', () => {
+    for (const x of [new Float32Array(9), Float32Array.of(1, NaN, 2, 3, 4, 5, 6, 7, 8), Float32Array.of(1, 2, Infinity, -4, 5)]) {
+      const got = runQuantize(x);
+      const want = quantizeRowRef(x);
+      expect(Object.is(got.scale, want.scale) || (Number.isNaN(got.scale) && Number.isNaN(want.scale))).toBe(true);
+      expect(Array.from(got.q)).toEqual(Array.from(want.q));
+    }
+    expect(runQuantize(new Float32Array(9)).scale).toBe(0);
+  });
+
+  // K: multiples of 4, remainders 1..3 (odd K uses the zero pad); M: 16-column body and column tail; col > 0.
+  const shapes: [K: number, ld: number, col: number, M: number][] = [
+    [16, 16, 0, 16], [7, 12, 0, 12], [13, 10, 0, 10], [1, 3, 0, 3], [6, 40, 0, 40], [64, 96, 64, 32], [33, 30, 20, 10],
+    [320, 2048, 0, 2048], [512, 2048, 0, 2048],
+  ];
+  it.each(shapes)('qgemvI8 K %i, ld %i, columns from %i, M %i: bit-identical to the twin', (K, ld, col, M) => {
+    const { x, q, scale, bias } = data(K, ld, M, K * 7 + M);
+    const { q: xq, scale: sx } = quantizeRowRef(x);
+    const got = runI8(xq, sx, q, ld, col, scale, bias, K, M);
+    const want = qgemvI8Ref(xq, sx, q, ld, col, scale, bias, K, M);
+    expect(Array.from(got)).toEqual(Array.from(want));
+    // and close to the float product (int8 rounding of x only): the twin is not a copy of a wrong kernel
+    const exact = qgemvRef(x, q, ld, col, scale, bias, K, M);
+    const tol = 3 * sx * Math.sqrt(K) * 128 * Math.max(...scale);
+    exact.forEach((v, m) => expect(Math.abs(v - got[m]!)).toBeLessThan(tol));
+  });
+
+  it('extreme weights (-128 everywhere, x at +-127) do not overflow the i32 sums', () => {
+    const K = 1024, M = 32;
+    const x = Float32Array.from({ length: K }, (_, k) => (k % 3 === 0 ? -1 : 1));
+    const q = new Int8Array(K * M).fill(-128);
+    const scale = new Float32Array(M).fill(1), bias = new Float32Array(M);
+    const { q: xq, scale: sx } = quantizeRowRef(x);
+    const got = runI8(xq, sx, q, M, 0, scale, bias, K, M);
+    expect(Array.from(got)).toEqual(Array.from(qgemvI8Ref(xq, sx, q, M, 0, scale, bias, K, M)));
   });
 });

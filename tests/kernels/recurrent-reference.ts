@@ -1,6 +1,7 @@
 // Plain float64 twins of the sequence kernels (assembly/kernels/recurrent.ts), written from the ONNX operator
 // definitions: LSTM (gates i, o, f, c), GRU (z, r, h; linear_before_reset 0 and 1), embedding lookup, log-softmax
 // and argmax. Weights in ONNX layout; one sample at a time (x [T, I], states [D, H]).
+import { roundHalfEven } from '../../reference/quant-arithmetic.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -98,6 +99,41 @@ export function qgemvRef(x: Float32Array, q: Int8Array, ld: number, col: number,
     let s = 0;
     for (let k = 0; k < K; k++) s = f(s + f(x[k]! * q[k * ld + col + m]!));
     out[m] = f(bias[m]! + f(scale[col + m]! * s));
+  }
+  return out;
+}
+
+/**
+ * Twin of the dynamic int8 row quantization (assembly/kernels/recurrent.ts quantizeRow): a = max |x[k]| (NaN wins),
+ * q[k] = clamp(round half to even(f32(x[k] * f32(127 / a))), -127, 127) with NaN -> 0, all zeros when a = 0, one zero
+ * pad when K is odd; scale f32(a / 127).
+ */
+export function quantizeRowRef(x: Float32Array): { q: Int16Array; scale: number } {
+  const f = Math.fround;
+  let a = 0;
+  for (const v of x) a = Math.max(a, Math.abs(v));
+  const q = new Int16Array(x.length + (x.length & 1));
+  if (a === 0) return { q, scale: 0 };
+  const inv = f(127 / a);
+  x.forEach((v, k) => {
+    const p = f(v * inv);
+    q[k] = Number.isNaN(p) ? 0 : Math.min(127, Math.max(-127, roundHalfEven(p)));
+  });
+  return { q, scale: f(a / 127) };
+}
+
+/**
+ * Twin of the int8 GEMV (qgemvI8): acc[m] = sum_k xq[k] * q[k*ld + col + m] (exact integers), then
+ * out[m] = bias[m] + f32(scale[col + m] * sx) * f32(acc[m]) in f32.
+ */
+export function qgemvI8Ref(xq: Int16Array, sx: number, q: Int8Array, ld: number, col: number, scale: Float32Array,
+  bias: Float32Array, K: number, M: number): Float32Array {
+  const f = Math.fround;
+  const out = new Float32Array(M);
+  for (let m = 0; m < M; m++) {
+    let acc = 0;
+    for (let k = 0; k < K; k++) acc += xq[k]! * q[k * ld + col + m]!;
+    out[m] = f(bias[m]! + f(f(scale[col + m]! * sx) * f(acc)));
   }
   return out;
 }
