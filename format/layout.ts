@@ -20,5 +20,13 @@ export const enum EntryField { Kind = 0, OpStart = 4, OpCount = 8, Input = 12, O
 /** Word indices in a 16-word op; the op's own parameters start at word Params. */
 export const enum OpWord { Opcode = 0, Out = 1, A = 2, B = 3, C = 4, Act = 5, Alpha = 6, Params = 7 }
 
+/** Word indices of a CONV2D / CONV_TRANSPOSE op's parameters (docs/format.md "Ops"). */
+export const enum ConvWord {
+  KernelH = 7, KernelW = 8, StrideH = 9, StrideW = 10, PadTop = 11, PadLeft = 12, DilationH = 13, DilationW = 14, Groups = 15,
+}
+
+/** Word indices of a GROUP_NORM / LAYER_NORM op's parameters: groups (LAYER_NORM: the row size), then epsilon (f32). */
+export const enum NormWord { Groups = 7, Epsilon = 8 }
+
 /** The checksum covers bytes [CHECKSUM_START, fileSize): the header from `flags` on and everything after it. */
 export const CHECKSUM_START = 16;
