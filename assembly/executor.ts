@@ -6,7 +6,7 @@ import * as F from './format';
 import * as E from './errors';
 import {
   loaded, maxBatch, tensorAddr, convWeights, isDepthwise, tCount, tDim, tDtype, tScale, tZeroPoint, opCode, opOut, opA, opB, opC, opAct,
-  opAlpha, opParam, opNormGroups, opNormEpsilon, entryOpStart, entryOpCount, entryInputTensor, entryOutputCount, entryOutputTensor,
+  opAlpha, opWord, opNormGroups, opNormEpsilon, entryOpStart, entryOpCount, entryInputTensor, entryOutputCount, entryOutputTensor,
 } from './model';
 import { dense } from './kernels/dense';
 import { conv } from './kernels/conv';
@@ -66,8 +66,7 @@ function runOp(i: u32, n: u32): void {
   const out = opOut(i), a = opA(i), b = opB(i), c = opC(i);
   const act = opAct(i);
   const alpha = opAlpha(i);
-  // parameter words of the ops without named fields (docs/format.md "Ops")
-  const p0 = opParam(i, 0), p1 = opParam(i, 1), p2 = opParam(i, 2), p3 = opParam(i, 3);
+  const w7 = opWord(i, 7), w8 = opWord(i, 8), w9 = opWord(i, 9), w10 = opWord(i, 10); // docs/format.md's w7..w10
   const outCount = tCount(out);
 
   if (isSequenceOpcode(code)) { for (let s: u32 = 0; s < n; s++) runSequenceOp(i, s); return; }
@@ -102,13 +101,13 @@ function runOp(i: u32, n: u32): void {
       }
       case F.OP_UNARY: applyActivation(x, y, outCount, act, alpha); break;
       case F.OP_BINARY:
-        binary(x, tensorAddr(b, s), y, outCount, p1, p0);
+        binary(x, tensorAddr(b, s), y, outCount, w8, w7);
         if (act != F.ACT_NONE) applyActivation(y, y, outCount, act, alpha);
         break;
-      case F.OP_RESIZE_NEAREST: resizeNearest(x, y, tDim(a, 0), tDim(a, 1), tDim(a, 2), p0, p1, F.dtypeSize(tDtype(a))); break;
-      case F.OP_CONCAT: concat(x, tensorAddr(b, s), y, p0, p1, p2); break;
-      case F.OP_SLICE: slice(x, y, p0, p1, p2, p3); break;
-      case F.OP_LAYOUT: layout(x, y, p0, p1, p2, p3); break;
+      case F.OP_RESIZE_NEAREST: resizeNearest(x, y, tDim(a, 0), tDim(a, 1), tDim(a, 2), w7, w8, F.dtypeSize(tDtype(a))); break;
+      case F.OP_CONCAT: concat(x, tensorAddr(b, s), y, w7, w8, w9); break;
+      case F.OP_SLICE: slice(x, y, w7, w8, w9, w10); break;
+      case F.OP_LAYOUT: layout(x, y, w7, w8, w9, w10); break;
       case F.OP_COPY: copy(x, y, <usize>outCount * F.dtypeSize(tDtype(out))); break;
       case F.OP_GROUP_NORM:
       case F.OP_LAYER_NORM: {

@@ -100,8 +100,6 @@ export function tCount(t: u32): u32 {
 @inline export function opAct(i: u32): u32 { return opWord(i, W.OP_WORD_ACT); }
 @inline export function opAlphaBits(i: u32): u32 { return opWord(i, W.OP_WORD_ALPHA); }
 @inline export function opAlpha(i: u32): f32 { return reinterpret<f32>(opWord(i, W.OP_WORD_ALPHA)); }
-/** Parameter word k (0-based) of op i: word OP_WORD_PARAMS + k, for the op families without named fields. */
-@inline export function opParam(i: u32, k: u32): u32 { return opWord(i, W.OP_WORD_PARAMS + k); }
 @inline export function opKernelH(i: u32): u32 { return opWord(i, W.CONV_WORD_KERNEL_H); }
 @inline export function opKernelW(i: u32): u32 { return opWord(i, W.CONV_WORD_KERNEL_W); }
 @inline export function opStrideH(i: u32): u32 { return opWord(i, W.CONV_WORD_STRIDE_H); }

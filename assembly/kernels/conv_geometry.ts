@@ -17,16 +17,16 @@ import { TENSOR_FIELD_DIMS, CONV_WORD_KERNEL_H, CONV_WORD_GROUPS } from '../form
 }
 
 export const CONV_GEOMETRY_BYTES: usize = 64;
-const staticGeometry = memory.data(CONV_GEOMETRY_BYTES, 16);
-// Threaded build: each team member fills its own block (threads/index.ts), so no member reads a block another
-// is filling; the static one is member 0's.
-let memberGeometry: usize = staticGeometry;
-export function setMemberGeometry(p: usize): void { memberGeometry = p; }
+const memberZeroBlock = memory.data(CONV_GEOMETRY_BYTES, 16);
+// The block this instance fills: member 0's static one (set at load), or in the threaded build each other team
+// member's own (threads/index.ts), so no member reads a block another is filling. An address set at run time
+// rather than a constant also keeps each field access one load at an offset from it.
+let block: usize = 0;
+/** Called at load (p 0: member 0's block) and by each other team member with its own block. */
+export function useConvGeometryBlock(p: usize): void { block = p ? p : memberZeroBlock; }
 
-/** This member's block (opConvGeometry fills it; tests fill it field by field). */
-@inline export function convGeometryBlock(): ConvGeometry {
-  return changetype<ConvGeometry>(ASC_FEATURE_THREADS ? memberGeometry : staticGeometry);
-}
+/** This instance's block (opConvGeometry fills it; tests fill it field by field). */
+@inline export function convGeometryBlock(): ConvGeometry { return changetype<ConvGeometry>(block); }
 
 /** Op i's geometry (a validated CONV2D or CONV_TRANSPOSE), in this member's block. */
 export function opConvGeometry(i: u32): ConvGeometry {

@@ -6,7 +6,7 @@
 import { allocBytes } from '../memory';
 import { TAP_BYTES } from '../kernels/conv_tile';
 import { setQuadScratch, QUAD_SCRATCH_BYTES } from '../kernels/conv_gather';
-import { setMemberGeometry, CONV_GEOMETRY_BYTES } from '../kernels/conv_geometry';
+import { useConvGeometryBlock, CONV_GEOMETRY_BYTES } from '../kernels/conv_geometry';
 import { loadedMaxTaps, loadedMaxChannels } from '../loader';
 import { usesQuantWeights } from '../kernels/quant_dispatch';
 import { QUANT_SCRATCH_BYTES, useQuantScratch, setMemberAux, memberAuxBytes, pairImage, usePairImage } from '../kernels/int8/scratch';
@@ -84,7 +84,7 @@ export function threadServe(control: usize, members: u32, index: u32): void {
     load<u32>(model, 20), load<u32>(model, 24));
   setScratch(C.memberWord(control, index, C.M_TAPS), load<u32>(model, 32), C.memberWord(control, index, C.M_DUMMY), load<u32>(model, 28));
   setQuadScratch(C.memberWord(control, index, C.M_QUAD));
-  setMemberGeometry(C.memberWord(control, index, C.M_GEOMETRY));
+  useConvGeometryBlock(C.memberWord(control, index, C.M_GEOMETRY));
   if (C.memberWord(control, index, C.M_INT8_AUX) != 0) {
     useQuantScratch(C.memberWord(control, index, C.M_QUANT));
     usePairImage(load<u32>(model, 36));

@@ -8,7 +8,7 @@ import { prepareRequant, requantTableBytes } from './requantize';
 import { ensureQuantScratch, ensurePairImage } from './scratch';
 import { packWeightsI8, packedBlockBytes } from './pack';
 import { quantize as quantizeKernel } from '../quantize';
-import { convGeometryBlock } from '../conv_geometry';
+import { convGeometryBlock, useConvGeometryBlock } from '../conv_geometry';
 
 /**
  * The block the runtime's loader makes for an integer op (kernels/quant_dispatch.ts prepareQuantWeights): the
@@ -25,7 +25,7 @@ function tableAndPacked(sIn: f32, wScales: usize, sOut: f32, count: u32, w: usiz
 export function alloc(bytes: u32): usize { return allocBytes(bytes); }
 
 /** Must be called once before any kernel (the runtime's loader does it for int8 models). */
-export function init(): bool { return ensureQuantScratch(); }
+export function init(): bool { useConvGeometryBlock(0); return ensureQuantScratch(); }
 
 /** act: 0 none, 1 relu, 2 leaky relu with slope alpha (the last argument: a caller that omits it passes 0). */
 export function denseI8(x: usize, zpX: i32, sX: f32, w: usize, wScales: usize, bias: usize, y: usize, zpY: i32, sY: f32,
