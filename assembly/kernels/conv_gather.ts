@@ -3,9 +3,9 @@
 // for CONV_TRANSPOSE. A class is a grid of output pixels (row j, column i) where pixel (j, i) reads input
 // row iy0 + j*iyStep + a*iyTap for its a-th valid kernel row ky = ky0 + a*kyStep (same for columns).
 // Pixels go four at a time (a quad); for each quad the taps any of its pixels sees are listed once and
-// convQuad does the channel math. A tap a pixel does not see points it at a block of zeros.
+// conv_f32_4px does the channel math. A tap a pixel does not see points it at a block of zeros.
 import { tapBuffer, zeroBuffer, dummyOutput } from '../model';
-import { convQuad, TAP_BYTES } from './conv_tile';
+import { conv_f32_4px, TAP_BYTES } from './conv_tile';
 import { inTeam, teamIndex, teamSize, shareStart } from '../team';
 import { ConvGeometry } from './conv_geometry';
 
@@ -146,7 +146,8 @@ export function convClass(
           n = listTaps(regular(), ky0, kx0);
           listed = true;
         }
-        convQuad(tapBuffer, n, coBegin, coEnd, weights, channelBytes, bias, y0, y0 + stepOut, y0 + 2 * stepOut, y0 + 3 * stepOut, floor);
+        conv_f32_4px(tapBuffer, n, coBegin, coEnd, weights, channelBytes, bias, y0, y0 + stepOut, y0 + 2 * stepOut, y0 + 3 * stepOut,
+          floor);
         i += 4;
         continue;
       }
@@ -208,6 +209,6 @@ function replayPending(j0: i32, oy0: i32, oyStep: i32, ox0: i32, cols: i32, iy0:
 
 function runPending(ky0: i32, kx0: i32): void {
   const n = listTaps(pending(), ky0, kx0);
-  convQuad(tapBuffer, n, coBegin, coEnd, weights, channelBytes, bias,
+  conv_f32_4px(tapBuffer, n, coBegin, coEnd, weights, channelBytes, bias,
     load<u32>(pendingOut()), load<u32>(pendingOut(), 4), load<u32>(pendingOut(), 8), load<u32>(pendingOut(), 12), floor);
 }

@@ -8,7 +8,7 @@
 // narrow_conv.ts.
 import { accBuf, acc1Buf, pairImage, tapList, quadInput, memberAux, MAX_TILE_TAPS, TAP_ENTRY_BYTES } from './scratch';
 import { inTeam, teamIndex, shareStart, teamBarrier } from '../../team';
-import { accumulateQuad1, accumulateQuad2, accumulateWide1, accumulateWide2, packInputRow, packInputRowU7, zeroAcc } from './tile';
+import { dot_i8_1px16c, dot_i8_2px16c, dot_i16_1px16c, dot_i16_2px16c, packInputRow, packInputRowU7, zeroAcc } from './tile';
 import { requantizeRows, outputLow, negativeSlope } from './requantize';
 import { usesNarrowConv, narrowConvI8, narrowConvScratchBytes } from './narrow_conv';
 import { tapSource as source } from './taps';
@@ -48,12 +48,12 @@ let quads = false;
 @inline function flush(n: u32, two: bool): void {
   if (n == 0) return;
   if (ASC_FEATURE_RELAXED_SIMD && quads) {
-    if (two) accumulateQuad2(n, pairs, roundUp8(cogG));
-    else accumulateQuad1(n, pairs, roundUp8(cogG));
+    if (two) dot_i8_2px16c(n, pairs, roundUp8(cogG));
+    else dot_i8_1px16c(n, pairs, roundUp8(cogG));
     return;
   }
-  if (two) accumulateWide2(n, pairs, roundUp8(cogG));
-  else accumulateWide1(n, pairs, roundUp8(cogG));
+  if (two) dot_i16_2px16c(n, pairs, roundUp8(cogG));
+  else dot_i16_1px16c(n, pairs, roundUp8(cogG));
 }
 
 /**
@@ -207,8 +207,8 @@ function convTapRowsI8(geom: ConvGeometry, x: usize, zpX: i32, packed: usize, rq
       const np = min(2, OW - ox);
       zeroAcc(accBuf, accBytes); zeroAcc(acc1Buf, accBytes);
       for (let j: i32 = 0; j < np; j++) fillTapRow(geom, x, zpX, oy, ox + j, rowsAt + <usize>j * rowB);
-      if (np > 1) accumulateWide2(1, (K + 1) >> 1, roundUp8(<u32>Co));
-      else accumulateWide1(1, (K + 1) >> 1, roundUp8(<u32>Co));
+      if (np > 1) dot_i16_2px16c(1, (K + 1) >> 1, roundUp8(<u32>Co));
+      else dot_i16_1px16c(1, (K + 1) >> 1, roundUp8(<u32>Co));
       requantizeRows(accBuf, acc1Buf - accBuf, np, bias, rq, 0, y + <usize>(oy * OW + ox) * Co, <usize>Co, <u32>Co, zpY, lo, slope);
     }
   }
