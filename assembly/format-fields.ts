@@ -61,3 +61,12 @@ export const CONV_WORD_GROUPS: u32 = 15;
 
 export const NORM_WORD_GROUPS: u32 = 7;
 export const NORM_WORD_EPSILON: u32 = 8;
+
+export const RECURRENT_WORD_RECURRENCE: u32 = 7;
+export const RECURRENT_WORD_INITIAL_H: u32 = 8;
+export const RECURRENT_WORD_INITIAL_C: u32 = 9;
+export const RECURRENT_WORD_HIDDEN: u32 = 10;
+export const RECURRENT_WORD_DIRECTION: u32 = 11;
+export const RECURRENT_WORD_STEPS: u32 = 12;
+export const RECURRENT_WORD_LINEAR_BEFORE_RESET: u32 = 13;
+export const RECURRENT_WORD_ROW_LENGTH: u32 = 7;

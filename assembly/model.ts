@@ -111,6 +111,14 @@ export function tCount(t: u32): u32 {
 @inline export function opGroups(i: u32): u32 { return opWord(i, W.CONV_WORD_GROUPS); }
 @inline export function opNormGroups(i: u32): u32 { return opWord(i, W.NORM_WORD_GROUPS); }
 @inline export function opNormEpsilon(i: u32): f32 { return reinterpret<f32>(opWord(i, W.NORM_WORD_EPSILON)); }
+@inline export function opRecurrence(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_RECURRENCE); }
+@inline export function opInitialH(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_INITIAL_H); }
+@inline export function opInitialC(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_INITIAL_C); }
+@inline export function opHidden(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_HIDDEN); }
+@inline export function opDirection(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_DIRECTION); }
+@inline export function opSteps(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_STEPS); }
+@inline export function opLinearBeforeReset(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_LINEAR_BEFORE_RESET); }
+@inline export function opRowLength(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_ROW_LENGTH); }
 
 /** A CONV2D with one input and one output channel per group and more than one group (kernels/depthwise.ts). */
 export function isDepthwise(i: u32): bool {

@@ -28,5 +28,13 @@ export const enum ConvWord {
 /** Word indices of a GROUP_NORM / LAYER_NORM op's parameters: groups (LAYER_NORM: the row size), then epsilon (f32). */
 export const enum NormWord { Groups = 7, Epsilon = 8 }
 
+/**
+ * Word indices of an LSTM / GRU op's parameters: the recurrent weights R, the initial h and c (or NONE), hidden size,
+ * direction, steps and GRU's linear_before_reset. ARG_MAX / LOG_SOFTMAX keep their row length in word RowLength.
+ */
+export const enum RecurrentWord {
+  Recurrence = 7, InitialH = 8, InitialC = 9, Hidden = 10, Direction = 11, Steps = 12, LinearBeforeReset = 13, RowLength = 7,
+}
+
 /** The checksum covers bytes [CHECKSUM_START, fileSize): the header from `flags` on and everything after it. */
 export const CHECKSUM_START = 16;

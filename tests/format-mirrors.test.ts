@@ -43,7 +43,7 @@ describe('format/ and its AssemblyScript mirrors', () => {
       ['MAX_KERNEL_PARAM', MAX_KERNEL_PARAM], ['MAX_EXTENT', MAX_EXTENT], ['CHECKSUM_START', layout.CHECKSUM_START],
     ]);
     const prefixes = [['HeaderField', 'HEADER'], ['TensorField', 'TENSOR_FIELD'], ['EntryField', 'ENTRY_FIELD'], ['OpWord', 'OP_WORD'],
-      ['ConvWord', 'CONV_WORD'], ['NormWord', 'NORM_WORD']];
+      ['ConvWord', 'CONV_WORD'], ['NormWord', 'NORM_WORD'], ['RecurrentWord', 'RECURRENT_WORD']];
     for (const [name, prefix] of prefixes) {
       for (const [member, v] of enumMembers(layout, name!)) expected.set(`${prefix}_${screamingCase(member)}`, v);
     }
