@@ -12,7 +12,7 @@ export const MODEL_WORDS: usize = 10;
 export const C_MEMBERS: usize = 80;     // per member: MEMBER_WORDS u32 scratch addresses
 export const MEMBER_WORDS: usize = 8;
 // member words
-export const M_TAPS: usize = 0, M_DUMMY: usize = 1, M_QUAD: usize = 2, M_QUANT: usize = 3, M_INT8_AUX: usize = 4, M_GEOMETRY: usize = 5;
+export const M_TAPS: usize = 0, M_DUMMY: usize = 1, M_QUAD: usize = 2, M_QUANT: usize = 3, M_INT8_AUX: usize = 4;
 
 @inline export function controlBytes(members: u32): usize { return C_MEMBERS + <usize>members * MEMBER_WORDS * 4; }
 @inline export function memberWord(control: usize, k: u32, w: usize): usize {

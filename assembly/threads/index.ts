@@ -50,10 +50,9 @@ export function threadSetup(members: u32, mayBlock: bool): usize {
     if (k == 0) continue; // member 0 keeps the conv scratch of the load
     const taps = allocBytes(<usize>loadedMaxTaps() * TAP_BYTES + 16);
     const dummy = allocBytes(<usize>loadedMaxChannels() * 4 + 16);
-    const quad = allocBytes(QUAD_SCRATCH_BYTES), geometry = allocBytes(CONV_GEOMETRY_BYTES);
-    if (taps == 0 || dummy == 0 || quad == 0 || geometry == 0) return 0;
+    const quad = allocBytes(QUAD_SCRATCH_BYTES + CONV_GEOMETRY_BYTES); // its quad scratch, then its conv geometry block
+    if (taps == 0 || dummy == 0 || quad == 0) return 0;
     store<u32>(m + C.M_TAPS * 4, <u32>taps); store<u32>(m + C.M_DUMMY * 4, <u32>dummy); store<u32>(m + C.M_QUAD * 4, <u32>quad);
-    store<u32>(m + C.M_GEOMETRY * 4, <u32>geometry);
   }
   if (aux > 0) setMemberAux(C.memberWord(control, 0, C.M_INT8_AUX));
   store<i32>(control + C.C_SPIN, DEFAULT_SPIN);
@@ -84,7 +83,7 @@ export function threadServe(control: usize, members: u32, index: u32): void {
     load<u32>(model, 20), load<u32>(model, 24));
   setScratch(C.memberWord(control, index, C.M_TAPS), load<u32>(model, 32), C.memberWord(control, index, C.M_DUMMY), load<u32>(model, 28));
   setQuadScratch(C.memberWord(control, index, C.M_QUAD));
-  useConvGeometryBlock(C.memberWord(control, index, C.M_GEOMETRY));
+  useConvGeometryBlock(C.memberWord(control, index, C.M_QUAD) + QUAD_SCRATCH_BYTES);
   if (C.memberWord(control, index, C.M_INT8_AUX) != 0) {
     useQuantScratch(C.memberWord(control, index, C.M_QUANT));
     usePairImage(load<u32>(model, 36));
