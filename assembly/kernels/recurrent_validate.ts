@@ -2,10 +2,7 @@
 // same rules runtime/format-sequence.ts enforces in TypeScript, and the dispatch of those ops at run time.
 import * as F from '../format';
 import * as E from '../errors';
-import {
-  tKind, tDtype, tCount, tRank, tDim, tQCount, tQOffset, opWord, tensorAddr, tensorCount, filePtr, opCode, opOut, opA, opB, opC,
-  opRecurrence, opInitialH, opInitialC, opHidden, opDirection, opSteps, opLinearBeforeReset, opRowLength,
-} from '../model';
+import { tKind, tDtype, tCount, tRank, tDim, tQCount, tQOffset, opWord, tensorAddr, tensorCount, filePtr } from '../model';
 import { recurrentLayer, embedding, argmaxRows, logSoftmaxRows } from './recurrent';
 
 /** Floats of gate scratch the widest LSTM/GRU op needs (2*G*H + H). */
@@ -26,16 +23,16 @@ function isRecurrentWeight(t: u32): bool {
 
 /** Returns E.OK or an error code for sequence op i (out, a already checked to exist; a is an activation). */
 export function checkSequenceOp(i: u32): i32 {
-  const code = opCode(i);
-  const out = opOut(i), a = opA(i), b = opB(i), c = opC(i);
+  const code = opWord(i, 0);
+  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4);
   if (!isF32Act(a) || !isF32Act(out)) return E.E_BAD_OPERAND;
   const na = <u64>tCount(a), no = <u64>tCount(out);
+  const w7 = opWord(i, 7);
   if (code == F.OP_ARG_MAX || code == F.OP_LOG_SOFTMAX) {
     if (b != F.NONE || c != F.NONE) return E.E_BAD_OPERAND;
     for (let k: u32 = 8; k < 16; k++) if (opWord(i, k) != 0) return E.E_BAD_PARAM;
-    const L = opRowLength(i);
-    if (L == 0 || na % <u64>L != 0) return E.E_BAD_PARAM;
-    if (no != (code == F.OP_ARG_MAX ? na / <u64>L : na)) return E.E_SHAPE_MISMATCH;
+    if (w7 == 0 || na % <u64>w7 != 0) return E.E_BAD_PARAM;
+    if (no != (code == F.OP_ARG_MAX ? na / <u64>w7 : na)) return E.E_SHAPE_MISMATCH;
     return E.OK;
   }
   if (code == F.OP_EMBEDDING) {
@@ -47,8 +44,7 @@ export function checkSequenceOp(i: u32): i32 {
   }
   // LSTM / GRU
   const lstm = code == F.OP_LSTM;
-  const r = opRecurrence(i), h0 = opInitialH(i), c0 = opInitialC(i), H = opHidden(i), dir = opDirection(i), T = opSteps(i);
-  const lbr = opLinearBeforeReset(i);
+  const r = w7, h0 = opWord(i, 8), c0 = opWord(i, 9), H = opWord(i, 10), dir = opWord(i, 11), T = opWord(i, 12), lbr = opWord(i, 13);
   if (opWord(i, 14) != 0 || opWord(i, 15) != 0) return E.E_BAD_PARAM;
   if (H == 0 || T == 0 || dir > 2 || lbr > 1 || (lstm && lbr != 0)) return E.E_BAD_PARAM;
   if (b >= tensorCount || c >= tensorCount || r >= tensorCount) return E.E_BAD_TENSOR_INDEX;
@@ -77,19 +73,19 @@ export function clearBadToken(): void { badToken = false; }
 function weightScales(t: u32): usize { return tDtype(t) == F.DTYPE_I8 ? filePtr + <usize>tQOffset(t) : 0; }
 
 export function runSequenceOp(i: u32, s: u32): void {
-  const code = opCode(i);
-  const out = opOut(i), a = opA(i), b = opB(i), c = opC(i), rowLength = opRowLength(i);
+  const code = opWord(i, 0);
+  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4), w7 = opWord(i, 7);
   const x = tensorAddr(a, s), y = tensorAddr(out, s);
   if (code == F.OP_EMBEDDING) {
     if (!embedding(x, tensorAddr(b, 0), y, tCount(a), tDim(b, 1), tDim(b, 0))) badToken = true;
   } else if (code == F.OP_ARG_MAX) {
-    argmaxRows(x, y, tCount(a) / rowLength, rowLength);
+    argmaxRows(x, y, tCount(a) / w7, w7);
   } else if (code == F.OP_LOG_SOFTMAX) {
-    logSoftmaxRows(x, y, tCount(a) / rowLength, rowLength);
+    logSoftmaxRows(x, y, tCount(a) / w7, w7);
   } else {
-    const r = opRecurrence(i), h0 = opInitialH(i), c0 = opInitialC(i), T = opSteps(i);
-    recurrentLayer(code == F.OP_LSTM, x, T, tCount(a) / T, tensorAddr(b, 0), tensorAddr(r, 0), tensorAddr(c, 0),
-      h0 == F.NONE ? 0 : tensorAddr(h0, s), c0 == F.NONE ? 0 : tensorAddr(c0, s), y, opHidden(i), opDirection(i),
-      opLinearBeforeReset(i) != 0, weightScales(b), weightScales(r));
+    const h0 = opWord(i, 8), c0 = opWord(i, 9), T = opWord(i, 12);
+    recurrentLayer(code == F.OP_LSTM, x, T, tCount(a) / T, tensorAddr(b, 0), tensorAddr(w7, 0), tensorAddr(c, 0),
+      h0 == F.NONE ? 0 : tensorAddr(h0, s), c0 == F.NONE ? 0 : tensorAddr(c0, s), y, opWord(i, 10), opWord(i, 11), opWord(i, 13) != 0,
+      weightScales(b), weightScales(w7));
   }
 }
