@@ -4,9 +4,13 @@
 // whose weights the loader dequantized); only integer ops (i8 activations) go to kernels/quant_dispatch.ts.
 import * as F from './format';
 import * as E from './errors';
-import { loaded, maxBatch, entryInfo, tensorAddr, convWeights, isDepthwise, tCount, tDim, tDtype, tScale, tZeroPoint, opWord } from './model';
+import {
+  loaded, maxBatch, tensorAddr, convWeights, isDepthwise, tCount, tDim, tDtype, tScale, tZeroPoint, opCode, opOut, opA, opB, opC, opAct,
+  opAlpha, opWord, opNormGroups, opNormEpsilon, entryOpStart, entryOpCount, entryInputTensor, entryOutputCount, entryOutputTensor,
+} from './model';
 import { dense } from './kernels/dense';
 import { conv } from './kernels/conv';
+import { opConvGeometry } from './kernels/conv_geometry';
 import { depthwiseConv2d } from './kernels/depthwise';
 import { applyActivation } from './kernels/activation';
 import { binary } from './kernels/binary';
@@ -20,27 +24,25 @@ import { isSequenceOpcode, runSequenceOp, badToken, clearBadToken } from './kern
 import { inTeam, teamIndex, teamBarrier } from './team';
 import { wakeTeam, splitsAcrossTeam, activationShare, denseShare } from './threads/shares';
 
-@inline function entryField(kind: u32, k: u32): u32 { return load<u32>(entryInfo + kind * 24 + (k << 2)); }
-
 function hasEntry(kind: u32): bool {
-  return loaded && kind < F.ENTRY_COUNT && entryField(kind, 1) != 0xffffffff;
+  return loaded && kind < F.ENTRY_COUNT && entryOpCount(kind) != 0xffffffff;
 }
 
 export function entryInput(kind: u32): usize {
-  return hasEntry(kind) ? tensorAddr(entryField(kind, 2), 0) : 0;
+  return hasEntry(kind) ? tensorAddr(entryInputTensor(kind), 0) : 0;
 }
 
 export function entryOutput(kind: u32, k: u32): usize {
-  if (!hasEntry(kind) || k >= entryField(kind, 3)) return 0;
-  return tensorAddr(entryField(kind, 4 + k), 0);
+  if (!hasEntry(kind) || k >= entryOutputCount(kind)) return 0;
+  return tensorAddr(entryOutputTensor(kind, k), 0);
 }
 
 export function run(kind: u32, n: u32): i32 {
   if (!loaded) return E.E_NOT_LOADED;
   if (!hasEntry(kind)) return E.E_NO_ENTRY;
   if (n == 0 || n > maxBatch) return E.E_BAD_BATCH;
-  const start = entryField(kind, 0);
-  const end = start + entryField(kind, 1);
+  const start = entryOpStart(kind);
+  const end = start + entryOpCount(kind);
   clearBadToken();
   if (!inTeam()) {
     for (let i = start; i < end; i++) runOp(i, n);
@@ -60,11 +62,11 @@ export function run(kind: u32, n: u32): i32 {
 }
 
 function runOp(i: u32, n: u32): void {
-  const code = opWord(i, 0);
-  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4);
-  const act = opWord(i, 5);
-  const alpha = reinterpret<f32>(opWord(i, 6));
-  const w7 = opWord(i, 7), w8 = opWord(i, 8), w9 = opWord(i, 9), w10 = opWord(i, 10);
+  const code = opCode(i);
+  const out = opOut(i), a = opA(i), b = opB(i), c = opC(i);
+  const act = opAct(i);
+  const alpha = opAlpha(i);
+  const w7 = opWord(i, 7), w8 = opWord(i, 8), w9 = opWord(i, 9), w10 = opWord(i, 10); // docs/format.md's w7..w10
   const outCount = tCount(out);
 
   if (isSequenceOpcode(code)) { for (let s: u32 = 0; s < n; s++) runSequenceOp(i, s); return; }
@@ -88,13 +90,10 @@ function runOp(i: u32, n: u32): void {
           break;
         }
         const w = convWeights(i), bias: usize = c == F.NONE ? 0 : tensorAddr(c, 0);
-        const Ci = tDim(a, 0), H = <i32>tDim(a, 1), W = <i32>tDim(a, 2);
-        const Co = tDim(out, 0), OH = <i32>tDim(out, 1), OW = <i32>tDim(out, 2);
+        const geom = opConvGeometry(i);
         const fusedRelu = act == F.ACT_RELU && !isDepthwise(i); // the gather kernels apply relu as they store
-        if (isDepthwise(i)) depthwiseConv2d(x, w, bias, y, Ci, H, W, OH, OW, <i32>w7, <i32>w8, <i32>w9, <i32>w10,
-          <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14));
-        else conv(code == F.OP_CONV_TRANSPOSE, x, w, bias, y, Ci, H, W, Co, OH, OW, <i32>w7, <i32>w8, <i32>w9, <i32>w10,
-          <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), opWord(i, 15), fusedRelu);
+        if (isDepthwise(i)) depthwiseConv2d(x, w, bias, y, geom);
+        else conv(code == F.OP_CONV_TRANSPOSE, x, w, bias, y, geom, fusedRelu);
         if (fusedRelu) break;
         if (inTeam() && act != F.ACT_NONE && splitsAcrossTeam(i, n)) { teamBarrier(); activationShare(y, outCount, act, alpha); }
         else applyActivation(y, y, outCount, act, alpha);
@@ -112,9 +111,9 @@ function runOp(i: u32, n: u32): void {
       case F.OP_COPY: copy(x, y, <usize>outCount * F.dtypeSize(tDtype(out))); break;
       case F.OP_GROUP_NORM:
       case F.OP_LAYER_NORM: {
-        const gamma = tensorAddr(b, 0), beta = tensorAddr(c, 0), eps = reinterpret<f32>(w8);
-        if (code == F.OP_GROUP_NORM) groupNorm(x, y, gamma, beta, tDim(a, 0), tDim(a, 1) * tDim(a, 2), w7, eps);
-        else layerNorm(x, y, gamma, beta, w7, outCount / w7, eps);
+        const gamma = tensorAddr(b, 0), beta = tensorAddr(c, 0), eps = opNormEpsilon(i), groups = opNormGroups(i);
+        if (code == F.OP_GROUP_NORM) groupNorm(x, y, gamma, beta, tDim(a, 0), tDim(a, 1) * tDim(a, 2), groups, eps);
+        else layerNorm(x, y, gamma, beta, groups, outCount / groups, eps);
         applyActivation(y, y, outCount, act, alpha);
         break;
       }

@@ -48,3 +48,25 @@ export const OP_WORD_C: u32 = 4;
 export const OP_WORD_ACT: u32 = 5;
 export const OP_WORD_ALPHA: u32 = 6;
 export const OP_WORD_PARAMS: u32 = 7;
+
+export const CONV_WORD_KERNEL_H: u32 = 7;
+export const CONV_WORD_KERNEL_W: u32 = 8;
+export const CONV_WORD_STRIDE_H: u32 = 9;
+export const CONV_WORD_STRIDE_W: u32 = 10;
+export const CONV_WORD_PAD_TOP: u32 = 11;
+export const CONV_WORD_PAD_LEFT: u32 = 12;
+export const CONV_WORD_DILATION_H: u32 = 13;
+export const CONV_WORD_DILATION_W: u32 = 14;
+export const CONV_WORD_GROUPS: u32 = 15;
+
+export const NORM_WORD_GROUPS: u32 = 7;
+export const NORM_WORD_EPSILON: u32 = 8;
+
+export const RECURRENT_WORD_RECURRENCE: u32 = 7;
+export const RECURRENT_WORD_INITIAL_H: u32 = 8;
+export const RECURRENT_WORD_INITIAL_C: u32 = 9;
+export const RECURRENT_WORD_HIDDEN: u32 = 10;
+export const RECURRENT_WORD_DIRECTION: u32 = 11;
+export const RECURRENT_WORD_STEPS: u32 = 12;
+export const RECURRENT_WORD_LINEAR_BEFORE_RESET: u32 = 13;
+export const RECURRENT_WORD_ROW_LENGTH: u32 = 7;

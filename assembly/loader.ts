@@ -2,12 +2,14 @@
 // the arena and the per-tensor address table. After a successful load no kernel can read or write
 // outside its tensors: every op's operand kinds, dtypes and shapes were checked against its semantics.
 import * as F from './format';
+import * as W from './format-fields';
 import * as E from './errors';
 import { crc32 } from './crc32';
 import { allocBytes, inMemory } from './memory';
 import {
-  setModel, setScratch, setLoaded, entryInfo, tKind, tDtype, tRank, tDim, tOffset, tByteLength, tScale,
-  tZeroPoint, tQOffset, tQCount, tCount, opWord, isDepthwise, filePtr,
+  setModel, setScratch, setLoaded, entryRecord, ENTRY_INFO_BYTES, tKind, tDtype, tRank, tDim, tOffset, tByteLength, tScale,
+  tZeroPoint, tQOffset, tQCount, tCount, opWord, isDepthwise, filePtr, opCode, opOut, opA, opB, opC, opAct, opAlpha, opAlphaBits,
+  opKernelH, opKernelW, opStrideH, opStrideW, opPadTop, opPadLeft, opDilationH, opDilationW, opGroups, opNormGroups, opNormEpsilon,
 } from './model';
 import { convertF16ToF32, halfToFloat } from './kernels/f16';
 import { packConvWeights, TAP_BYTES } from './kernels/conv_tile';
@@ -17,6 +19,7 @@ import { ensureQuantScratch } from './kernels/int8/scratch';
 import { prepareQuantWeights, usesQuantWeights } from './kernels/quant_dispatch';
 import { dequantizeWeights } from './kernels/dequantize_weights';
 import { packDepthwiseWeights } from './kernels/depthwise';
+import { useConvGeometryBlock } from './kernels/conv_geometry';
 import { setNormScratch } from './kernels/norm';
 import { checkSpatialOp } from './kernels/spatial_validate';
 import { checkSequenceOp, isSequenceOpcode, recurrentScratchFloats, resetRecurrentChecks } from './kernels/recurrent_validate';
@@ -150,17 +153,17 @@ let filePtrForChecks: usize = 0;
 function checkEntries(p: usize): i32 {
   const base = p + header(p, 36);
   const n = header(p, 40);
-  for (let k: u32 = 0; k < F.ENTRY_COUNT; k++) store<u32>(entryInfo + k * 24, 0xffffffff, 4);
+  for (let k: u32 = 0; k < F.ENTRY_COUNT; k++) store<u32>(entryRecord(k) + W.ENTRY_FIELD_OP_COUNT - W.ENTRY_FIELD_OP_START, 0xffffffff);
   let seen: u32 = 0;
   for (let e: u32 = 0; e < n; e++) {
     const r = base + e * F.ENTRY_BYTES;
-    const kind = load<u32>(r);
-    const start = load<u32>(r, 4);
-    const count = load<u32>(r, 8);
-    const input = load<u32>(r, 12);
-    const outCount = load<u32>(r, 16);
-    const out0 = load<u32>(r, 20);
-    const out1 = load<u32>(r, 24);
+    const kind = load<u32>(r + W.ENTRY_FIELD_KIND);
+    const start = load<u32>(r + W.ENTRY_FIELD_OP_START);
+    const count = load<u32>(r + W.ENTRY_FIELD_OP_COUNT);
+    const input = load<u32>(r + W.ENTRY_FIELD_INPUT);
+    const outCount = load<u32>(r + W.ENTRY_FIELD_OUTPUT_COUNT);
+    const out0 = load<u32>(r + W.ENTRY_FIELD_OUTPUT0);
+    const out1 = load<u32>(r + W.ENTRY_FIELD_OUTPUT1);
     if (kind >= F.ENTRY_COUNT || (seen & (1 << kind)) != 0) return fail(E.E_BAD_ENTRY, e);
     seen |= 1 << kind;
     if (<u64>start + <u64>count > <u64>opCount) return fail(E.E_BAD_ENTRY, e);
@@ -171,13 +174,7 @@ function checkEntries(p: usize): i32 {
     if (outCount != (kind == F.ENTRY_ENCODE || kind == F.ENTRY_SEQ_ENCODE ? 2 : 1) || (outCount == 1 && out1 != F.NONE)) return fail(
       E.E_BAD_ENTRY, e);
     if (!isIoTensor(input) || !isIoTensor(out0) || (outCount == 2 && !isIoTensor(out1))) return fail(E.E_BAD_ENTRY, e);
-    const info = entryInfo + kind * 24;
-    store<u32>(info, start);
-    store<u32>(info, count, 4);
-    store<u32>(info, input, 8);
-    store<u32>(info, outCount, 12);
-    store<u32>(info, out0, 16);
-    store<u32>(info, out1, 20);
+    memory.copy(entryRecord(kind), r + W.ENTRY_FIELD_OP_START, ENTRY_INFO_BYTES); // its words opStart..output1
   }
   if (!checkSequenceEntries(seen)) return fail(E.E_BAD_ENTRY, -1);
   return E.OK;
@@ -195,7 +192,7 @@ function checkWeights(i: u32, b: u32, c: u32, k: u64, m: u32): i32 {
     const r = checkQuantWeights(i, b, c, k, m);
     return r == E.OK ? E.OK : fail(r, i);
   }
-  if (tDtype(opWord(i, 2)) != F.DTYPE_F32) return fail(E.E_BAD_OPERAND, i);
+  if (tDtype(opA(i)) != F.DTYPE_F32) return fail(E.E_BAD_OPERAND, i);
   if (!isFloatConst(b)) return fail(E.E_BAD_OPERAND, i);
   if (<u64>tCount(b) != k * <u64>m) return fail(E.E_SHAPE_MISMATCH, i);
   if (c != F.NONE) {
@@ -206,10 +203,10 @@ function checkWeights(i: u32, b: u32, c: u32, k: u64, m: u32): i32 {
 }
 
 function checkConv(i: u32, transpose: bool): i32 {
-  const a = opWord(i, 2);
-  const out = opWord(i, 1);
-  const kh = opWord(i, 7), kw = opWord(i, 8), sh = opWord(i, 9), sw = opWord(i, 10);
-  const pt = opWord(i, 11), pl = opWord(i, 12), dh = opWord(i, 13), dw = opWord(i, 14), g = opWord(i, 15);
+  const a = opA(i);
+  const out = opOut(i);
+  const kh = opKernelH(i), kw = opKernelW(i), sh = opStrideH(i), sw = opStrideW(i);
+  const pt = opPadTop(i), pl = opPadLeft(i), dh = opDilationH(i), dw = opDilationW(i), g = opGroups(i);
   if (kh == 0 || kw == 0 || sh == 0 || sw == 0 || dh == 0 || dw == 0 || g == 0) return fail(E.E_BAD_PARAM, i);
   if (kh > MAX_KERNEL_PARAM || kw > MAX_KERNEL_PARAM || sh > MAX_KERNEL_PARAM || sw > MAX_KERNEL_PARAM ||
       dh > MAX_KERNEL_PARAM || dw > MAX_KERNEL_PARAM) return fail(E.E_BAD_PARAM, i);
@@ -234,7 +231,7 @@ function checkConv(i: u32, transpose: bool): i32 {
     const padR = <i64>(ow - 1) * sw + effW - w - pl;
     if (padB <= -<i64>sh || padB >= effH || padR <= -<i64>sw || padR >= effW) return fail(E.E_SHAPE_MISMATCH, i);
   }
-  const r = checkWeights(i, opWord(i, 3), opWord(i, 4), <u64>kh * kw * (ci / g), co);
+  const r = checkWeights(i, opB(i), opC(i), <u64>kh * kw * (ci / g), co);
   if (r != E.OK) return r;
   if (kh * kw > maxTaps) maxTaps = kh * kw;
   if (ci > maxChannels) maxChannels = ci;
@@ -248,8 +245,8 @@ function checkConv(i: u32, transpose: bool): i32 {
  * of row-size values. Both: w8 epsilon finite and >= 0. Kernel scratch: 24 bytes per channel (row) of the widest.
  */
 function checkNorm(i: u32, group: bool): i32 {
-  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4), n = opWord(i, 7);
-  const eps = reinterpret<f32>(opWord(i, 8));
+  const out = opOut(i), a = opA(i), b = opB(i), c = opC(i), n = opNormGroups(i);
+  const eps = opNormEpsilon(i);
   if (b >= tensorCount || c >= tensorCount) return fail(E.E_BAD_TENSOR_INDEX, i);
   if (!isAct(a, F.DTYPE_F32) || !isAct(out, F.DTYPE_F32) || !isFloatConst(b) || !isFloatConst(c)) return fail(E.E_BAD_OPERAND, i);
   if (n == 0 || !isFinite32(eps) || eps < 0) return fail(E.E_BAD_PARAM, i);
@@ -273,16 +270,16 @@ function clipBoundsOk(bits: u32): bool {
 }
 
 function checkOp(i: u32): i32 {
-  const code = opWord(i, 0);
-  const out = opWord(i, 1);
-  const a = opWord(i, 2);
-  const b = opWord(i, 3);
-  const act = opWord(i, 5);
+  const code = opCode(i);
+  const out = opOut(i);
+  const a = opA(i);
+  const b = opB(i);
+  const act = opAct(i);
   const spatial = code >= F.OP_PAD && code <= F.OP_TRANSPOSE;
   if (code < F.OP_DENSE || (code > F.OP_LAYER_NORM && !spatial && !isSequenceOpcode(code)) || act >= F.ACT_COUNT) return fail(
     E.E_UNKNOWN_OPCODE, i);
-  if (!isFinite32(reinterpret<f32>(opWord(i, 6)))) return fail(E.E_BAD_PARAM, i);
-  if (act == F.ACT_CLIP && !clipBoundsOk(opWord(i, 6))) return fail(E.E_BAD_PARAM, i);
+  if (!isFinite32(opAlpha(i))) return fail(E.E_BAD_PARAM, i);
+  if (act == F.ACT_CLIP && !clipBoundsOk(opAlphaBits(i))) return fail(E.E_BAD_PARAM, i);
   if (out >= tensorCount || a >= tensorCount) return fail(E.E_BAD_TENSOR_INDEX, i);
   if (tKind(out) == F.KIND_CONSTANT) return fail(E.E_WRITES_CONSTANT, i);
   if (tKind(a) != F.KIND_ACTIVATION) return fail(E.E_BAD_OPERAND, i);
@@ -291,7 +288,7 @@ function checkOp(i: u32): i32 {
   if (!fusable && act != F.ACT_NONE) return fail(E.E_BAD_PARAM, i);
   const na = <u64>tCount(a);
   const no = <u64>tCount(out);
-  const w7 = opWord(i, 7), w8 = opWord(i, 8), w9 = opWord(i, 9), w10 = opWord(i, 10);
+  const w7 = opWord(i, 7), w8 = opWord(i, 8), w9 = opWord(i, 9), w10 = opWord(i, 10); // docs/format.md's w7..w10
 
   if (isSequenceOpcode(code)) { // kernels/recurrent_validate.ts
     const r = checkSequenceOp(i);
@@ -306,7 +303,7 @@ function checkOp(i: u32): i32 {
       if (!computeOperandsOk(i)) return fail(E.E_BAD_OPERAND, i);
       if (b >= tensorCount) return fail(E.E_BAD_TENSOR_INDEX, i);
       if (tRank(b) != 2 || <u64>tDim(b, 0) != na || <u64>tDim(b, 1) != no) return fail(E.E_SHAPE_MISMATCH, i);
-      return checkWeights(i, b, opWord(i, 4), na, <u32>no);
+      return checkWeights(i, b, opC(i), na, <u32>no);
     }
     case F.OP_CONV2D: return checkConv(i, false);
     case F.OP_CONV_TRANSPOSE: return checkConv(i, true);
@@ -384,6 +381,7 @@ export function loadModel(ptr: usize, len: u32, batch: u32): i32 {
   if (r != E.OK) return r;
   filePtrForChecks = ptr;
   setModel(ptr, ptr + header(ptr, 28), tensorCount, ptr + header(ptr, 44), batch, 0, 0);
+  useConvGeometryBlock(0);
   for (let t: u32 = 0; t < tensorCount; t++) {
     r = checkTensor(t);
     if (r != E.OK) return r;
@@ -395,8 +393,8 @@ export function loadModel(ptr: usize, len: u32, batch: u32): i32 {
     if (r != E.OK) return r;
   }
   for (let i: u32 = 0; i < opCount; i++) {
-    const b = opWord(i, 3);
-    if (b != F.NONE && (opWord(i, 0) == F.OP_DENSE || opWord(i, 0) == F.OP_CONV2D || opWord(i, 0) == F.OP_CONV_TRANSPOSE) &&
+    const b = opB(i);
+    if (b != F.NONE && (opCode(i) == F.OP_DENSE || opCode(i) == F.OP_CONV2D || opCode(i) == F.OP_CONV_TRANSPOSE) &&
         usesQuantWeights(i) && !ensureQuantScratch()) return fail(E.E_OUT_OF_MEMORY, i);
   }
   return prepare(ptr, batch);
@@ -404,23 +402,23 @@ export function loadModel(ptr: usize, len: u32, batch: u32): i32 {
 
 /** True when conv op i reads its weights in a repacked copy (depthwise, Winograd, or Cog not 1, 4 or 8: conv_tile.ts). */
 function repacksWeights(i: u32): bool {
-  const code = opWord(i, 0);
+  const code = opCode(i);
   if (code != F.OP_CONV2D && code != F.OP_CONV_TRANSPOSE) return false;
-  const cog = tDim(opWord(i, 1), 0) / opWord(i, 15);
+  const cog = tDim(opOut(i), 0) / opGroups(i);
   return isDepthwise(i) || winogradOp(i) || !(cog == 1 || cog == 4 || cog == 8);
 }
 
 /** True when conv op i runs in kernels/conv_winograd.ts (the same test as kernels/conv.ts). */
 function winogradOp(i: u32): bool {
-  return winogradFits(opWord(i, 0) == F.OP_CONV_TRANSPOSE, tDim(opWord(i, 2), 0), tDim(opWord(i, 1), 0),
-    <i32>opWord(i, 7), <i32>opWord(i, 8), <i32>opWord(i, 9), <i32>opWord(i, 10), <i32>opWord(i, 11), <i32>opWord(i, 12),
-    <i32>opWord(i, 13), <i32>opWord(i, 14), opWord(i, 15));
+  return winogradFits(opCode(i) == F.OP_CONV_TRANSPOSE, tDim(opA(i), 0), tDim(opOut(i), 0),
+    <i32>opKernelH(i), <i32>opKernelW(i), <i32>opStrideH(i), <i32>opStrideW(i), <i32>opPadTop(i), <i32>opPadLeft(i),
+    <i32>opDilationH(i), <i32>opDilationW(i), opGroups(i));
 }
 
 /** Winograd-transformed copy of conv op i's f32 weights w, with the kernel's scratch after it (1: out of memory). */
 function winogradWeights(i: u32, w: usize): usize {
-  const transposed = opWord(i, 0) == F.OP_CONV_TRANSPOSE;
-  const ci = tDim(opWord(i, 2), 0), co = tDim(opWord(i, 1), 0);
+  const transposed = opCode(i) == F.OP_CONV_TRANSPOSE;
+  const ci = tDim(opA(i), 0), co = tDim(opOut(i), 0);
   const out = allocBytes(winogradBytes(transposed, ci, co));
   if (out == 0) return 1;
   packWinogradWeights(transposed, w, out, ci, co);
@@ -429,8 +427,8 @@ function winogradWeights(i: u32, w: usize): usize {
 
 /** True when op i has i8 weights and f32 activations (int8-weights: dequantized to f32 at load). */
 function dequantizesWeights(i: u32): bool {
-  const code = opWord(i, 0);
-  return (code == F.OP_DENSE || code == F.OP_CONV2D || code == F.OP_CONV_TRANSPOSE) && tDtype(opWord(i, 3)) == F.DTYPE_I8 &&
+  const code = opCode(i);
+  return (code == F.OP_DENSE || code == F.OP_CONV2D || code == F.OP_CONV_TRANSPOSE) && tDtype(opB(i)) == F.DTYPE_I8 &&
     !usesQuantWeights(i);
 }
 
@@ -442,14 +440,14 @@ function dequantizesWeights(i: u32): bool {
  * exactly the way f32 weights go.
  */
 function prepareOpWeights(i: u32, addrs: usize, scratch: usize): usize {
-  const code = opWord(i, 0);
+  const code = opCode(i);
   if (code != F.OP_DENSE && code != F.OP_CONV2D && code != F.OP_CONV_TRANSPOSE) return 0;
-  const b = opWord(i, 3);
+  const b = opB(i);
   let w = <usize>load<u32>(addrs + (<usize>b << 3));
   if (usesQuantWeights(i)) return prepareQuantWeights(i, w);
   const dense = code == F.OP_DENSE;
-  const g: u32 = dense ? 1 : opWord(i, 15);
-  const cog = dense ? tDim(b, 1) : tDim(opWord(i, 1), 0) / g;
+  const g: u32 = dense ? 1 : opGroups(i);
+  const cog = dense ? tDim(b, 1) : tDim(opOut(i), 0) / g;
   const repack = repacksWeights(i);
   if (tDtype(b) == F.DTYPE_I8) {
     const f = repack ? scratch : allocBytes(<usize>tCount(b) * 4);
@@ -459,8 +457,8 @@ function prepareOpWeights(i: u32, addrs: usize, scratch: usize): usize {
   }
   if (!repack) return w;
   if (winogradOp(i)) return winogradWeights(i, w);
-  const cig = tDim(opWord(i, 2), 0) / g;
-  const taps = opWord(i, 7) * opWord(i, 8);
+  const cig = tDim(opA(i), 0) / g;
+  const taps = opKernelH(i) * opKernelW(i);
   if (isDepthwise(i)) {
     const out = allocBytes(<usize>taps * g * 4);
     if (out == 0) return 1;
@@ -512,7 +510,7 @@ function prepare(ptr: usize, batch: u32): i32 {
   // (it is unused until the first run), else one block of the largest size.
   let dequantBytes: usize = 0;
   for (let i: u32 = 0; i < opCount; i++) {
-    if (dequantizesWeights(i) && repacksWeights(i)) dequantBytes = max(dequantBytes, <usize>tCount(opWord(i, 3)) * 4);
+    if (dequantizesWeights(i) && repacksWeights(i)) dequantBytes = max(dequantBytes, <usize>tCount(opB(i)) * 4);
   }
   const dequantScratch = dequantBytes <= <usize>arenaBytes ? arena : allocBytes(dequantBytes);
   if (dequantScratch == 0) return fail(E.E_OUT_OF_MEMORY, -1);

@@ -1,6 +1,7 @@
 // State of the one loaded model: where the file, its tables and the arena live, plus the per-tensor
 // address table the executor uses. Filled by loader.ts only after the whole file validated.
 import { TENSOR_BYTES, OP_BYTES, OP_CONV2D } from './format';
+import * as W from './format-fields';
 
 export let loaded = false;
 export let filePtr: usize = 0;
@@ -16,6 +17,8 @@ export let tensorAddrs: usize = 0;
  * (u32 each); opCount = 0xffffffff when absent.
  */
 export const entryInfo: usize = memory.data(5 * 6 * 4, 16);
+/** Bytes of an entry's record in entryInfo: the entry record's words from opStart to output1. */
+export const ENTRY_INFO_BYTES: u32 = W.ENTRY_FIELD_OUTPUT1 + 4 - W.ENTRY_FIELD_OP_START;
 /** Per op: address of a DENSE / conv op's weights in its kernel's layout (loader.ts prepareOpWeights), else 0. */
 export let opConvWeights: usize = 0;
 /** Conv scratch: tap lists and a block of zeros that stands in for padded input pixels. */
@@ -73,11 +76,52 @@ export function tCount(t: u32): u32 {
 
 @inline export function convWeights(i: u32): usize { return <usize>load<u32>(opConvWeights + (<usize>i << 2)); }
 
+// Entry fields (per entry kind; format-fields.ts ENTRY_FIELD_*, docs/format.md "Entry table").
+@inline export function entryRecord(kind: u32): usize { return entryInfo + <usize>kind * ENTRY_INFO_BYTES; }
+@inline function entryField(kind: u32, field: u32): u32 { return load<u32>(entryRecord(kind) + field - W.ENTRY_FIELD_OP_START); }
+@inline export function entryOpStart(kind: u32): u32 { return entryField(kind, W.ENTRY_FIELD_OP_START); }
+/** 0xffffffff when the model has no such entry. */
+@inline export function entryOpCount(kind: u32): u32 { return entryField(kind, W.ENTRY_FIELD_OP_COUNT); }
+@inline export function entryInputTensor(kind: u32): u32 { return entryField(kind, W.ENTRY_FIELD_INPUT); }
+@inline export function entryOutputCount(kind: u32): u32 { return entryField(kind, W.ENTRY_FIELD_OUTPUT_COUNT); }
+/** Output k (0 or 1) of the entry. */
+@inline export function entryOutputTensor(kind: u32, k: u32): u32 { return entryField(kind, W.ENTRY_FIELD_OUTPUT0 + (k << 2)); }
+
+@inline export function opRecord(i: u32): usize { return opStream + <usize>i * OP_BYTES; }
 /** Op word `k` of op `i`. */
-@inline export function opWord(i: u32, k: u32): u32 { return load<u32>(opStream + <usize>i * OP_BYTES + (<usize>k << 2)); }
+@inline export function opWord(i: u32, k: u32): u32 { return load<u32>(opRecord(i) + (<usize>k << 2)); }
+
+// Named op words (format-fields.ts OP_WORD_*, CONV_WORD_*, NORM_WORD_*; docs/format.md "Ops").
+@inline export function opCode(i: u32): u32 { return opWord(i, W.OP_WORD_OPCODE); }
+@inline export function opOut(i: u32): u32 { return opWord(i, W.OP_WORD_OUT); }
+@inline export function opA(i: u32): u32 { return opWord(i, W.OP_WORD_A); }
+@inline export function opB(i: u32): u32 { return opWord(i, W.OP_WORD_B); }
+@inline export function opC(i: u32): u32 { return opWord(i, W.OP_WORD_C); }
+@inline export function opAct(i: u32): u32 { return opWord(i, W.OP_WORD_ACT); }
+@inline export function opAlphaBits(i: u32): u32 { return opWord(i, W.OP_WORD_ALPHA); }
+@inline export function opAlpha(i: u32): f32 { return reinterpret<f32>(opWord(i, W.OP_WORD_ALPHA)); }
+@inline export function opKernelH(i: u32): u32 { return opWord(i, W.CONV_WORD_KERNEL_H); }
+@inline export function opKernelW(i: u32): u32 { return opWord(i, W.CONV_WORD_KERNEL_W); }
+@inline export function opStrideH(i: u32): u32 { return opWord(i, W.CONV_WORD_STRIDE_H); }
+@inline export function opStrideW(i: u32): u32 { return opWord(i, W.CONV_WORD_STRIDE_W); }
+@inline export function opPadTop(i: u32): u32 { return opWord(i, W.CONV_WORD_PAD_TOP); }
+@inline export function opPadLeft(i: u32): u32 { return opWord(i, W.CONV_WORD_PAD_LEFT); }
+@inline export function opDilationH(i: u32): u32 { return opWord(i, W.CONV_WORD_DILATION_H); }
+@inline export function opDilationW(i: u32): u32 { return opWord(i, W.CONV_WORD_DILATION_W); }
+@inline export function opGroups(i: u32): u32 { return opWord(i, W.CONV_WORD_GROUPS); }
+@inline export function opNormGroups(i: u32): u32 { return opWord(i, W.NORM_WORD_GROUPS); }
+@inline export function opNormEpsilon(i: u32): f32 { return reinterpret<f32>(opWord(i, W.NORM_WORD_EPSILON)); }
+@inline export function opRecurrence(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_RECURRENCE); }
+@inline export function opInitialH(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_INITIAL_H); }
+@inline export function opInitialC(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_INITIAL_C); }
+@inline export function opHidden(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_HIDDEN); }
+@inline export function opDirection(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_DIRECTION); }
+@inline export function opSteps(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_STEPS); }
+@inline export function opLinearBeforeReset(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_LINEAR_BEFORE_RESET); }
+@inline export function opRowLength(i: u32): u32 { return opWord(i, W.RECURRENT_WORD_ROW_LENGTH); }
 
 /** A CONV2D with one input and one output channel per group and more than one group (kernels/depthwise.ts). */
 export function isDepthwise(i: u32): bool {
-  const g = opWord(i, 15);
-  return opWord(i, 0) == OP_CONV2D && g > 1 && tDim(opWord(i, 2), 0) == g && tDim(opWord(i, 1), 0) == g;
+  const g = opGroups(i);
+  return opCode(i) == OP_CONV2D && g > 1 && tDim(opA(i), 0) == g && tDim(opOut(i), 0) == g;
 }

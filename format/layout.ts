@@ -20,5 +20,21 @@ export const enum EntryField { Kind = 0, OpStart = 4, OpCount = 8, Input = 12, O
 /** Word indices in a 16-word op; the op's own parameters start at word Params. */
 export const enum OpWord { Opcode = 0, Out = 1, A = 2, B = 3, C = 4, Act = 5, Alpha = 6, Params = 7 }
 
+/** Word indices of a CONV2D / CONV_TRANSPOSE op's parameters (docs/format.md "Ops"). */
+export const enum ConvWord {
+  KernelH = 7, KernelW = 8, StrideH = 9, StrideW = 10, PadTop = 11, PadLeft = 12, DilationH = 13, DilationW = 14, Groups = 15,
+}
+
+/** Word indices of a GROUP_NORM / LAYER_NORM op's parameters: groups (LAYER_NORM: the row size), then epsilon (f32). */
+export const enum NormWord { Groups = 7, Epsilon = 8 }
+
+/**
+ * Word indices of an LSTM / GRU op's parameters: the recurrent weights R, the initial h and c (or NONE), hidden size,
+ * direction, steps and GRU's linear_before_reset. ARG_MAX / LOG_SOFTMAX keep their row length in word RowLength.
+ */
+export const enum RecurrentWord {
+  Recurrence = 7, InitialH = 8, InitialC = 9, Hidden = 10, Direction = 11, Steps = 12, LinearBeforeReset = 13, RowLength = 7,
+}
+
 /** The checksum covers bytes [CHECKSUM_START, fileSize): the header from `flags` on and everything after it. */
 export const CHECKSUM_START = 16;

@@ -2,6 +2,7 @@
 // mirror of assembly/kernels/quant_dispatch.ts usesQuads, for `inspect`, `info` and the benchmarks. Browser-safe.
 import { FLAG_RELU_U7, Op } from './format-constants.js';
 import type { ModelInfo } from './format.js';
+import { ConvWord, OpWord } from '../format/layout.js';
 
 const roundUp8 = (n: number) => (n + 7) & ~7;
 
@@ -17,7 +18,8 @@ export function relaxedDotOps(model: ModelInfo): number[] {
       if ((roundUp8(w.dims[1]!) & 15) === 0) out.push(i);
       return;
     }
-    const [kh, kw] = op.params as [number, number], g = op.params[8]!;
+    const param = (w: ConvWord): number => op.params[w - OpWord.Params]!; // params start at word OpWord.Params
+    const kh = param(ConvWord.KernelH), kw = param(ConvWord.KernelW), g = param(ConvWord.Groups);
     const transposed = op.opcode === Op.ConvTranspose, ci = a.dims[0]!, co = y.dims[0]!;
     const tapRows = !transposed && g === 1 && ci < 8 && kh * kw * ci <= 1024;
     const narrow = g === 1 && co < 8 && (transposed || ci >= 8);

@@ -29,7 +29,8 @@ const VALUE_ENUMS: EnumMirror[] = [
 ];
 const FIELD_ENUMS: EnumMirror[] = [
   [layout, 'HeaderField', 'HEADER'], [layout, 'TensorField', 'TENSOR_FIELD'], [layout, 'EntryField', 'ENTRY_FIELD'],
-  [layout, 'OpWord', 'OP_WORD'],
+  [layout, 'OpWord', 'OP_WORD'], [layout, 'ConvWord', 'CONV_WORD'], [layout, 'NormWord', 'NORM_WORD'],
+  [layout, 'RecurrentWord', 'RECURRENT_WORD'],
 ];
 
 const DTYPE_SIZE_FUNCTION = `

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { enumMembers, renderMirrors, screamingCase } from '../scripts/generate-format.js';
 import * as layout from '../format/layout.js';
-import { EntryField, HeaderField, OpWord, TensorField } from '../format/layout.js';
+import { ConvWord, EntryField, HeaderField, OpWord, TensorField } from '../format/layout.js';
 import { MAX_EXTENT, MAX_KERNEL_PARAM } from '../format/constants.js';
 import { WASM_ERROR_TABLE } from '../format/errors.js';
 import { readModel } from '../runtime/format.js';
@@ -42,7 +42,8 @@ describe('format/ and its AssemblyScript mirrors', () => {
     const expected = new Map<string, number>([
       ['MAX_KERNEL_PARAM', MAX_KERNEL_PARAM], ['MAX_EXTENT', MAX_EXTENT], ['CHECKSUM_START', layout.CHECKSUM_START],
     ]);
-    const prefixes = [['HeaderField', 'HEADER'], ['TensorField', 'TENSOR_FIELD'], ['EntryField', 'ENTRY_FIELD'], ['OpWord', 'OP_WORD']];
+    const prefixes = [['HeaderField', 'HEADER'], ['TensorField', 'TENSOR_FIELD'], ['EntryField', 'ENTRY_FIELD'], ['OpWord', 'OP_WORD'],
+      ['ConvWord', 'CONV_WORD'], ['NormWord', 'NORM_WORD'], ['RecurrentWord', 'RECURRENT_WORD']];
     for (const [name, prefix] of prefixes) {
       for (const [member, v] of enumMembers(layout, name!)) expected.set(`${prefix}_${screamingCase(member)}`, v);
     }
@@ -83,6 +84,17 @@ describe('format/ and its AssemblyScript mirrors', () => {
       expect([word(OpWord.Opcode), word(OpWord.Out), word(OpWord.A), word(OpWord.B), word(OpWord.C), word(OpWord.Act)])
         .toEqual([op.opcode, op.output, op.a, op.b, op.c, op.activation]);
       expect(word(OpWord.Params)).toBe(op.params[0]);
+      if (op.opcode !== 2 && op.opcode !== 3) continue;
+      // conv words by name: kernel as the weights' dims [(G,) KH, KW, Ci/G, Co/G] say, groups dividing their count,
+      // strides and pads as the (symmetrically padded) input and output heights say
+      const w = info.tensors[op.b]!.dims, [Ci, H] = info.tensors[op.a]!.dims as [number, number], OH = info.tensors[op.output]!.dims[1]!;
+      expect([word(ConvWord.KernelH), word(ConvWord.KernelW)]).toEqual([w.at(-4), w.at(-3)]);
+      expect(w.at(-2)! * word(ConvWord.Groups)).toBe(Ci);
+      const k = word(ConvWord.DilationH) * (word(ConvWord.KernelH) - 1) + 1, s = word(ConvWord.StrideH), p = word(ConvWord.PadTop);
+      expect(OH).toBe(op.opcode === 2 ? Math.floor((H + 2 * p - k) / s) + 1 : (H - 1) * s - 2 * p + k);
+      expect(word(ConvWord.PadLeft)).toBe(p);
+      expect(word(ConvWord.StrideW)).toBe(s);
+      expect(word(ConvWord.DilationW)).toBe(word(ConvWord.DilationH));
     }
   });
 });

@@ -10,7 +10,8 @@
 //   up by kyStep*dH/sH), and the next output row of the phase (oy + sH) reads the next input row.
 // When a group's weights exceed the cache budget, output channels go in chunks.
 import { channelChunk } from './conv_tile';
-import { convGeometry, convClass } from './conv_gather';
+import { beginGatherOp, beginGatherPass, convClass } from './conv_gather';
+import { ConvGeometry } from './conv_geometry';
 import { winogradFits, winogradConv } from './conv_winograd';
 
 /** First k in [0, min(kEnd, s)) with (o - k*d) divisible by s, or kEnd when there is none. */
@@ -36,13 +37,12 @@ function transposedClasses(OH: i32, OW: i32, kh: i32, kw: i32, sh: i32, sw: i32,
  * `w`: weights in the kernel layout (packConvWeights in conv_tile.ts, or conv_winograd.ts's when it fits).
  * `relu`: applied to the outputs.
  */
-export function conv(
-  transposed: bool, x: usize, w: usize, bias: usize, y: usize,
-  Ci: u32, H: i32, W: i32, Co: u32, OH: i32, OW: i32,
-  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, G: u32, relu: bool,
-): void {
+export function conv(transposed: bool, x: usize, w: usize, bias: usize, y: usize, geom: ConvGeometry, relu: bool): void {
+  const Ci = <u32>geom.inC, Co = <u32>geom.outC, OH = geom.outH, OW = geom.outW;
+  const kh = geom.kernelH, kw = geom.kernelW, sh = geom.strideH, sw = geom.strideW;
+  const pt = geom.padTop, pl = geom.padLeft, dh = geom.dilationH, dw = geom.dilationW, G = <u32>geom.groups;
   if (winogradFits(transposed, Ci, Co, kh, kw, sh, sw, pt, pl, dh, dw, G)) {
-    winogradConv(transposed, x, w, bias, y, Ci, H, W, Co, OH, OW, relu);
+    winogradConv(transposed, x, w, bias, y, Ci, geom.inH, geom.inW, Co, OH, OW, relu);
     return;
   }
   const Cig = Ci / G, Cog = Co / G;
@@ -56,11 +56,11 @@ export function conv(
     iyTap = -(kyStep * dh / sh); ixTap = -(kxStep * dw / sw);
   }
   const rowRuns = !transposed && dw == 1 && G == 1 && kw > 1;
+  beginGatherOp(geom, kyStep, kxStep, iyTap, ixTap, rowRuns, relu);
   for (let g: u32 = 0; g < G; g++) {
     for (let c0: u32 = 0; c0 < Cog; c0 += chunk) {
-      convGeometry(x + (<usize>(g * Cig) << 2), H, W, Ci, Cig, y + (<usize>(g * Cog) << 2), OW, Co,
-        kh, kw, kyStep, kxStep, iyTap, ixTap, rowRuns,
-        w + <usize>g * groupWeights, bias ? bias + (<usize>(g * Cog) << 2) : 0, c0, Cog - c0 <= chunk ? Cog : c0 + chunk, relu);
+      beginGatherPass(x + (<usize>(g * Cig) << 2), y + (<usize>(g * Cog) << 2),
+        w + <usize>g * groupWeights, bias ? bias + (<usize>(g * Cog) << 2) : 0, c0, Cog - c0 <= chunk ? Cog : c0 + chunk);
       if (transposed) transposedClasses(OH, OW, kh, kw, sh, sw, pt, pl, dh, dw);
       else convClass(0, 1, OH, 0, 1, OW, -pt, sh, -pl, sw, 0, 0);
     }

@@ -3,12 +3,15 @@
 // for CONV_TRANSPOSE. A class is a grid of output pixels (row j, column i) where pixel (j, i) reads input
 // row iy0 + j*iyStep + a*iyTap for its a-th valid kernel row ky = ky0 + a*kyStep (same for columns).
 // Pixels go four at a time (a quad); for each quad the taps any of its pixels sees are listed once and
-// convQuad does the channel math. A tap a pixel does not see points it at a block of zeros.
+// conv_f32_4px does the channel math. A tap a pixel does not see points it at a block of zeros.
 import { tapBuffer, zeroBuffer, dummyOutput } from '../model';
-import { convQuad, TAP_BYTES } from './conv_tile';
+import { conv_f32_4px, TAP_BYTES } from './conv_tile';
 import { inTeam, teamIndex, teamSize, shareStart } from '../team';
+import { ConvGeometry } from './conv_geometry';
 
-// The op and group being run, set by convGeometry.
+// The op (beginGatherOp) and the group and channel chunk (beginGatherPass) being run. Module globals: in the
+// threaded build each team member is its own instance, so these are per member, and the tap loops read them
+// without a memory load.
 let inX: usize = 0, inH: i32 = 0, inW: i32 = 0, pixelIn: usize = 0, cig: u32 = 0;
 let outY: usize = 0, outW: i32 = 0, pixelOut: usize = 0;
 let kh: i32 = 0, kw: i32 = 0, kyStep: i32 = 1, kxStep: i32 = 1, iyTap: i32 = 0, ixTap: i32 = 0;
@@ -30,21 +33,23 @@ export function setQuadScratch(p: usize): void { threadScratch = p; }
 export const QUAD_SCRATCH_BYTES: usize = 96;
 
 /**
- * x, y: the group's first channel of the sample's input and output; w, b: the group's packed weights and bias
- * (or 0); channels [c0, c1) of the group. `merge`: whole kernel rows may be one tap (kx step 1 moving one
+ * The op: its geometry, the tap progression of a class (conv.ts: every kyStep-th kernel row, the input row
+ * moving by iyTap per tap; same for columns). `merge`: whole kernel rows may be one tap (kx step 1 moving one
  * input column, one group). `relu`: fused into the stores.
  */
-export function convGeometry(
-  x: usize, H: i32, W: i32, Ci: u32, Cig: u32, y: usize, OW: i32, Co: u32,
-  KH: i32, KW: i32, kyS: i32, kxS: i32, iyT: i32, ixT: i32, merge: bool,
-  w: usize, b: usize, c0: u32, c1: u32, relu: bool,
-): void {
-  inX = x; inH = H; inW = W; pixelIn = <usize>Ci << 2; cig = Cig;
-  outY = y; outW = OW; pixelOut = <usize>Co << 2;
-  kh = KH; kw = KW; kyStep = kyS; kxStep = kxS; iyTap = iyT; ixTap = ixT;
+export function beginGatherOp(geom: ConvGeometry, kyS: i32, kxS: i32, iyT: i32, ixT: i32, merge: bool, relu: bool): void {
+  const Cig = <u32>geom.inC / <u32>geom.groups;
+  inH = geom.inH; inW = geom.inW; pixelIn = <usize>geom.inC << 2; cig = Cig;
+  outW = geom.outW; pixelOut = <usize>geom.outC << 2;
+  kh = geom.kernelH; kw = geom.kernelW; kyStep = kyS; kxStep = kxS; iyTap = iyT; ixTap = ixT;
   mergeRows = merge;
   floor = f32x4.splat(relu ? 0 : -Infinity);
-  weights = w; channelBytes = <usize>(KH * KW) * Cig * 4; bias = b; coBegin = c0; coEnd = c1;
+  channelBytes = <usize>(kh * kw) * Cig * 4;
+}
+
+/** x, y: the group's first channel of the sample's input and output; w, b: its packed weights and bias (or 0); channels [c0, c1). */
+export function beginGatherPass(x: usize, y: usize, w: usize, b: usize, c0: u32, c1: u32): void {
+  inX = x; outY = y; weights = w; bias = b; coBegin = c0; coEnd = c1;
 }
 
 /**
@@ -141,7 +146,8 @@ export function convClass(
           n = listTaps(regular(), ky0, kx0);
           listed = true;
         }
-        convQuad(tapBuffer, n, coBegin, coEnd, weights, channelBytes, bias, y0, y0 + stepOut, y0 + 2 * stepOut, y0 + 3 * stepOut, floor);
+        conv_f32_4px(tapBuffer, n, coBegin, coEnd, weights, channelBytes, bias, y0, y0 + stepOut, y0 + 2 * stepOut, y0 + 3 * stepOut,
+          floor);
         i += 4;
         continue;
       }
@@ -203,6 +209,6 @@ function replayPending(j0: i32, oy0: i32, oyStep: i32, ox0: i32, cols: i32, iy0:
 
 function runPending(ky0: i32, kx0: i32): void {
   const n = listTaps(pending(), ky0, kx0);
-  convQuad(tapBuffer, n, coBegin, coEnd, weights, channelBytes, bias,
+  conv_f32_4px(tapBuffer, n, coBegin, coEnd, weights, channelBytes, bias,
     load<u32>(pendingOut()), load<u32>(pendingOut(), 4), load<u32>(pendingOut(), 8), load<u32>(pendingOut(), 12), floor);
 }

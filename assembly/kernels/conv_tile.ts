@@ -10,7 +10,9 @@
 // [taps, Cig, width] and contiguous. A block starting at channel co begins at co * taps * Cig * 4
 // bytes, so every block streams linearly. Single channels are dot products over contiguous ci.
 // Vectorized over output channels: 8 channels x 4 pixels = 8 accumulators, each weight vector feeding
-// four pixels and each input value (one broadcast load) two vectors.
+// four pixels and each input value (one broadcast load) two vectors. Names say type and tile: conv_f32_4px
+// (4 pixels, any channel range) runs conv_f32_4px8c (8-channel blocks), one 4-channel block, and dot_f32_4px1c
+// (single channels).
 
 import { fusedF32, madd } from './fused_f32';
 
@@ -57,15 +59,15 @@ export function channelChunk(Cog: u32, groupWeightBytes: usize): u32 {
  * coBegin is a multiple of 8. wg: the group's packed weights; channelBytes = taps * Cig * 4. Every result
  * is stored as max(result, floor) (pmax: NaN kept): floor 0 fuses a relu, -infinity stores it unchanged.
  */
-export function convQuad(
+export function conv_f32_4px(
   taps: usize, nTaps: u32, coBegin: u32, coEnd: u32, wg: usize, channelBytes: usize, bias: usize,
   y0: usize, y1: usize, y2: usize, y3: usize, floor: v128,
 ): void {
   const tapsEnd = taps + <usize>nTaps * TAP_BYTES;
   // (the 8-channel blocks only have a fused twin: the rest is a small share of the work)
   let co = ASC_FEATURE_RELAXED_SIMD && fusedF32
-    ? blocks8(taps, tapsEnd, coBegin, coEnd, wg, channelBytes, bias, y0, y1, y2, y3, floor, true)
-    : blocks8(taps, tapsEnd, coBegin, coEnd, wg, channelBytes, bias, y0, y1, y2, y3, floor, false);
+    ? conv_f32_4px8c(taps, tapsEnd, coBegin, coEnd, wg, channelBytes, bias, y0, y1, y2, y3, floor, true)
+    : conv_f32_4px8c(taps, tapsEnd, coBegin, coEnd, wg, channelBytes, bias, y0, y1, y2, y3, floor, false);
   const fused = false;
   if (co + 4 <= coEnd) {
     const block = wg + <usize>co * channelBytes;
@@ -91,12 +93,12 @@ export function convQuad(
   }
   for (; co < coEnd; co++) {
     const o = <usize>co << 2;
-    dotQuad(taps, tapsEnd, bias ? bias + o : 0, wg + <usize>co * channelBytes, y0 + o, y1 + o, y2 + o, y3 + o, floor);
+    dot_f32_4px1c(taps, tapsEnd, bias ? bias + o : 0, wg + <usize>co * channelBytes, y0 + o, y1 + o, y2 + o, y3 + o, floor);
   }
 }
 
-/** The 8-channel blocks of convQuad from coBegin; returns the first channel left. */
-@inline function blocks8(
+/** The 8-channel blocks of conv_f32_4px from coBegin; returns the first channel left. */
+@inline function conv_f32_4px8c(
   taps: usize, tapsEnd: usize, coBegin: u32, coEnd: u32, wg: usize, channelBytes: usize, bias: usize,
   y0: usize, y1: usize, y2: usize, y3: usize, floor: v128, fused: bool,
 ): u32 {
@@ -139,7 +141,9 @@ export function convQuad(
 }
 
 /** One output channel whose weights are [taps, Cig] (contiguous over ci), four pixels: vectorized over ci. */
-function dotQuad(taps: usize, tapsEnd: usize, bias: usize, block: usize, y0: usize, y1: usize, y2: usize, y3: usize, floor: v128): void {
+function dot_f32_4px1c(
+  taps: usize, tapsEnd: usize, bias: usize, block: usize, y0: usize, y1: usize, y2: usize, y3: usize, floor: v128,
+): void {
   let a = f32x4.splat(0), b = a, c = a, d = a;
   let sa: f32 = 0, sb: f32 = 0, sc: f32 = 0, sd: f32 = 0;
   for (let t = taps; t < tapsEnd; t += TAP_BYTES) {

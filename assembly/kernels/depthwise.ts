@@ -1,6 +1,7 @@
 // Depthwise CONV2D (groups == Ci == Co) on one HWC sample. The generic kernel would see one channel
 // per group; here channels are the vector dimension instead, with weights repacked at load to
 // [KH*KW, C] (packDepthwiseWeights) so each tap is a contiguous row. Accumulates in the output pixel.
+import { ConvGeometry } from './conv_geometry';
 
 /** Format weights [C, KH, KW, 1, 1] -> [KH*KW, C]. */
 export function packDepthwiseWeights(w: usize, out: usize, C: u32, taps: u32): void {
@@ -11,10 +12,10 @@ export function packDepthwiseWeights(w: usize, out: usize, C: u32, taps: u32): v
   }
 }
 
-export function depthwiseConv2d(
-  x: usize, w: usize, bias: usize, y: usize, C: u32, H: i32, W: i32, OH: i32, OW: i32,
-  kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
-): void {
+export function depthwiseConv2d(x: usize, w: usize, bias: usize, y: usize, geom: ConvGeometry): void {
+  const C = <u32>geom.inC, H = geom.inH, W = geom.inW, OH = geom.outH, OW = geom.outW;
+  const kh = geom.kernelH, kw = geom.kernelW, sh = geom.strideH, sw = geom.strideW;
+  const pt = geom.padTop, pl = geom.padLeft, dh = geom.dilationH, dw = geom.dilationW;
   const pixel = <usize>C << 2;
   const vecBytes = pixel & ~(<usize>15);
   for (let oy = 0; oy < OH; oy++) {

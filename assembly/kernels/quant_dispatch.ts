@@ -2,7 +2,11 @@
 // quantization parameters (docs/quantization.md). int8-weights ops (f32 activations) are not run here: the
 // loader dequantizes their weights to f32 once (kernels/dequantize_weights.ts) and they use the f32 kernels.
 import * as F from '../format';
-import { filePtr, tensorAddr, convWeights, tDim, tDtype, tScale, tZeroPoint, tQOffset, opWord } from '../model';
+import {
+  filePtr, tensorAddr, convWeights, tDim, tDtype, tScale, tZeroPoint, tQOffset, opCode, opOut, opA, opB, opC, opAct, opAlpha, opKernelH,
+  opKernelW, opGroups,
+} from '../model';
+import { opConvGeometry } from './conv_geometry';
 import { allocBytes } from '../memory';
 import { packWeightsI8, packedBlockBytes, quadBlockBytes, roundUp8 } from './int8/pack';
 import { denseI8 } from './int8/dense';
@@ -13,8 +17,8 @@ import { prepareRequant, requantTableBytes } from './int8/requantize';
 
 /** True when op i is an integer op: i8 weights and i8 activations (the caller then runs it here). */
 export function usesQuantWeights(i: u32): bool {
-  const b = opWord(i, 3);
-  return b != F.NONE && tDtype(b) == F.DTYPE_I8 && tDtype(opWord(i, 2)) == F.DTYPE_I8;
+  const b = opB(i);
+  return b != F.NONE && tDtype(b) == F.DTYPE_I8 && tDtype(opA(i)) == F.DTYPE_I8;
 }
 
 @inline function scalesOf(b: u32): usize { return filePtr + <usize>tQOffset(b); }
@@ -29,16 +33,16 @@ export function usesQuantWeights(i: u32): bool {
 function usesQuads(i: u32, tapRows: bool, narrow: bool): bool {
   if (!ASC_FEATURE_RELAXED_SIMD) return false;
   // the quad kernels take output channels 16 at a time (per group; dense: M columns)
-  const cog = opWord(i, 0) == F.OP_DENSE ? tDim(opWord(i, 3), 1) : tDim(opWord(i, 1), 0) / opWord(i, 15);
-  return (load<u32>(filePtr, 16) & F.FLAG_RELU_U7) != 0 && tZeroPoint(opWord(i, 2)) == 0 && !tapRows && !narrow &&
+  const cog = opCode(i) == F.OP_DENSE ? tDim(opB(i), 1) : tDim(opOut(i), 0) / opGroups(i);
+  return (load<u32>(filePtr, 16) & F.FLAG_RELU_U7) != 0 && tZeroPoint(opA(i)) == 0 && !tapRows && !narrow &&
     (roundUp8(cog) & 15) == 0;
 }
 
 /** Whether conv op i takes the tap-row and the narrow form (kernels/int8/conv.ts, narrow_conv.ts): bits 0 and 1. */
 function convForm(i: u32): u32 {
-  const a = opWord(i, 2), g = opWord(i, 15), transposed = opWord(i, 0) == F.OP_CONV_TRANSPOSE;
-  if (usesTapRows(transposed, tDim(a, 0), g, opWord(i, 7), opWord(i, 8))) return 1;
-  return usesNarrowConv(transposed, tDim(a, 0), g, tDim(opWord(i, 1), 0)) ? 2 : 0;
+  const a = opA(i), g = opGroups(i), transposed = opCode(i) == F.OP_CONV_TRANSPOSE;
+  if (usesTapRows(transposed, tDim(a, 0), g, opKernelH(i), opKernelW(i))) return 1;
+  return usesNarrowConv(transposed, tDim(a, 0), g, tDim(opOut(i), 0)) ? 2 : 0;
 }
 
 /**
@@ -47,11 +51,11 @@ function convForm(i: u32): u32 {
  * 0 for other ops, 1 when out of memory. `w` is the weights' address.
  */
 export function prepareQuantWeights(i: u32, w: usize): usize {
-  const code = opWord(i, 0), a = opWord(i, 2), b = opWord(i, 3), out = opWord(i, 1);
+  const code = opCode(i), a = opA(i), b = opB(i), out = opOut(i);
   if (!usesQuantWeights(i)) return 0;
   const dense = code == F.OP_DENSE;
-  const g: u32 = dense ? 1 : opWord(i, 15);
-  const kh = opWord(i, 7), kw = opWord(i, 8);
+  const g: u32 = dense ? 1 : opGroups(i);
+  const kh = opKernelH(i), kw = opKernelW(i);
   // a tap-row conv (kernels/int8/conv.ts) reduces over all KH*KW*Ci taps at once: one [KH*KW*Ci, Co] block
   const tapRows = !dense && usesTapRows(code == F.OP_CONV_TRANSPOSE, tDim(a, 0), g, kh, kw);
   const blocks: u32 = dense || tapRows ? 1 : g * kh * kw;
@@ -59,9 +63,7 @@ export function prepareQuantWeights(i: u32, w: usize): usize {
   const cog: u32 = dense ? tDim(b, 1) : tDim(out, 0) / g;
   const channels = cog * g;
   const narrow = !dense && !tapRows && usesNarrowConv(code == F.OP_CONV_TRANSPOSE, tDim(a, 0), g, tDim(out, 0));
-  if (!dense && !ensurePairImage(convI8ScratchBytes(code == F.OP_CONV_TRANSPOSE, <i32>tDim(a, 0), <i32>tDim(a, 1), <i32>tDim(a, 2),
-    <i32>tDim(out, 0), <i32>tDim(out, 1), <i32>tDim(out, 2), <i32>kh, <i32>kw, <i32>opWord(i, 9), <i32>opWord(i, 10),
-    <i32>opWord(i, 11), <i32>opWord(i, 12), <i32>opWord(i, 13), <i32>opWord(i, 14), <i32>g))) return 1;
+  if (!dense && !ensurePairImage(convI8ScratchBytes(code == F.OP_CONV_TRANSPOSE, opConvGeometry(i)))) return 1;
   const quad = usesQuads(i, tapRows, narrow);
   const p =
     allocBytes(packedOffset(channels) + <usize>blocks * (quad ? quadBlockBytes(cig, cog) : packedBlockBytes(cig, cog, narrow)) + 16);
@@ -73,8 +75,7 @@ export function prepareQuantWeights(i: u32, w: usize): usize {
 
 /** Integer DENSE over n samples. */
 export function runQuantDense(i: u32, n: u32): void {
-  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4), act = opWord(i, 5), alpha =
-    reinterpret<f32>(opWord(i, 6));
+  const out = opOut(i), a = opA(i), b = opB(i), c = opC(i), act = opAct(i), alpha = opAlpha(i);
   const x = tensorAddr(a, 0), y = tensorAddr(out, 0);
   const xStride = tensorAddr(a, 1) - x, yStride = tensorAddr(out, 1) - y;
   const K = tDim(b, 0), M = tDim(b, 1);
@@ -85,15 +86,11 @@ export function runQuantDense(i: u32, n: u32): void {
 
 /** Integer CONV2D / CONV_TRANSPOSE, sample s. */
 export function runQuantConv(i: u32, s: u32): void {
-  const out = opWord(i, 1), a = opWord(i, 2), c = opWord(i, 4), act = opWord(i, 5), alpha = reinterpret<f32>(opWord(i, 6));
-  const transposed = opWord(i, 0) == F.OP_CONV_TRANSPOSE;
+  const out = opOut(i), a = opA(i), c = opC(i), act = opAct(i), alpha = opAlpha(i);
+  const transposed = opCode(i) == F.OP_CONV_TRANSPOSE;
   const x = tensorAddr(a, s), y = tensorAddr(out, s);
-  const Ci = <i32>tDim(a, 0), H = <i32>tDim(a, 1), W = <i32>tDim(a, 2);
-  const Co = <i32>tDim(out, 0), OH = <i32>tDim(out, 1), OW = <i32>tDim(out, 2);
-  const kh = <i32>opWord(i, 7), kw = <i32>opWord(i, 8), sH = <i32>opWord(i, 9), sW = <i32>opWord(i, 10);
-  const padT = <i32>opWord(i, 11), padL = <i32>opWord(i, 12), dH = <i32>opWord(i, 13), dW = <i32>opWord(i, 14), g = <i32>opWord(i, 15);
   const rq = convWeights(i);
   if (ASC_FEATURE_RELAXED_SIMD) { const form = convForm(i); setQuadInput(usesQuads(i, (form & 1) != 0, (form & 2) != 0)); }
-  convI8(transposed, x, tZeroPoint(a), rq + packedOffset(<u32>Co), rq, biasOf(c), y, tZeroPoint(out), act, alpha, Ci, H, W, Co, OH, OW, kh,
-    kw, sH, sW, padT, padL, dH, dW, g);
+  const geom = opConvGeometry(i);
+  convI8(transposed, x, tZeroPoint(a), rq + packedOffset(<u32>geom.outC), rq, biasOf(c), y, tZeroPoint(out), act, alpha, geom);
 }

@@ -5,7 +5,7 @@
 // channel and reduction counts within the int8 kernels' scratch (MAX_QUANT_CHANNELS).
 import * as F from '../format';
 import * as E from '../errors';
-import { tKind, tDtype, tDim, tCount, tQCount, opWord, tensorCount } from '../model';
+import { tKind, tDtype, tDim, tCount, tQCount, tensorCount, opCode, opOut, opA, opB, opAct, opGroups } from '../model';
 import { MAX_QUANT_CHANNELS } from './int8/scratch';
 
 @inline function isAct(t: u32, dtype: u32): bool { return tKind(t) == F.KIND_ACTIVATION && tDtype(t) == dtype; }
@@ -13,7 +13,7 @@ import { MAX_QUANT_CHANNELS } from './int8/scratch';
 
 /** True when op i's input/output dtypes are valid for its weights (f32/f16 weights need f32 activations). */
 export function computeOperandsOk(i: u32): bool {
-  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3);
+  const out = opOut(i), a = opA(i), b = opB(i);
   if (isAct(a, F.DTYPE_F32) && isAct(out, F.DTYPE_F32)) return true;
   return b < tensorCount && isAct(a, F.DTYPE_I8) && isAct(out, F.DTYPE_I8) && isConst(b, F.DTYPE_I8);
 }
@@ -23,11 +23,11 @@ export function computeOperandsOk(i: u32): bool {
  * bias c or NONE. E.OK or an error code (the caller records op i as the detail).
  */
 export function checkQuantWeights(i: u32, b: u32, c: u32, k: u64, m: u32): i32 {
-  const a = opWord(i, 2), act = opWord(i, 5), code = opWord(i, 0);
+  const a = opA(i), act = opAct(i), code = opCode(i);
   if (<u64>tCount(b) != k * <u64>m) return E.E_SHAPE_MISMATCH;
   if (tQCount(b) != m) return E.E_BAD_QUANTIZATION;
   // Reduction per output channel within one tap: dense K, conv Ci/G.
-  const reduction: u64 = code == F.OP_DENSE ? k : <u64>(tDim(a, 0) / opWord(i, 15));
+  const reduction: u64 = code == F.OP_DENSE ? k : <u64>(tDim(a, 0) / opGroups(i));
   if (m > MAX_QUANT_CHANNELS || reduction > <u64>MAX_QUANT_CHANNELS) return E.E_UNSUPPORTED;
   const integer = tDtype(a) == F.DTYPE_I8;
   if (integer && act != F.ACT_NONE && act != F.ACT_RELU && act != F.ACT_LEAKY_RELU) return E.E_UNSUPPORTED;

@@ -6,13 +6,14 @@
 import { allocBytes } from '../memory';
 import { TAP_BYTES } from '../kernels/conv_tile';
 import { setQuadScratch, QUAD_SCRATCH_BYTES } from '../kernels/conv_gather';
+import { useConvGeometryBlock, CONV_GEOMETRY_BYTES } from '../kernels/conv_geometry';
 import { loadedMaxTaps, loadedMaxChannels } from '../loader';
 import { usesQuantWeights } from '../kernels/quant_dispatch';
 import { QUANT_SCRATCH_BYTES, useQuantScratch, setMemberAux, memberAuxBytes, pairImage, usePairImage } from '../kernels/int8/scratch';
 import * as F from '../format';
 import {
   loaded, filePtr, tensorTable, tensorCount, opStream, maxBatch, arenaBase, tensorAddrs, opConvWeights, zeroBuffer,
-  setModel, setScratch, setLoaded, opWord, tDim, entryInfo,
+  setModel, setScratch, setLoaded, tDim, opCode, opA, opKernelH, opKernelW, entryOpStart, entryOpCount,
 } from '../model';
 import { joinTeam, teamSize, teamIndex, teamControl, DEFAULT_SPIN } from '../team';
 import { run as runEntry } from '../executor';
@@ -49,7 +50,7 @@ export function threadSetup(members: u32, mayBlock: bool): usize {
     if (k == 0) continue; // member 0 keeps the conv scratch of the load
     const taps = allocBytes(<usize>loadedMaxTaps() * TAP_BYTES + 16);
     const dummy = allocBytes(<usize>loadedMaxChannels() * 4 + 16);
-    const quad = allocBytes(QUAD_SCRATCH_BYTES);
+    const quad = allocBytes(QUAD_SCRATCH_BYTES + CONV_GEOMETRY_BYTES); // its quad scratch, then its conv geometry block
     if (taps == 0 || dummy == 0 || quad == 0) return 0;
     store<u32>(m + C.M_TAPS * 4, <u32>taps); store<u32>(m + C.M_DUMMY * 4, <u32>dummy); store<u32>(m + C.M_QUAD * 4, <u32>quad);
   }
@@ -63,12 +64,12 @@ export function threadSetup(members: u32, mayBlock: bool): usize {
 function int8AuxBytes(): u64 {
   let bytes: u64 = 0;
   for (let kind: u32 = F.ENTRY_ENCODE; kind <= F.ENTRY_DECODE; kind++) {
-    const start = load<u32>(entryInfo + kind * 24), count = load<u32>(entryInfo + kind * 24, 4);
+    const start = entryOpStart(kind), count = entryOpCount(kind);
     if (count == 0xffffffff) continue;
     for (let i = start; i < start + count; i++) {
-      const code = opWord(i, 0);
+      const code = opCode(i);
       if ((code == F.OP_CONV2D || code == F.OP_CONV_TRANSPOSE) && usesQuantWeights(i)) {
-        bytes = max(bytes, memberAuxBytes(tDim(opWord(i, 2), 0), opWord(i, 7), opWord(i, 8)));
+        bytes = max(bytes, memberAuxBytes(tDim(opA(i), 0), opKernelH(i), opKernelW(i)));
       }
     }
   }
@@ -82,6 +83,7 @@ export function threadServe(control: usize, members: u32, index: u32): void {
     load<u32>(model, 20), load<u32>(model, 24));
   setScratch(C.memberWord(control, index, C.M_TAPS), load<u32>(model, 32), C.memberWord(control, index, C.M_DUMMY), load<u32>(model, 28));
   setQuadScratch(C.memberWord(control, index, C.M_QUAD));
+  useConvGeometryBlock(C.memberWord(control, index, C.M_QUAD) + QUAD_SCRATCH_BYTES);
   if (C.memberWord(control, index, C.M_INT8_AUX) != 0) {
     useQuantScratch(C.memberWord(control, index, C.M_QUANT));
     usePairImage(load<u32>(model, 36));

@@ -4,7 +4,7 @@
 // barrier: they are cheap next to the
 // convs of a decoder, and splitting them would buy little.
 import * as F from '../format';
-import { opWord, isDepthwise, tensorAddr, convWeights, tDim } from '../model';
+import { isDepthwise, tensorAddr, convWeights, tDim, opCode, opOut, opA, opB, opC, opAct, opAlpha } from '../model';
 import { usesQuantWeights } from '../kernels/quant_dispatch';
 import { denseSingle } from '../kernels/dense';
 import { applyActivation } from '../kernels/activation';
@@ -21,7 +21,7 @@ export function wakeTeam(kind: u32, n: u32): void {
 
 /** True when every member runs op i on n samples (computing its share); false when member 0 runs it alone. */
 export function splitsAcrossTeam(i: u32, n: u32): bool {
-  const code = opWord(i, 0);
+  const code = opCode(i);
   if (code == F.OP_DENSE) return n == 1 && !usesQuantWeights(i);
   if (code != F.OP_CONV2D && code != F.OP_CONV_TRANSPOSE) return false;
   return !isDepthwise(i);
@@ -29,14 +29,14 @@ export function splitsAcrossTeam(i: u32, n: u32): bool {
 
 /** This member's 32-column blocks of an f32 DENSE op on one sample, and its activation (kernels/dense.ts denseSingle). */
 export function denseShare(i: u32): void {
-  const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4), act = opWord(i, 5);
+  const out = opOut(i), a = opA(i), b = opB(i), c = opC(i), act = opAct(i);
   const K = tDim(b, 0), M = tDim(b, 1), blocks = <i32>((M + 31) >> 5);
   const m0 = min(M, <u32>shareStart(blocks, teamIndex) << 5), m1 = min(M, <u32>shareStart(blocks, teamIndex + 1) << 5);
   if (m1 <= m0) return;
   const y = tensorAddr(out, 0);
   denseSingle(tensorAddr(a, 0), convWeights(i), c == F.NONE ? 0 : tensorAddr(c, 0), y, K, M, m0, m1);
   // cut at multiples of 32 (the last at M): each element takes the same vector or tail path as with one thread
-  if (act != F.ACT_NONE) applyActivation(y + (<usize>m0 << 2), y + (<usize>m0 << 2), m1 - m0, act, reinterpret<f32>(opWord(i, 6)));
+  if (act != F.ACT_NONE) applyActivation(y + (<usize>m0 << 2), y + (<usize>m0 << 2), m1 - m0, act, opAlpha(i));
 }
 
 /**

@@ -6,6 +6,7 @@
 //                 zero point) and leaky relu (a slope in the requantization) stay fused; other fused
 //                 activations run in f32 after a DEQUANTIZE; a nearest resize of an int8 value stays int8
 import { Act, DType, EntryKind, Op, RECURRENT_INT8_ACTIVATIONS, TensorKind } from '../../runtime/format-constants.js';
+import { ConvWord, OpWord } from '../../format/layout.js';
 import type { WEntry, WOp, WTensor } from '../writer.js';
 import {
   addActivation, addConstant, bytesOf, constantF32, type EditableModel,
@@ -37,7 +38,7 @@ export const cloneModel = (m: EditableModel): EditableModel => ({
 function weightGrouping(m: EditableModel, op: WOp): { groups: number; cog: number; channels: number; cig: number } {
   const w = m.tensors[op.b!]!;
   if (op.op === Op.Dense) return { groups: 1, cog: w.dims[1]!, channels: w.dims[1]!, cig: w.dims[0]! };
-  const groups = op.params![8]!;
+  const groups = op.params![ConvWord.Groups - OpWord.Params]!;
   return { groups, cog: w.dims[3]!, channels: w.dims[3]! * groups, cig: w.dims[2]! };
 }
 

@@ -8,22 +8,12 @@
 // narrow_conv.ts.
 import { accBuf, acc1Buf, pairImage, tapList, quadInput, memberAux, MAX_TILE_TAPS, TAP_ENTRY_BYTES } from './scratch';
 import { inTeam, teamIndex, shareStart, teamBarrier } from '../../team';
-import { accumulateQuad1, accumulateQuad2, accumulateWide1, accumulateWide2, packInputRow, packInputRowU7, zeroAcc } from './tile';
+import { dot_i8_1px16c, dot_i8_2px16c, dot_i16_1px16c, dot_i16_2px16c, packInputRow, packInputRowU7, zeroAcc } from './tile';
 import { requantizeRows, outputLow, negativeSlope } from './requantize';
 import { usesNarrowConv, narrowConvI8, narrowConvScratchBytes } from './narrow_conv';
 import { tapSource as source } from './taps';
 import { packedBlockBytes, quadBlockBytes, roundUp8 } from './pack';
-
-// Geometry of the current call, in module globals: the runtime's bump allocator owns the heap, so the
-// kernels must not create objects.
-let Ci: i32 = 0, H: i32 = 0, W: i32 = 0, Co: i32 = 0, OH: i32 = 0, OW: i32 = 0;
-let kh: i32 = 0, kw: i32 = 0, sH: i32 = 0, sW: i32 = 0, padT: i32 = 0, padL: i32 = 0, dH: i32 = 0, dW: i32 = 0, groups: i32 = 1;
-
-function setShape(ci: i32, h: i32, w: i32, co: i32, oh: i32, ow: i32, kH: i32, kW: i32, strideH: i32, strideW: i32,
-  padTop: i32, padLeft: i32, dilH: i32, dilW: i32, g: i32): void {
-  Ci = ci; H = h; W = w; Co = co; OH = oh; OW = ow; kh = kH; kw = kW; sH = strideH; sW = strideW;
-  padT = padTop; padL = padLeft; dH = dilH; dW = dilW; groups = g;
-}
+import { ConvGeometry } from '../conv_geometry';
 
 /** Bytes of one (x - zp) row of a group: i16 per input channel, padded to a multiple of 8 channels. */
 @inline function rowBytesOf(cig: u32): usize { return <usize>roundUp8(cig) << 1; }
@@ -41,11 +31,11 @@ function convScratchBytes(ci: u32, h: u32, w: u32, g: u32, ow: u32, kW: u32): u6
  * Scratch at pairImage for convI8 with this geometry, whichever form runs it; sizes memory cannot hold come
  * back as 0xFFFF0000, which the allocator refuses.
  */
-export function convI8ScratchBytes(transposed: bool, ci: i32, h: i32, w: i32, co: i32, oh: i32, ow: i32, kH: i32, kW: i32,
-  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilH: i32, dilW: i32, g: i32): usize {
-  const bytes = usesTapRows(transposed, <u32>ci, <u32>g, <u32>kH, <u32>kW) ? <u64>tapRowsScratchBytes(<u32>ci, <u32>kH, <u32>kW)
-    : usesNarrowConv(transposed, <u32>ci, <u32>g, <u32>co) ? narrowConvScratchBytes(transposed, <u32>ci, h, w, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW)
-    : convScratchBytes(<u32>ci, <u32>h, <u32>w, <u32>g, <u32>ow, <u32>kW);
+export function convI8ScratchBytes(transposed: bool, geom: ConvGeometry): usize {
+  const ci = <u32>geom.inC, g = <u32>geom.groups, kH = <u32>geom.kernelH, kW = <u32>geom.kernelW;
+  const bytes = usesTapRows(transposed, ci, g, kH, kW) ? <u64>tapRowsScratchBytes(ci, kH, kW)
+    : usesNarrowConv(transposed, ci, g, <u32>geom.outC) ? narrowConvScratchBytes(transposed, geom)
+    : convScratchBytes(ci, <u32>geom.inH, <u32>geom.inW, g, <u32>geom.outW, kW);
   return <usize>min(bytes, <u64>0xFFFF_0000);
 }
 
@@ -58,18 +48,21 @@ let quads = false;
 @inline function flush(n: u32, two: bool): void {
   if (n == 0) return;
   if (ASC_FEATURE_RELAXED_SIMD && quads) {
-    if (two) accumulateQuad2(n, pairs, roundUp8(cogG));
-    else accumulateQuad1(n, pairs, roundUp8(cogG));
+    if (two) dot_i8_2px16c(n, pairs, roundUp8(cogG));
+    else dot_i8_1px16c(n, pairs, roundUp8(cogG));
     return;
   }
-  if (two) accumulateWide2(n, pairs, roundUp8(cogG));
-  else accumulateWide1(n, pairs, roundUp8(cogG));
+  if (two) dot_i16_2px16c(n, pairs, roundUp8(cogG));
+  else dot_i16_1px16c(n, pairs, roundUp8(cogG));
 }
 
 /**
  * Output pixels (oy, ox + j * step) for j in [0, np), np <= 2: all groups, taps, requantization.
  */
-function tileI8(transposed: bool, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32, slope: f32, oy: i32, ox: i32, np: i32): void {
+function tileI8(transposed: bool, geom: ConvGeometry, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32, slope: f32,
+  oy: i32, ox: i32, np: i32): void {
+  const H = geom.inH, W = geom.inW, Co = geom.outC, OW = geom.outW, kh = geom.kernelH, kw = geom.kernelW;
+  const sH = geom.strideH, sW = geom.strideW, padT = geom.padTop, dH = geom.dilationH, groups = geom.groups;
   const step = transposed ? sW : 1;
   const accBytes = <usize>roundUp8(cogG) << 2;
   // Per kernel column, the input-row offsets of the tile's pixels as one i32x4 (-1: outside / no pixel), once per tile.
@@ -107,13 +100,13 @@ function tileI8(transposed: bool, packed: usize, rq: usize, bias: usize, y: usiz
  * pairImage sized by convScratchBytes. act, alpha: the fused activation (none, relu or leaky relu, requantize.ts).
  */
 export function convI8(transposed: bool, x: usize, zpX: i32, packed: usize, rq: usize, bias: usize,
-  y: usize, zpY: i32, act: u32, alpha: f32, ci: i32, h: i32, wd: i32, co: i32, oh: i32, ow: i32, kH: i32, kW: i32,
-  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilH: i32, dilW: i32, g: i32): void {
-  setShape(ci, h, wd, co, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW, g);
+  y: usize, zpY: i32, act: u32, alpha: f32, geom: ConvGeometry): void {
+  const Ci = geom.inC, H = geom.inH, W = geom.inW, Co = geom.outC, OH = geom.outH, OW = geom.outW;
+  const kh = geom.kernelH, kw = geom.kernelW, sW = geom.strideW, padL = geom.padLeft, dW = geom.dilationW, groups = geom.groups;
   const lo = outputLow(act, zpY), slope = negativeSlope(act, alpha);
-  if (usesTapRows(transposed, <u32>ci, <u32>g, <u32>kH, <u32>kW)) { convTapRowsI8(x, zpX, packed, rq, bias, y, zpY, lo, slope); return; }
-  if (usesNarrowConv(transposed, <u32>ci, <u32>g, <u32>co)) {
-    narrowConvI8(transposed, x, zpX, packed, rq, bias, y, zpY, lo, slope, ci, h, wd, co, oh, ow, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW);
+  if (usesTapRows(transposed, <u32>Ci, <u32>groups, <u32>kh, <u32>kw)) { convTapRowsI8(geom, x, zpX, packed, rq, bias, y, zpY, lo, slope); return; }
+  if (usesNarrowConv(transposed, <u32>Ci, <u32>groups, <u32>Co)) {
+    narrowConvI8(transposed, geom, x, zpX, packed, rq, bias, y, zpY, lo, slope);
     return;
   }
   cigG = <u32>(Ci / groups); cogG = <u32>(Co / groups);
@@ -149,7 +142,7 @@ export function convI8(transposed: bool, x: usize, zpX: i32, packed: usize, rq: 
     for (let ph: i32 = 0; ph < phases; ph++) {
       // pixels ph, ph + step, ...: tiles of 2 consecutive ones (the last may be shorter)
       const count = (OW - ph + step - 1) / step;
-      for (let t: i32 = 0; t < count; t += 2) tileI8(transposed, packed, rq, bias, y, zpY, lo, slope, oy, ph + t * step, min(2, count - t));
+      for (let t: i32 = 0; t < count; t += 2) tileI8(transposed, geom, packed, rq, bias, y, zpY, lo, slope, oy, ph + t * step, min(2, count - t));
     }
   }
 }
@@ -171,7 +164,9 @@ export function usesTapRows(transposed: bool, ci: u32, g: u32, kH: u32, kW: u32)
 function tapRowsScratchBytes(ci: u32, kH: u32, kW: u32): usize { return <usize>roundUp8(kH * kW * ci) << 2; }
 
 /** (x - zp) of every tap of output pixel (oy, ox) into row, 0 for taps in the padding. */
-function fillTapRow(x: usize, zpX: i32, oy: i32, ox: i32, row: usize): void {
+function fillTapRow(geom: ConvGeometry, x: usize, zpX: i32, oy: i32, ox: i32, row: usize): void {
+  const Ci = geom.inC, H = geom.inH, W = geom.inW, kh = geom.kernelH, kw = geom.kernelW;
+  const sH = geom.strideH, sW = geom.strideW, padT = geom.padTop, padL = geom.padLeft, dH = geom.dilationH, dW = geom.dilationW;
   const iy0 = oy * sH - padT, ix0 = ox * sW - padL;
   const lastRow = iy0 + (kh - 1) * dH;
   if (Ci == 1 && dW == 1 && kw <= 8 && iy0 >= 0 && ix0 >= 0 && lastRow < H && ix0 + kw <= W && lastRow * W + ix0 + 8 <= H * W) {
@@ -198,7 +193,9 @@ function fillTapRow(x: usize, zpX: i32, oy: i32, ox: i32, row: usize): void {
   }
 }
 
-function convTapRowsI8(x: usize, zpX: i32, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32, slope: f32): void {
+function convTapRowsI8(geom: ConvGeometry, x: usize, zpX: i32, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32,
+  slope: f32): void {
+  const Ci = geom.inC, Co = geom.outC, OH = geom.outH, OW = geom.outW, kh = geom.kernelH, kw = geom.kernelW;
   const K = <u32>(kh * kw * Ci), rowB = <usize>roundUp8(K) << 1;
   const accBytes = <usize>roundUp8(<u32>Co) << 2;
   const rowsAt = inTeam() ? memberAux : pairImage; // threaded build: each member's own two rows
@@ -209,9 +206,9 @@ function convTapRowsI8(x: usize, zpX: i32, packed: usize, rq: usize, bias: usize
     for (let ox: i32 = 0; ox < OW; ox += 2) {
       const np = min(2, OW - ox);
       zeroAcc(accBuf, accBytes); zeroAcc(acc1Buf, accBytes);
-      for (let j: i32 = 0; j < np; j++) fillTapRow(x, zpX, oy, ox + j, rowsAt + <usize>j * rowB);
-      if (np > 1) accumulateWide2(1, (K + 1) >> 1, roundUp8(<u32>Co));
-      else accumulateWide1(1, (K + 1) >> 1, roundUp8(<u32>Co));
+      for (let j: i32 = 0; j < np; j++) fillTapRow(geom, x, zpX, oy, ox + j, rowsAt + <usize>j * rowB);
+      if (np > 1) dot_i16_2px16c(1, (K + 1) >> 1, roundUp8(<u32>Co));
+      else dot_i16_1px16c(1, (K + 1) >> 1, roundUp8(<u32>Co));
       requantizeRows(accBuf, acc1Buf - accBuf, np, bias, rq, 0, y + <usize>(oy * OW + ox) * Co, <usize>Co, <u32>Co, zpY, lo, slope);
     }
   }

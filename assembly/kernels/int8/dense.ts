@@ -1,7 +1,7 @@
 // Integer DENSE: y = requant((x - zpX) · W + bias) with i8 x/y, i8 weights [K, M] (per-column scales,
 // zero point 0) and i32 bias. (int8-weights DENSE runs the f32 kernel on weights dequantized at load.)
 import { accBuf, pairBuf, tapList, quadInput } from './scratch';
-import { accumulateQuad1, accumulateWide1, packInputRow, packInputRowU7, zeroAcc } from './tile';
+import { dot_i8_1px16c, dot_i16_1px16c, packInputRow, packInputRowU7, zeroAcc } from './tile';
 import { roundUp8 } from './pack';
 import { requantizeRows, outputLow, negativeSlope } from './requantize';
 
@@ -21,10 +21,10 @@ export function denseI8(x: usize, xStride: usize, zpX: i32, packed: usize, rq: u
     store<u32>(tapList, <u32>packed, 16);
     if (ASC_FEATURE_RELAXED_SIMD && quadInput) {
       packInputRowU7(x + <usize>s * xStride, K, pairBuf);
-      accumulateQuad1(1, (K + 3) >> 2, roundUp8(M));
+      dot_i8_1px16c(1, (K + 3) >> 2, roundUp8(M));
     } else {
       packInputRow(x + <usize>s * xStride, zpX, K, pairBuf);
-      accumulateWide1(1, (K + 1) >> 1, roundUp8(M));
+      dot_i16_1px16c(1, (K + 1) >> 1, roundUp8(M));
     }
     requantizeRows(accBuf, 0, 1, bias, rq, 0, y + <usize>s * yStride, 0, M, zpY, lo, slope);
   }

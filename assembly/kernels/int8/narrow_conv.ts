@@ -11,6 +11,7 @@ import { inTeam, teamIndex, shareStart, teamBarrier } from '../../team';
 import { packInputRow, zeroAcc } from './tile';
 import { requantizeChannelLanes } from './requantize';
 import { roundUp8 } from './pack';
+import { ConvGeometry } from '../conv_geometry';
 
 /** True when convI8 runs this conv here (a plain conv with fewer than 8 input channels takes the tap-row form). */
 export function usesNarrowConv(transposed: bool, ci: u32, g: u32, co: u32): bool {
@@ -33,9 +34,10 @@ function paddedSize(transposed: bool, size: i32, out: i32, k: i32, stride: i32, 
 const ENTRY_BYTES: u64 = 12;
 
 /** Scratch (at pairImage) of the padded image and the tap table (u64: the caller rejects sizes memory cannot hold). */
-export function narrowConvScratchBytes(transposed: bool, ci: u32, h: i32, w: i32, oh: i32, ow: i32, kH: i32, kW: i32,
-  sH: i32, sW: i32, padT: i32, padL: i32, dH: i32, dW: i32): u64 {
-  return <u64>paddedSize(transposed, h, oh, kH, sH, padT, dH) * <u64>paddedSize(transposed, w, ow, kW, sW, padL, dW) * (<u64>roundUp8(ci) << 1)
+export function narrowConvScratchBytes(transposed: bool, geom: ConvGeometry): u64 {
+  const kH = geom.kernelH, kW = geom.kernelW;
+  return <u64>paddedSize(transposed, geom.inH, geom.outH, kH, geom.strideH, geom.padTop, geom.dilationH) *
+    <u64>paddedSize(transposed, geom.inW, geom.outW, kW, geom.strideW, geom.padLeft, geom.dilationW) * (<u64>roundUp8(<u32>geom.inC) << 1)
     + <u64>kH * kW * ENTRY_BYTES;
 }
 
@@ -52,8 +54,10 @@ export function narrowConvScratchBytes(transposed: bool, ci: u32, h: i32, w: i32
  * i8 x [H, W, Ci] (zero point zpX) -> i8 y [OH, OW, Co]; `packed`: narrow layout [Co][KH*KW][roundUp8(Ci)] i16;
  * rq: requantization table; lo: the output clamp's lower bound (relu folded in); slope: leaky relu's alpha or 1.
  */
-export function narrowConvI8(transposed: bool, x: usize, zpX: i32, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32, lo: i32, slope: f32,
-  Ci: i32, H: i32, W: i32, Co: i32, OH: i32, OW: i32, kh: i32, kw: i32, sH: i32, sW: i32, padT: i32, padL: i32, dH: i32, dW: i32): void {
+export function narrowConvI8(transposed: bool, geom: ConvGeometry, x: usize, zpX: i32, packed: usize, rq: usize, bias: usize, y: usize, zpY: i32,
+  lo: i32, slope: f32): void {
+  const Ci = geom.inC, H = geom.inH, W = geom.inW, Co = geom.outC, OH = geom.outH, OW = geom.outW, kh = geom.kernelH, kw = geom.kernelW;
+  const sH = geom.strideH, sW = geom.strideW, padT = geom.padTop, padL = geom.padLeft, dH = geom.dilationH, dW = geom.dilationW;
   const chunks = roundUp8(<u32>Ci) >> 3, rowB = <usize>chunks << 4; // bytes per padded pixel
   // (all fit i32: the scratch holding the padded image was allocated at load)
   const PT = <i32>padBefore(transposed, kh, sH, padT, dH), PL = <i32>padBefore(transposed, kw, sW, padL, dW);

@@ -8,6 +8,7 @@ import { prepareRequant, requantTableBytes } from './requantize';
 import { ensureQuantScratch, ensurePairImage } from './scratch';
 import { packWeightsI8, packedBlockBytes } from './pack';
 import { quantize as quantizeKernel } from '../quantize';
+import { convGeometryBlock, useConvGeometryBlock } from '../conv_geometry';
 
 /**
  * The block the runtime's loader makes for an integer op (kernels/quant_dispatch.ts prepareQuantWeights): the
@@ -24,7 +25,7 @@ function tableAndPacked(sIn: f32, wScales: usize, sOut: f32, count: u32, w: usiz
 export function alloc(bytes: u32): usize { return allocBytes(bytes); }
 
 /** Must be called once before any kernel (the runtime's loader does it for int8 models). */
-export function init(): bool { return ensureQuantScratch(); }
+export function init(): bool { useConvGeometryBlock(0); return ensureQuantScratch(); }
 
 /** act: 0 none, 1 relu, 2 leaky relu with slope alpha (the last argument: a caller that omits it passes 0). */
 export function denseI8(x: usize, zpX: i32, sX: f32, w: usize, wScales: usize, bias: usize, y: usize, zpY: i32, sY: f32,
@@ -41,8 +42,11 @@ export function convI8(transposed: bool, x: usize, zpX: i32, sX: f32, w: usize, 
   const rq = tapRows
     ? tableAndPacked(sX, wScales, sY, <u32>Co, w, 1, <u32>(kh * kw * Ci), <u32>Co)
     : tableAndPacked(sX, wScales, sY, <u32>Co, w, <u32>(groups * kh * kw), <u32>(Ci / groups), <u32>(Co / groups), usesNarrowConv(transposed, <u32>Ci, <u32>groups, <u32>Co));
-  ensurePairImage(convI8ScratchBytes(transposed, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups));
-  convI8Kernel(transposed, x, zpX, packedOf(rq, <u32>Co), rq, bias, y, zpY, act, alpha, Ci, H, W, Co, OH, OW, kh, kw, sH, sW, padT, padL, dH, dW, groups);
+  const geom = convGeometryBlock();
+  geom.inC = Ci; geom.inH = H; geom.inW = W; geom.outC = Co; geom.outH = OH; geom.outW = OW; geom.kernelH = kh; geom.kernelW = kw;
+  geom.strideH = sH; geom.strideW = sW; geom.padTop = padT; geom.padLeft = padL; geom.dilationH = dH; geom.dilationW = dW; geom.groups = groups;
+  ensurePairImage(convI8ScratchBytes(transposed, geom));
+  convI8Kernel(transposed, x, zpX, packedOf(rq, <u32>Co), rq, bias, y, zpY, act, alpha, geom);
 }
 
 /** Requantization multipliers of `count` channels, written to out as f32. */

@@ -2,7 +2,9 @@
 // rows of up to two output pixels and the packed weight block, kernels/int8/pack.ts) into the per-channel
 // i32 accumulators accBuf, acc1Buf (pixels 0, 1). Input rows hold (x - zp) as i16, so every
 // step is load + i32x4.dot_i16x8_s + add; the pixels of a tile share each weight load. Integer adds wrap, so
-// the order of the sum does not change the result.
+// the order of the sum does not change the result. Names say operand type and tile: dot_i16_2px16c multiplies
+// i16 channel pairs (wide layout) for 2 output pixels, 16 output channels per block (then a last block of 8);
+// dot_i8_* the relaxed build's quads of 7-bit i8 channels.
 import { accBuf, acc1Buf, tapList, TAP_ENTRY_BYTES } from './scratch';
 
 @inline function entry(t: u32): usize { return tapList + <usize>t * TAP_ENTRY_BYTES; }
@@ -17,12 +19,12 @@ import { accBuf, acc1Buf, tapList, TAP_ENTRY_BYTES } from './scratch';
 }
 @inline function step(a: v128, w: v128, x: v128, quad: bool): v128 { return quad ? macQuad(a, w, x) : mac(a, w, x); }
 
-/** Wide layout, two pixels: channels [0, cogP) in blocks of 16 (and a last block of 8). */
-export function accumulateWide2(taps: u32, pairs: u32, cogP: u32): void { wide2(taps, pairs, cogP, false); }
-/** Quad layout (relaxed build), two pixels; `quads`: groups of four input channels. */
-export function accumulateQuad2(taps: u32, quads: u32, cogP: u32): void { wide2(taps, quads, cogP, true); }
+/** Wide layout (i16 pairs), two pixels: channels [0, cogP) in blocks of 16 (and a last block of 8). */
+export function dot_i16_2px16c(taps: u32, pairs: u32, cogP: u32): void { dot2px16c(taps, pairs, cogP, false); }
+/** Quad layout (7-bit i8, relaxed build), two pixels; `quads`: groups of four input channels. */
+export function dot_i8_2px16c(taps: u32, quads: u32, cogP: u32): void { dot2px16c(taps, quads, cogP, true); }
 
-@inline function wide2(taps: u32, pairs: u32, cogP: u32, quad: bool): void {
+@inline function dot2px16c(taps: u32, pairs: u32, cogP: u32, quad: bool): void {
   const pairRow = <usize>cogP << 2; // bytes per input-channel pair
   let co: u32 = 0;
   for (; co + 16 <= cogP; co += 16) {
@@ -62,12 +64,12 @@ export function accumulateQuad2(taps: u32, quads: u32, cogP: u32): void { wide2(
   }
 }
 
-/** Wide layout, pixel 0 only. */
-export function accumulateWide1(taps: u32, pairs: u32, cogP: u32): void { wide1(taps, pairs, cogP, false); }
-/** Quad layout (relaxed build), pixel 0 only. */
-export function accumulateQuad1(taps: u32, quads: u32, cogP: u32): void { wide1(taps, quads, cogP, true); }
+/** Wide layout (i16 pairs), pixel 0 only. */
+export function dot_i16_1px16c(taps: u32, pairs: u32, cogP: u32): void { dot1px16c(taps, pairs, cogP, false); }
+/** Quad layout (7-bit i8, relaxed build), pixel 0 only. */
+export function dot_i8_1px16c(taps: u32, quads: u32, cogP: u32): void { dot1px16c(taps, quads, cogP, true); }
 
-@inline function wide1(taps: u32, pairs: u32, cogP: u32, quad: bool): void {
+@inline function dot1px16c(taps: u32, pairs: u32, cogP: u32, quad: bool): void {
   const pairRow = <usize>cogP << 2; // bytes per input-channel pair
   let co: u32 = 0;
   for (; co + 16 <= cogP; co += 16) {
