@@ -50,7 +50,17 @@ export function run(kind: u32, n: u32): i32 {
   }
   // threaded build: every member runs the op list; member 0 alone where an op is not split (threads/shares.ts).
   // The members meet before and after each split op; member 0 runs a stretch of unsplit ops without them.
-  if (teamIndex == 0) wakeTeam(kind, n);
+  if (teamIndex == 0) {
+    // A run without a split op has no barrier, so nothing would keep member 0 from posting the next request before
+    // a member has read this one (C_KIND / C_BATCH): such runs are member 0's alone and do not wake the team.
+    let anySplit = false;
+    for (let i = start; i < end && !anySplit; i++) anySplit = splitsAcrossTeam(i, n);
+    if (!anySplit) {
+      for (let i = start; i < end; i++) runOp(i, n);
+      return badToken ? E.E_BAD_TOKEN : E.OK;
+    }
+    wakeTeam(kind, n);
+  }
   let split = splitsAcrossTeam(start, n);
   for (let i = start; i < end; i++) {
     if (teamIndex == 0 || split) runOp(i, n);
