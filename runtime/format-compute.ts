@@ -35,7 +35,9 @@ function checkConv(c: OpCheck, a: TensorInfo, out: TensorInfo): void {
   const effH = dH * (kh - 1) + 1, effW = dW * (kw - 1) + 1;
   // The wasm kernels index in i32: the dilated kernel extent is capped at 2^24 (assembly/loader.ts MAX_EXTENT).
   if (effH > 2 ** 24 || effW > 2 ** 24) c.fail(`dilated kernel (${effH}, ${effW}) exceeds 2^24`);
-  if (padTop >= effH || padLeft >= effW) c.fail(`padding (${padTop}, ${padLeft}) must be smaller than the dilated kernel (${effH}, ${effW})`);
+  if (padTop >= effH || padLeft >= effW) {
+    c.fail(`padding (${padTop}, ${padLeft}) must be smaller than the dilated kernel (${effH}, ${effW})`);
+  }
   c.rank('a', a, 3);
   c.rank('out', out, 3);
   const [Ci, H, W] = a.dims;
