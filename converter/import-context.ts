@@ -21,6 +21,46 @@ export class UnsupportedError extends Error {
   }
 }
 
+/**
+ * Imports `nodes` in graph order: looks each node's inputs up in `slots`, imports it with `importOne` and stores
+ * its outputs. Every error names the node, with the symbolic batch size shown as N.
+ */
+export function importNodes<S>(nodes: OnnxNode[], slots: Map<string, S>, symbolicBatch: number,
+  importOne: (node: OnnxNode, ins: (S | undefined)[]) => (S | undefined)[]): void {
+  for (const node of nodes) {
+    if (node.domain && node.domain !== 'ai.onnx') throw new UnsupportedError(node, `custom domain "${node.domain}" is not supported`);
+    const ins = node.inputs.map((n) => {
+      if (n === '') return undefined;
+      const s = slots.get(n);
+      if (!s) throw new UnsupportedError(node, `input "${n}" is not produced by any earlier node`);
+      return s;
+    });
+    let outs: (S | undefined)[];
+    try {
+      outs = importOne(node, ins);
+    } catch (e) {
+      const err = e instanceof UnsupportedError ? e : new UnsupportedError(node, (e as Error).message);
+      err.message = err.message.replaceAll(String(symbolicBatch), 'N');
+      throw err;
+    }
+    outs.forEach((s, i) => { if (s && node.outputs[i]) slots.set(node.outputs[i]!, s); });
+  }
+}
+
+/** Slice's starts, ends, axes (default: the leading ones) and steps (default 1), from its constant inputs. */
+export function sliceOperands<S>(ins: (S | undefined)[], cst: (s: S | undefined, what: string) => ConstTensor,
+  optCst: (s: S | undefined, what: string) => ConstTensor | undefined):
+  { starts: number[]; ends: number[]; axes: number[]; steps: number[] } {
+  const starts = Array.from(cst(ins[1], 'starts').data);
+  const ends = Array.from(cst(ins[2], 'ends').data);
+  const axes = optCst(ins[3], 'axes'), steps = optCst(ins[4], 'steps');
+  return {
+    starts, ends,
+    axes: axes ? Array.from(axes.data) : starts.map((_, i) => i),
+    steps: steps ? Array.from(steps.data) : starts.map(() => 1),
+  };
+}
+
 /** A logical reshape node (or `a` itself when the shape is unchanged). */
 export function reshapeTo(g: Graph, a: number, shape: number[], name: string): number {
   const cur = g.values[a]!.shape;

@@ -1,7 +1,7 @@
 // Import of the ops that reshape, pick or join values without arithmetic: Reshape, Flatten, Squeeze, Unsqueeze,
 // Gather, Concat, Split, Slice and Transpose. Dim 0 of every ONNX value is the batch and must stay so.
 import { normAxis, resolveReshape, sliceIndices, squeezeDims, unsqueezeDims } from './const-eval.js';
-import { actSlot, reshapeTo, type FamilyImporter, type NodeImport, type Slot } from './import-context.js';
+import { actSlot, reshapeTo, sliceOperands, type FamilyImporter, type NodeImport, type Slot } from './import-context.js';
 import { importTranspose } from './import-transpose.js';
 import { addValue, elementCount } from './ir.js';
 
@@ -49,7 +49,6 @@ function importReshape(c: NodeImport): Slot[] {
 /** Gather along a non-batch axis: one SLICE per run of consecutive indices, joined by CONCATs. */
 function importGather(c: NodeImport): Slot[] {
   const { g, node, ins, fail, attr, act, cst, shapeOf, newAct, sampleAxis } = c;
-  const op = node.opType;
   const a = act(ins[0], 'data');
   const idx = cst(ins[1], 'indices');
   const axis = sampleAxis(attr('axis', 0), a, 'Gather');
@@ -94,7 +93,6 @@ function importTransposeOp(c: NodeImport): Slot[] {
 /** Concat of activations: a chain of two-input CONCATs. */
 function importConcat(c: NodeImport): Slot[] {
   const { g, node, ins, fail, attr, act, shapeOf, newAct, sampleAxis } = c;
-  const op = node.opType;
   const parts = ins.filter((s): s is Slot => !!s);
   if (parts.some((p) => p.kind !== 'act')) fail('concatenating constants with activations is not supported');
   const ids = parts.map((p) => (p as { id: number }).id);
@@ -118,7 +116,6 @@ function importConcat(c: NodeImport): Slot[] {
 /** Split: one SLICE per output. */
 function importSplit(c: NodeImport): Slot[] {
   const { g, node, ins, fail, attr, act, optCst, ints, shapeOf, opset, sampleAxis } = c;
-  const op = node.opType;
   const a = act(ins[0], 'input');
   const axis = sampleAxis(attr('axis', 0), a, 'Split');
   const dim = shapeOf(a)[axis]!;
@@ -145,13 +142,9 @@ function importSplit(c: NodeImport): Slot[] {
 
 /** Slice with step 1: one SLICE per sliced axis (the batch axis may only be kept whole). */
 function importSlice(c: NodeImport): Slot[] {
-  const { g, node, ins, fail, act, cst, optCst, ints, shapeOf, newAct, batch } = c;
-  const op = node.opType;
+  const { g, node, ins, fail, act, cst, optCst, shapeOf, newAct, batch } = c;
   let cur = act(ins[0], 'data');
-  const starts = ints(cst(ins[1], 'starts'))!;
-  const ends = ints(cst(ins[2], 'ends'))!;
-  const axes = ints(optCst(ins[3], 'axes')) ?? starts.map((_, i) => i);
-  const steps = ints(optCst(ins[4], 'steps')) ?? starts.map(() => 1);
+  const { starts, ends, axes, steps } = sliceOperands(ins, cst, optCst);
   for (let i = 0; i < axes.length; i++) {
     const shape = shapeOf(cur);
     const fr = shape.length + 1;

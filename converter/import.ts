@@ -3,7 +3,7 @@
 // importer of its op family (import-elementwise, -norm, -layers, -shape, -spatial, -recurrent / -attention).
 import { CONST_EVAL_OPS, constTensor, evalConstNode, normAxis } from './const-eval.js';
 import {
-  actSlot, nodeImport, reshapeTo, UnsupportedError, type FamilyImporter, type NodeImport, type Slot,
+  actSlot, importNodes, nodeImport, reshapeTo, UnsupportedError, type FamilyImporter, type NodeImport, type Slot,
 } from './import-context.js';
 import { ELEMENTWISE_OPS, importElementwise } from './import-elementwise.js';
 import { importLayer, LAYER_OPS } from './import-layers.js';
@@ -79,26 +79,8 @@ export function importGraph(source: OnnxModel, opts: ImportOptions = {}): Graph 
   const picked = opts.outputs ?? model.outputs.map((_, i) => i);
   const needed = neededNodes(model, picked.map((k) => model.outputs[k]?.name ?? ''));
   const transposes = new Map<number, TransposeOf>();
-  for (const node of model.nodes) {
-    if (!needed.has(node)) continue;
-    if (node.domain && node.domain !== 'ai.onnx') throw new UnsupportedError(node, `custom domain "${node.domain}" is not supported`);
-    const ins = node.inputs.map((n) => {
-      if (n === '') return undefined;
-      const s = slots.get(n);
-      if (!s) throw new UnsupportedError(node, `input "${n}" is not produced by any earlier node`);
-      return s;
-    });
-    let outs: (Slot | undefined)[];
-    try {
-      outs = importNode(g, node, ins, model.opset, batch, transposes);
-    } catch (e) {
-      // Every import error names the node; the symbolic batch shows as N.
-      const err = e instanceof UnsupportedError ? e : new UnsupportedError(node, (e as Error).message);
-      err.message = err.message.replaceAll(String(SYMBOLIC_BATCH), 'N');
-      throw err;
-    }
-    outs.forEach((s, i) => { if (s && node.outputs[i]) slots.set(node.outputs[i]!, s); });
-  }
+  importNodes(model.nodes.filter((n) => needed.has(n)), slots, SYMBOLIC_BATCH,
+    (node, ins) => importNode(g, node, ins, model.opset, batch, transposes));
 
   for (const k of picked) {
     const o = model.outputs[k];
