@@ -10,54 +10,25 @@ Prints one JSON line: {"medianMs", "p90Ms", "runs", "output": first 16 output fl
 Every call copies the input in and the output out, like the other engines' columns.
 """
 import json
-import struct
+import os
 import sys
 import time
 
-from wasmtime import Config, Engine, Instance, Module, Store
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'helpers'))
+from wasmtime_host import HostError, entry_tensors, instantiate, load_model  # noqa: E402
 
-HEADER = struct.Struct('<4sIIIIIIIIIIIIIII')
-ENTRY = struct.Struct('<8I')
-TENSOR = struct.Struct('<HHI4IIIfiII')
 DECODE = 1
-
-
-def tensor_size(model, tensor_offset, index):
-    (_k, _dtype, rank, d0, d1, d2, d3, _off, byte_length, *_q) = TENSOR.unpack_from(model, tensor_offset + index * TENSOR.size)
-    n = 1
-    for d in [d0, d1, d2, d3][:rank]:
-        n *= d
-    return n, byte_length
 
 
 def main():
     with open(sys.argv[1]) as f:
         job = json.load(f)
-    config = Config()
-    if job.get('relaxed'):
-        config.wasm_relaxed_simd = True
-    engine = Engine(config)
-    store = Store(engine)
-    ex = Instance(store, Module.from_file(engine, job['wasm']), []).exports(store)
-    memory = ex['memory']
-    if job.get('fusedF32'):
-        ex['setFusedF32'](store, 1)
+    store, ex, memory = instantiate(job['wasm'], job.get('relaxed', False), job.get('fusedF32', False))
     with open(job['model'], 'rb') as f:
         model = f.read()
-    ptr = ex['alloc'](store, len(model))
-    memory.write(store, model, ptr)
-    status = ex['load'](store, ptr, len(model), 1)
-    if status != 0:
-        raise SystemExit(f'load failed: code {status}')
-    (_m, _v, _s, _c, _fl, _mo, _ml, tensor_offset, _tc, entry_offset, entry_count, *_r) = HEADER.unpack_from(model, 0)
-    for e in range(entry_count):
-        (kind, _start, _count, inp, _oc, out0, _o1, _r2) = ENTRY.unpack_from(model, entry_offset + e * ENTRY.size)
-        if kind == DECODE:
-            break
-    else:
-        raise SystemExit('model has no decode entry')
-    in_n, _ = tensor_size(model, tensor_offset, inp)
-    out_n, _ = tensor_size(model, tensor_offset, out0)
+    load_model(store, ex, memory, model, 1)
+    (in_n, _), outputs = entry_tensors(model, DECODE)
+    out_n = outputs[0][0]
     with open(job['input'], 'rb') as f:
         data = f.read()
     if len(data) != in_n * 4:
@@ -87,4 +58,7 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except HostError as e:
+        raise SystemExit(str(e))

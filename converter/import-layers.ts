@@ -1,9 +1,23 @@
-// Import of the weight-bearing ONNX layers: Gemm/MatMul -> dense, Conv/ConvTranspose (1D and 2D).
+// Import of the weight-bearing ONNX layers: Gemm/MatMul -> dense (a MatMul other than a constant matrix applied to
+// one vector is import-attention.ts's), Conv/ConvTranspose (1D and 2D).
 import { Act } from '../runtime/format-constants.js';
 import { broadcastShape, broadcastTo } from './const-eval.js';
-import { reshapeTo, type ActGetter, type AttrGetter, type ConstGetter, type Fail, type OptConstGetter, type Slot } from './import-context.js';
+import { importMatMul } from './import-attention.js';
+import { actSlot, reshapeTo, type NodeImport, type ActGetter, type AttrGetter, type ConstGetter, type Fail, type OptConstGetter, type Slot } from './import-context.js';
 import { addValue, type Graph } from './ir.js';
 import type { ConstTensor, OnnxNode } from './onnx-load.js';
+
+export const LAYER_OPS = ['Gemm', 'MatMul', 'Conv', 'ConvTranspose'];
+
+export function importLayer(c: NodeImport): Slot[] {
+  const { g, node, ins, fail, act, cst, optCst, attr } = c;
+  if (node.opType === 'Conv' || node.opType === 'ConvTranspose') {
+    return [actSlot(importConv(g, node, act(ins[0], 'X'), cst(ins[1], 'W'), optCst(ins[2], 'B'), fail, attr))];
+  }
+  const m = node.opType === 'MatMul' ? importMatMul(g, node, ins, fail) : undefined;
+  if (m !== undefined) return [actSlot(m)];
+  return [actSlot(importDense(g, node, ins, fail, act, cst, optCst, attr))];
+}
 
 export function importDense(
   g: Graph, node: OnnxNode, ins: (Slot | undefined)[], fail: Fail,
@@ -47,7 +61,7 @@ export function importDense(
   return reshapeTo(g, out, outShape, `${node.outputs[0]}:shaped`);
 }
 
-export function importConv(
+function importConv(
   g: Graph, node: OnnxNode, x: number, W: ConstTensor, B: ConstTensor | undefined, fail: Fail, attr: AttrGetter,
 ): number {
   const transposed = node.opType === 'ConvTranspose';

@@ -1,13 +1,48 @@
 // Import of the normalisation ops: InstanceNormalization and GroupNormalization (opset 18: scale and bias
 // per group; 21: per channel) become a group-norm node on a [C,H,W] value; LayerNormalization (and the
-// decomposition import-patterns.ts recognises) a layer-norm node on [rows, size] rows.
+// decomposition import-patterns.ts recognises) a layer-norm node on [rows, size] rows; BatchNormalization (inference)
+// a per-channel multiply and add that the passes may fold into the op before it.
 import { broadcastShape, broadcastTo, normAxis } from './const-eval.js';
-import { reshapeTo, type ActGetter, type AttrGetter, type ConstGetter, type Fail, type OptConstGetter, type Slot } from './import-context.js';
+import { actSlot, reshapeTo, type ActGetter, type AttrGetter, type ConstGetter, type Fail, type NodeImport,
+  type OptConstGetter, type Slot } from './import-context.js';
 import { addValue, elementCount, type Graph } from './ir.js';
 import type { OnnxNode } from './onnx-load.js';
-import { Act } from '../runtime/format-constants.js';
+import { Act, BinaryKind } from '../runtime/format-constants.js';
 
-export function importNorm(
+export const NORM_OPS = ['InstanceNormalization', 'GroupNormalization', 'LayerNormalization', 'BatchNormalization'];
+
+export function importNormalization(c: NodeImport): Slot[] {
+  if (c.node.opType === 'BatchNormalization') return [actSlot(importBatchNorm(c))];
+  return [actSlot(importNorm(c.g, c.node, c.ins, c.opset, c.fail, c.act, c.cst, c.optCst, c.attr))];
+}
+
+/** Inference BatchNormalization: x * scale / sqrt(var + eps) + (bias - mean * that factor), per channel. */
+function importBatchNorm(c: NodeImport): number {
+  const { g, node, ins, fail, attr } = c;
+  if (attr('training_mode', 0)) fail('training_mode=1 is not supported (inference only)');
+  if (node.outputs.slice(1).some((o) => o)) fail('running mean/var outputs are not supported');
+  const a = c.act(ins[0], 'X');
+  const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => c.cst(ins[i], ['', 'scale', 'B', 'mean', 'var'][i]!).data);
+  const eps = attr('epsilon', 1e-5);
+  const shape = c.shapeOf(a);
+  const C = shape[0] ?? 1;
+  if (scale!.length !== C) fail(`scale has ${scale!.length} values for ${C} channels`);
+  const mul = new Float32Array(C);
+  const add = new Float32Array(C);
+  for (let k = 0; k < C; k++) {
+    mul[k] = scale![k]! / Math.sqrt(variance![k]! + eps);
+    add[k] = bias![k]! - mean![k]! * mul[k]!;
+  }
+  const chanDims = [C, ...shape.slice(1).map(() => 1)];
+  const perChannel = (v: Float32Array) => Float32Array.from(broadcastTo(v, chanDims, shape));
+  const t1 = c.newAct(shape, ':bn_scale');
+  g.nodes.push({ op: 'binary', kind: BinaryKind.Mul, a, out: t1, name: node.name, b: perChannel(mul), act: Act.None, alpha: 0 });
+  const t2 = c.newAct(shape);
+  g.nodes.push({ op: 'binary', kind: BinaryKind.Add, a: t1, out: t2, name: node.name, b: perChannel(add), act: Act.None, alpha: 0 });
+  return t2;
+}
+
+function importNorm(
   g: Graph, node: OnnxNode, ins: (Slot | undefined)[], opset: number, fail: Fail,
   act: ActGetter, cst: ConstGetter, optCst: OptConstGetter, attr: AttrGetter,
 ): number {

@@ -6,7 +6,7 @@
 // one (or, for the encoder, two) outputs, in the order docs/format.md "Sequence models" gives.
 import { CONST_EVAL_OPS, constTensor, evalConstNode, normAxis, resolveReshape, sliceIndices, squeezeDims,
   unsqueezeDims } from './const-eval.js';
-import { UnsupportedError, type Slot } from './import-context.js';
+import { importNodes, sliceOperands, UnsupportedError, type Slot } from './import-context.js';
 import { importDense } from './import-layers.js';
 import { addRecurrent, checkRecurrentInputs, recurrentAttrs } from './import-recurrent.js';
 import { addValue, elementCount, type Graph } from './ir.js';
@@ -83,24 +83,7 @@ export function importSequenceGraph(model: OnnxModel, inputOrder: OnnxValueInfo[
     slots.set(inp.info.name, { kind: 'act', id, full, b });
   }
 
-  for (const node of model.nodes) {
-    if (node.domain && node.domain !== 'ai.onnx') throw new UnsupportedError(node, `custom domain "${node.domain}" is not supported`);
-    const ins = node.inputs.map((n) => {
-      if (n === '') return undefined;
-      const s = slots.get(n);
-      if (!s) throw new UnsupportedError(node, `input "${n}" is not produced by any earlier node`);
-      return s;
-    });
-    let outs: (SeqSlot | undefined)[];
-    try {
-      outs = importSequenceNode(g, node, ins, model.opset);
-    } catch (e) {
-      const err = e instanceof UnsupportedError ? e : new UnsupportedError(node, (e as Error).message);
-      err.message = err.message.replaceAll(String(N), 'N');
-      throw err;
-    }
-    outs.forEach((s, i) => { if (s && node.outputs[i]) slots.set(node.outputs[i]!, s); });
-  }
+  importNodes(model.nodes, slots, N, (node, ins) => importSequenceNode(g, node, ins, model.opset));
 
   const outputs = outputNames.map((name) => {
     const s = slots.get(name);
@@ -212,10 +195,7 @@ function importSequenceNode(g: Graph, node: OnnxNode, ins: (SeqSlot | undefined)
     }
     case 'Slice': {
       let cur = act(ins[0], 'data');
-      const starts = ints(cst(ins[1], 'starts'))!;
-      const ends = ints(cst(ins[2], 'ends'))!;
-      const axes = ints(optCst(ins[3], 'axes')) ?? starts.map((_, i) => i);
-      const steps = ints(optCst(ins[4], 'steps')) ?? starts.map(() => 1);
+      const { starts, ends, axes, steps } = sliceOperands(ins, cst, optCst);
       for (let i = 0; i < axes.length; i++) {
         const axis = normAxis(axes[i]!, cur.full.length);
         const dim = cur.full[axis]!;

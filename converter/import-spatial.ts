@@ -1,11 +1,29 @@
 // Import of spatial ops on [C,H,W] activations (and [C,L] ones, as [C,1,L]): Pad, MaxPool / AveragePool /
-// GlobalAveragePool / GlobalMaxPool, DepthToSpace / SpaceToDepth (pixel shuffle, as TRANSPOSE of the HWC bytes).
+// GlobalAveragePool / GlobalMaxPool, DepthToSpace / SpaceToDepth (pixel shuffle, as TRANSPOSE of the HWC bytes),
+// and Resize / Upsample (import-resize.ts).
 import { PadMode, PoolKind } from '../runtime/format-constants.js';
-import { reshapeTo, type ActGetter, type AttrGetter, type Fail, type OptConstGetter, type Slot } from './import-context.js';
+import { importResize } from './import-resize.js';
+import {
+  actSlot, reshapeTo, type NodeImport, type ActGetter, type AttrGetter, type Fail, type OptConstGetter, type Slot,
+} from './import-context.js';
 import { addValue, type Graph } from './ir.js';
 import type { OnnxNode } from './onnx-load.js';
 
 const PAD_MODES: Record<string, PadMode> = { constant: PadMode.Constant, reflect: PadMode.Reflect, edge: PadMode.Edge };
+
+export const SPATIAL_OPS = [
+  'Resize', 'Upsample', 'Pad', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'DepthToSpace', 'SpaceToDepth',
+];
+
+export function importSpatialOp(c: NodeImport): Slot[] {
+  const { g, node, ins, fail, act, optCst, attr, opset } = c;
+  switch (node.opType) {
+    case 'Resize': case 'Upsample': return [actSlot(importResize(g, node, ins, fail, act, optCst, attr, opset))];
+    case 'Pad': return [actSlot(importPad(g, node, ins, fail, act, optCst, attr, opset))];
+    case 'DepthToSpace': case 'SpaceToDepth': return [actSlot(importDepthSpace(g, node, act(ins[0], 'input'), fail, attr))];
+    default: return [actSlot(importPool(g, node, act(ins[0], 'X'), fail, attr))];
+  }
+}
 
 /** [C,H,W] view of a rank-2 or rank-3 per-sample value ([C,L] becomes [C,1,L]). */
 function asImage(g: Graph, x: number, name: string, fail: Fail): { id: number; oneD: boolean } {
@@ -21,7 +39,7 @@ function result(g: Graph, node: OnnxNode, shape: number[], oneD: boolean): { out
   return { out, final: () => (oneD ? reshapeTo(g, out, [shape[0]!, shape[2]!], node.outputs[0]!) : out) };
 }
 
-export function importPad(g: Graph, node: OnnxNode, ins: (Slot | undefined)[], fail: Fail, act: ActGetter, optCst: OptConstGetter, attr: AttrGetter, opset: number): number {
+function importPad(g: Graph, node: OnnxNode, ins: (Slot | undefined)[], fail: Fail, act: ActGetter, optCst: OptConstGetter, attr: AttrGetter, opset: number): number {
   const x = act(ins[0], 'data');
   const rank = g.values[x]!.shape.length + 1;
   const modeName = attr('mode', 'constant');
@@ -55,13 +73,15 @@ export function importPad(g: Graph, node: OnnxNode, ins: (Slot | undefined)[], f
   if (OH < 1 || OW < 1) fail(`pads [${pads}] leave an empty output`);
   if (Math.max(...[pt, pb, pl, pr].map(Math.abs)) > 2 ** 24) fail(`pads [${pads}] are too large`);
   if (C * OH * OW > 2 ** 26) fail(`output [${C},${OH},${OW}] has more than the 2^26 values a tensor may hold`);
-  if (mode === PadMode.Reflect && (pt >= H || pb >= H || pl >= W || pr >= W)) fail(`reflect pads [${pads}] must be smaller than the input size ${H}x${W}`);
+  if (mode === PadMode.Reflect && (pt >= H || pb >= H || pl >= W || pr >= W)) {
+    fail(`reflect pads [${pads}] must be smaller than the input size ${H}x${W}`);
+  }
   const r = result(g, node, [C, OH, OW], img.oneD);
   g.nodes.push({ op: 'pad', a: img.id, out: r.out, name: node.name, mode: mode!, pt, pl, value });
   return r.final();
 }
 
-export function importPool(g: Graph, node: OnnxNode, x0: number, fail: Fail, attr: AttrGetter): number {
+function importPool(g: Graph, node: OnnxNode, x0: number, fail: Fail, attr: AttrGetter): number {
   const op = node.opType;
   const global = op.startsWith('Global');
   const img = asImage(g, x0, node.outputs[0]!, fail);
@@ -74,7 +94,9 @@ export function importPool(g: Graph, node: OnnxNode, x0: number, fail: Fail, att
   const dil = global ? [] : attr<number[]>('dilations', []);
   if (dil.some((d) => d !== 1)) fail(`dilations [${dil}] are not supported`);
   if (!global && attr('storage_order', 0) !== 0) fail('storage_order=1 is not supported');
-  if (![kh, kw, sH, sW].every((v) => Number.isInteger(v) && v! >= 1 && v! <= 65536)) fail(`kernel [${kh},${kw}] and strides [${sH},${sW}] must be integers in 1..65536`);
+  if (![kh, kw, sH, sW].every((v) => Number.isInteger(v) && v! >= 1 && v! <= 65536)) {
+    fail(`kernel [${kh},${kw}] and strides [${sH},${sW}] must be integers in 1..65536`);
+  }
   const padsAttr = global ? [0, 0, 0, 0] : attr<number[]>('pads', img.oneD ? [0, 0] : [0, 0, 0, 0]);
   let [pt, pl, pb, pr] = (img.oneD ? [0, padsAttr[0]!, 0, padsAttr[1]!] : padsAttr) as [number, number, number, number];
   const autoPad = global ? 'NOTSET' : attr('auto_pad', 'NOTSET');
@@ -90,7 +112,9 @@ export function importPool(g: Graph, node: OnnxNode, x0: number, fail: Fail, att
     [pl, pr] = same(W, sW, kw!) as [number, number];
   } else if (autoPad !== 'NOTSET') fail(`auto_pad "${autoPad}" is unknown`);
   if ([pt, pl, pb, pr].some((p) => p < 0)) fail('negative pads are not supported');
-  if (pt >= kh! || pl >= kw! || pb >= kh! || pr >= kw!) fail(`pads [${pt},${pl},${pb},${pr}] must be smaller than the kernel [${kh},${kw}]`);
+  if (pt >= kh! || pl >= kw! || pb >= kh! || pr >= kw!) {
+    fail(`pads [${pt},${pl},${pb},${pr}] must be smaller than the kernel [${kh},${kw}]`);
+  }
   const size = (n: number, k: number, s: number, a: number, b: number) => {
     const span = (n + a + b - k) / s;
     let o = (ceil ? Math.ceil(span) : Math.floor(span)) + 1;
@@ -110,7 +134,7 @@ export function importPool(g: Graph, node: OnnxNode, x0: number, fail: Fail, att
  * space [C, H*b, W*b] as [H, b, W, b*C], so either direction swaps the two middle axes. CRD first reorders each
  * pixel's channels from [C, b*b] to [b*b, C].
  */
-export function importDepthSpace(g: Graph, node: OnnxNode, x: number, fail: Fail, attr: AttrGetter): number {
+function importDepthSpace(g: Graph, node: OnnxNode, x: number, fail: Fail, attr: AttrGetter): number {
   const shape = g.values[x]!.shape;
   if (shape.length !== 3) fail(`only (N,C,H,W) inputs are supported, per-sample shape is [${shape}]`);
   const b = attr('blocksize', 0);

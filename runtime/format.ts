@@ -6,9 +6,13 @@ import {
   ACT_NAME, ALIGN, DTYPE_NAME, DTYPE_SIZE, ENTRY_BYTES, ENTRY_NAME, HEADER_BYTES, MAGIC, MAX_ELEMENTS,
   FLAG_RELU_U7, MAX_ENTRIES, MAX_OPS, MAX_TENSORS, NONE, OP_BYTES, OP_NAME, OP_WORDS, TENSOR_BYTES, VERSION,
 } from '../format/constants.js';
-import { ModelFormatError } from './errors.js';
 import { textPreview } from './text-instead-of-model.js';
 import { clipBounds } from './clip-bounds.js';
+import { checkComputeOp, isComputeOpcode } from './format-compute.js';
+import { checkElementwiseOp, isElementwiseOpcode } from './format-elementwise.js';
+import { checkLayoutOp, isLayoutOpcode } from './format-layout.js';
+import { checkNormOp, isNormOpcode } from './format-norm.js';
+import { fail, OpCheck } from './format-op-check.js';
 import { checkSpatialOp, isSpatialOpcode } from './format-spatial.js';
 import { checkSequenceEntries, checkSequenceOp, isSequenceOpcode, type EntryWords, type SequenceInfo } from './format-sequence.js';
 
@@ -87,9 +91,6 @@ export interface ReadOptions {
   skipChecksum?: boolean;
 }
 
-const fail = (message: string): never => {
-  throw new ModelFormatError(message);
-};
 
 /** Parses and validates a whole .evae file. Throws ModelFormatError naming the first problem found. */
 export function readModel(bytes: Uint8Array, options: ReadOptions = {}): ModelInfo {
@@ -329,250 +330,30 @@ function readEntry(view: DataView, off: number, index: number, tensors: TensorIn
 
 /** Checks one op against the semantics in docs/format.md "Ops", so no kernel can step outside its tensors. */
 function checkOp(op: OpInfo, tensors: TensorInfo[]): void {
-  const where = `model file: op ${op.index} (${op.name})`;
+  const c = new OpCheck(op, tensors);
   if (OP_NAME[op.opcode] === undefined) fail(`model file: op ${op.index}: unknown opcode ${op.opcode}`);
-  if (op.activation >= ACT_NAME.length) fail(`${where}: unknown fused activation ${op.activation}`);
-  if (!Number.isFinite(op.alpha)) fail(`${where}: activation alpha ${op.alpha} is not finite`);
+  if (op.activation >= ACT_NAME.length) c.fail(`unknown fused activation ${op.activation}`);
+  if (!Number.isFinite(op.alpha)) c.fail(`activation alpha ${op.alpha} is not finite`);
   const fusable = (op.opcode >= 1 && op.opcode <= 5) || op.opcode === 13 || op.opcode === 14;
-  if (!fusable && op.activation !== 0) fail(`${where}: this op cannot carry a fused activation (${ACT_NAME[op.activation]})`);
+  if (!fusable && op.activation !== 0) c.fail(`this op cannot carry a fused activation (${ACT_NAME[op.activation]})`);
   if (op.activation === 12) { // clip: two binary16 bounds in the alpha word
     const [lo, hi] = clipBounds(op.alpha);
-    if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) fail(`${where}: clip bounds [${lo}, ${hi}] must be numbers with min <= max`);
+    if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) c.fail(`clip bounds [${lo}, ${hi}] must be numbers with min <= max`);
   }
-
-  const tensor = (role: string, index: number): TensorInfo => {
-    if (index === NONE) return fail(`${where}: tensor ${role} is missing`);
-    if (index >= tensors.length) return fail(`${where}: tensor ${role} index ${index} does not exist (${tensors.length} tensors)`);
-    return tensors[index];
-  };
-  const optional = (role: string, index: number): TensorInfo | undefined => (index === NONE ? undefined : tensor(role, index));
-  const activation = (role: string, t: TensorInfo) => {
-    if (t.kind !== 'activation') fail(`${where}: ${role} tensor ${t.index} is a constant, expected an activation`);
-  };
-  const constant = (role: string, t: TensorInfo) => {
-    if (t.kind !== 'constant') fail(`${where}: ${role} tensor ${t.index} is an activation, expected a constant`);
-  };
-  const dtype = (role: string, t: TensorInfo, ...allowed: DTypeName[]) => {
-    if (!allowed.includes(t.dtype)) fail(`${where}: ${role} tensor ${t.index} has dtype ${t.dtype}, expected ${allowed.join(' or ')}`);
-  };
-  const count = (role: string, t: TensorInfo, expected: number) => {
-    if (t.elements !== expected) fail(`${where}: ${role} tensor ${t.index} has ${t.elements} elements, expected ${expected}`);
-  };
-  const rank = (role: string, t: TensorInfo, r: number) => {
-    if (t.rank !== r) fail(`${where}: ${role} tensor ${t.index} has rank ${t.rank}, expected ${r}`);
-  };
-  const sameDtype = (x: TensorInfo, y: TensorInfo) => {
-    if (x.dtype !== y.dtype) fail(`${where}: input dtype ${x.dtype} differs from output dtype ${y.dtype}`);
-  };
-  const floatOnly = (...ts: TensorInfo[]) => {
-    for (const t of ts) if (t.dtype !== 'f32') fail(`${where}: tensor ${t.index} has dtype ${t.dtype}, this op works on f32 only`);
-  };
-
-  const out = tensor('out', op.output);
-  if (out.kind === 'constant') fail(`${where}: writes constant tensor ${out.index}`);
-  const a = tensor('a', op.a);
-  activation('a', a);
-  const p = op.params;
-  if (isSpatialOpcode(op.opcode)) { checkSpatialOp(op, a, out, tensors, where); return; }
-  if (isSequenceOpcode(op.opcode)) { checkSequenceOp(op, a, out, tensors, where); return; }
-
-  switch (op.opcode) {
-    case 1: { // DENSE
-      const b = tensor('b (weights)', op.b);
-      constant('b (weights)', b);
-      rank('b (weights)', b, 2);
-      const [K, M] = b.dims;
-      count('a', a, K);
-      count('out', out, M);
-      const c = optional('c (bias)', op.c);
-      if (c) { constant('c (bias)', c); count('c (bias)', c, M); }
-      checkComputeDtypes(where, a, b, c, out, M);
-      return;
-    }
-    case 2: // CONV2D
-    case 3: { // CONV_TRANSPOSE
-      const [kh, kw, sH, sW, padTop, padLeft, dH, dW, groups] = p;
-      // Limits as in docs/format.md (and assembly/loader.ts): 1..65536; groups only has to divide the channels.
-      for (const [name, v] of [['kernel height', kh], ['kernel width', kw], ['stride height', sH], ['stride width', sW],
-        ['dilation height', dH], ['dilation width', dW]] as const) {
-        if (v < 1 || v > 65536) fail(`${where}: ${name} ${v} is outside 1..65536`);
-      }
-      if (groups < 1) fail(`${where}: groups ${groups} must be >= 1`);
-      const effH = dH * (kh - 1) + 1, effW = dW * (kw - 1) + 1;
-      // The wasm kernels index in i32: the dilated kernel extent is capped at 2^24 (assembly/loader.ts MAX_EXTENT).
-      if (effH > 2 ** 24 || effW > 2 ** 24) fail(`${where}: dilated kernel (${effH}, ${effW}) exceeds 2^24`);
-      if (padTop >= effH || padLeft >= effW) fail(
-        `${where}: padding (${padTop}, ${padLeft}) must be smaller than the dilated kernel (${effH}, ${effW})`);
-      rank('a', a, 3);
-      rank('out', out, 3);
-      const [Ci, H, W] = a.dims;
-      const [Co, OH, OW] = out.dims;
-      if (Ci % groups !== 0 || Co % groups !== 0) fail(
-        `${where}: groups ${groups} does not divide input channels ${Ci} and output channels ${Co}`);
-      const b = tensor('b (weights)', op.b);
-      constant('b (weights)', b);
-      count('b (weights)', b, groups * kh * kw * (Ci / groups) * (Co / groups));
-      const c = optional('c (bias)', op.c);
-      if (c) { constant('c (bias)', c); count('c (bias)', c, Co); }
-      const transposed = op.opcode === 3;
-      checkSpatial(where, 'height', transposed, H, OH, kh, sH, padTop, dH);
-      checkSpatial(where, 'width', transposed, W, OW, kw, sW, padLeft, dW);
-      checkComputeDtypes(where, a, b, c, out, Co);
-      return;
-    }
-    case 4: // UNARY
-      dtype('a', a, 'f32');
-      dtype('out', out, 'f32');
-      count('out', out, a.elements);
-      return;
-    case 5: { // BINARY
-      const [kind, period] = p;
-      if (kind > 4) fail(`${where}: unknown binary kind ${kind} (0 add, 1 sub, 2 mul, 3 div, 4 prelu)`);
-      const b = tensor('b', op.b);
-      if (period < 1 || a.elements % period !== 0) fail(`${where}: period ${period} does not divide the ${a.elements} elements of a`);
-      count('b', b, period);
-      count('out', out, a.elements);
-      dtype('a', a, 'f32');
-      dtype('out', out, 'f32');
-      if (b.kind === 'constant') dtype('b', b, 'f32', 'f16');
-      else dtype('b', b, 'f32');
-      return;
-    }
-    case 6: { // RESIZE_NEAREST
-      const [sH, sW] = p;
-      if (sH < 1 || sW < 1) fail(`${where}: scales (${sH}, ${sW}) must be >= 1`);
-      rank('a', a, 3);
-      rank('out', out, 3);
-      const [C, H, W] = a.dims;
-      const want = [C, H * sH, W * sW];
-      if (out.dims.some((d, i) => d !== want[i])) fail(`${where}: out dims [${out.dims.join(', ')}], expected [${want.join(', ')}]`);
-      // i8 -> i8 moves the quantized bytes unchanged, so both sides must share scale and zero point
-      if (a.dtype === 'i8' && out.dtype === 'i8') {
-        if (a.scale !== out.scale || a.zeroPoint !== out.zeroPoint) {
-          fail(`${where}: i8 input (scale ${a.scale}, zeroPoint ${a.zeroPoint}) and output (scale ${out.scale}, ` +
-            `zeroPoint ${out.zeroPoint}) must have the same quantization`);
-        }
-        return;
-      }
-      floatOnly(a, out);
-      return;
-    }
-    case 7: { // CONCAT
-      const [Ca, Cb, rows] = p;
-      const b = tensor('b', op.b);
-      activation('b', b);
-      if (Ca < 1 || Cb < 1 || rows < 1) fail(`${where}: sizes Ca ${Ca}, Cb ${Cb}, rows ${rows} must be >= 1`);
-      count('a', a, Ca * rows);
-      count('b', b, Cb * rows);
-      count('out', out, (Ca + Cb) * rows);
-      floatOnly(a, b, out);
-      return;
-    }
-    case 8: { // SLICE
-      const [C, start, n, rows] = p;
-      if (C < 1 || n < 1 || rows < 1) fail(`${where}: row width ${C}, count ${n}, rows ${rows} must be >= 1`);
-      if (start + n > C) fail(`${where}: slice [${start}, ${start + n}) exceeds the row width ${C}`);
-      count('a', a, C * rows);
-      count('out', out, n * rows);
-      floatOnly(a, out);
-      return;
-    }
-    case 9: { // LAYOUT
-      const [mode, C, H, W] = p;
-      if (mode > 1) fail(`${where}: unknown layout mode ${mode} (0 CHW to HWC, 1 HWC to CHW)`);
-      if (C < 1 || H < 1 || W < 1) fail(`${where}: C ${C}, H ${H}, W ${W} must be >= 1`);
-      count('a', a, C * H * W);
-      count('out', out, C * H * W);
-      floatOnly(a, out);
-      return;
-    }
-    case 10: // COPY
-      count('out', out, a.elements);
-      sameDtype(a, out);
-      return;
-    case 11: // QUANTIZE
-      dtype('a', a, 'f32');
-      dtype('out', out, 'i8', 'u8');
-      count('out', out, a.elements);
-      return;
-    case 12: // DEQUANTIZE
-      dtype('a', a, 'i8', 'u8');
-      dtype('out', out, 'f32');
-      count('out', out, a.elements);
-      return;
-    case 13: // GROUP_NORM
-    case 14: { // LAYER_NORM
-      const group = op.opcode === 13;
-      const b = tensor('b (scale)', op.b);
-      const c = tensor('c (bias)', op.c);
-      floatOnly(a, out);
-      activation('out', out);
-      for (const [role, t] of [['b (scale)', b], ['c (bias)', c]] as const) { constant(role, t); dtype(role, t, 'f32', 'f16'); }
-      const [n, epsBits] = p;
-      const eps = new Float32Array(Uint32Array.of(epsBits).buffer)[0];
-      if (n < 1) fail(`${where}: ${group ? 'groups' : 'row size'} ${n} must be >= 1`);
-      if (!Number.isFinite(eps) || eps < 0) fail(`${where}: epsilon ${eps} must be finite and >= 0`);
-      if (group) rank('a', a, 3);
-      const width = group ? a.dims[0] : n;
-      if (a.elements % width !== 0 || width % n !== 0) {
-        fail(group
-          ? `${where}: groups ${n} does not divide the ${width} channels` : `${where}: row size ${n} does not divide ` +
-            `the ${a.elements} elements of a`);
-      }
-      count('out', out, a.elements);
-      if (group) {
-        rank('out', out, 3);
-        if (out.dims[0] !== width) fail(`${where}: out has ${out.dims[0]} channels, expected ${width}`);
-      }
-      for (const [role, t] of [['b (scale)', b], ['c (bias)', c]] as const) {
-        rank(role, t, 1);
-        count(role, t, width);
-      }
-      return;
-    }
-  }
+  const out = c.tensor('out', op.output);
+  if (out.kind === 'constant') c.fail(`writes constant tensor ${out.index}`);
+  const a = c.tensor('a', op.a);
+  c.activation('a', a);
+  const family = OP_FAMILIES.find(([isFamily]) => isFamily(op.opcode));
+  family?.[1](c, a, out);
 }
 
-/**
- * DENSE/CONV dtype combinations: f32 activations with f32/f16/i8 weights and f32 bias, or the integer path
- * (i8 activations, i8 weights, i32 bias). i8 weights need one per-channel scale per output channel.
- */
-function checkComputeDtypes(where: string, a: TensorInfo, b: TensorInfo, c: TensorInfo | undefined, out: TensorInfo,
-  channels: number): void {
-  if (a.dtype === 'f32') {
-    if (out.dtype !== 'f32') fail(`${where}: f32 input but ${out.dtype} output`);
-    if (b.dtype !== 'f32' && b.dtype !== 'f16' && b.dtype !== 'i8') fail(`${where}: weights of dtype ${b.dtype}, expected f32, f16 or i8`);
-    if (c && c.dtype !== 'f32' && c.dtype !== 'f16') fail(`${where}: bias of dtype ${c.dtype}, expected f32 or f16`);
-  } else if (a.dtype === 'i8') {
-    if (out.dtype !== 'i8') fail(`${where}: i8 input but ${out.dtype} output`);
-    if (b.dtype !== 'i8') fail(`${where}: i8 input needs i8 weights, got ${b.dtype}`);
-    if (c && c.dtype !== 'i32') fail(`${where}: i8 compute needs an i32 bias, got ${c.dtype}`);
-  } else {
-    fail(`${where}: input dtype ${a.dtype} is not supported (f32 or i8)`);
-  }
-  if (b.dtype === 'i8' && b.qCount !== channels) {
-    fail(`${where}: i8 weights tensor ${b.index} has ${b.qCount} per-channel scales, expected ${channels}`);
-  }
-}
-
-/**
- * Output size of a convolution along one axis, with the bottom/right padding implied by the output size.
- * Conv: out = floor((in + padBegin + padEnd - eff) / s) + 1, so the implied end padding lies in (-s, eff - 1].
- * Transposed: out = (in - 1) * s + eff - padBegin - padEnd + outputPadding with outputPadding < max(s, d),
- * so padEnd - outputPadding lies in [-(max(s, d) - 1), eff - 1].
- */
-function checkSpatial(where: string, axis: string, transposed: boolean, size: number, outSize: number,
-  kernel: number, stride: number, padBegin: number, dilation: number): void {
-  const eff = dilation * (kernel - 1) + 1;
-  const impliedEnd = transposed
-    ? (size - 1) * stride + eff - padBegin - outSize
-    : (outSize - 1) * stride + eff - size - padBegin;
-  const lowest = transposed ? -(Math.max(stride, dilation) - 1) : -stride + 1;
-  if (impliedEnd < lowest || impliedEnd > eff - 1) {
-    const symmetric = transposed
-      ? (size - 1) * stride + eff - 2 * padBegin
-      : Math.floor((size + 2 * padBegin - eff) / stride) + 1;
-    fail(`${where}: output ${axis} ${outSize} does not follow from input ${axis} ${size}, kernel ${kernel}, stride ${stride}, ` +
-      `pad ${padBegin}, dilation ${dilation} (symmetric padding gives ${symmetric})`);
-  }
-}
+/** Each op family's validator, found by opcode. */
+const OP_FAMILIES: Array<[(opcode: number) => boolean, (c: OpCheck, a: TensorInfo, out: TensorInfo) => void]> = [
+  [isComputeOpcode, checkComputeOp],
+  [isElementwiseOpcode, checkElementwiseOp],
+  [isLayoutOpcode, checkLayoutOp],
+  [isNormOpcode, checkNormOp],
+  [isSpatialOpcode, (c, a, out) => checkSpatialOp(c.op, a, out, c.tensors, c.where)],
+  [isSequenceOpcode, (c, a, out) => checkSequenceOp(c.op, a, out, c.tensors, c.where)],
+];

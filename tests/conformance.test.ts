@@ -107,26 +107,8 @@ const EXCLUSIONS: Exclusion[] = [
     reason: 'second operand carries the batch dim with per-sample values (inputs after the first become constants)',
     error: /varies across the batch/,
     cases: words(`
-    node/test_add`),
-  },
-  {
-    reason: 'second operand carries the batch dim with per-sample values',
-    error: /varies across the batch/,
-    cases: words(`
-    node/test_prelu_example
-    node/test_sub node/test_sub_example`),
-  },
-  {
-    reason: 'second operand carries the batch dim with per-sample values',
-    error: /varies across the batch/,
-    cases: words(`
-    node/test_mul node/test_mul_example`),
-  },
-  {
-    reason: 'second operand carries the batch dim with per-sample values',
-    error: /varies across the batch/,
-    cases: words(`
-    node/test_div node/test_div_example`),
+    node/test_add node/test_prelu_example
+    node/test_sub node/test_sub_example node/test_mul node/test_mul_example node/test_div node/test_div_example`),
   },
   {
     reason: 'Gemm bias with one row per batch sample',

@@ -54,6 +54,17 @@ const opcodes = (info: ModelInfo) => info.ops.map((o) => o.opcode);
 const conv = (out: string, input = 'x'): NodeSpec => ({ op: 'Conv', inputs: [input, 'W', 'B'], outputs: [out], attrs: { pads: [1, 1, 1, 1] } });
 const convInits = (ci: number, co: number) => ({ W: w([co, ci, 3, 3], 11), B: w([co], 12) });
 
+/** (x - mean) / sqrt(var + eps) over the last axis, as exporters decompose a norm: `x` in, 'n' out ('two', 'eps' constants). */
+const normalizeLastAxis = (x: string): NodeSpec[] => [
+  { op: 'ReduceMean', inputs: [x], outputs: ['m'], attrs: { axes: [-1] } },
+  { op: 'Sub', inputs: [x, 'm'], outputs: ['d'] },
+  { op: 'Pow', inputs: ['d', 'two'], outputs: ['p'] },
+  { op: 'ReduceMean', inputs: ['p'], outputs: ['v'], attrs: { axes: [-1] } },
+  { op: 'Add', inputs: ['v', 'eps'], outputs: ['ve'] },
+  { op: 'Sqrt', inputs: ['ve'], outputs: ['s'] },
+  { op: 'Div', inputs: ['d', 's'], outputs: ['n'] },
+];
+
 describe('activations vs onnxruntime', () => {
   it('Gelu (opset 20, both forms) fuses into the conv before it', async () => {
     for (const approximate of ['none', 'tanh']) {
@@ -190,13 +201,7 @@ describe('normalisation vs onnxruntime', () => {
   it('GroupNorm written as Reshape + the mean/variance decomposition + Reshape + affine is one GroupNorm', async () => {
     const info = await compare(single(['N', 6, 4, 4], [
       { op: 'Reshape', inputs: ['x', 'gshape'], outputs: ['r'] },
-      { op: 'ReduceMean', inputs: ['r'], outputs: ['m'], attrs: { axes: [-1] } },
-      { op: 'Sub', inputs: ['r', 'm'], outputs: ['d'] },
-      { op: 'Pow', inputs: ['d', 'two'], outputs: ['p'] },
-      { op: 'ReduceMean', inputs: ['p'], outputs: ['v'], attrs: { axes: [-1] } },
-      { op: 'Add', inputs: ['v', 'eps'], outputs: ['ve'] },
-      { op: 'Sqrt', inputs: ['ve'], outputs: ['s'] },
-      { op: 'Div', inputs: ['d', 's'], outputs: ['n'] },
+      ...normalizeLastAxis('r'),
       { op: 'Reshape', inputs: ['n', 'full'], outputs: ['back'] },
       { op: 'Mul', inputs: ['back', 'gamma'], outputs: ['g'] },
       { op: 'Add', inputs: ['g', 'beta'], outputs: ['y'] },
@@ -217,13 +222,7 @@ describe('normalisation vs onnxruntime', () => {
 
   it('LayerNorm decomposition (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add) is one LayerNorm', async () => {
     const info = await compare(single(['N', 4, 9], [
-      { op: 'ReduceMean', inputs: ['x'], outputs: ['m'], attrs: { axes: [-1] } },
-      { op: 'Sub', inputs: ['x', 'm'], outputs: ['d'] },
-      { op: 'Pow', inputs: ['d', 'two'], outputs: ['p'] },
-      { op: 'ReduceMean', inputs: ['p'], outputs: ['v'], attrs: { axes: [-1] } },
-      { op: 'Add', inputs: ['v', 'eps'], outputs: ['ve'] },
-      { op: 'Sqrt', inputs: ['ve'], outputs: ['s'] },
-      { op: 'Div', inputs: ['d', 's'], outputs: ['n'] },
+      ...normalizeLastAxis('x'),
       { op: 'Mul', inputs: ['n', 'gamma'], outputs: ['g'] },
       { op: 'Add', inputs: ['g', 'beta'], outputs: ['y'] },
     ], { two: scalar(2), eps: scalar(1e-5), gamma: w([9], 16, 0.5, 1), beta: w([9], 17) }));

@@ -1,17 +1,15 @@
 // Spatial and attention ops (Pad, Resize linear / general nearest, pools, DepthToSpace / SpaceToDepth,
 // MatMul of activations, Softmax, Transpose, an SD-style attention block) converted from small ONNX graphs
 // and run in the wasm runtime, compared with onnxruntime-node; plus the op streams they lower to.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertGraph } from '../converter/index.js';
 import { Op } from '../runtime/format-constants.js';
-import { readModel, type ModelInfo } from '../runtime/format.js';
-import { Engine } from '../runtime/engine.js';
+import type { ModelInfo } from '../runtime/format.js';
 import { buildModel, randomData, type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-build.js';
-import { runOnnx } from './helpers/ort.js';
-import { checkArenaReplay } from './helpers/arena-replay.js';
+import { compareWithOrt } from './helpers/convert-compare.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'evae-spatial-'));
 let module: WebAssembly.Module;
@@ -25,26 +23,8 @@ const floatsT = (data: number[]): TensorSpec => ({ dims: [data.length], data });
 const opcodes = (info: ModelInfo) => info.ops.map((o) => o.opcode);
 
 async function compare(spec: ModelSpec, n = 2, tol = 1e-5): Promise<ModelInfo> {
-  const bytes = buildModel(spec);
-  const path = join(dir, `m${fileNo++}.onnx`);
-  writeFileSync(path, bytes);
-  const inDims = [n, ...(spec.inputs[0]!.dims.slice(1) as number[])];
-  const x = randomData(count(inDims), 99 + fileNo, 1.5);
-  const ref = Object.values(await runOnnx(path, { [spec.inputs[0]!.name]: { data: x, dims: inDims } }))[0]!;
-  const model = await convertGraph(bytes, {});
-  const info = readModel(model);
-  checkArenaReplay(info);
-  const engine = await Engine.create(module);
-  await engine.load(model, n);
-  const [got] = engine.run('decode', x, n);
-  expect(got!.length).toBe(ref.data.length);
-  let err = 0, scale = 1;
-  for (let i = 0; i < ref.data.length; i++) {
-    err = Math.max(err, Math.abs(got![i]! - ref.data[i]!));
-    scale = Math.max(scale, Math.abs(ref.data[i]!));
-  }
-  expect(err / scale, `max error ${err}`).toBeLessThanOrEqual(tol);
-  return info;
+  const k = fileNo++;
+  return (await compareWithOrt(module, spec, join(dir, `m${k}.onnx`), 99 + k + 1, n, 0, tol)).info;
 }
 
 const single = (x: (number | string)[], nodes: NodeSpec[], inits: Record<string, TensorSpec> = {}, opset = 13): ModelSpec => ({

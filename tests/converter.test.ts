@@ -13,6 +13,7 @@ import { Engine } from '../runtime/engine.js';
 import { buildModel, float, randomData, type AttrSpec, type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-build.js';
 import { runOnnx } from './helpers/ort.js';
 import { checkArenaReplay, peakLiveBytes } from './helpers/arena-replay.js';
+import { compareWithOrt, type Compared } from './helpers/convert-compare.js';
 
 const WASM = new URL('../build/edgevae.wasm', import.meta.url);
 const dir = mkdtempSync(join(tmpdir(), 'evae-conv-'));
@@ -28,31 +29,11 @@ const count = (d: number[]) => d.reduce((a, b) => a * b, 1);
 const w = (dims: number[], seed: number, scale = 0.5): TensorSpec => ({ dims, data: randomData(count(dims), seed, scale) });
 const ints = (data: number[]): TensorSpec => ({ dims: [data.length], data, type: 'int64' });
 
-interface Checked { info: ModelInfo; err: number }
 
 /** Converts `spec` (input dim 0 = batch), runs batch `n` in our runtime and in onnxruntime, compares. */
-async function compare(spec: ModelSpec, n = 3, output = 0, tol = 1e-5): Promise<Checked> {
-  const bytes = buildModel(spec);
-  const path = join(dir, `m${fileNo++}.onnx`);
-  writeFileSync(path, bytes);
-  const inDims = [n, ...(spec.inputs[0]!.dims.slice(1) as number[])];
-  const x = randomData(count(inDims), 1234 + fileNo, 1.5);
-  const ref = Object.values(await runOnnx(path, { [spec.inputs[0]!.name]: { data: x, dims: inDims } }))[output]!;
-  const model = await convertGraph(bytes, { output });
-  const info = readModel(model);
-  checkArenaReplay(info);
-  const engine = await Engine.create(module);
-  await engine.load(model, n);
-  const [got] = engine.run('decode', x, n);
-  expect(got!.length).toBe(ref.data.length);
-  let err = 0;
-  let scale = 1;
-  for (let i = 0; i < ref.data.length; i++) {
-    err = Math.max(err, Math.abs(got![i]! - ref.data[i]!));
-    scale = Math.max(scale, Math.abs(ref.data[i]!));
-  }
-  expect(err / scale).toBeLessThanOrEqual(tol);
-  return { info, err };
+async function compare(spec: ModelSpec, n = 3, output = 0, tol = 1e-5): Promise<Compared> {
+  const k = fileNo++;
+  return compareWithOrt(module, spec, join(dir, `m${k}.onnx`), 1234 + k + 1, n, output, tol);
 }
 
 const opcodes = (info: ModelInfo) => info.ops.map((o) => o.opcode);

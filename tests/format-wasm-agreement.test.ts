@@ -34,6 +34,24 @@ describe.skipIf(!haveWasm)('TypeScript reader and wasm loader agree', () => {
   // Valid files the wasm cannot run here (no kernel in this build, arena too large): not validation disagreements.
   const NOT_VALIDATION = new Set([-20, -21]);
 
+  /** Runs `trials` corruptions through both validators: the disagreements (each named by `where`) and how many TS rejected. */
+  function compareValidators(trials: number, corrupt: (i: number) => { bad: Uint8Array; where: () => string }) {
+    const disagreements: string[] = [];
+    let rejected = 0;
+    for (let i = 0; i < trials; i++) {
+      const { bad, where } = corrupt(i);
+      refreshChecksum(bad);
+      const ts = tsLoad(bad);
+      const wasm = wasmLoad(bad);
+      if (ts !== undefined) rejected++;
+      if (NOT_VALIDATION.has(wasm.rc)) continue;
+      if ((ts === undefined) !== (wasm.rc === 0)) {
+        disagreements.push(`${where()}: TS ${ts ?? 'accepts'} | wasm ${wasm.rc === 0 ? 'accepts' : describeWasmError(wasm.rc, wasm.detail)}`);
+      }
+    }
+    return { disagreements, rejected };
+  }
+
   it('on the fixtures and on random single-field corruptions of them', () => {
     const files = [denseVaeBytes(), convVaeBytes(), denseVaeBytes('decode')];
     for (const f of files) {
@@ -41,10 +59,8 @@ describe.skipIf(!haveWasm)('TypeScript reader and wasm loader agree', () => {
       expect(wasmLoad(f).rc).toBe(0);
     }
     const rnd = seededValues(20000, 1234);
-    const disagreements: string[] = [];
-    let rejected = 0;
     const trials = 3000;
-    for (let i = 0; i < trials; i++) {
+    const { disagreements, rejected } = compareValidators(trials, (i) => {
       const src = files[i % files.length];
       const bad = src.slice();
       const r = (rnd[2 * i] + 1) / 2;
@@ -55,15 +71,8 @@ describe.skipIf(!haveWasm)('TypeScript reader and wasm loader agree', () => {
       else if (kind === 1) bad[pos] = 0;
       else if (kind === 2) bad[pos] = 0xff;
       else bad[pos] = (bad[pos] + 1) & 0xff;
-      refreshChecksum(bad);
-      const ts = tsLoad(bad);
-      const wasm = wasmLoad(bad);
-      if (ts !== undefined) rejected++;
-      if (NOT_VALIDATION.has(wasm.rc)) continue;
-      if ((ts === undefined) !== (wasm.rc === 0)) {
-        disagreements.push(`byte ${pos}: TS ${ts ?? 'accepts'} | wasm ${wasm.rc === 0 ? 'accepts' : describeWasmError(wasm.rc, wasm.detail)}`);
-      }
-    }
+      return { bad, where: () => `byte ${pos}` };
+    });
     expect(disagreements.slice(0, 8)).toEqual([]);
     expect(rejected).toBeGreaterThan(trials / 10);
   });
@@ -72,10 +81,8 @@ describe.skipIf(!haveWasm)('TypeScript reader and wasm loader agree', () => {
     const files = [denseVaeBytes(), convVaeBytes()];
     const rnd = seededValues(30000, 4321);
     const u = (k: number) => (rnd[k % rnd.length] + 1) / 2;
-    const disagreements: string[] = [];
-    let rejected = 0;
     const trials = 3000;
-    for (let i = 0; i < trials; i++) {
+    const { disagreements, rejected } = compareValidators(trials, (i) => {
       const src = files[i % files.length];
       const bad = src.slice();
       const v = new DataView(bad.buffer);
@@ -84,15 +91,8 @@ describe.skipIf(!haveWasm)('TypeScript reader and wasm loader agree', () => {
       const old = v.getUint32(word, true);
       const choices = [0, 1, 2, 3, 4, 5, 7, 12, 16, 0xffffffff, old + 1, old - 1, old + 16, old * 2, Math.floor(u(3 * i + 2) * 64)];
       v.setUint32(word, choices[Math.floor(u(3 * i + 1) * choices.length)] >>> 0, true);
-      refreshChecksum(bad);
-      const ts = tsLoad(bad);
-      const wasm = wasmLoad(bad);
-      if (ts !== undefined) rejected++;
-      if (NOT_VALIDATION.has(wasm.rc)) continue;
-      if ((ts === undefined) !== (wasm.rc === 0)) {
-        disagreements.push(`word at ${word} = ${v.getUint32(word, true)}: TS ${ts ?? 'accepts'} | wasm ${wasm.rc === 0 ? 'accepts' : describeWasmError(wasm.rc, wasm.detail)}`);
-      }
-    }
+      return { bad, where: () => `word at ${word} = ${v.getUint32(word, true)}` };
+    });
     expect(disagreements.slice(0, 8)).toEqual([]);
     expect(rejected).toBeGreaterThan(trials / 4);
   });

@@ -15,6 +15,7 @@ import { loadDataset } from '../data/datasets.js';
 import { decodePng } from '../data/png-decode.js';
 import { encodePng } from '../runtime/png.js';
 import { Rng } from '../fuzz/rng.js';
+import { writeIdxImages } from './helpers/train-run.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const EPOCHS = 16;
@@ -27,21 +28,14 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'edgevae-resume-kill-'));
   // Synthetic IDX images (blobs at seeded positions): small enough that an epoch takes a fraction of a second.
   const rng = new Rng(11);
-  const bytes = new Uint8Array(16 + IMAGES * SIDE * SIDE);
-  const v = new DataView(bytes.buffer);
-  v.setUint32(0, 0x0803, false);
-  v.setUint32(4, IMAGES, false);
-  v.setUint32(8, SIDE, false);
-  v.setUint32(12, SIDE, false);
-  for (let n = 0; n < IMAGES; n++) {
+  data = join(dir, 'blobs.idx');
+  writeIdxImages(data, IMAGES, SIDE, (pixels) => {
     const cx = 3 + rng.int(SIDE - 6), cy = 3 + rng.int(SIDE - 6), r = 2 + rng.int(4);
     for (let y = 0; y < SIDE; y++) for (let x = 0; x < SIDE; x++) {
       const d = Math.hypot(x - cx, y - cy);
-      bytes[16 + n * SIDE * SIDE + y * SIDE + x] = d < r ? 255 : d < r + 1.5 ? 128 : 0;
+      pixels[y * SIDE + x] = d < r ? 255 : d < r + 1.5 ? 128 : 0;
     }
-  }
-  data = join(dir, 'blobs.idx');
-  writeFileSync(data, bytes);
+  });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

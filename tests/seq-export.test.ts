@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../trainer/backend.js';
 import { buildSeqOnnx, SEQ_ONNX_FILES } from '../trainer/export-seq-onnx.js';
 import { Rng } from '../reference/random.js';
+import { paddedSequences } from './helpers/sequences.js';
 import { SeqVaeModel, seqInitialWeights, stateTensors, type SeqModelConfig } from '../trainer/seq-model.js';
 import { BOS, EOS } from '../trainer/vocab.js';
 
@@ -77,12 +78,7 @@ describe.each(CONFIGS)('%s against onnxruntime', (_, config) => {
 
     // Encoder on padded sequences of varied length.
     const n = 6;
-    const tokens = new Int32Array(n * T);
-    for (let i = 0; i < n; i++) {
-      const len = 1 + (i % (T - 1));
-      for (let t = 0; t < len; t++) tokens[i * T + t] = 4 + rng.int(V - 4);
-      tokens[i * T + len] = EOS;
-    }
+    const tokens = paddedSequences(n, T, V, rng);
     const e = m.encode(tokens, n);
     const ref = { mu: (await e.mu.data()) as Float32Array, logvar: (await e.logvar.data()) as Float32Array };
     tf.dispose([e.mu, e.logvar]);

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { convertSequence, type SequenceVocab } from '../converter/sequence.js';
 import { buildSeqOnnx } from '../trainer/export-seq-onnx.js';
 import { Rng } from '../reference/random.js';
+import { paddedSequences } from './helpers/sequences.js';
 import { seqInitialWeights, type SeqModelConfig } from '../trainer/seq-model.js';
 import { BOS, EOS, NEVER_EMITTED } from '../trainer/vocab.js';
 import { Engine } from '../runtime/engine.js';
@@ -87,12 +88,7 @@ describe.each(CONFIGS)('%s: wasm runtime against onnxruntime', (_, config) => {
 
     // Encoder on padded sequences of varied length.
     const n = 6;
-    const tokens = new Int32Array(n * T);
-    for (let i = 0; i < n; i++) {
-      const len = 1 + (i % (T - 1));
-      for (let t = 0; t < len; t++) tokens[i * T + t] = 4 + rng.int(V - 4);
-      tokens[i * T + len] = EOS;
-    }
+    const tokens = paddedSequences(n, T, V, rng);
     const ref = await enc.run({ tokens: i64(tokens, [n, T]) });
     const [mu, logvar] = engine.run('seq-encode', Float32Array.from(tokens), n);
     expect(maxDiff(mu!, ref.mu!.data as Float32Array)).toBeLessThan(TOL);

@@ -5,10 +5,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../trainer/backend.js';
 import { loadCheckpoint } from '../trainer/checkpoint.js';
 import { runTrain } from '../trainer/cli.js';
+import { trainHere } from './helpers/train-run.js';
 import { Rng } from '../reference/random.js';
 import { annealedBeta, makeDecoderInputs, seqVaeLoss } from '../trainer/seq-loss.js';
 import { SeqVaeModel, type SeqModelConfig } from '../trainer/seq-model.js';
@@ -201,7 +202,7 @@ describe('edgevae train --model seq', () => {
 
   it('bad flags fail before training: usage mistakes exit 2, a missing data source 1', async () => {
     const bad = async (args: string[]) => {
-      const r = await trainQuiet(['--model', 'seq', ...args, '--out', join(tmp(), 'x')]);
+      const r = await trainHere(['--model', 'seq', ...args, '--out', join(tmp(), 'x')]);
       expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
       return r;
     };
@@ -213,10 +214,10 @@ describe('edgevae train --model seq', () => {
   });
 
   it('sequence-only flags on an image model are usage errors naming them; --model lists its values', async () => {
-    const r = await trainQuiet(['--model', 'conv', '--cell', 'gru', '--bidirectional', '--out', join(tmp(), 'x')]);
+    const r = await trainHere(['--model', 'conv', '--cell', 'gru', '--bidirectional', '--out', join(tmp(), 'x')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('edgevae train: --cell, --bidirectional are only for --model seq (sequence VAEs), not image models\n');
-    const m = await trainQuiet(['--model', 'lstm', '--out', join(tmp(), 'x')]);
+    const m = await trainHere(['--model', 'lstm', '--out', join(tmp(), 'x')]);
     expect(m.code).toBe(2);
     expect(m.stderr).toBe("edgevae train: --model: expected conv | mlp | seq, got 'lstm'\n");
   });
@@ -224,7 +225,7 @@ describe('edgevae train --model seq', () => {
   it('--out DIR --resume alone continues a sequence run with its data, limits and length cap; disagreeing flags exit 2', async () => {
     const out = join(tmp(), 'resumable');
     const first =
-      await trainQuiet(['--model', 'seq', '--data', `lines:${corpus}`, '--max-length', '3', '--limit-train', '20', '--limit-test', '3',
+      await trainHere(['--model', 'seq', '--data', `lines:${corpus}`, '--max-length', '3', '--limit-train', '20', '--limit-test', '3',
       '--cell', 'gru', '--hidden', '8', '--embed', '4', '--latent', '2', '--epochs', '1', '--batch', '8', '--backend', 'wasm', '--out', out,
         '--no-export', '--no-report']);
     expect(first.code, first.stderr).toBe(0);
@@ -236,14 +237,14 @@ describe('edgevae train --model seq', () => {
       ['--max-length', '4', '--max-length 4 (the run has 3)'],
       ['--bidirectional', undefined, '--bidirectional (the run has no --bidirectional)'],
     ] as const) {
-      const r = await trainQuiet(['--out', out, '--resume', flag, ...(value ? [value] : [])]);
+      const r = await trainHere(['--out', out, '--resume', flag, ...(value ? [value] : [])]);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain(text);
     }
-    const wrongKind = await trainQuiet(['--model', 'mlp', '--out', out, '--resume']);
+    const wrongKind = await trainHere(['--model', 'mlp', '--out', out, '--resume']);
     expect(wrongKind.code).toBe(2);
     expect(wrongKind.stderr).toContain('is a sequence model (--model seq)');
-    const resumed = await trainQuiet(['--out', out, '--resume', '--epochs', '2', '--backend', 'wasm', '--no-export', '--no-report']);
+    const resumed = await trainHere(['--out', out, '--resume', '--epochs', '2', '--backend', 'wasm', '--no-export', '--no-report']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain(`of the run on lines:${corpus} (--limit-train 20 --limit-test 3)`);
     expect(resumed.stderr).toMatch(/20 train \/ 3 held-out sequences, \d+ tokens, 4 steps/);
@@ -251,16 +252,3 @@ describe('edgevae train --model seq', () => {
     expect(meta().resumes).toEqual([{ epoch: 1, batchInEpoch: 0, step: 3 }]);
   });
 });
-
-/** `edgevae train ...` in this process with stderr captured. */
-async function trainQuiet(args: string[]): Promise<{ code: number; stderr: string }> {
-  const err: string[] = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err.push(String(s)); return true; });
-  const log = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    return { code: await runTrain(args), stderr: err.join('') };
-  } finally {
-    spy.mockRestore();
-    log.mockRestore();
-  }
-}

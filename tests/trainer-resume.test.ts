@@ -2,15 +2,16 @@
 // flag) continues the same run: same data, limits, model and settings, restored from the checkpoint.
 // A run-defining flag that contradicts the checkpoint is a one-line usage error; the report says the
 // run was resumed.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { decodeCheckpoint } from '../trainer/checkpoint.js';
-import { CHECKPOINT_FILE, runTrain } from '../trainer/cli.js';
+import { CHECKPOINT_FILE } from '../trainer/cli.js';
 import type { CheckpointMeta } from '../trainer/train.js';
 import { Rng } from '../fuzz/rng.js';
+import { trainHere, writeIdxImages } from './helpers/train-run.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'edgevae.js');
@@ -22,15 +23,8 @@ let data: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'edgevae-train-resume-'));
   const rng = new Rng(3);
-  const bytes = new Uint8Array(16 + IMAGES * SIDE * SIDE);
-  const v = new DataView(bytes.buffer);
-  v.setUint32(0, 0x0803, false);
-  v.setUint32(4, IMAGES, false);
-  v.setUint32(8, SIDE, false);
-  v.setUint32(12, SIDE, false);
-  for (let i = 16; i < bytes.length; i++) bytes[i] = rng.chance(0.3) ? 255 : 0;
   data = join(dir, 'noise.idx');
-  writeFileSync(data, bytes);
+  writeIdxImages(data, IMAGES, SIDE, (pixels) => { for (let i = 0; i < pixels.length; i++) pixels[i] = rng.chance(0.3) ? 255 : 0; });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -52,19 +46,6 @@ function trainUntilFirstEpoch(out: string): Promise<{ code: number | null; stder
     }
   });
   return new Promise((done) => child.on('close', (code) => done({ code, stderr })));
-}
-
-/** `edgevae train ...` in this process (no second tfjs start-up): exit code and stderr. */
-async function trainHere(args: string[]): Promise<{ code: number; stderr: string }> {
-  const err: string[] = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err.push(String(s)); return true; });
-  const log = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    return { code: await runTrain(args), stderr: err.join('') };
-  } finally {
-    spy.mockRestore();
-    log.mockRestore();
-  }
 }
 
 function cli(args: string[]) {

@@ -4,6 +4,8 @@
 // Browser-safe: file access lives in checkpoint.ts.
 import { crc32 } from '../format/crc32.js';
 import type { Adam } from './adam.js';
+import type { RngState } from '../reference/random.js';
+import type { RunDefinition } from './run-values.js';
 
 const MAGIC = 0x4b435645; // "EVCK" little-endian
 const VERSION = 1;
@@ -94,4 +96,75 @@ export function tensorsUnder(tensors: Map<string, Float32Array>, prefix: string)
 /** Adam's moments and step as trainingTensors stored them. */
 export function restoreAdam(adam: Adam, step: number, tensors: Map<string, Float32Array>): void {
   adam.restore(step, tensorsUnder(tensors, 'adam.m/'), tensorsUnder(tensors, 'adam.v/'));
+}
+
+/** A place where a run was stopped and later continued with --resume. */
+export interface ResumePoint {
+  /** epochs done when it resumed */
+  epoch: number;
+  /** batches of the next epoch already done */
+  batchInEpoch: number;
+  step: number;
+}
+
+/** Where a trainer stands in its run: the part of a checkpoint that is not weights, settings or data. */
+export interface RunProgress<Partial, EpochRecord> {
+  /** epochs fully done */
+  epoch: number;
+  /** batches of the current epoch already done (non-zero only after an interruption) */
+  batchInEpoch: number;
+  /** sums over the batches of the current epoch */
+  partial: Partial;
+  history: EpochRecord[];
+  /** data and limits of the run, so --resume can restore them */
+  definition?: RunDefinition;
+  /** where the run was continued from a checkpoint, in order */
+  resumes: ResumePoint[];
+}
+
+/** The progress fields of a checkpoint's metadata. */
+export interface ProgressMeta<Partial, EpochRecord> {
+  epoch: number;
+  batchInEpoch: number;
+  step: number;
+  rng: RngState;
+  partial: Partial;
+  history: EpochRecord[];
+  /** absent in checkpoints written before it was stored */
+  run?: RunDefinition;
+  resumes?: ResumePoint[];
+}
+
+/** The progress fields to store in a checkpoint. */
+export function progressMeta<P, R>(t: RunProgress<P, R>, step: number, rng: RngState): ProgressMeta<P, R> {
+  const { epoch, batchInEpoch, partial, history, definition, resumes } = t;
+  return { epoch, batchInEpoch, step, rng, partial, history, run: definition, resumes };
+}
+
+/** Puts a trainer where the checkpoint left off, and records the resume. */
+export function restoreProgress<P, R>(t: RunProgress<P, R>, meta: ProgressMeta<P, R>): void {
+  t.epoch = meta.epoch;
+  t.batchInEpoch = meta.batchInEpoch;
+  t.partial = { ...meta.partial };
+  t.history = meta.history;
+  t.definition = meta.run;
+  t.resumes = [...(meta.resumes ?? []), { epoch: meta.epoch, batchInEpoch: meta.batchInEpoch, step: meta.step }];
+}
+
+/** Refuses a checkpoint trained on another dataset, or on another number of training samples (`unit`: images, sequences). */
+export function checkSameData(
+  path: string, meta: { dataset: string; trainCount?: number }, name: string, count: number, unit: string,
+): void {
+  if (meta.dataset !== name) throw new Error(`checkpoint ${path}: was trained on '${meta.dataset}', not '${name}'`);
+  if (meta.trainCount !== undefined && meta.trainCount !== count) {
+    throw new Error(
+      `checkpoint ${path}: was trained on ${meta.trainCount} ${unit} of '${meta.dataset}', now ${count} (same --limit-train?)`);
+  }
+}
+
+/** A checkpoint's settings with `epochs` (when given) extending the run, checked by `validate`. */
+export function resumedSettings<S extends { epochs: number }>(stored: S, epochs: number | undefined, validate: (s: S) => void): S {
+  const settings = { ...stored, epochs: epochs ?? stored.epochs };
+  validate(settings);
+  return settings;
 }

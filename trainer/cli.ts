@@ -9,8 +9,9 @@ import { defaultConfig, type ModelConfig, type ModelKind, type VaeModel } from '
 import { stderrProgress } from './progress.js';
 import { plural } from './plural.js';
 import { DEFAULT_SETTINGS, storedRunValues, Trainer, validateSettings, type CheckpointMeta, type TrainSettings } from './train.js';
-import { dataSourceKey, givenRunFlags, openRun, resumeCommand, storedRunKind, withCtrlC, type RunDefinition } from './run-definition.js';
+import { dataSourceKey, givenRunFlags, openRun, resumeCommand, resumingLine, storedRunKind, withCtrlC, type RunDefinition } from './run-definition.js';
 import { UserError, usageError } from '../cli/errors.js';
+import { num, oneOf, positive } from '../cli/flag-values.js';
 import { slowPathNotice } from './slow-path.js';
 import { SEQ_FLAG_OPTIONS, SEQ_TRAIN_HELP, SEQ_VALUE_OPTIONS, trainSeq } from './seq-cli.js';
 
@@ -93,21 +94,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
   return { values, flags };
 }
 
-function num(args: ParsedArgs, name: string, fallback: number, integer: boolean): number {
-  const raw = args.values.get(name);
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-    throw usageError(`--${name}: expected ${integer ? 'an integer' : 'a number'}, got '${raw}'`);
-  }
-  return v;
-}
 
-function oneOf<T extends string>(args: ParsedArgs, name: string, choices: readonly T[], fallback: T): T {
-  const raw = args.values.get(name) ?? fallback;
-  if (!(choices as readonly string[]).includes(raw)) throw usageError(`--${name}: expected ${choices.join(' | ')}, got '${raw}'`);
-  return raw as T;
-}
 
 export interface TrainRunResult {
   out: string;
@@ -170,12 +157,6 @@ async function train(args: ParsedArgs): Promise<TrainRunResult> {
     sigma: DEFAULT_SETTINGS.sigma,
     seed: num(args, 'seed', DEFAULT_SETTINGS.seed, true),
   };
-  const limit = (name: string) => {
-    if (!args.values.has(name)) return undefined;
-    const v = num(args, name, 0, true);
-    if (v < 1) throw usageError(`--${name}: expected a positive integer, got '${args.values.get(name)}'`);
-    return v;
-  };
   const widths = args.values.get('widths')?.split(',').map((w) => Number(w));
   if (widths && !widths.every((w) => Number.isInteger(w) && w >= 1)) {
     throw usageError(`--widths: expected positive integers separated by commas, got '${args.values.get('widths')}'`);
@@ -199,7 +180,7 @@ async function train(args: ParsedArgs): Promise<TrainRunResult> {
         `image models`);
   }
   let definition: RunDefinition =
-    { data: dataSourceKey(args.values.get('data') ?? 'fashion-mnist'), limitTrain: limit('limit-train'), limitTest: limit('limit-test') };
+    { data: dataSourceKey(args.values.get('data') ?? 'fashion-mnist'), limitTrain: positive(args, 'limit-train'), limitTest: positive(args, 'limit-test') };
   const stored = openRun<CheckpointMeta>(checkpointPath, out, resume, givenRunFlags(args, RUN_FLAGS), 'image', storedRunValues);
   const resumedKind: ModelKind | undefined = stored?.config.kind;
   // Checkpoints from before the run definition was stored: the flags (or defaults) define the data.
@@ -235,12 +216,7 @@ async function trainOn(info: BackendInfo, args: ParsedArgs, plan: RunPlan): Prom
   let trainer: Trainer;
   if (resume) {
     trainer = Trainer.resume(checkpointPath, data, args.values.has('epochs') ? settings.epochs : undefined);
-    const limits =
-      [definition.limitTrain && `--limit-train ${definition.limitTrain}`, definition.limitTest &&
-        `--limit-test ${definition.limitTest}`].filter(Boolean);
-    process.stderr.write(
-      `resuming at epoch ${trainer.epoch + 1}, batch ${trainer.batchInEpoch + 1} (step ${trainer.adam.step}) of the run ` +
-        `on ${definition.data}${limits.length ? ` (${limits.join(' ')})` : ''}\n`);
+    process.stderr.write(resumingLine(trainer, definition));
   } else {
     const base = defaultConfig(kind, data.shape, latent);
     const config: ModelConfig = {

@@ -3,6 +3,7 @@
 // exporter read every tensor with its exact layout (conv HWIO, transposed conv HWOI, dense [in, out]).
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../reference/random.js';
+import { ParamStore, type ParamSpec } from './param-store.js';
 
 export type ModelKind = 'conv' | 'mlp';
 
@@ -25,13 +26,7 @@ export function defaultConfig(kind: ModelKind, inputShape: [number, number, numb
     : { kind, inputShape, latent: latent ?? 20, widths: [400], autoencoder: false };
 }
 
-export interface ParamSpec {
-  name: string;
-  shape: number[];
-  fanIn: number;
-  fanOut: number;
-  isBias: boolean;
-}
+export type { ParamSpec };
 
 /** Spatial size of the innermost conv feature map; the decoder's dense layer reshapes to it. */
 export function convBottleneck(config: ModelConfig): [number, number, number] {
@@ -130,44 +125,13 @@ export interface Encoded {
   logvar: tf.Tensor2D | null;
 }
 
-export class VaeModel {
-  readonly config: ModelConfig;
-  readonly specs: ParamSpec[];
-  readonly params = new Map<string, tf.Variable>();
-
-  constructor(config: ModelConfig, weights: Map<string, Float32Array>) {
-    this.config = config;
-    this.specs = paramSpecs(config);
-    for (const spec of this.specs) {
-      const values = weights.get(spec.name);
-      const size = spec.shape.reduce((a, b) => a * b, 1);
-      if (!values) throw new Error(`model weights: missing tensor '${spec.name}'`);
-      if (values.length !== size) {
-        throw new Error(`model weights: '${spec.name}' has ${values.length} values, expected ${size} for shape [${spec.shape}]`);
-      }
-      this.params.set(spec.name, tf.variable(tf.tensor(values, spec.shape), true, spec.name + '_' + uniqueSuffix()));
-    }
+export class VaeModel extends ParamStore {
+  constructor(readonly config: ModelConfig, weights: Map<string, Float32Array>) {
+    super(paramSpecs(config), weights, '');
   }
 
   static create(config: ModelConfig, seed: number): VaeModel {
     return new VaeModel(config, initialWeights(config, seed));
-  }
-
-  p(name: string): tf.Variable {
-    const v = this.params.get(name);
-    if (!v) throw new Error(`model: no parameter '${name}'`);
-    return v;
-  }
-
-  variables(): tf.Variable[] {
-    return this.specs.map((s) => this.p(s.name));
-  }
-
-  /** Copies every weight out of the backend (for checkpoints and export). */
-  async weights(): Promise<Map<string, Float32Array>> {
-    const out = new Map<string, Float32Array>();
-    for (const spec of this.specs) out.set(spec.name, (await this.p(spec.name).data()) as Float32Array);
-    return out;
   }
 
   setWeights(weights: Map<string, Float32Array>): void {
@@ -176,10 +140,6 @@ export class VaeModel {
       if (!values) throw new Error(`model weights: missing tensor '${spec.name}'`);
       this.p(spec.name).assign(tf.tensor(values, spec.shape));
     }
-  }
-
-  private dense(x: tf.Tensor2D, name: string): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.p(`${name}.w`) as tf.Tensor2D), this.p(`${name}.b`));
   }
 
   /** x: [N, H, W, C] in [0, 1]. */
@@ -229,19 +189,4 @@ export class VaeModel {
   decode(z: tf.Tensor2D): tf.Tensor4D {
     return tf.tidy(() => tf.sigmoid(this.decodeLogits(z)));
   }
-
-  parameterCount(): number {
-    return this.specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1), 0);
-  }
-
-  dispose(): void {
-    for (const v of this.params.values()) v.dispose();
-    this.params.clear();
-  }
-}
-
-let counter = 0;
-function uniqueSuffix(): string {
-  counter += 1;
-  return String(counter);
 }

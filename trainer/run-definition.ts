@@ -83,6 +83,14 @@ export function openRun<Meta extends { format: string }>(
 }
 
 /** The command that continues a stopped run: --out and --resume are all it needs. */
+/** The line `train --resume` prints: where the run continues, and on which data and limits. */
+export function resumingLine(t: { epoch: number; batchInEpoch: number; adam: { step: number } }, definition: RunDefinition): string {
+  const limits = [definition.limitTrain && `--limit-train ${definition.limitTrain}`, definition.limitTest &&
+    `--limit-test ${definition.limitTest}`].filter(Boolean);
+  return `resuming at epoch ${t.epoch + 1}, batch ${t.batchInEpoch + 1} (step ${t.adam.step}) of the run ` +
+    `on ${definition.data}${limits.length ? ` (${limits.join(' ')})` : ''}\n`;
+}
+
 export function resumeCommand(out: string): string {
   const quoted = /^[\w@%+=:,./-]+$/.test(out) ? out : `'${out.replace(/'/g, `'\\''`)}'`;
   return `edgevae train --out ${quoted} --resume`;

@@ -8,8 +8,9 @@ import type { KlSchedule } from './seq-loss.js';
 import { DEFAULT_SEQ_CONFIG, type CellKind, type SeqModelConfig } from './seq-model.js';
 import { DEFAULT_SEQ_SETTINGS, SeqTrainer, storedSeqRunValues, validateSeqSettings, type SeqCheckpointMeta,
   type SeqTrainSettings } from './seq-train.js';
-import { dataSourceKey, givenRunFlags, openRun, resumeCommand, withCtrlC, type RunDefinition } from './run-definition.js';
+import { dataSourceKey, givenRunFlags, openRun, resumeCommand, resumingLine, withCtrlC, type RunDefinition } from './run-definition.js';
 import { usageError } from '../cli/errors.js';
+import { num, oneOf, positive } from '../cli/flag-values.js';
 import { loadSequenceDataset } from './sequence-data.js';
 import { compareWithBaseline, type BaselineComparison } from './seq-baseline.js';
 import { writeFileAtomic } from '../runtime/atomic-write.js';
@@ -50,28 +51,8 @@ const SEQ_RUN_FLAGS = [
   'batch', 'seed', 'beta', 'kl-warmup', 'kl-schedule', 'word-dropout', 'free-bits', 'lr',
 ];
 
-function num(args: Args, name: string, fallback: number, integer: boolean): number {
-  const raw = args.values.get(name);
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-    throw usageError(`--${name}: expected ${integer ? 'an integer' : 'a number'}, got '${raw}'`);
-  }
-  return v;
-}
 
-function positive(args: Args, name: string): number | undefined {
-  if (!args.values.has(name)) return undefined;
-  const v = num(args, name, 0, true);
-  if (v < 1) throw usageError(`--${name}: expected a positive integer, got '${args.values.get(name)}'`);
-  return v;
-}
 
-function oneOf<T extends string>(args: Args, name: string, choices: readonly T[], fallback: T): T {
-  const raw = args.values.get(name) ?? fallback;
-  if (!(choices as readonly string[]).includes(raw)) throw usageError(`--${name}: expected ${choices.join(' | ')}, got '${raw}'`);
-  return raw as T;
-}
 
 export interface SeqRunResult {
   out: string;
@@ -134,13 +115,7 @@ export async function trainSeq(args: Args): Promise<SeqRunResult> {
   let trainer: SeqTrainer;
   if (resume) {
     trainer = SeqTrainer.resume(checkpointPath, data, args.values.has('epochs') ? settings.epochs : undefined);
-    const limits =
-      [definition.limitTrain && `--limit-train ${definition.limitTrain}`, definition.limitTest &&
-        `--limit-test ${definition.limitTest}`].filter(Boolean);
-    process.stderr.write(
-      `resuming at epoch ${trainer.epoch + 1}, batch ${trainer.batchInEpoch + 1} (step ${trainer.adam.step}) of the run ` +
-        `on ${definition.data}` +
-      `${limits.length ? ` (${limits.join(' ')})` : ''}\n`);
+    process.stderr.write(resumingLine(trainer, definition));
   } else {
     const config: SeqModelConfig = {
       kind: 'seq', cell, ...shape, bidirectional: args.flags.has('bidirectional'), vocabSize: data.vocab.size, maxTokens: data.maxTokens,

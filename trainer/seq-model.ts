@@ -7,7 +7,7 @@
 // the recurrent product (ONNX linear_before_reset=1, PyTorch's GRU), so export only transposes.
 // All time steps' input projections are one MatMul; only the recurrent product runs per step.
 import * as tf from '@tensorflow/tfjs-core';
-import type { ParamSpec } from './models.js';
+import { ParamStore, type ParamSpec } from './param-store.js';
 import { Rng } from '../reference/random.js';
 import { BOS, emittableArgmax, EOS } from './vocab.js';
 
@@ -176,47 +176,13 @@ export function zeroState(shape: RecurrentShape, n: number): LayerState {
   return { h: tf.zeros([n, shape.hidden]), c: shape.cell === 'lstm' ? tf.zeros([n, shape.hidden]) : null };
 }
 
-export class SeqVaeModel {
-  readonly specs: ParamSpec[];
-  readonly params = new Map<string, tf.Variable>();
-
+export class SeqVaeModel extends ParamStore {
   constructor(readonly config: SeqModelConfig, weights: Map<string, Float32Array>) {
-    this.specs = seqParamSpecs(config);
-    for (const spec of this.specs) {
-      const values = weights.get(spec.name);
-      const size = spec.shape.reduce((a, b) => a * b, 1);
-      if (!values) throw new Error(`model weights: missing tensor '${spec.name}'`);
-      if (values.length !== size) throw new Error(`model weights: '${spec.name}' has ${values.length} values, expected ${size} for shape [${spec.shape}]`);
-      this.params.set(spec.name, tf.variable(tf.tensor(values, spec.shape), true, `seq_${spec.name}_${uniqueSuffix()}`));
-    }
+    super(seqParamSpecs(config), weights, 'seq_');
   }
 
   static create(config: SeqModelConfig, seed: number): SeqVaeModel {
     return new SeqVaeModel(config, seqInitialWeights(config, seed));
-  }
-
-  p(name: string): tf.Variable {
-    const v = this.params.get(name);
-    if (!v) throw new Error(`model: no parameter '${name}'`);
-    return v;
-  }
-
-  variables(): tf.Variable[] {
-    return this.specs.map((s) => this.p(s.name));
-  }
-
-  async weights(): Promise<Map<string, Float32Array>> {
-    const out = new Map<string, Float32Array>();
-    for (const spec of this.specs) out.set(spec.name, (await this.p(spec.name).data()) as Float32Array);
-    return out;
-  }
-
-  parameterCount(): number {
-    return this.specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1), 0);
-  }
-
-  private dense(x: tf.Tensor2D, name: string): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.p(`${name}.w`) as tf.Tensor2D), this.p(`${name}.b`));
   }
 
   /** Embeddings of token ids: [count, E]. */
@@ -329,19 +295,8 @@ export class SeqVaeModel {
     if (tensors.length !== S * this.config.layers) throw new Error(`decoder state: ${tensors.length} tensors for ${this.config.layers} layers`);
     return Array.from({ length: this.config.layers }, (_, l) => ({ h: tensors[l * S], c: S === 2 ? tensors[l * S + 1] : null }));
   }
-
-  dispose(): void {
-    for (const v of this.params.values()) v.dispose();
-    this.params.clear();
-  }
 }
 
 export function stateTensors(state: LayerState[]): tf.Tensor2D[] {
   return state.flatMap((s) => (s.c ? [s.h, s.c] : [s.h]));
-}
-
-let counter = 0;
-function uniqueSuffix(): string {
-  counter += 1;
-  return String(counter);
 }

@@ -6,12 +6,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from './adam.js';
 import './register-gradients.js';
 import { loadCheckpoint, restoreAdam, saveCheckpoint, tensorsUnder, trainingTensors } from './checkpoint.js';
+import {
+  checkSameData, progressMeta, restoreProgress, resumedSettings, type ProgressMeta, type ResumePoint, type RunProgress,
+} from './checkpoint-codec.js';
 import { formatDuration, silentProgress, type ProgressSink } from './progress.js';
 import { Rng, shuffledIndices, type RngState } from '../reference/random.js';
 import { annealedBeta, makeDecoderInputs, seqVaeLoss, type KlSchedule } from './seq-loss.js';
 import { SeqVaeModel, type SeqModelConfig } from './seq-model.js';
 import type { SequenceDataset, SequenceSet } from './sequence-data.js';
-import { epochOrderSeed, type ResumePoint, type RunOptions } from './train.js';
+import { epochOrderSeed, type RunOptions } from './train.js';
 import { runValues, type RunDefinition } from './run-values.js';
 
 export interface SeqTrainSettings {
@@ -70,7 +73,7 @@ interface PartialEpoch {
   seconds: number;
 }
 
-export interface SeqCheckpointMeta {
+export interface SeqCheckpointMeta extends ProgressMeta<PartialEpoch, SeqEpochRecord> {
   format: 'edgevae-seq-checkpoint';
   config: SeqModelConfig;
   settings: SeqTrainSettings;
@@ -79,16 +82,6 @@ export interface SeqCheckpointMeta {
   symbols: string[];
   separator: string;
   trainCount: number;
-  epoch: number;
-  batchInEpoch: number;
-  step: number;
-  rng: RngState;
-  partial: PartialEpoch;
-  history: SeqEpochRecord[];
-  /** data source, limits and length cap of the run (absent in checkpoints written before it was stored) */
-  run?: RunDefinition;
-  /** where the run was continued from a checkpoint, in order */
-  resumes?: ResumePoint[];
 }
 
 /** The flag values a sequence checkpoint stands for (the --resume agreement check). */
@@ -137,14 +130,15 @@ function checkData(config: SeqModelConfig, data: SequenceDataset): void {
   }
 }
 
-export class SeqTrainer {
+export class SeqTrainer implements RunProgress<PartialEpoch, SeqEpochRecord> {
   epoch = 0;
   batchInEpoch = 0;
   history: SeqEpochRecord[] = [];
   /** stored in the checkpoint so --resume can restore the data, limits and length cap */
   definition?: RunDefinition;
   resumes: ResumePoint[] = [];
-  private partial: PartialEpoch = emptyPartial();
+  /** sums over the batches of the current epoch */
+  partial: PartialEpoch = emptyPartial();
 
   private constructor(
     readonly model: SeqVaeModel,
@@ -164,22 +158,15 @@ export class SeqTrainer {
   static resume(path: string, data: SequenceDataset, epochs?: number): SeqTrainer {
     const { meta, tensors } = loadCheckpoint<SeqCheckpointMeta>(path);
     if (meta.format !== 'edgevae-seq-checkpoint') throw new Error(`checkpoint ${path}: not a sequence-model checkpoint`);
-    if (meta.dataset !== data.name) throw new Error(`checkpoint ${path}: was trained on '${meta.dataset}', not '${data.name}'`);
-    if (meta.trainCount !== data.train.count) throw new Error(`checkpoint ${path}: was trained on ${meta.trainCount} sequences of '${meta.dataset}', now ${data.train.count} (same --limit-train?)`);
+    checkSameData(path, meta, data.name, data.train.count, 'sequences');
     if (meta.symbols.join('\u0000') !== data.vocab.symbols.join('\u0000')) throw new Error(`checkpoint ${path}: the vocabulary of '${data.name}' changed since the checkpoint`);
     checkData(meta.config, data);
-    const settings = { ...meta.settings, epochs: epochs ?? meta.settings.epochs };
-    validateSeqSettings(settings);
+    const settings = resumedSettings(meta.settings, epochs, validateSeqSettings);
     const model = new SeqVaeModel(meta.config, tensorsUnder(tensors, 'param/'));
     const adam = new Adam(model.params, { lr: settings.lr });
     restoreAdam(adam, meta.step, tensors);
     const t = new SeqTrainer(model, adam, Rng.fromState(meta.rng), settings, data);
-    t.epoch = meta.epoch;
-    t.batchInEpoch = meta.batchInEpoch;
-    t.partial = { ...meta.partial };
-    t.history = meta.history;
-    t.definition = meta.run;
-    t.resumes = [...(meta.resumes ?? []), { epoch: meta.epoch, batchInEpoch: meta.batchInEpoch, step: meta.step }];
+    restoreProgress(t, meta);
     return t;
   }
 
@@ -209,14 +196,7 @@ export class SeqTrainer {
       symbols: this.data.vocab.symbols,
       separator: this.data.separator,
       trainCount: this.data.train.count,
-      epoch: this.epoch,
-      batchInEpoch: this.batchInEpoch,
-      step: this.adam.step,
-      rng: this.rng.state(),
-      partial: this.partial,
-      history: this.history,
-      run: this.definition,
-      resumes: this.resumes,
+      ...progressMeta(this, this.adam.step, this.rng.state()),
     };
     saveCheckpoint(path, meta, tensors);
   }

@@ -6,7 +6,11 @@
 // train.ts points at the file system in Node; the steps run on a TrainEngine (train-step.ts).
 import { Adam } from './adam.js';
 import './register-gradients.js';
-import { decodeCheckpoint, encodeCheckpoint, restoreAdam, tensorsUnder, trainingTensors, type CheckpointFile } from './checkpoint-codec.js';
+import {
+  checkSameData, decodeCheckpoint, encodeCheckpoint, progressMeta, restoreAdam, restoreProgress, resumedSettings, tensorsUnder,
+  trainingTensors,
+  type CheckpointFile, type ProgressMeta, type ResumePoint, type RunProgress,
+} from './checkpoint-codec.js';
 import type { Dataset, ImageSet } from '../data/datasets.js';
 import { vaeLoss, warmedBeta, type ReconKind } from './loss.js';
 import { VaeModel, type ModelConfig } from './models.js';
@@ -72,35 +76,16 @@ interface PartialEpoch {
   seconds: number;
 }
 
-export interface CheckpointMeta {
+export interface CheckpointMeta extends ProgressMeta<PartialEpoch, EpochRecord> {
   format: 'edgevae-checkpoint';
   config: ModelConfig;
   settings: TrainSettings;
   dataset: string;
   /** training images; a resumed run must see the same set for the data order to repeat */
   trainCount: number;
-  /** epochs fully done */
-  epoch: number;
-  /** batches of the current epoch already done (non-zero only after an interruption) */
-  batchInEpoch: number;
-  step: number;
-  rng: RngState;
-  partial: PartialEpoch;
-  history: EpochRecord[];
-  /** data and limits of the run (absent in checkpoints written before it was stored) */
-  run?: RunDefinition;
-  /** where the run was continued from a checkpoint, in order */
-  resumes?: ResumePoint[];
 }
 
-/** A place where a run was stopped and later continued with --resume. */
-export interface ResumePoint {
-  /** epochs done when it resumed */
-  epoch: number;
-  /** batches of the next epoch already done */
-  batchInEpoch: number;
-  step: number;
-}
+export type { ResumePoint };
 
 export interface RunOptions {
   /** where to write the checkpoint (every epoch and on stop); none = no checkpoints */
@@ -136,14 +121,15 @@ export function validateSettings(s: TrainSettings): void {
   if (!Number.isFinite(s.seed)) throw new Error(`seed must be a number, got ${s.seed}`);
 }
 
-export class Trainer {
+export class Trainer implements RunProgress<PartialEpoch, EpochRecord> {
   epoch = 0;
   batchInEpoch = 0;
   history: EpochRecord[] = [];
   /** stored in the checkpoint so --resume can restore the data and limits */
   definition?: RunDefinition;
   resumes: ResumePoint[] = [];
-  private partial: PartialEpoch = emptyPartial();
+  /** sums over the batches of the current epoch */
+  partial: PartialEpoch = emptyPartial();
   /** runs the steps; the local one unless useEngine() swapped in another (e.g. WebGPU in Chromium) */
   engine: TrainEngine;
 
@@ -184,26 +170,14 @@ export class Trainer {
   static fromCheckpoint(file: CheckpointFile<CheckpointMeta>, data: Dataset, epochs?: number, path = '<checkpoint>'): Trainer {
     const { meta, tensors } = file;
     if (meta.format !== 'edgevae-checkpoint') throw new Error(`checkpoint ${path}: not a training checkpoint`);
-    if (meta.dataset !== data.name) {
-      throw new Error(`checkpoint ${path}: was trained on '${meta.dataset}', not '${data.name}'`);
-    }
-    if (meta.trainCount !== undefined && meta.trainCount !== data.train.count) {
-      throw new Error(
-        `checkpoint ${path}: was trained on ${meta.trainCount} images of '${meta.dataset}', now ${data.train.count} (same --limit-train?)`);
-    }
+    checkSameData(path, meta, data.name, data.train.count, 'images');
     checkShape(meta.config, data);
-    const settings = { ...meta.settings, epochs: epochs ?? meta.settings.epochs };
-    validateSettings(settings);
+    const settings = resumedSettings(meta.settings, epochs, validateSettings);
     const model = new VaeModel(meta.config, tensorsUnder(tensors, 'param/'));
     const adam = new Adam(model.params, { lr: settings.lr });
     restoreAdam(adam, meta.step, tensors);
     const t = new Trainer(model, adam, Rng.fromState(meta.rng), settings, data);
-    t.epoch = meta.epoch;
-    t.batchInEpoch = meta.batchInEpoch;
-    t.partial = { ...meta.partial };
-    t.history = meta.history;
-    t.definition = meta.run;
-    t.resumes = [...(meta.resumes ?? []), { epoch: meta.epoch, batchInEpoch: meta.batchInEpoch, step: meta.step }];
+    restoreProgress(t, meta);
     return t;
   }
 
@@ -229,14 +203,7 @@ export class Trainer {
       settings: this.settings,
       dataset: this.data.name,
       trainCount: this.data.train.count,
-      epoch: this.epoch,
-      batchInEpoch: this.batchInEpoch,
-      step: this.adam.step,
-      rng: this.rng.state(),
-      partial: this.partial,
-      history: this.history,
-      run: this.definition,
-      resumes: this.resumes,
+      ...progressMeta(this, this.adam.step, this.rng.state()),
     };
     return encodeCheckpoint(meta, tensors);
   }

@@ -1,19 +1,16 @@
 // Folds a per-output-channel constant Mul/Div/Add/Sub (e.g. a BatchNormalization) that directly follows
 // a conv, transposed conv or dense layer (possibly through a reshape) into that layer's weights and bias.
 import { Act, BinaryKind } from '../../runtime/format-constants.js';
-import { consumers, type ConvNode, type DenseNode, type Graph, type Node } from '../ir.js';
+import type { ConvNode, DenseNode, Graph, Node } from '../ir.js';
+import { foldUntilDone } from './fold-loop.js';
 import { perChannel } from './per-channel.js';
 import { absorbBinary } from './absorb-binary.js';
 
 
 export function foldAffine(g: Graph): number {
-  let folded = 0;
-  for (let changed = true; changed;) {
-    changed = false;
-    const uses = consumers(g);
+  return foldUntilDone(g, ({ soleUse }) => {
     for (const n of g.nodes) {
       if (n.op !== 'binary' || typeof n.b === 'number' || n.kind === BinaryKind.PRelu) continue;
-      const soleUse = (id: number) => (uses.get(id)?.length ?? 0) === 1 && !g.outputs.includes(id);
       let p = g.nodes.find((q) => q.out === n.a);
       // A dense reshaped to [C,H,W] (decoders) still has one column per element: look through the reshape.
       let through: Node | undefined;
@@ -30,12 +27,10 @@ export function foldAffine(g: Graph): number {
       if (n.kind === BinaryKind.Div && v.some((s) => s === 0)) continue;
       applyAffine(p, n.kind, v);
       absorbBinary(g, n, p, through);
-      folded++;
-      changed = true;
-      break;
+      return true;
     }
-  }
-  return folded;
+    return false;
+  });
 }
 
 function applyAffine(p: DenseNode | ConvNode, kind: BinaryKind, v: Float32Array): void {

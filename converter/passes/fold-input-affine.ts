@@ -2,15 +2,13 @@
 // input into that layer: input normalisation such as `x * 2 - 1` or a Keras Rescaling layer costs
 // nothing at run time. Add/Sub is not folded into convolutions: zero padding would then see the offset.
 import { Act, BinaryKind } from '../../runtime/format-constants.js';
-import { consumers, type BinaryNode, type ConvNode, type DenseNode, type Graph } from '../ir.js';
+import type { BinaryNode, ConvNode, DenseNode, Graph } from '../ir.js';
+import { foldUntilDone } from './fold-loop.js';
 import { perChannel } from './per-channel.js';
 
 
 export function foldInputAffine(g: Graph): number {
-  let folded = 0;
-  for (let changed = true; changed;) {
-    changed = false;
-    const uses = consumers(g);
+  return foldUntilDone(g, ({ uses }) => {
     for (const b of g.nodes) {
       if (b.op !== 'binary' || typeof b.b === 'number' || b.kind === BinaryKind.PRelu || b.act !== Act.None || g.outputs.includes(b.out)) continue;
       const users = uses.get(b.out) ?? [];
@@ -24,12 +22,10 @@ export function foldInputAffine(g: Graph): number {
       else scaleConvInputs(p, b.kind === BinaryKind.Div ? v.map((s) => 1 / s) : v);
       p.a = b.a;
       g.nodes.splice(g.nodes.indexOf(b), 1);
-      folded++;
-      changed = true;
-      break;
+      return true;
     }
-  }
-  return folded;
+    return false;
+  });
 }
 
 /** dense(x op c): Mul/Div scale weight rows; Add/Sub move c·W into the bias. */

@@ -3,16 +3,13 @@
 // scale and bias, looking through reshapes between them. The constant must be per channel (group norm)
 // or repeat with the row length (layer norm).
 import { Act, BinaryKind } from '../../runtime/format-constants.js';
-import { consumers, type Graph, type Node } from '../ir.js';
+import type { Graph, Node } from '../ir.js';
+import { foldUntilDone } from './fold-loop.js';
 import { perChannel } from './per-channel.js';
 import { absorbBinary } from './absorb-binary.js';
 
 export function foldNormAffine(g: Graph): number {
-  let folded = 0;
-  for (let changed = true; changed;) {
-    changed = false;
-    const uses = consumers(g);
-    const soleUse = (id: number) => (uses.get(id)?.length ?? 0) === 1 && !g.outputs.includes(id);
+  return foldUntilDone(g, ({ soleUse }) => {
     for (const n of g.nodes) {
       if (n.op !== 'binary' || typeof n.b === 'number' || n.kind === BinaryKind.PRelu) continue;
       const through: Node[] = [];
@@ -35,12 +32,10 @@ export function foldNormAffine(g: Graph): number {
         }
       }
       absorbBinary(g, n, p, through[0]);
-      folded++;
-      changed = true;
-      break;
+      return true;
     }
-  }
-  return folded;
+    return false;
+  });
 }
 
 /** The first `period` values when data[i] == data[i mod period] throughout, else null. */

@@ -4,26 +4,23 @@
 //   (PyTorch exports a ConvTranspose with asymmetric output cropping this way).
 // Only when the result stays inside the format's padding limits (docs/format.md "Operand rules").
 import { PadMode } from '../../runtime/format-constants.js';
-import { addValue, consumers, type ConvNode, type Graph, type Node, type PadNode, type SliceNode } from '../ir.js';
+import { addValue, type ConvNode, type Graph, type Node, type PadNode, type SliceNode } from '../ir.js';
+import { foldUntilDone } from './fold-loop.js';
 
 const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 export function foldPadsAndCrops(g: Graph): number {
-  let folded = 0;
-  for (let changed = true; changed;) {
-    changed = false;
-    const uses = consumers(g);
-    const soleUse = (id: number) => (uses.get(id)?.length ?? 0) === 1 && !g.outputs.includes(id);
+  return foldUntilDone(g, ({ uses, soleUse }) => {
     const producer = new Map<number, Node>(g.nodes.map((n) => [n.out, n]));
     for (const n of g.nodes) {
       if (n.op === 'conv') {
         let p = producer.get(n.a);
         while (p?.op === 'reshape' && soleUse(p.a)) p = producer.get(p.a);
         if (p?.op !== 'pad' || !soleUse(p.out) || !sameShape(g.values[p.out]!.shape, g.values[n.a]!.shape)) continue;
-        if (foldPad(g, n, p)) { changed = true; folded++; break; }
+        if (foldPad(g, n, p)) return true;
       } else if (n.op === 'convT' && soleUse(n.out)) {
         const s = uses.get(n.out)![0]!;
-        if (s.op === 'slice' && s.a === n.out && (s.axis === 1 || s.axis === 2) && foldCrop(g, n, s)) { changed = true; folded++; break; }
+        if (s.op === 'slice' && s.a === n.out && (s.axis === 1 || s.axis === 2) && foldCrop(g, n, s)) return true;
         // 1D: [Co,1,L] -> reshape [Co,L] -> slice of L
         const [co, one] = g.values[n.out]!.shape as [number, number];
         const r = s.op === 'reshape' && one === 1 && soleUse(s.out) ? s : undefined;
@@ -36,14 +33,14 @@ export function foldPadsAndCrops(g: Graph): number {
             r.a = out;
             r.out = t.out;
             g.nodes = g.nodes.filter((x) => x !== t);
-            changed = true; folded++; break;
+            return true;
           }
           n.out = before;
         }
       }
     }
-  }
-  return folded;
+    return false;
+  });
 }
 
 const eff = (k: number, d: number) => d * (k - 1) + 1;

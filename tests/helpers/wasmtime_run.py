@@ -3,7 +3,8 @@
 
 Used by tests/wasmtime.test.ts to check that wasmtime and Node's V8 compute byte-identical results.
 It only speaks the host interface of docs/format.md (memory, alloc, load, errorDetail, entryInput,
-entryOutput, run, sampleNormal, decodeSequences) and reads the .evae entry/tensor tables itself to know the sizes.
+entryOutput, run, sampleNormal, decodeSequences) through wasmtime_host.py, which reads the .evae entry/tensor tables to
+know the sizes.
 
     python3 tests/helpers/wasmtime_run.py JOB.json
 
@@ -19,19 +20,13 @@ writes every output of the entry (encode: mu then logvar), n samples each, witho
 Exit status 2 with a message on stderr when the module reports an error.
 """
 import json
-import struct
 import sys
 
 try:
-    from wasmtime import Config, Engine, Instance, Module, Store
+    from wasmtime_host import HostError, entry_tensors, instantiate, load_model
 except ImportError:  # the test reads this exact message to tell "not installed" from a failure
     print('MISSING_WASMTIME: python package wasmtime is not installed (pip install wasmtime)', file=sys.stderr)
     sys.exit(3)
-
-HEADER = struct.Struct('<4sIIIIIIIIIIIIIII')  # docs/format.md header, 64 bytes
-ENTRY = struct.Struct('<8I')
-TENSOR = struct.Struct('<HHI4IIIfiII')
-F32 = 0
 
 
 def fail(message):
@@ -39,63 +34,27 @@ def fail(message):
     sys.exit(2)
 
 
-def entry_outputs(model, kind):
-    """[(elements, per-sample byte stride)] of the entry's outputs, read from the tables."""
-    (magic, _version, _size, _crc, _flags, _mo, _ml, tensor_offset, tensor_count, entry_offset,
-     entry_count, *_rest) = HEADER.unpack_from(model, 0)
-    if magic != b'EVAE':
-        fail('model file: bad magic')
-    for e in range(entry_count):
-        (entry_kind, _start, _count, entry_input, output_count, out0, out1, _r) = \
-            ENTRY.unpack_from(model, entry_offset + e * ENTRY.size)
-        if entry_kind != kind:
-            continue
-        outputs = []
-        for index in [entry_input, out0, out1][:1 + output_count]:
-            if index >= tensor_count:
-                fail(f'model file: entry {e} names tensor {index} of {tensor_count}')
-            (_k, dtype, rank, d0, d1, d2, d3, _off, byte_length, *_q) = \
-                TENSOR.unpack_from(model, tensor_offset + index * TENSOR.size)
-            if dtype != F32:
-                fail(f'model file: entry tensor {index} is not f32')
-            elements = 1
-            for dim in [d0, d1, d2, d3][:rank]:
-                elements *= dim
-            outputs.append((elements, byte_length))
-        return outputs[0], outputs[1:]
-    fail(f'model file has no entry of kind {kind}')
-
-
 def main():
     if len(sys.argv) != 2:
         fail('usage: wasmtime_run.py JOB.json')
     with open(sys.argv[1]) as f:
         job = json.load(f)
-    config = Config()
-    if job.get('relaxed'):
-        config.wasm_relaxed_simd = True
-    engine = Engine(config)
-    store = Store(engine)
-    module = Module.from_file(engine, job['wasm'])
-    if len(module.imports) != 0:
-        fail(f'the runtime module must import nothing, it imports {[i.name for i in module.imports]}')
-    exports = Instance(store, module, []).exports(store)
-    memory = exports['memory']
-    if job.get('fusedF32'):
-        exports['setFusedF32'](store, 1)
+    try:
+        run_job(job)
+    except HostError as e:
+        fail(str(e))
 
+
+def run_job(job):
+    store, exports, memory = instantiate(job['wasm'], job.get('relaxed', False), job.get('fusedF32', False))
     with open(job['model'], 'rb') as f:
         model = f.read()
-    model_ptr = exports['alloc'](store, len(model))
-    memory.write(store, model, model_ptr)
-    status = exports['load'](store, model_ptr, len(model), job['maxBatch'])
-    if status != 0:
-        fail(f'load failed: code {status}, detail {exports["errorDetail"](store)}')
+    load_model(store, exports, memory, model, job['maxBatch'])
 
     for step in job['steps']:
         if step['op'] == 'run':
             kind, n = step['kind'], step['n']
-            (in_elements, in_stride), outputs = entry_outputs(model, kind)
+            (in_elements, in_stride), outputs = entry_tensors(model, kind)
             with open(step['input'], 'rb') as f:
                 data = f.read()
             if len(data) != n * in_elements * 4:

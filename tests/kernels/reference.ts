@@ -129,22 +129,25 @@ export function refConvTranspose(s: ConvSpec, x: Float32Array, w: Float32Array, 
   return activateResult({ value, magnitude }, act, alpha);
 }
 
-/** ONNX Conv weights [Co,Ci/G,kh,kw] -> format layout [G,kh,kw,Ci/G,Co/G]. */
-export function packConvWeights(s: ConvSpec, w: Float32Array): Float32Array {
+/** Weights -> format layout [G,kh,kw,Ci/G,Co/G]; `from` gives the source index of (group, ci, co, ky, kx). */
+function packWeights(s: ConvSpec, w: Float32Array,
+  from: (g: number, ci: number, co: number, ky: number, kx: number) => number): Float32Array {
   const Cig = s.Ci / s.groups, Cog = s.Co / s.groups;
   const out = new Float32Array(w.length);
   for (let g = 0; g < s.groups; g++) for (let ky = 0; ky < s.kh; ky++) for (let kx = 0; kx < s.kw; kx++)
     for (let ci = 0; ci < Cig; ci++) for (let co = 0; co < Cog; co++)
-      out[(((g * s.kh + ky) * s.kw + kx) * Cig + ci) * Cog + co] = w[(((g * Cog + co) * Cig + ci) * s.kh + ky) * s.kw + kx];
+      out[(((g * s.kh + ky) * s.kw + kx) * Cig + ci) * Cog + co] = w[from(g, ci, co, ky, kx)];
   return out;
+}
+
+/** ONNX Conv weights [Co,Ci/G,kh,kw] -> format layout [G,kh,kw,Ci/G,Co/G]. */
+export function packConvWeights(s: ConvSpec, w: Float32Array): Float32Array {
+  const Cig = s.Ci / s.groups, Cog = s.Co / s.groups;
+  return packWeights(s, w, (g, ci, co, ky, kx) => (((g * Cog + co) * Cig + ci) * s.kh + ky) * s.kw + kx);
 }
 
 /** ONNX ConvTranspose weights [Ci,Co/G,kh,kw] -> format layout [G,kh,kw,Ci/G,Co/G]. */
 export function packConvTransposeWeights(s: ConvSpec, w: Float32Array): Float32Array {
   const Cig = s.Ci / s.groups, Cog = s.Co / s.groups;
-  const out = new Float32Array(w.length);
-  for (let g = 0; g < s.groups; g++) for (let ky = 0; ky < s.kh; ky++) for (let kx = 0; kx < s.kw; kx++)
-    for (let ci = 0; ci < Cig; ci++) for (let co = 0; co < Cog; co++)
-      out[(((g * s.kh + ky) * s.kw + kx) * Cig + ci) * Cog + co] = w[(((g * Cig + ci) * Cog + co) * s.kh + ky) * s.kw + kx];
-  return out;
+  return packWeights(s, w, (g, ci, co, ky, kx) => (((g * Cig + ci) * Cog + co) * s.kh + ky) * s.kw + kx);
 }

@@ -69,23 +69,22 @@ describe('RESIZE_NEAREST, LAYOUT', () => {
     }
   });
 
-  for (const [C, H, W] of [[5, 3, 7], [1, 4, 6], [6, 1, 1]]) it(`CHW -> HWC layout of [${C},${H},${W}] is a transpose`, () => {
+  /** A LAYOUT op of `mode` on [C,H,W] random values (`seed`): input and output. */
+  const layout = (mode: LayoutMode, C: number, H: number, W: number, seed: number) => {
     const mb = new ModelBuilder();
     const input = mb.activation([C * H * W]);
     const out = mb.activation([C * H * W]);
-    mb.op({ op: Op.Layout, out, a: input, params: [LayoutMode.ChwToHwc, C, H, W] });
-    const x = randomArray(rng(2), C * H * W);
-    const y = runModel(mb, input, out, x, C * H * W);
+    mb.op({ op: Op.Layout, out, a: input, params: [mode, C, H, W] });
+    const x = randomArray(rng(seed), C * H * W);
+    return { x, y: runModel(mb, input, out, x, C * H * W) };
+  };
+  for (const [C, H, W] of [[5, 3, 7], [1, 4, 6], [6, 1, 1]]) it(`CHW -> HWC layout of [${C},${H},${W}] is a transpose`, () => {
+    const { x, y } = layout(LayoutMode.ChwToHwc, C, H, W, 2);
     for (let c = 0; c < C; c++) for (let p = 0; p < H * W; p++) expect(y[p * C + c]).toBe(x[c * H * W + p]);
   });
   it('HWC -> CHW layout inverts it', () => {
     const [C, H, W] = [3, 5, 2];
-    const mb = new ModelBuilder();
-    const input = mb.activation([C * H * W]);
-    const out = mb.activation([C * H * W]);
-    mb.op({ op: Op.Layout, out, a: input, params: [LayoutMode.HwcToChw, C, H, W] });
-    const x = randomArray(rng(9), C * H * W);
-    const y = runModel(mb, input, out, x, C * H * W);
+    const { x, y } = layout(LayoutMode.HwcToChw, C, H, W, 9);
     for (let c = 0; c < C; c++) for (let p = 0; p < H * W; p++) expect(y[c * H * W + p]).toBe(x[p * C + c]);
   });
 });
