@@ -34,10 +34,10 @@ export const COMMANDS: Record<string, Command> = {
   parity: { kind: 'plugin', summary: 'compare a (quantized) model against the float ONNX reference', module: '../parity/cli.js',
     exportName: 'runParity', source: 'parity/cli.ts' },
   bench: { kind: 'plugin', summary: 'measure runtime speed (source checkout only)', module: '../bench/cli.js', source: 'bench/cli.ts' },
-  serve: { kind: 'plugin', summary: 'serve the offline kiosk page with a model', module: '../firmware-host/node/serve.js',
-    exportName: 'runServe', source: 'firmware-host/node/serve.ts' },
+  serve: { kind: 'plugin', summary: 'serve the offline kiosk page with a model', module: '../hosts/node/serve.js',
+    exportName: 'runServe', source: 'hosts/node/serve.ts' },
   kiosk: { kind: 'plugin', summary: 'write the offline kiosk page for a model (standalone.html opens from disk)',
-    module: '../firmware-host/node/kiosk-command.js', exportName: 'runKiosk', source: 'firmware-host/node/kiosk-command.ts' },
+    module: '../hosts/node/kiosk-command.js', exportName: 'runKiosk', source: 'hosts/node/kiosk-command.ts' },
 };
 
 /** Whether a command can run here: plugin modules may be absent (bench is not in the npm package). */

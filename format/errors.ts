@@ -1,5 +1,5 @@
 // The codes build/edgevae.wasm's load() and run() return, with the name and message hosts show for them.
-// The one source of assembly/errors.ts and firmware-host/wasi/load-errors.ts (scripts/generate-format.ts
+// The one source of assembly/errors.ts and hosts/wasi/load-errors.ts (scripts/generate-format.ts
 // writes both; tests/format-mirrors.test.ts fails when they differ from this table).
 
 /** [code, name, message], codes -1, -2, ... in order. */

@@ -115,7 +115,7 @@ export function renderMirrors(): Map<string, string> {
     ['assembly/format.ts', formatFile()],
     ['assembly/format-fields.ts', fieldsFile()],
     ['assembly/errors.ts', errorsFile()],
-    ['firmware-host/wasi/load-errors.ts', loadErrorsFile()],
+    ['hosts/wasi/load-errors.ts', loadErrorsFile()],
   ]);
 }
 

@@ -12,7 +12,7 @@ import asc from 'assemblyscript/asc';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CONFIGS = ['asconfig.json', 'assembly/train/asconfig.json', 'firmware-host/wasi/asconfig.json'];
+const CONFIGS = ['asconfig.json', 'assembly/train-kernels/asconfig.json', 'hosts/wasi/asconfig.json'];
 const work = mkdtempSync(join(tmpdir(), 'edgevae-asc-'));
 /** asc colours its messages when it thinks a terminal (or CI) is watching; compare the text. */
 const plain = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');

@@ -36,6 +36,6 @@ describe('module sizes in the docs', () => {
     expect(deploy).toContain('pip install wasmtime');
     expect(deploy).toContain('edgevae kiosk --model');
     const files = (JSON.parse(read('package.json')) as { files: string[] }).files;
-    expect(files).toEqual(expect.arrayContaining(['firmware-host/wasi/run-wasmtime.py', 'firmware-host/wasi/run-node-wasi.mjs']));
+    expect(files).toEqual(expect.arrayContaining(['hosts/wasi/run-wasmtime.py', 'hosts/wasi/run-node-wasi.mjs']));
   });
 });

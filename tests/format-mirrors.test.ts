@@ -25,7 +25,7 @@ describe('format/ and its AssemblyScript mirrors', () => {
   it('every generated mirror is committed as the generator writes it', () => {
     const mirrors = renderMirrors();
     expect([...mirrors.keys()].sort())
-      .toEqual(['assembly/errors.ts', 'assembly/format-fields.ts', 'assembly/format.ts', 'firmware-host/wasi/load-errors.ts']);
+      .toEqual(['assembly/errors.ts', 'assembly/format-fields.ts', 'assembly/format.ts', 'hosts/wasi/load-errors.ts']);
     for (const [path, text] of mirrors) expect(read(path), `${path} is stale: run npm run generate-format`).toBe(text);
   });
 

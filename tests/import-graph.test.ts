@@ -15,7 +15,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Folder -> layer; higher layers may import lower ones. */
 const LAYERS: Array<[folder: string, layer: number]> = [
   ['format', 0], ['runtime', 1], ['reference', 2], ['data', 3], ['converter', 4],
-  ['trainer', 5], ['parity', 5], ['firmware-host/node', 5], ['firmware-host/kiosk', 5], ['cli', 6],
+  ['trainer', 5], ['parity', 5], ['hosts/node', 5], ['hosts/kiosk', 5], ['cli', 6],
 ];
 const CLI_LAYER = 6;
 

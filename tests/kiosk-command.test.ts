@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { convert } from '../converter/index.js';
-import { assembleKiosk, MODEL_OUTPUTS } from '../firmware-host/kiosk/assemble.js';
-import { runKiosk, shippedKioskDir } from '../firmware-host/node/kiosk-command.js';
+import { assembleKiosk, MODEL_OUTPUTS } from '../hosts/kiosk/assemble.js';
+import { runKiosk, shippedKioskDir } from '../hosts/node/kiosk-command.js';
 import { main } from '../cli/edgevae.js';
 
 const work = mkdtempSync(join(tmpdir(), 'edgevae-kiosk-cmd-'));

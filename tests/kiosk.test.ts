@@ -11,8 +11,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convert } from '../converter/index.js';
 import { EdgeVae, imageGrid } from '../runtime/index.js';
-import { buildKiosk, SIZE_BUDGET, type KioskBuildResult } from '../firmware-host/kiosk/build.js';
-import { startServe } from '../firmware-host/node/serve.js';
+import { buildKiosk, SIZE_BUDGET, type KioskBuildResult } from '../hosts/kiosk/build.js';
+import { startServe } from '../hosts/node/serve.js';
 import { allowOnlyOrigin, collectPageErrors, launchChromium, requireChromium } from './helpers/browser.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

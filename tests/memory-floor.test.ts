@@ -14,7 +14,7 @@ import { encodeNpy } from '../runtime/npy.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const WASI = join(ROOT, 'build', 'edgevae-wasi.wasm');
-const RUNNER = join(ROOT, 'firmware-host', 'wasi', 'run-wasmtime.py');
+const RUNNER = join(ROOT, 'hosts', 'wasi', 'run-wasmtime.py');
 const MIB = 1 << 20;
 
 const haveWasmtime = spawnSync('python3', ['-c', 'import wasmtime']).status === 0;

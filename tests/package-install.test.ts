@@ -102,7 +102,7 @@ describe('npm pack', () => {
     const outsideDist = packedFiles.filter((f) => !/^(dist|docs|models\/default)\//.test(f)).sort();
     expect(outsideDist).toEqual([
       'README.md', 'bin/edgevae.js', ...BUILD_OUTPUTS,
-      'firmware-host/wasi/run-node-wasi.mjs', 'firmware-host/wasi/run-wasmtime.py', 'package.json', 'types/wasm.d.ts',
+      'hosts/wasi/run-node-wasi.mjs', 'hosts/wasi/run-wasmtime.py', 'package.json', 'types/wasm.d.ts',
       'models/text/README.md', 'models/text/words.evae',
     ].sort());
     for (const f of STALE) expect(packedFiles).not.toContain(f);
@@ -167,14 +167,14 @@ describe('installed from the tarball into an empty project', () => {
       mkdirSync(dir, { recursive: true });
       copyFileSync(model, join(dir, 'm.evae'));
       const args = ['sample', '--model', 'm.evae', '--n', '16', '--seed', '7', '--out', 'w.png'];
-      const node = await ok(run(process.execPath, [join(pkg, 'firmware-host', 'wasi', 'run-node-wasi.mjs'), join(pkg, 'build', 'edgevae-wasi.wasm'), ...args], { cwd: dir }), 'run-node-wasi');
+      const node = await ok(run(process.execPath, [join(pkg, 'hosts', 'wasi', 'run-node-wasi.mjs'), join(pkg, 'build', 'edgevae-wasi.wasm'), ...args], { cwd: dir }), 'run-node-wasi');
       expect(node.stderr).toBe('');
       expect(node.stdout).toMatch(/^wrote w\.png \(\d+ bytes\)\n$/);
       expect(readFileSync(join(dir, 'w.png')).equals(readFileSync(join(app, 'grid.png')))).toBe(true);
       const python = process.env.EDGEVAE_PYTHON ?? 'python3';
       if (spawnSync(python, ['-c', 'import wasmtime']).status === 0) {
         rmSync(join(dir, 'w.png'));
-        const py = await ok(run(python, [join(pkg, 'firmware-host', 'wasi', 'run-wasmtime.py'), join(pkg, 'build', 'edgevae-wasi.wasm'), '.', '-', '-', ...args], { cwd: dir }), 'run-wasmtime.py');
+        const py = await ok(run(python, [join(pkg, 'hosts', 'wasi', 'run-wasmtime.py'), join(pkg, 'build', 'edgevae-wasi.wasm'), '.', '-', '-', ...args], { cwd: dir }), 'run-wasmtime.py');
         expect(py.stdout).toBe(node.stdout);
         expect(readFileSync(join(dir, 'w.png')).equals(readFileSync(join(app, 'grid.png')))).toBe(true);
       } else if (process.env.CI === 'true') {

@@ -170,7 +170,7 @@ describe('relaxed build in wasmtime and Chromium', () => {
 
   it('the WASI runner picks the relaxed module under wasmtime by itself, and its picture is the fixed module\'s', () => {
     writeFileSync(join(work, 'w.evae'), model);
-    const run = (extra: string[], out: string) => spawnSync(PYTHON, [join(ROOT, 'firmware-host', 'wasi', 'run-wasmtime.py'), ...extra,
+    const run = (extra: string[], out: string) => spawnSync(PYTHON, [join(ROOT, 'hosts', 'wasi', 'run-wasmtime.py'), ...extra,
       join(ROOT, 'build', 'edgevae-wasi.wasm'), work, '-', '-', 'sample', '--model', 'w.evae', '--n', '4', '--out', out],
     { encoding: 'utf8', env: { ...process.env, EDGEVAE_DEBUG: '1' }, timeout: 60_000 });
     const auto = run([], 'auto.png'), fixed = run(['--simd', 'fixed'], 'fixed.png');

@@ -1,4 +1,4 @@
-// `edgevae serve` (firmware-host/node/serve.ts): only the allow-listed kiosk files and the chosen model
+// `edgevae serve` (hosts/node/serve.ts): only the allow-listed kiosk files and the chosen model
 // are reachable; traversal attempts, odd methods and oversized requests are refused.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { MAX_URL_LENGTH, parseServeArgs, startServe } from '../firmware-host/node/serve.js';
+import { MAX_URL_LENGTH, parseServeArgs, startServe } from '../hosts/node/serve.js';
 import { denseVaeBytes } from './format-fixtures.js';
 
 let dir: string;

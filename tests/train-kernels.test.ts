@@ -1,4 +1,4 @@
-// The fast training convolutions (assembly/train/, trainer/kernels/) against two independent
+// The fast training convolutions (assembly/train-kernels/, trainer/kernels/) against two independent
 // references: plain-loop twins of the three convolutions written here, and tfjs's own 'cpu'
 // backend kernels. Also a full gradient check of a tiny conv net through tf.grads.
 import { execSync } from 'node:child_process';

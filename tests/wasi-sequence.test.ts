@@ -19,7 +19,7 @@ import { seqInitialWeights, type SeqModelConfig } from '../trainer/seq-model.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WASI_WASM = join(ROOT, 'build', 'edgevae-wasi.wasm');
-const PY_RUNNER = join(ROOT, 'firmware-host', 'wasi', 'run-wasmtime.py');
+const PY_RUNNER = join(ROOT, 'hosts', 'wasi', 'run-wasmtime.py');
 const PYTHON = process.env.EDGEVAE_PYTHON ?? 'python3';
 const MODEL = readFileSync(join(ROOT, 'models', 'text', 'words.evae'));
 const HAVE_WASMTIME = spawnSync(PYTHON, ['-c', 'import wasmtime'], { encoding: 'utf8' }).status === 0;

@@ -19,7 +19,7 @@ import { seededNormal, seededUniform } from './helpers/seeded-data.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WASI_WASM = join(ROOT, 'build', 'edgevae-wasi.wasm');
 const RUNTIME_WASM = join(ROOT, 'build', 'edgevae.wasm');
-const PY_RUNNER = join(ROOT, 'firmware-host', 'wasi', 'run-wasmtime.py');
+const PY_RUNNER = join(ROOT, 'hosts', 'wasi', 'run-wasmtime.py');
 const FIXTURES = join(ROOT, 'tests', 'fixtures');
 const PYTHON = process.env.EDGEVAE_PYTHON ?? 'python3';
 
@@ -153,7 +153,7 @@ function isRuntimeModule(path: string): boolean {
 }
 
 beforeAll(async () => {
-  if (isStale(WASI_WASM, [join(ROOT, 'firmware-host', 'wasi'), join(ROOT, 'assembly')])) {
+  if (isStale(WASI_WASM, [join(ROOT, 'hosts', 'wasi'), join(ROOT, 'assembly')])) {
     const r = spawnSync('npm', ['run', 'build:wasi'], { cwd: ROOT, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`npm run build:wasi failed:\n${r.stdout}\n${r.stderr}`);
   }
@@ -334,7 +334,7 @@ describe('WASI command: errors', () => {
   });
 
   it('the WASI error names are the runtime loader names (runtime/wasm-errors.ts)', () => {
-    const source = readFileSync(join(ROOT, 'firmware-host', 'wasi', 'load-errors.ts'), 'utf8');
+    const source = readFileSync(join(ROOT, 'hosts', 'wasi', 'load-errors.ts'), 'utf8');
     const names = [...source.slice(source.indexOf('['), source.indexOf('];')).matchAll(/"([A-Z_]+)"/g)].map((m) => m[1]);
     const expected = [...WASM_ERRORS.keys()].sort((a, b) => b - a).map((code) => wasmErrorName(code));
     expect(names).toEqual(expected);

@@ -22,7 +22,7 @@ export interface DemoOptions {
   /** folder with encoder.onnx and decoder.onnx (+ calib.npy, examples.npy, labels.json, else made from Fashion-MNIST) */
   modelDir: string;
   outDir: string;
-  /** package root: build/ and firmware-host/ are found there */
+  /** package root: build/ and hosts/ are found there */
   root: string;
   /** latents compared by the parity check (0 skips it); default 500 */
   parityLatents?: number;
@@ -245,7 +245,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   await log.run('WASI module under wasmtime = Node PNG', () => {
     const setup: WasiSetup = {
       python: o.python ?? process.env.EDGEVAE_PYTHON ?? 'python3',
-      runner: join(o.root, 'firmware-host', 'wasi', 'run-wasmtime.py'),
+      runner: join(o.root, 'hosts', 'wasi', 'run-wasmtime.py'),
       module: join(o.root, 'build', 'edgevae-wasi.wasm'),
     };
     checkWasiTools(setup);

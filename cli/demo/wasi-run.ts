@@ -8,7 +8,7 @@ import { SkipStep } from './steps.js';
 
 export interface WasiSetup {
   python: string;
-  /** firmware-host/wasi/run-wasmtime.py */
+  /** hosts/wasi/run-wasmtime.py */
   runner: string;
   /** build/edgevae-wasi.wasm */
   module: string;

@@ -1,4 +1,4 @@
-// Registers WebAssembly SIMD training kernels (assembly/train/) into tfjs's kernel registry for the
+// Registers WebAssembly SIMD training kernels (assembly/train-kernels/) into tfjs's kernel registry for the
 // 'wasm' or 'cpu' backend. Call after tf.setBackend(name):
 //   const names = await registerFastKernels('wasm');
 // Cases a fast kernel does not cover (NCHW, dilation > 1, non-float32, other reductions) go to the

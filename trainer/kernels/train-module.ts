@@ -1,4 +1,4 @@
-// Loads build/train-kernels.wasm (assembly/train/) and runs its kernels on Float32Arrays.
+// Loads build/train-kernels.wasm (assembly/train-kernels/) and runs its kernels on Float32Arrays.
 // The module has no allocator: this class lays tensors out in its (shared) memory one call at a
 // time (inputs, output, scratch, each 16-byte aligned) and grows the memory when a call needs more.
 // With threads > 1 the convolutions split the batch by images over a worker pool.
@@ -58,7 +58,7 @@ export interface MatMulGeometry {
 }
 
 /**
- * Below this many output channels the convolutions skip the GEMM (assembly/train/direct.ts): its
+ * Below this many output channels the convolutions skip the GEMM (assembly/train-kernels/direct.ts): its
  * 4x8 tiles would be mostly empty and the im2col/col2im traffic would cost as much as the
  * multiplies. On the 32 -> 1 output conv the gradients measured ~2x faster than GEMM or a
  * flipped-filter convolution.
@@ -76,7 +76,7 @@ export function defaultTrainKernelsPath(): string {
   return join(packageRoot(), 'build', 'train-kernels.wasm');
 }
 const PAGE = 65536;
-/** Must match maximumMemory in assembly/train/asconfig.json (shared memory needs a maximum). */
+/** Must match maximumMemory in assembly/train-kernels/asconfig.json (shared memory needs a maximum). */
 const MAX_PAGES = 32768;
 const MAX_BYTES = MAX_PAGES * PAGE;
 

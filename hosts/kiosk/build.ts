@@ -2,7 +2,7 @@
 // static server, plus, when a model is given, model.evae and standalone.html (script, runtime and model
 // inlined as base64) which works straight from disk (file://), where fetch() of local files is blocked.
 // A build without a model removes the model files an earlier build left in the folder.
-//   tsx firmware-host/kiosk/build.ts [--model m.evae] [--model-int8 m8.evae] [--out build/kiosk]
+//   tsx hosts/kiosk/build.ts [--model m.evae] [--model-int8 m8.evae] [--out build/kiosk]
 import { build } from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
