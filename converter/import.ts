@@ -108,8 +108,8 @@ function neededNodes(model: OnnxModel, outputs: string[]): Set<OnnxNode> {
   return needed;
 }
 
-/** The importer of each supported op, by op family. */
-const IMPORTERS = new Map<string, FamilyImporter>([
+/** Op type -> its family's importer: the ops importNode dispatches (tests/supported-ops checks the registry against it). */
+export const IMPORTERS = new Map<string, FamilyImporter>([
   ...ELEMENTWISE_OPS.map((op): [string, FamilyImporter] => [op, importElementwise]),
   ...NORM_OPS.map((op): [string, FamilyImporter] => [op, importNormalization]),
   ...LAYER_OPS.map((op): [string, FamilyImporter] => [op, importLayer]),
