@@ -21,6 +21,8 @@ interface Kernel {
   quantizeRow(x: number, K: number, xq: number): number;
   packI8Panels(q: number, ld: number, K: number, M: number, dst: number): void;
   panelBytes(K: number, M: number): number;
+  packRecurrentPanels(W: number, R: number, I: number, H: number, G: number, D: number, dst: number): void;
+  recurrentPanelBytes(I: number, H: number, G: number, D: number): number;
   qgemvI8(xq: number, sx: number, panels: number, K: number, scale: number, bias: number, out: number, M: number): void;
 }
 let kernel: Kernel;
@@ -29,7 +31,8 @@ beforeAll(async () => {
   const entry = join(work, 'entry.ts');
   const kernelPath = relative(work, join(ROOT, 'assembly/kernels/recurrent')).replace(/\\/g, '/');
   writeFileSync(entry,
-    `export { qgemv, quantizeRow, packI8Panels, panelBytes, qgemvI8 } from '${kernelPath}';\nexport function heapBase(): usize { return __heap_base; }\n`);
+    `export { qgemv, quantizeRow, packI8Panels, panelBytes, qgemvI8, packRecurrentPanels, recurrentPanelBytes } from '${kernelPath}';\n` +
+    'export function heapBase(): usize { return __heap_base; }\n');
   let binary: Uint8Array | undefined;
   let stderr = '';
   const args = [entry, '--outFile', join(work, 'k.wasm'), '--runtime', 'stub', '--enable', 'simd', '--optimizeLevel', '0'];
@@ -121,7 +124,8 @@ function runQuantize(x: Float32Array) {
 function runI8(xq: Int16Array, sx: number, q: Int8Array, ld: number, col: number, scale: Float32Array, bias: Float32Array,
   K: number, M: number) {
   const base = (kernel.heapBase() + 15) & ~15;
-  const xp = base + 2, qp = xp + xq.length * 2 + 8 + 3, sp = qp + q.length + 5, bp = sp + scale.length * 4 + 4, op = bp + bias.length * 4 + 8;
+  const xp = base + 2, qp = xp + xq.length * 2 + 8 + 3, sp = qp + q.length + 5, bp = sp + scale.length * 4 + 4;
+  const op = bp + bias.length * 4 + 8;
   const pp = op + M * 4 + 64 + 1, panelBytes = kernel.panelBytes(K, M);
   const end = pp + panelBytes + 64;
   const have = kernel.memory.buffer.byteLength;
@@ -178,6 +182,32 @@ describe('quantizeRow + qgemvI8 (int8 activations)', () => {
     const exact = qgemvRef(x, q, ld, col, scale, bias, K, M);
     const tol = 3 * sx * Math.sqrt(K) * 128 * Math.max(...scale);
     exact.forEach((v, m) => expect(Math.abs(v - got[m]!)).toBeLessThan(tol));
+  });
+
+  it('packRecurrentPanels: every (matrix, direction, gate block) run is that block packed alone (bidirectional GRU, H 10)', () => {
+    const I = 7, H = 10, G = 3, D = 2, GH = G * H;
+    const r = rng(99);
+    const W = Int8Array.from({ length: D * I * GH }, () => Math.floor(r() * 256) - 128);
+    const R = Int8Array.from({ length: D * H * GH }, () => Math.floor(r() * 256) - 128);
+    const base = (kernel.heapBase() + 15) & ~15;
+    const wp = base + 1, rp = wp + W.length + 3, dst = rp + R.length + 5, bytes = kernel.recurrentPanelBytes(I, H, G, D);
+    const one = dst + bytes + 7, end = one + kernel.panelBytes(H, H) + 64;
+    const have = kernel.memory.buffer.byteLength;
+    if (end > have) kernel.memory.grow(Math.ceil((end - have) / 65536));
+    new Uint8Array(kernel.memory.buffer).set(new Uint8Array(W.buffer), wp);
+    new Uint8Array(kernel.memory.buffer).set(new Uint8Array(R.buffer), rp);
+    kernel.packRecurrentPanels(wp, rp, I, H, G, D, dst);
+    const packed = new Uint8Array(kernel.memory.buffer.slice(dst, dst + bytes));
+    expect(bytes).toBe(D * G * (kernel.panelBytes(I, H) + kernel.panelBytes(H, H)));
+    let at = 0;
+    for (const [src, K] of [[wp, I], [rp, H]] as const) {
+      for (let b = 0; b < D * G; b++) {
+        const n = kernel.panelBytes(K, H);
+        kernel.packI8Panels(src + Math.floor(b / G) * K * GH + (b % G) * H, GH, K, H, one);
+        expect(Array.from(packed.subarray(at, at + n))).toEqual(Array.from(new Uint8Array(kernel.memory.buffer, one, n)));
+        at += n;
+      }
+    }
   });
 
   it('extreme weights (-128 everywhere, x at +-127) do not overflow the i32 sums', () => {
