@@ -22,7 +22,8 @@ import { packDepthwiseWeights } from './kernels/depthwise';
 import { useConvGeometryBlock } from './kernels/conv_geometry';
 import { setNormScratch } from './kernels/norm';
 import { checkSpatialOp } from './kernels/spatial_validate';
-import { checkSequenceOp, isSequenceOpcode, recurrentScratchFloats, resetRecurrentChecks } from './kernels/recurrent_validate';
+import { checkSequenceOp, isSequenceOpcode, packSequenceWeights, recurrentScratchFloats, resetRecurrentChecks }
+  from './kernels/recurrent_validate';
 import { setRecurrentScratch } from './kernels/recurrent';
 import { checkSequenceEntries, noteSequenceWord, prepareSequence } from './sequence';
 
@@ -437,10 +438,11 @@ function dequantizesWeights(i: u32): bool {
  * memory): dense [K, M] as stored; [KH*KW, C] for a depthwise CONV2D; else channel blocks (conv_tile.ts), which
  * equal the format's layout when Cog is 1, 4 or 8. Integer ops get the packed copy of kernels/quant_dispatch.ts;
  * int8-weights ops are first dequantized to f32 (into `scratch` when a repacked copy follows) and then go
- * exactly the way f32 weights go.
+ * exactly the way f32 weights go. int8-activation LSTM/GRU ops get their qgemvI8 panels (kernels/recurrent_validate.ts).
  */
 function prepareOpWeights(i: u32, addrs: usize, scratch: usize): usize {
   const code = opCode(i);
+  if (isSequenceOpcode(code)) return packSequenceWeights(i, addrs);
   if (code != F.OP_DENSE && code != F.OP_CONV2D && code != F.OP_CONV_TRANSPOSE) return 0;
   const b = opB(i);
   let w = <usize>load<u32>(addrs + (<usize>b << 3));

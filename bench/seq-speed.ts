@@ -54,7 +54,7 @@ export const SEQ_ENGINE_LABEL: Record<SeqEngineName, string> = {
   'tfjs-wasm': 'tfjs-backend-wasm (SIMD, 1 thread; the trainer\'s layers)',
   edgevae: 'edgevae f32 (decode loop in wasm)',
   'edgevae-int8w': 'edgevae int8-weights (i8 W/R, int8-weight GEMV)',
-  'edgevae-int8': 'edgevae int8 (i8 W/R, rows quantized to int8 per step, i32x4.dot_i16x8_s GEMV)',
+  'edgevae-int8': 'edgevae int8 (i8 W/R packed at load, rows quantized to int8 per step, i32x4.dot_i16x8_s GEMV)',
 };
 
 /** A loaded decoder: one timed step from a fixed state, and a whole greedy sequence. */

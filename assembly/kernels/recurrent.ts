@@ -145,49 +145,61 @@ export function quantizeRow(x: usize, K: u32, xq: usize): f32 {
   return a / 127;
 }
 
-/** acc[0..4) += dot of the four rows' i8 column pairs (rows 0, 1 and 2, 3 interleaved) with the i16 input pairs. */
-@inline function dot4(acc: usize, p01: v128, p23: v128, x01: v128, x23: v128): void {
-  v128.store(acc, i32x4.add(v128.load(acc), i32x4.add(i32x4.dot_i16x8_s(p01, x01), i32x4.dot_i16x8_s(p23, x23))));
+/**
+ * Packs columns [0, M) of the i8 matrix q [K, ld] for qgemvI8 into dst (panelBytes(K, M) bytes): panels of four
+ * columns, each a run of 16-byte blocks, one per four rows; padding rows and columns (to 4 rows, 16 columns) are
+ * zero. Block j holds rows 4j, 4j+1 pair-interleaved per column, then rows 4j+2, 4j+3: c0r0 c0r1 c1r0 c1r1 c2r0
+ * c2r1 c3r0 c3r1 | c0r2 c0r3 ... so widening each half to i16 gives the operand of one i32x4.dot_i16x8_s.
+ */
+export function packI8Panels(q: usize, ld: u32, K: u32, M: u32, dst: usize): void {
+  const kp = (K + 3) & ~3;
+  memory.fill(dst, 0, panelBytes(K, M));
+  for (let m: u32 = 0; m < M; m++) {
+    const panel = dst + <usize>(m >> 2) * kp * 4;
+    for (let k: u32 = 0; k < K; k++) {
+      store<i8>(panel + <usize>((k >> 2) << 4) + ((k & 2) << 2) + ((m & 3) << 1) + (k & 1), load<i8>(q + <usize>k * ld + m));
+    }
+  }
 }
+
+/** Bytes of packI8Panels' output for K rows and M columns (whole groups of four panels). */
+export function panelBytes(K: u32, M: u32): usize { return <usize>((M + 15) & ~15) * ((K + 3) & ~3); }
+
+/**
+ * acc + the i32 dot of the 16-byte block at p (rows 4j..4j+3 of four columns) with the input pairs x01, x23; each
+ * half is loaded already widened to i16 (v128.load8x8_s: one instruction, no extend of a loaded vector).
+ */
+@inline function panelDot(acc: v128, p: usize, x01: v128, x23: v128): v128 {
+  return i32x4.add(acc, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(p), x01), i32x4.dot_i16x8_s(v128.load8x8_s(p, 8), x23)));
+}
+
+// The i32 sums of a last, partial group of panels (its padding columns must not be stored past M).
+const panelTail: usize = memory.data(64, 16);
 
 /**
  * int8 GEMV (int8 weights and int8 activations, docs/format.md "Sequence ops"): out[m] = bias[m] + (scale[m] * sx) *
- * f32(acc[m]) with acc[m] = sum_k xq[k] * q[k*ld + m] in i32 (exact, so any order gives the same sum). xq holds K i16
- * values from quantizeRow (padded to even K). Rows k, k+1 are interleaved column by column with shuffles so that
- * i32x4.dot_i16x8_s multiplies and adds a row pair at once; out holds the i32 sums until the final scaling.
- * Twin: tests/kernels/recurrent-reference.ts qgemvI8Ref.
+ * f32(acc[m]) with acc[m] = sum_k xq[k] * q[k, m] in i32 (exact, so any order gives the same sum). `panels` holds the
+ * M columns packed by packI8Panels; xq holds at least K i16 values from quantizeRow (values past K meet zero weights).
+ * Four panels (16 columns) run at once with their sums in registers across all K rows; out holds the i32 sums until
+ * the final scaling. Twin: tests/kernels/recurrent-reference.ts qgemvI8Ref (on the unpacked matrix).
  */
-export function qgemvI8(xq: usize, sx: f32, q: usize, ld: u32, scale: usize, bias: usize, out: usize, K: u32, M: u32): void {
-  const wideEnd = M & ~15;
-  memory.fill(out, 0, <usize>M << 2);
-  let k: u32 = 0;
-  for (; k < K; k += 4) {
-    const rows = K - k;
-    const r0 = q + <usize>k * ld;
-    // Missing rows past K read row k again (its input value is the zero pad or a masked pair).
-    const r1 = rows > 1 ? r0 + ld : r0, r2 = rows > 2 ? r1 + ld : r0, r3 = rows > 3 ? r2 + ld : r0;
-    const xp = xq + (<usize>k << 1);
-    const x01 = v128.load32_splat(xp);
-    const x23 = rows > 2 ? v128.load32_splat(xp, 4) : i32x4.splat(0);
-    let m: u32 = 0;
-    for (; m < wideEnd; m += 16) {
-      const a0 = v128.load(r0 + m), a1 = v128.load(r1 + m), a2 = v128.load(r2 + m), a3 = v128.load(r3 + m);
-      const l01 = i8x16.shuffle(a0, a1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-      const h01 = i8x16.shuffle(a0, a1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-      const l23 = i8x16.shuffle(a2, a3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-      const h23 = i8x16.shuffle(a2, a3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-      const o = out + (<usize>m << 2);
-      dot4(o, i16x8.extend_low_i8x16_s(l01), i16x8.extend_low_i8x16_s(l23), x01, x23);
-      dot4(o + 16, i16x8.extend_high_i8x16_s(l01), i16x8.extend_high_i8x16_s(l23), x01, x23);
-      dot4(o + 32, i16x8.extend_low_i8x16_s(h01), i16x8.extend_low_i8x16_s(h23), x01, x23);
-      dot4(o + 48, i16x8.extend_high_i8x16_s(h01), i16x8.extend_high_i8x16_s(h23), x01, x23);
+export function qgemvI8(xq: usize, sx: f32, panels: usize, K: u32, scale: usize, bias: usize, out: usize, M: u32): void {
+  const blocks = (K + 3) >> 2;
+  const pb = <usize>blocks << 4; // bytes per panel
+  for (let m: u32 = 0; m < M; m += 16) {
+    const p0 = panels + <usize>(m >> 2) * pb, p1 = p0 + pb, p2 = p1 + pb, p3 = p2 + pb;
+    let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    for (let j: u32 = 0; j < blocks; j++) {
+      const xp = xq + (<usize>j << 3), o = <usize>j << 4;
+      const x01 = v128.load32_splat(xp), x23 = v128.load32_splat(xp, 4);
+      a0 = panelDot(a0, p0 + o, x01, x23);
+      a1 = panelDot(a1, p1 + o, x01, x23);
+      a2 = panelDot(a2, p2 + o, x01, x23);
+      a3 = panelDot(a3, p3 + o, x01, x23);
     }
-    for (; m < M; m++) { // the last M % 16 columns
-      let acc = load<i32>(out + (<usize>m << 2));
-      const end = rows < 4 ? rows : 4;
-      for (let j: u32 = 0; j < end; j++) acc += <i32>load<i16>(xp + (<usize>j << 1)) * <i32>load<i8>(r0 + <usize>j * ld + m);
-      store<i32>(out + (<usize>m << 2), acc);
-    }
+    const full = M - m >= 16, dst = full ? out + (<usize>m << 2) : panelTail;
+    v128.store(dst, a0); v128.store(dst, a1, 16); v128.store(dst, a2, 32); v128.store(dst, a3, 48);
+    if (!full) memory.copy(out + (<usize>m << 2), panelTail, <usize>(M - m) << 2);
   }
   for (let m: u32 = 0; m < M; m++) { // scalar: M values against K * M products
     const o = <usize>m << 2;
@@ -195,21 +207,46 @@ export function qgemvI8(xq: usize, sx: f32, q: usize, ld: u32, scale: usize, bia
   }
 }
 
-// int8 activations for the current layer (i8 W and R), and where quantizeRow writes (after the gate scratch).
-let int8Act = false;
+// Hidden size of the current layer and where quantizeRow writes (after the gate scratch), for int8 activations.
+let gateH: u32 = 0;
 let xqScratch: usize = 0;
 
 /**
- * Weights w (f32) or, when scale != 0, i8 with one f32 scale per column (int8Act: x quantized per row too);
- * `col` is the first column used.
+ * Weights w (f32) or, when scale != 0, i8 with one f32 scale per column; `col` is the first column used. panels != 0
+ * (int8 activations): x is quantized per row and each gate block of H columns runs from its packed panels
+ * (packRecurrentPanels), scales and bias as for qgemv.
  */
-function project(x: usize, w: usize, scale: usize, ld: u32, col: u32, bias: usize, out: usize, K: u32, M: u32): void {
+function project(x: usize, w: usize, scale: usize, ld: u32, col: u32, bias: usize, out: usize, K: u32, M: u32, panels: usize): void {
   const c = <usize>col << 2;
-  if (scale != 0 && int8Act) {
+  if (panels != 0) {
     const sx = quantizeRow(x, K, xqScratch);
-    qgemvI8(xqScratch, sx, w + col, ld, scale + c, bias, out, K, M);
+    const H = gateH, blockBytes = panelBytes(K, H);
+    for (let g = col / H; g < (col + M) / H; g++) {
+      const o = <usize>(g * H - col) << 2;
+      qgemvI8(xqScratch, sx, panels + <usize>g * blockBytes, K, scale + (<usize>(g * H) << 2), bias + o, out + o, H);
+    }
   } else if (scale != 0) qgemv(x, w + col, ld, scale + c, bias, out, K, M);
   else gemv(x, w + c, ld, bias, out, K, M);
+}
+
+/** Bytes of packRecurrentPanels' output: D directions of G gate blocks, for W (K = I) and then R (K = H). */
+export function recurrentPanelBytes(I: u32, H: u32, G: u32, D: u32): usize {
+  return <usize>D * G * (panelBytes(I, H) + panelBytes(H, H));
+}
+
+/**
+ * The i8 W [D][I, G*H] and R [D][H, G*H] of an int8-activation layer as qgemvI8 panels, one run per (matrix,
+ * direction, gate block): all of W's blocks (direction-major), then all of R's. Done once at load.
+ */
+export function packRecurrentPanels(W: usize, R: usize, I: u32, H: u32, G: u32, D: u32, dst: usize): void {
+  const GH = G * H;
+  for (let m: u32 = 0; m < 2; m++) {
+    const K = m == 0 ? I : H, src = m == 0 ? W : R, blockBytes = panelBytes(K, H);
+    for (let b: u32 = 0; b < D * G; b++) {
+      packI8Panels(src + <usize>(b / G) * K * GH + <usize>(b % G) * H, GH, K, H, dst);
+      dst += blockBytes;
+    }
+  }
 }
 
 // One copy of each nonlinearity (not inlined: the module size budget).
@@ -294,11 +331,11 @@ function cell(kind: u32, xg: usize, hg: usize, h: usize, c: usize, H: u32, lbr: 
  * One LSTM/GRU layer over T steps for one sample. x [T, I]; W [D][I, G*H]; R [D][H, G*H]; B [D][2*G*H] (input
  * bias, then recurrent bias); h0/c0 [D, H] or 0 for zeros. out = Y [T, D, H] ++ Y_h [D, H] (++ Y_c [D, H]);
  * the running state lives in Y_h / Y_c. dirMode 0 forward, 1 reverse, 2 bidirectional (direction 1 reversed).
- * wScale / rScale != 0: W / R are i8 with those per-column scales (shared by both directions), run by qgemv, or with
- * int8Activations (both i8) by quantizeRow + qgemvI8 on every projection.
+ * wScale / rScale != 0: W / R are i8 with those per-column scales (shared by both directions), run by qgemv, or when
+ * panels != 0 (int8 activations: both i8, packed at load by packRecurrentPanels) by quantizeRow + qgemvI8 on every projection.
  */
 export function recurrentLayer(lstm: bool, x: usize, T: u32, I: u32, W: usize, R: usize, B: usize, h0: usize, c0: usize,
-  out: usize, H: u32, dirMode: u32, lbr: bool, wScale: usize, rScale: usize, int8Activations: bool): void {
+  out: usize, H: u32, dirMode: u32, lbr: bool, wScale: usize, rScale: usize, panels: usize): void {
   const D: u32 = dirMode == 2 ? 2 : 1;
   const G: u32 = lstm ? 4 : 3;
   const GH = G * H;
@@ -308,7 +345,7 @@ export function recurrentLayer(lstm: bool, x: usize, T: u32, I: u32, W: usize, R
   const xg = scratch;
   const hg = scratch + (<usize>GH << 2);
   const rh = hg + (<usize>GH << 2);
-  int8Act = int8Activations;
+  gateH = H;
   xqScratch = rh + (<usize>H << 2);
   for (let d: u32 = 0; d < D; d++) {
     const reverse = dirMode == 1 || d == 1;
@@ -316,6 +353,8 @@ export function recurrentLayer(lstm: bool, x: usize, T: u32, I: u32, W: usize, R
     const r = R + <usize>d * H * GH * (rScale != 0 ? 1 : 4);
     const wb = B + <usize>d * 2 * GH * 4;
     const rb = wb + (<usize>GH << 2);
+    const wp = panels == 0 ? 0 : panels + <usize>d * G * panelBytes(I, H);
+    const rp = panels == 0 ? 0 : panels + <usize>D * G * panelBytes(I, H) + <usize>d * G * panelBytes(H, H);
     const h = yh + <usize>d * hb;
     const c = yc + <usize>d * hb;
     if (h0 != 0) memory.copy(h, h0 + <usize>d * hb, hb); else memory.fill(h, 0, hb);
@@ -324,17 +363,17 @@ export function recurrentLayer(lstm: bool, x: usize, T: u32, I: u32, W: usize, R
     }
     for (let step: u32 = 0; step < T; step++) {
       const t = reverse ? T - 1 - step : step;
-      project(x + <usize>t * I * 4, w, wScale, GH, 0, wb, xg, I, GH);
+      project(x + <usize>t * I * 4, w, wScale, GH, 0, wb, xg, I, GH, wp);
       if (lstm) {
-        project(h, r, rScale, GH, 0, rb, hg, H, GH);
+        project(h, r, rScale, GH, 0, rb, hg, H, GH, rp);
         cell(CELL_LSTM, xg, hg, h, c, H, false);
       } else if (lbr) {
-        project(h, r, rScale, GH, 0, rb, hg, H, GH);
+        project(h, r, rScale, GH, 0, rb, hg, H, GH, rp);
         cell(CELL_GRU, xg, hg, h, 0, H, true);
       } else {
-        project(h, r, rScale, GH, 0, rb, hg, H, 2 * H); // z and r blocks
+        project(h, r, rScale, GH, 0, rb, hg, H, 2 * H, rp); // z and r blocks
         cell(CELL_GRU_RESET, xg, hg, h, rh, H, false);
-        project(rh, r, rScale, GH, 2 * H, rb + 2 * hb, hg + 2 * hb, H, H); // (r*h)·Rh + Rbh
+        project(rh, r, rScale, GH, 2 * H, rb + 2 * hb, hg + 2 * hb, H, H, rp); // (r*h)·Rh + Rbh
         cell(CELL_GRU, xg, hg, h, 0, H, false);
       }
       memory.copy(out + (<usize>t * D + d) * hb, h, hb);

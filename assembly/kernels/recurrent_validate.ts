@@ -2,8 +2,9 @@
 // same rules runtime/format-sequence.ts enforces in TypeScript, and the dispatch of those ops at run time.
 import * as F from '../format';
 import * as E from '../errors';
-import { tKind, tDtype, tCount, tRank, tDim, tQCount, tQOffset, opWord, tensorAddr, tensorCount, filePtr } from '../model';
-import { recurrentLayer, embedding, argmaxRows, logSoftmaxRows } from './recurrent';
+import { tKind, tDtype, tCount, tRank, tDim, tQCount, tQOffset, opWord, tensorAddr, tensorCount, filePtr, convWeights } from '../model';
+import { allocBytes } from '../memory';
+import { recurrentLayer, embedding, argmaxRows, logSoftmaxRows, packRecurrentPanels, recurrentPanelBytes } from './recurrent';
 
 /** Floats of gate scratch the widest LSTM/GRU op needs (2*G*H + H, then the int8 row of max(I, H) i16 + pad). */
 export let recurrentScratchFloats: u64 = 0;
@@ -74,6 +75,22 @@ export function clearBadToken(): void { badToken = false; }
 /** The per-column scales of an i8 W / R in the file, 0 for float weights (f32, or f16 widened at load). */
 function weightScales(t: u32): usize { return tDtype(t) == F.DTYPE_I8 ? filePtr + <usize>tQOffset(t) : 0; }
 
+/**
+ * The qgemvI8 panels of an int8-activation LSTM/GRU op i (kernels/recurrent.ts packRecurrentPanels), packed once at
+ * load from its file weights (addresses in addrs); 0 for every other op, 1 when out of memory.
+ */
+export function packSequenceWeights(i: u32, addrs: usize): usize {
+  const code = opWord(i, 0);
+  if ((code != F.OP_LSTM && code != F.OP_GRU) || opWord(i, 14) != F.RECURRENT_INT8_ACTIVATIONS) return 0;
+  const b = opWord(i, 3), r = opWord(i, 7), H = opWord(i, 10);
+  const G: u32 = code == F.OP_LSTM ? 4 : 3, D: u32 = opWord(i, 11) == 2 ? 2 : 1;
+  const I = tCount(opWord(i, 2)) / opWord(i, 12);
+  const dst = allocBytes(recurrentPanelBytes(I, H, G, D));
+  if (dst == 0) return 1;
+  packRecurrentPanels(<usize>load<u32>(addrs + (<usize>b << 3)), <usize>load<u32>(addrs + (<usize>r << 3)), I, H, G, D, dst);
+  return dst;
+}
+
 export function runSequenceOp(i: u32, s: u32): void {
   const code = opWord(i, 0);
   const out = opWord(i, 1), a = opWord(i, 2), b = opWord(i, 3), c = opWord(i, 4), w7 = opWord(i, 7);
@@ -88,6 +105,6 @@ export function runSequenceOp(i: u32, s: u32): void {
     const h0 = opWord(i, 8), c0 = opWord(i, 9), T = opWord(i, 12);
     recurrentLayer(code == F.OP_LSTM, x, T, tCount(a) / T, tensorAddr(b, 0), tensorAddr(w7, 0), tensorAddr(c, 0),
       h0 == F.NONE ? 0 : tensorAddr(h0, s), c0 == F.NONE ? 0 : tensorAddr(c0, s), y, opWord(i, 10), opWord(i, 11), opWord(i, 13) != 0,
-      weightScales(b), weightScales(w7), opWord(i, 14) == F.RECURRENT_INT8_ACTIVATIONS);
+      weightScales(b), weightScales(w7), opWord(i, 14) == F.RECURRENT_INT8_ACTIVATIONS ? convWeights(i) : 0);
   }
 }

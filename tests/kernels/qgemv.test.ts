@@ -1,5 +1,5 @@
 // The int8-weights GEMV of the sequence kernels (assembly/kernels/recurrent.ts qgemv) against its f32 twin
-// (tests/kernels/recurrent-reference.ts qgemvRef), and the int8-activation pair (quantizeRow, qgemvI8) against
+// (tests/kernels/recurrent-reference.ts qgemvRef), and the int8-activation path (quantizeRow, packI8Panels + qgemvI8) against
 // quantizeRowRef / qgemvI8Ref, bit for bit: the kernel file is compiled alone with a short entry.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,11 @@ interface Kernel {
   heapBase(): number;
   qgemv(x: number, q: number, ld: number, scale: number, bias: number, out: number, K: number, M: number): void;
   quantizeRow(x: number, K: number, xq: number): number;
-  qgemvI8(xq: number, sx: number, q: number, ld: number, scale: number, bias: number, out: number, K: number, M: number): void;
+  packI8Panels(q: number, ld: number, K: number, M: number, dst: number): void;
+  panelBytes(K: number, M: number): number;
+  packRecurrentPanels(W: number, R: number, I: number, H: number, G: number, D: number, dst: number): void;
+  recurrentPanelBytes(I: number, H: number, G: number, D: number): number;
+  qgemvI8(xq: number, sx: number, panels: number, K: number, scale: number, bias: number, out: number, M: number): void;
 }
 let kernel: Kernel;
 
@@ -27,7 +31,8 @@ beforeAll(async () => {
   const entry = join(work, 'entry.ts');
   const kernelPath = relative(work, join(ROOT, 'assembly/kernels/recurrent')).replace(/\\/g, '/');
   writeFileSync(entry,
-    `export { qgemv, quantizeRow, qgemvI8 } from '${kernelPath}';\nexport function heapBase(): usize { return __heap_base; }\n`);
+    `export { qgemv, quantizeRow, packI8Panels, panelBytes, qgemvI8, packRecurrentPanels, recurrentPanelBytes } from '${kernelPath}';\n` +
+    'export function heapBase(): usize { return __heap_base; }\n');
   let binary: Uint8Array | undefined;
   let stderr = '';
   const args = [entry, '--outFile', join(work, 'k.wasm'), '--runtime', 'stub', '--enable', 'simd', '--optimizeLevel', '0'];
@@ -112,21 +117,30 @@ function runQuantize(x: Float32Array) {
   return { q: new Int16Array(kernel.memory.buffer.slice(qp, qp + pad * 2)), scale };
 }
 
-/** qgemvI8 on columns [col, col + M) of q [K, ld] with the quantized row xq (K + pad values). */
+/**
+ * qgemvI8 on columns [col, col + M) of q [K, ld] with the quantized row xq (K + pad values), after packI8Panels
+ * packed those columns; stale bytes around (panels, the row's tail up to the next four values, past out) must not matter.
+ */
 function runI8(xq: Int16Array, sx: number, q: Int8Array, ld: number, col: number, scale: Float32Array, bias: Float32Array,
   K: number, M: number) {
   const base = (kernel.heapBase() + 15) & ~15;
-  const xp = base + 2, qp = xp + xq.length * 2 + 3, sp = qp + q.length + 5, bp = sp + scale.length * 4 + 4, op = bp + bias.length * 4 + 8;
-  const end = op + M * 4 + 64;
+  const xp = base + 2, qp = xp + xq.length * 2 + 8 + 3, sp = qp + q.length + 5, bp = sp + scale.length * 4 + 4;
+  const op = bp + bias.length * 4 + 8;
+  const pp = op + M * 4 + 64 + 1, panelBytes = kernel.panelBytes(K, M);
+  const end = pp + panelBytes + 64;
   const have = kernel.memory.buffer.byteLength;
   if (end > have) kernel.memory.grow(Math.ceil((end - have) / 65536));
   const u8 = new Uint8Array(kernel.memory.buffer);
   u8.set(new Uint8Array(xq.buffer, xq.byteOffset, xq.byteLength), xp);
+  u8.fill(0x5a, xp + xq.length * 2, xp + xq.length * 2 + 8); // meets only zero padding weights
   u8.set(new Uint8Array(q.buffer, q.byteOffset, q.byteLength), qp);
   u8.set(new Uint8Array(scale.buffer, scale.byteOffset, scale.byteLength), sp);
   u8.set(new Uint8Array(bias.buffer, bias.byteOffset, bias.byteLength), bp);
-  u8.fill(0xff, op, op + M * 4);
-  kernel.qgemvI8(xp, sx, qp + col, ld, sp + col * 4, bp, op, K, M);
+  u8.fill(0xff, op, op + M * 4 + 64);
+  u8.fill(0x77, pp, pp + panelBytes); // the packing writes its zero padding itself
+  kernel.packI8Panels(qp + col, ld, K, M, pp);
+  kernel.qgemvI8(xp, sx, pp, K, sp + col * 4, bp, op, M);
+  expect(Array.from(new Uint8Array(kernel.memory.buffer, op + M * 4, 64)).every((v) => v === 0xff)).toBe(true);
   return new Float32Array(kernel.memory.buffer.slice(op, op + M * 4));
 }
 
@@ -153,10 +167,10 @@ describe('quantizeRow + qgemvI8 (int8 activations)', () => {
     expect(runQuantize(new Float32Array(9)).scale).toBe(0);
   });
 
-  // K: multiples of 4, remainders 1..3 (odd K uses the zero pad); M: 16-column body and column tail; col > 0.
+  // K: multiples of 4 and remainders 1..3 (padding rows); M: whole and partial groups of 16 columns, partial panels; col > 0.
   const shapes: [K: number, ld: number, col: number, M: number][] = [
     [16, 16, 0, 16], [7, 12, 0, 12], [13, 10, 0, 10], [1, 3, 0, 3], [6, 40, 0, 40], [64, 96, 64, 32], [33, 30, 20, 10],
-    [320, 2048, 0, 2048], [512, 2048, 0, 2048],
+    [20, 21, 0, 21], [9, 70, 3, 67], [320, 2048, 0, 2048], [512, 2048, 0, 2048],
   ];
   it.each(shapes)('qgemvI8 K %i, ld %i, columns from %i, M %i: bit-identical to the twin', (K, ld, col, M) => {
     const { x, q, scale, bias } = data(K, ld, M, K * 7 + M);
@@ -168,6 +182,32 @@ describe('quantizeRow + qgemvI8 (int8 activations)', () => {
     const exact = qgemvRef(x, q, ld, col, scale, bias, K, M);
     const tol = 3 * sx * Math.sqrt(K) * 128 * Math.max(...scale);
     exact.forEach((v, m) => expect(Math.abs(v - got[m]!)).toBeLessThan(tol));
+  });
+
+  it('packRecurrentPanels: every (matrix, direction, gate block) run is that block packed alone (bidirectional GRU, H 10)', () => {
+    const I = 7, H = 10, G = 3, D = 2, GH = G * H;
+    const r = rng(99);
+    const W = Int8Array.from({ length: D * I * GH }, () => Math.floor(r() * 256) - 128);
+    const R = Int8Array.from({ length: D * H * GH }, () => Math.floor(r() * 256) - 128);
+    const base = (kernel.heapBase() + 15) & ~15;
+    const wp = base + 1, rp = wp + W.length + 3, dst = rp + R.length + 5, bytes = kernel.recurrentPanelBytes(I, H, G, D);
+    const one = dst + bytes + 7, end = one + kernel.panelBytes(H, H) + 64;
+    const have = kernel.memory.buffer.byteLength;
+    if (end > have) kernel.memory.grow(Math.ceil((end - have) / 65536));
+    new Uint8Array(kernel.memory.buffer).set(new Uint8Array(W.buffer), wp);
+    new Uint8Array(kernel.memory.buffer).set(new Uint8Array(R.buffer), rp);
+    kernel.packRecurrentPanels(wp, rp, I, H, G, D, dst);
+    const packed = new Uint8Array(kernel.memory.buffer.slice(dst, dst + bytes));
+    expect(bytes).toBe(D * G * (kernel.panelBytes(I, H) + kernel.panelBytes(H, H)));
+    let at = 0;
+    for (const [src, K] of [[wp, I], [rp, H]] as const) {
+      for (let b = 0; b < D * G; b++) {
+        const n = kernel.panelBytes(K, H);
+        kernel.packI8Panels(src + Math.floor(b / G) * K * GH + (b % G) * H, GH, K, H, one);
+        expect(Array.from(packed.subarray(at, at + n))).toEqual(Array.from(new Uint8Array(kernel.memory.buffer, one, n)));
+        at += n;
+      }
+    }
   });
 
   it('extreme weights (-128 everywhere, x at +-127) do not overflow the i32 sums', () => {
