@@ -223,6 +223,9 @@ export async function buildCorpus({ full = false }: { full?: boolean } = {}): Pr
   models.push({ name: 'seq-gru f32', bytes: gru });
   models.push({ name: 'seq-lstm int8-weights', bytes: pinCreatedDate((await quantizeModel(lstm, { mode: 'int8-weights' })).bytes) });
   models.push({ name: 'seq-gru f16', bytes: pinCreatedDate((await quantizeModel(gru, { mode: 'f16' })).bytes) });
+  // int8: LSTM/GRU rows quantized per step (parameter word 14), i8 W and R repacked into panels at load
+  models.push({ name: 'seq-lstm int8', bytes: pinCreatedDate((await quantizeModel(lstm, { mode: 'int8' })).bytes) });
+  models.push({ name: 'seq-gru int8', bytes: pinCreatedDate((await quantizeModel(gru, { mode: 'int8' })).bytes) });
   const images = calibrationImages(8, 784);
   for (const fixture of full ? ['mixed', 'bn', 'conv'] : ['mixed', 'bn']) {
     if (!existsSync(join(FIXTURES, `${fixture}.encoder.op13.onnx`))) throw new Error(
