@@ -1,8 +1,7 @@
 // Loader fuzzing (fuzz/): seeded mutations of valid models through both validators and, when accepted,
 // through every entry. CI runs 10,000 cases; `npm run fuzz` runs 1,000,000.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { runFuzz } from '../fuzz/run.js';
 import { buildCorpus, opZooBytes } from '../fuzz/corpus.js';
 import { runCase, WasmHost, type WasmExports } from '../fuzz/check-case.js';
@@ -14,11 +13,7 @@ import { readModel } from '../runtime/format.js';
 import { ModelBuilder } from './helpers/model-builder.js';
 import { denseVaeBytes, layoutOf, patched } from './format-fixtures.js';
 import { DType, Op, OP_NAME } from '../runtime/format-constants.js';
-
-const ROOT = resolve(import.meta.dirname, '..');
-const WASM = process.env.EDGEVAE_WASM ?? join(ROOT, 'build', 'edgevae.wasm');
-const haveWasm = existsSync(WASM);
-if (!haveWasm && process.env.CI) throw new Error('build/edgevae.wasm is missing; npm test builds it first');
+import { haveRuntimeWasm, RUNTIME_WASM } from './helpers/runtime-wasm.js';
 
 interface Loader { memory: WebAssembly.Memory; alloc(n: number): number; load(p: number, n: number, b: number): number; run(k: number, n: number): number; entryInput(k: number): number }
 
@@ -37,7 +32,7 @@ describe('mutations', () => {
   });
 });
 
-describe.skipIf(!haveWasm)('loader fuzzing', () => {
+describe.skipIf(!haveRuntimeWasm)('loader fuzzing', () => {
   it('10,000 seeded cases: no crash, trap, hang, disagreement or memory damage', async () => {
     const { tally, line } = await runFuzz({ cases: 10_000, seed: 20261126, chunk: 10_000, hangMs: 30_000, slowMs: 5_000 });
     console.log(line);
@@ -71,7 +66,7 @@ describe.skipIf(!haveWasm)('loader fuzzing', () => {
 
   it('the harness itself reports disagreements and traps (stand-in wasm exports)', async () => {
     const corpus = [{ name: 'op-zoo', bytes: opZooBytes() }];
-    const real = new WebAssembly.Module(readFileSync(WASM));
+    const real = new WebAssembly.Module(readFileSync(RUNTIME_WASM));
     // A loader that accepts everything: every file TS refuses becomes a disagreement.
     const acceptAll = (): WasmExports => {
       const e = new WebAssembly.Instance(real, {}).exports as unknown as WasmExports;
@@ -100,7 +95,7 @@ describe.skipIf(!haveWasm)('loader fuzzing', () => {
 
   // Regressions: the TS reader refused parameters docs/format.md and the wasm loader allow.
   describe('validators agree on parameter limits', () => {
-    const module = haveWasm ? new WebAssembly.Module(readFileSync(WASM)) : undefined;
+    const module = haveRuntimeWasm ? new WebAssembly.Module(readFileSync(RUNTIME_WASM)) : undefined;
     const wasmLoad = (bytes: Uint8Array) => {
       const w = new WebAssembly.Instance(module!, {}).exports as unknown as Loader;
       const ptr = w.alloc(bytes.length);
