@@ -1,8 +1,6 @@
 // Memory measurement shared by the soaks (fuzz/soak.ts, soak-sequences.ts, soak-pool.ts): a forced full GC, then
 // the JS heap, array buffers, RSS and a wasm linear memory size; plus the one-line "before -> after" summary and
-// the bit-for-bit probe comparison every soak repeats, and the command-line plumbing the three soak scripts share.
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+// the bit-for-bit probe comparison every soak repeats.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -53,24 +51,4 @@ export function flagPairs(argv: string[], tool: string): Map<string, string> {
     flags.set(flag, value);
   }
   return flags;
-}
-
-/** A progress callback printing `[done/total] N s`, timed from its creation. */
-export function progressPrinter(): (done: number, total: number) => void {
-  const t0 = performance.now();
-  return (done, total) => console.log(`[${done}/${total}] ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-}
-
-/** Prints the soak's summary line (and a FAILED line when memory grew); returns the exit code. */
-export function verdict(tool: string, summary: string, grew: boolean): number {
-  console.log(summary);
-  if (grew) console.log(`${tool}: FAILED: memory grew`);
-  return grew ? 1 : 0;
-}
-
-/** Runs `cli` when the module at `moduleUrl` is the script node was started with; an error prints one line and exits 2. */
-export function runIfMain(moduleUrl: string, cli: () => Promise<number>): void {
-  const invoked = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : '';
-  if (invoked !== moduleUrl) return;
-  cli().then((code) => { process.exitCode = code; }, (e) => { console.error((e as Error).message); process.exitCode = 2; });
 }

@@ -14,9 +14,8 @@ import { convert } from '../converter/index.js';
 import { EdgeVae } from '../runtime/index.js';
 import { WorkerPool } from '../runtime/workers/node.js';
 import { Rng } from './rng.js';
-import {
-  assertSameBits, flagPairs, memoryGrew, memoryLine, progressPrinter, runIfMain, snapshot, verdict, type MemorySnapshot,
-} from './soak-memory.js';
+import { progressPrinter, runIfMain, verdict } from './soak-cli.js';
+import { assertSameBits, flagPairs, memoryGrew, memoryLine, snapshot, type MemorySnapshot } from './soak-memory.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 

@@ -10,9 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SequenceVae, type SampleSequenceOptions } from '../runtime/sequence.js';
 import { Rng } from './rng.js';
-import {
-  assertSameBits, flagPairs, memoryGrew, memoryLine, progressPrinter, runIfMain, snapshot, verdict, type MemorySnapshot,
-} from './soak-memory.js';
+import { progressPrinter, runIfMain, verdict } from './soak-cli.js';
+import { assertSameBits, flagPairs, memoryGrew, memoryLine, snapshot, type MemorySnapshot } from './soak-memory.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 

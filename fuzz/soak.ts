@@ -9,9 +9,8 @@ import { convert } from '../converter/index.js';
 import { quantizeModel, type QuantMode } from '../converter/quantize/index.js';
 import { EdgeVae } from '../runtime/index.js';
 import { Rng } from './rng.js';
-import {
-  assertSameBits, memoryGrew, memoryLine, progressPrinter, runIfMain, snapshot, verdict, type MemorySnapshot,
-} from './soak-memory.js';
+import { progressPrinter, runIfMain, verdict } from './soak-cli.js';
+import { assertSameBits, memoryGrew, memoryLine, snapshot, type MemorySnapshot } from './soak-memory.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
