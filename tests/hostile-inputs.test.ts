@@ -2,8 +2,7 @@
 // naming the index unless allowNonFinite), missing/unreadable/garbage files and bad flags. Every case must
 // give one clear message (CLI: one stderr line and exit code 1 or 2), never a stack trace or a wasm trap.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { main } from '../cli/edgevae.js';
 import { EdgeVae, InputError } from '../runtime/index.js';
@@ -12,6 +11,7 @@ import { DENSE_VAE, denseVaeBytes, denseVaeModel, referenceDecode, seededValues 
 import { writeModel } from '../converter/writer.js';
 import { Act, DType, EntryKind, Op, TensorKind } from '../runtime/format-constants.js';
 import { haveRuntimeWasm, RUNTIME_WASM } from './helpers/runtime-wasm.js';
+import { denseModelDir } from './helpers/dense-model-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -85,9 +85,7 @@ describe.skipIf(!haveRuntimeWasm)('CLI inputs', () => {
   let dir: string;
   let model: string;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'edgevae-hostile-inputs-'));
-    model = join(dir, 'm.evae');
-    writeFileSync(model, denseVaeBytes());
+    ({ dir, model } = denseModelDir('edgevae-hostile-inputs-', 'm.evae'));
     writeFileSync(join(dir, 'z.npy'), encodeNpy(seededValues(2 * L, 4), [2, L]));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
