@@ -104,6 +104,14 @@ describe.skipIf(!haveRuntimeWasm)('loader fuzzing', () => {
       return { rc, run: rc === 0 ? w.run(1, 1) : rc };
     };
     const tsAccepts = (bytes: Uint8Array) => { readModel(bytes); return true; };
+    /** Builds the model from input `x` with a copy of `last` (`shape`) as its output: both readers accept it and it runs. */
+    const expectBothRun = (b: ModelBuilder, x: number, last: number, shape: number[]) => {
+      const out = b.activation(shape);
+      b.op({ op: Op.Copy, out, a: last });
+      const bytes = b.build(x, [out]);
+      expect(tsAccepts(bytes)).toBe(true);
+      expect(wasmLoad(bytes)).toEqual({ rc: 0, run: 0 });
+    };
 
     it('dilation 65536 (the documented maximum)', () => {
       const b = new ModelBuilder();
@@ -113,11 +121,7 @@ describe.skipIf(!haveRuntimeWasm)('loader fuzzing', () => {
       const w = b.constF32([1, 2], [1, 2, 1, 1]);
       const y = b.activation([1, 1, 1]);
       b.op({ op: Op.Conv2D, out: y, a: xs, b: w, params: [1, 2, 1, 1, 0, 0, 1, 65536, 1] });
-      const out = b.activation([1]);
-      b.op({ op: Op.Copy, out, a: y });
-      const bytes = b.build(x, [out]);
-      expect(tsAccepts(bytes)).toBe(true);
-      expect(wasmLoad(bytes)).toEqual({ rc: 0, run: 0 });
+      expectBothRun(b, x, y, [1]);
     });
 
     it('groups above 65535 and resize scales above 65535', () => {
@@ -133,11 +137,7 @@ describe.skipIf(!haveRuntimeWasm)('loader fuzzing', () => {
       const one = b.activation([1, 1, 1]);
       b.op({ op: Op.Slice, out: one, a: y, params: [G, 0, 1, 1] });
       b.op({ op: Op.ResizeNearest, out: r, a: one, params: [70000, 1] });
-      const out = b.activation([70000]);
-      b.op({ op: Op.Copy, out, a: r });
-      const bytes = b.build(x, [out]);
-      expect(tsAccepts(bytes)).toBe(true);
-      expect(wasmLoad(bytes)).toEqual({ rc: 0, run: 0 });
+      expectBothRun(b, x, r, [70000]);
     });
 
     it('per-channel scales on a non-i8 tensor, and an encode entry with one output, are refused by both', () => {
