@@ -3,9 +3,13 @@
 // batch (checkpointed), and at the end of an epoch its record, a checkpoint, the epoch line and the onEpoch callback.
 // What a step trains on and what an epoch records are the trainer's: they come in as EpochHooks.
 // Browser-safe (the training page bundles it).
-import type { RunProgress } from './checkpoint-codec.js';
+import { Adam } from './adam.js';
+import {
+  progressMeta, restoreAdam, restoreProgress, resumedSettings, tensorsUnder, type ProgressMeta, type ResumePoint, type RunProgress,
+} from './checkpoint-codec.js';
 import { formatDuration, silentProgress, type ProgressSink } from './progress.js';
-import { shuffledIndices } from '../reference/random.js';
+import { Rng, shuffledIndices } from '../reference/random.js';
+import type { RunDefinition } from './run-values.js';
 
 export interface EpochRunOptions<R> {
   /** where to write the checkpoint (every epoch and on stop); none = no checkpoints */
@@ -23,13 +27,77 @@ export interface EpochSums {
   seconds: number;
 }
 
-/** The trainer as the loop sees it: position, history, settings, checkpointing. */
-export interface EpochTrainer<P extends EpochSums, R> extends RunProgress<P, R> {
-  readonly settings: { epochs: number; batchSize: number; seed: number };
-  readonly data: { train: { count: number } };
-  readonly batchesPerEpoch: number;
-  readonly adam: { step: number };
-  save(path: string): Promise<void>;
+/** The settings the loop reads. */
+export interface LoopSettings {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+}
+
+/**
+ * What both trainers keep of a run besides model and optimizer: its position, history and resume points (all
+ * checkpointed) and the partial sums of the current epoch; the loop reads their settings and data size.
+ */
+export abstract class EpochTrainer<P extends EpochSums, R, S extends LoopSettings = LoopSettings> implements RunProgress<P, R> {
+  epoch = 0;
+  batchInEpoch = 0;
+  history: R[] = [];
+  /** stored in the checkpoint so --resume can restore the data and limits (and a sequence run's length cap) */
+  definition?: RunDefinition;
+  resumes: ResumePoint[] = [];
+  /** sums over the batches of the current epoch */
+  partial: P;
+  abstract readonly settings: S;
+  abstract readonly data: { name: string; train: { count: number } };
+  abstract readonly adam: Adam;
+  abstract readonly rng: Rng;
+
+  protected constructor(emptyPartial: () => P) {
+    this.partial = emptyPartial();
+  }
+
+  get batchesPerEpoch(): number {
+    return Math.ceil(this.data.train.count / this.settings.batchSize);
+  }
+
+  get done(): boolean {
+    return this.epoch >= this.settings.epochs;
+  }
+
+  abstract save(path: string): Promise<void>;
+
+  /** A checkpoint's meta: format, model config, settings, dataset, `extra`, training-set size, then the run's progress. */
+  protected checkpointMeta<F extends string, C, X extends object>(format: F, config: C, extra: X) {
+    return {
+      format,
+      config,
+      settings: this.settings,
+      dataset: this.data.name,
+      ...extra,
+      trainCount: this.data.train.count,
+      ...progressMeta(this, this.adam.step, this.rng.state()),
+    };
+  }
+}
+
+/**
+ * Continues a run from a decoded checkpoint: its settings (`epochs` may extend them), the model from its `param/`
+ * tensors, Adam with its moments, the noise generator and the position; `makeTrainer` puts the parts together.
+ */
+export function resumeRun<C, S extends LoopSettings & { lr: number }, M extends { params: ConstructorParameters<typeof Adam>[0] },
+  P extends EpochSums, R, T extends EpochTrainer<P, R, S>>(
+  file: { meta: ProgressMeta<P, R> & { config: C; settings: S }; tensors: Map<string, Float32Array> }, epochs: number | undefined,
+  validate: (s: S) => void, makeModel: (config: C, weights: Map<string, Float32Array>) => M,
+  makeTrainer: (model: M, adam: Adam, rng: Rng, settings: S) => T,
+): T {
+  const { meta, tensors } = file;
+  const settings = resumedSettings(meta.settings, epochs, validate);
+  const model = makeModel(meta.config, tensorsUnder(tensors, 'param/'));
+  const adam = new Adam(model.params, { lr: settings.lr });
+  restoreAdam(adam, meta.step, tensors);
+  const t = makeTrainer(model, adam, Rng.fromState(meta.rng), settings);
+  restoreProgress(t, meta);
+  return t;
 }
 
 export interface EpochHooks<P extends EpochSums, S extends { recon: number; kl: number }, R> {

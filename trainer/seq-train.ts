@@ -5,16 +5,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from './adam.js';
 import './register-gradients.js';
-import { loadCheckpoint, restoreAdam, saveCheckpoint, tensorsUnder, trainingTensors } from './checkpoint.js';
-import {
-  checkSameData, progressMeta, restoreProgress, resumedSettings, type ProgressMeta, type ResumePoint, type RunProgress,
-} from './checkpoint-codec.js';
-import { runEpochs, type EpochRunOptions } from './epoch-loop.js';
-import { Rng, type RngState } from '../reference/random.js';
+import { loadCheckpoint, saveCheckpoint, trainingTensors } from './checkpoint.js';
+import { checkSameData, type ProgressMeta } from './checkpoint-codec.js';
+import { EpochTrainer, resumeRun, runEpochs, type EpochRunOptions } from './epoch-loop.js';
+import { Rng } from '../reference/random.js';
 import { annealedBeta, makeDecoderInputs, seqVaeLoss, type KlSchedule } from './seq-loss.js';
 import { SeqVaeModel, type SeqModelConfig } from './seq-model.js';
 import type { SequenceDataset, SequenceSet } from './sequence-data.js';
-import { runValues, type RunDefinition } from './run-values.js';
+import { runValues } from './run-values.js';
 
 export interface SeqTrainSettings {
   epochs: number;
@@ -129,23 +127,16 @@ function checkData(config: SeqModelConfig, data: SequenceDataset): void {
   }
 }
 
-export class SeqTrainer implements RunProgress<PartialEpoch, SeqEpochRecord> {
-  epoch = 0;
-  batchInEpoch = 0;
-  history: SeqEpochRecord[] = [];
-  /** stored in the checkpoint so --resume can restore the data, limits and length cap */
-  definition?: RunDefinition;
-  resumes: ResumePoint[] = [];
-  /** sums over the batches of the current epoch */
-  partial: PartialEpoch = emptyPartial();
-
+export class SeqTrainer extends EpochTrainer<PartialEpoch, SeqEpochRecord, SeqTrainSettings> {
   private constructor(
     readonly model: SeqVaeModel,
     readonly adam: Adam,
     public rng: Rng,
     public settings: SeqTrainSettings,
     readonly data: SequenceDataset,
-  ) {}
+  ) {
+    super(emptyPartial);
+  }
 
   static create(config: SeqModelConfig, settings: SeqTrainSettings, data: SequenceDataset): SeqTrainer {
     validateSeqSettings(settings);
@@ -155,30 +146,18 @@ export class SeqTrainer implements RunProgress<PartialEpoch, SeqEpochRecord> {
   }
 
   static resume(path: string, data: SequenceDataset, epochs?: number): SeqTrainer {
-    const { meta, tensors } = loadCheckpoint<SeqCheckpointMeta>(path);
+    const file = loadCheckpoint<SeqCheckpointMeta>(path);
+    const { meta } = file;
     if (meta.format !== 'edgevae-seq-checkpoint') throw new Error(`checkpoint ${path}: not a sequence-model checkpoint`);
     checkSameData(path, meta, data.name, data.train.count, 'sequences');
     if (meta.symbols.join('\u0000') !== data.vocab.symbols.join('\u0000')) throw new Error(`checkpoint ${path}: the vocabulary of '${data.name}' changed since the checkpoint`);
     checkData(meta.config, data);
-    const settings = resumedSettings(meta.settings, epochs, validateSeqSettings);
-    const model = new SeqVaeModel(meta.config, tensorsUnder(tensors, 'param/'));
-    const adam = new Adam(model.params, { lr: settings.lr });
-    restoreAdam(adam, meta.step, tensors);
-    const t = new SeqTrainer(model, adam, Rng.fromState(meta.rng), settings, data);
-    restoreProgress(t, meta);
-    return t;
-  }
-
-  get batchesPerEpoch(): number {
-    return Math.ceil(this.data.train.count / this.settings.batchSize);
+    return resumeRun(file, epochs, validateSeqSettings, (config, weights) => new SeqVaeModel(config, weights),
+      (model, adam, rng, settings) => new SeqTrainer(model, adam, rng, settings, data));
   }
 
   get warmupSteps(): number {
     return Math.round(this.settings.klWarmupEpochs * this.batchesPerEpoch);
-  }
-
-  get done(): boolean {
-    return this.epoch >= this.settings.epochs;
   }
 
   beta(): number {
@@ -187,16 +166,10 @@ export class SeqTrainer implements RunProgress<PartialEpoch, SeqEpochRecord> {
 
   async save(path: string): Promise<void> {
     const tensors = await trainingTensors(await this.model.weights(), this.adam);
-    const meta: SeqCheckpointMeta = {
-      format: 'edgevae-seq-checkpoint',
-      config: this.model.config,
-      settings: this.settings,
-      dataset: this.data.name,
+    const meta: SeqCheckpointMeta = this.checkpointMeta('edgevae-seq-checkpoint', this.model.config, {
       symbols: this.data.vocab.symbols,
       separator: this.data.separator,
-      trainCount: this.data.train.count,
-      ...progressMeta(this, this.adam.step, this.rng.state()),
-    };
+    });
     saveCheckpoint(path, meta, tensors);
   }
 

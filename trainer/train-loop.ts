@@ -7,16 +7,14 @@
 import { Adam } from './adam.js';
 import './register-gradients.js';
 import {
-  checkSameData, decodeCheckpoint, encodeCheckpoint, progressMeta, restoreAdam, restoreProgress, resumedSettings, tensorsUnder,
-  trainingTensors,
-  type CheckpointFile, type ProgressMeta, type ResumePoint, type RunProgress,
+  checkSameData, decodeCheckpoint, encodeCheckpoint, trainingTensors,
+  type CheckpointFile, type ProgressMeta, type ResumePoint,
 } from './checkpoint-codec.js';
 import type { Dataset, ImageSet } from '../data/datasets.js';
 import { vaeLoss, warmedBeta, type ReconKind } from './loss.js';
 import { VaeModel, type ModelConfig } from './models.js';
-import { epochOrderSeed, runEpochs, type EpochRunOptions } from './epoch-loop.js';
-import { Rng, type RngState } from '../reference/random.js';
-import type { RunDefinition } from './run-values.js';
+import { epochOrderSeed, EpochTrainer, resumeRun, runEpochs, type EpochRunOptions } from './epoch-loop.js';
+import { Rng } from '../reference/random.js';
 import { LocalEngine, type TrainEngine } from './train-step.js';
 
 /** Where checkpoint bytes are read and written (train.ts sets the Node file system). */
@@ -101,15 +99,7 @@ export function validateSettings(s: TrainSettings): void {
   if (!Number.isFinite(s.seed)) throw new Error(`seed must be a number, got ${s.seed}`);
 }
 
-export class Trainer implements RunProgress<PartialEpoch, EpochRecord> {
-  epoch = 0;
-  batchInEpoch = 0;
-  history: EpochRecord[] = [];
-  /** stored in the checkpoint so --resume can restore the data and limits */
-  definition?: RunDefinition;
-  resumes: ResumePoint[] = [];
-  /** sums over the batches of the current epoch */
-  partial: PartialEpoch = emptyPartial();
+export class Trainer extends EpochTrainer<PartialEpoch, EpochRecord, TrainSettings> {
   /** runs the steps; the local one unless useEngine() swapped in another (e.g. WebGPU in Chromium) */
   engine: TrainEngine;
 
@@ -120,19 +110,13 @@ export class Trainer implements RunProgress<PartialEpoch, EpochRecord> {
     public settings: TrainSettings,
     readonly data: Dataset,
   ) {
+    super(emptyPartial);
     this.engine = new LocalEngine(model, adam, { recon: settings.recon, sigma: settings.sigma });
   }
 
   /** Runs the steps on `engine` from now on; it must start from this trainer's weights and optimizer state. */
   useEngine(engine: TrainEngine): void {
     this.engine = engine;
-  }
-
-  static create(config: ModelConfig, settings: TrainSettings, data: Dataset): Trainer {
-    validateSettings(settings);
-    checkShape(config, data);
-    const model = VaeModel.create(config, settings.seed);
-    return new Trainer(model, new Adam(model.params, { lr: settings.lr }), new Rng(settings.seed), settings, data);
   }
 
   /** Continues the run stored in `path`; `epochs` may extend it. */
@@ -148,25 +132,19 @@ export class Trainer implements RunProgress<PartialEpoch, EpochRecord> {
 
   /** Continues the run stored in a decoded checkpoint; `epochs` may extend it. */
   static fromCheckpoint(file: CheckpointFile<CheckpointMeta>, data: Dataset, epochs?: number, path = '<checkpoint>'): Trainer {
-    const { meta, tensors } = file;
+    const { meta } = file;
     if (meta.format !== 'edgevae-checkpoint') throw new Error(`checkpoint ${path}: not a training checkpoint`);
     checkSameData(path, meta, data.name, data.train.count, 'images');
     checkShape(meta.config, data);
-    const settings = resumedSettings(meta.settings, epochs, validateSettings);
-    const model = new VaeModel(meta.config, tensorsUnder(tensors, 'param/'));
-    const adam = new Adam(model.params, { lr: settings.lr });
-    restoreAdam(adam, meta.step, tensors);
-    const t = new Trainer(model, adam, Rng.fromState(meta.rng), settings, data);
-    restoreProgress(t, meta);
-    return t;
+    return resumeRun(file, epochs, validateSettings, (config, weights) => new VaeModel(config, weights),
+      (model, adam, rng, settings) => new Trainer(model, adam, rng, settings, data));
   }
 
-  get batchesPerEpoch(): number {
-    return Math.ceil(this.data.train.count / this.settings.batchSize);
-  }
-
-  get done(): boolean {
-    return this.epoch >= this.settings.epochs;
+  static create(config: ModelConfig, settings: TrainSettings, data: Dataset): Trainer {
+    validateSettings(settings);
+    checkShape(config, data);
+    const model = VaeModel.create(config, settings.seed);
+    return new Trainer(model, new Adam(model.params, { lr: settings.lr }), new Rng(settings.seed), settings, data);
   }
 
   async save(path: string): Promise<void> {
@@ -177,14 +155,7 @@ export class Trainer implements RunProgress<PartialEpoch, EpochRecord> {
   async checkpoint(): Promise<Uint8Array> {
     await this.engine.pull();
     const tensors = await trainingTensors(await this.model.weights(), this.adam);
-    const meta: CheckpointMeta = {
-      format: 'edgevae-checkpoint',
-      config: this.model.config,
-      settings: this.settings,
-      dataset: this.data.name,
-      trainCount: this.data.train.count,
-      ...progressMeta(this, this.adam.step, this.rng.state()),
-    };
+    const meta: CheckpointMeta = this.checkpointMeta('edgevae-checkpoint', this.model.config, {});
     return encodeCheckpoint(meta, tensors);
   }
 
