@@ -2,14 +2,13 @@
 // the default conv VAE, batch 128, two short epochs; the second epoch's images/s is reported, so WebGPU's
 // one-time shader compilation (in the first step) is left out. Writes bench/train-backends.md.
 //   npx tsx bench/train-backends.ts [--images 256]     (part of `npm run bench`)
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { trainFashionMnist } from './train-child.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
 const at = process.argv.indexOf('--images');
 const IMAGES = at >= 0 ? Number(process.argv[at + 1]) : 256;
 const BACKENDS = ['wasm', 'webgpu'];
@@ -19,24 +18,17 @@ const rows: Row[] = [];
 const skipped: string[] = [];
 const load = loadavg().map((l) => l.toFixed(2)).join(' ');
 for (const backend of BACKENDS) {
-  const out = mkdtempSync(join(tmpdir(), 'edgevae-train-backends-'));
-  const started = performance.now();
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'trainer', 'main.ts'),
-    '--data', 'fashion-mnist', '--model', 'conv', '--epochs', '2', '--batch', '128', '--backend', backend,
-    '--limit-train', String(IMAGES), '--limit-test', '128', '--no-report', '--no-export', '--out', out],
-  { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
-  const wallSeconds = (performance.now() - started) / 1000;
-  if (child.status !== 0) {
-    skipped.push(`${backend}: ${child.stderr.trim().split('\n').at(-1)}`);
+  const run = trainFashionMnist('edgevae-train-backends-', ['--model', 'conv', '--epochs', '2', '--batch', '128', '--backend', backend,
+    '--limit-train', String(IMAGES), '--limit-test', '128']);
+  if (run.status !== 0) {
+    skipped.push(`${backend}: ${run.stderr.trim().split('\n').at(-1)}`);
     console.log(`${backend}: not available (${skipped.at(-1)})`);
-    rmSync(out, { recursive: true, force: true });
     continue;
   }
-  const line = /^backend: (.*)$/m.exec(child.stderr)?.[1] ?? '?';
-  const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')) as { imagesPerSecond: number }[];
-  rmSync(out, { recursive: true, force: true });
-  rows.push({ backend, line, first: history[0]!.imagesPerSecond, second: history[1]!.imagesPerSecond, wallSeconds });
-  console.log(`${backend}: ${history[1]!.imagesPerSecond.toFixed(1)} images/s (${line})`);
+  const line = /^backend: (.*)$/m.exec(run.stderr)?.[1] ?? '?';
+  const [first, second] = run.imagesPerSecond as [number, number];
+  rows.push({ backend, line, first, second, wallSeconds: run.wallSeconds });
+  console.log(`${backend}: ${second.toFixed(1)} images/s (${line})`);
 }
 
 const md = [

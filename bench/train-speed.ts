@@ -3,14 +3,13 @@
 // Each model trains in its own child process; images/s comes from the trainer's history.json (training
 // steps only; the test-set evaluation is excluded) and the child's CPU time. Writes bench/train-results.md.
 //   npx tsx bench/train-speed.ts            (part of `npm run bench`)
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { trainFashionMnist } from './train-child.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
 const IMAGES = 60 * 128;
 const RUNS = [
   { model: 'conv', what: 'default conv VAE (32-64 conv, latent 16)', target: '>= 300 images/s' },
@@ -21,19 +20,13 @@ interface Row { what: string; backend: string; imagesPerSecond: number; wallSeco
 const rows: Row[] = [];
 const load = loadavg().map((l) => l.toFixed(2)).join(' ');
 for (const run of RUNS) {
-  const out = mkdtempSync(join(tmpdir(), 'edgevae-train-speed-'));
-  const started = performance.now();
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'trainer', 'main.ts'),
-    '--data', 'fashion-mnist', '--model', run.model, '--epochs', '1', '--batch', '128',
-    '--limit-train', String(IMAGES), '--limit-test', '1000', '--no-report', '--no-export', '--out', out],
-  { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
-  const wallSeconds = (performance.now() - started) / 1000;
+  const child = trainFashionMnist('edgevae-train-speed-', ['--model', run.model, '--epochs', '1', '--batch', '128',
+    '--limit-train', String(IMAGES), '--limit-test', '1000']);
   if (child.status !== 0) throw new Error(`train ${run.model} failed (exit ${child.status}):\n${child.stderr}`);
   const backend = /backend: ([^\n(]+)/.exec(child.stdout + child.stderr)?.[1]?.trim() ?? '?';
-  const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')) as { imagesPerSecond: number }[];
-  rmSync(out, { recursive: true, force: true });
-  rows.push({ what: run.what, backend, imagesPerSecond: history[0]!.imagesPerSecond, wallSeconds, target: run.target });
-  console.log(`${run.model}: ${history[0]!.imagesPerSecond.toFixed(0)} images/s (${backend})`);
+  const imagesPerSecond = child.imagesPerSecond[0]!;
+  rows.push({ what: run.what, backend, imagesPerSecond, wallSeconds: child.wallSeconds, target: run.target });
+  console.log(`${run.model}: ${imagesPerSecond.toFixed(0)} images/s (${backend})`);
 }
 
 const md = [

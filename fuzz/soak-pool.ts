@@ -8,13 +8,13 @@
 // `npm run soak:pool` runs 1,000,000 decodes; tests/soak-pool.test.ts runs a short version.
 //   tsx fuzz/soak-pool.ts [--decodes N] [--workers N] [--threads N] [--model mlp|mixed] [--batch N] [--in-flight N]
 //                         [--probe-every N] [--threads-wasm FILE]
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { convert } from '../converter/index.js';
 import { EdgeVae } from '../runtime/index.js';
 import { WorkerPool } from '../runtime/workers/node.js';
 import { Rng } from './rng.js';
+import { progressPrinter, runIfMain, verdict } from './soak-cli.js';
 import { assertSameBits, flagPairs, memoryGrew, memoryLine, snapshot, type MemorySnapshot } from './soak-memory.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -153,16 +153,10 @@ async function cli(): Promise<number> {
       throw new Error(`soak-pool: bad flag ${flag} ${value} (${usage})`);
     }
   }
-  const t0 = performance.now();
-  const onProgress = (done: number, total: number) => console.log(`[${done}/${total}] ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const onProgress = progressPrinter();
   const r = await soakPool({ ...o, onProgress });
-  console.log(poolSoakLine(r));
-  const grew = memoryGrew(r.before, r.after) || r.workerWasmAfter.some((b, k) => b !== r.workerWasmBefore[k]);
-  if (grew) console.log('soak-pool: FAILED: memory grew');
-  return grew ? 1 : 0;
+  const workersGrew = r.workerWasmAfter.some((b, k) => b !== r.workerWasmBefore[k]);
+  return verdict('soak-pool', poolSoakLine(r), memoryGrew(r.before, r.after) || workersGrew);
 }
 
-const invoked = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : '';
-if (invoked === import.meta.url) {
-  cli().then((code) => { process.exitCode = code; }, (e) => { console.error((e as Error).message); process.exitCode = 2; });
-}
+runIfMain(import.meta.url, cli);

@@ -6,11 +6,11 @@
 // every row must be a valid sequence (ids in the vocabulary, no longer than the model's maximum length).
 // `npm run soak:seq` runs 1,000,000 samples; tests/soak-sequences.test.ts runs a short version.
 //   tsx fuzz/soak-sequences.ts [--samples N] [--max-batch N] [--probe-every N]
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { SequenceVae, type SampleSequenceOptions } from '../runtime/sequence.js';
 import { Rng } from './rng.js';
+import { progressPrinter, runIfMain, verdict } from './soak-cli.js';
 import { assertSameBits, flagPairs, memoryGrew, memoryLine, snapshot, type MemorySnapshot } from './soak-memory.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -130,16 +130,9 @@ async function cli(): Promise<number> {
   for (const [k, v] of [['--samples', o.samples], ['--max-batch', o.maxBatch ?? 1], ['--probe-every', o.probeEvery ?? 1]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`soak-sequences: ${k} needs a positive integer`);
   }
-  const t0 = performance.now();
-  const onProgress = (done: number, total: number) => console.log(`[${done}/${total}] ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const onProgress = progressPrinter();
   const r = await soakSequences({ ...o, onProgress });
-  console.log(sequenceSoakLine(r));
-  const grew = memoryGrew(r.before, r.after);
-  if (grew) console.log('soak-sequences: FAILED: memory grew');
-  return grew ? 1 : 0;
+  return verdict('soak-sequences', sequenceSoakLine(r), memoryGrew(r.before, r.after));
 }
 
-const invoked = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : '';
-if (invoked === import.meta.url) {
-  cli().then((code) => { process.exitCode = code; }, (e) => { console.error((e as Error).message); process.exitCode = 2; });
-}
+runIfMain(import.meta.url, cli);

@@ -3,13 +3,13 @@
 // measured again; a fixed probe decoded every `probeEvery` calls must stay bit-identical (no state drift).
 // `npm run soak` runs 1,000,000 calls; tests/soak.test.ts runs a short version.
 //   tsx fuzz/soak.ts [--calls N] [--model mlp|mixed] [--quant f32|f16|int8-weights|int8] [--max-batch N]
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { convert } from '../converter/index.js';
 import { quantizeModel, type QuantMode } from '../converter/quantize/index.js';
 import { EdgeVae } from '../runtime/index.js';
 import { Rng } from './rng.js';
+import { progressPrinter, runIfMain, verdict } from './soak-cli.js';
 import { assertSameBits, memoryGrew, memoryLine, snapshot, type MemorySnapshot } from './soak-memory.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -105,15 +105,8 @@ async function cli(): Promise<number> {
     else throw new Error(`soak: bad flag ${flag} ${value ?? ''} (--calls N, --model mlp|mixed, --quant MODE, --max-batch N)`);
   }
   if (!Number.isInteger(o.calls) || o.calls < 1) throw new Error('soak: --calls needs a positive integer');
-  const t0 = performance.now();
-  const r = await soak({ ...o, onProgress: (done, total) => console.log(`[${done}/${total}] ${((performance.now() - t0) / 1000).toFixed(0)} s`) });
-  console.log(soakLine(r));
-  const grew = memoryGrew(r.before, r.after);
-  if (grew) console.log('soak: FAILED: memory grew');
-  return grew ? 1 : 0;
+  const r = await soak({ ...o, onProgress: progressPrinter() });
+  return verdict('soak', soakLine(r), memoryGrew(r.before, r.after));
 }
 
-const invoked = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : '';
-if (invoked === import.meta.url) {
-  cli().then((code) => { process.exitCode = code; }, (e) => { console.error((e as Error).message); process.exitCode = 2; });
-}
+runIfMain(import.meta.url, cli);

@@ -1,7 +1,6 @@
 import { describe, expect, it, beforeAll, afterAll, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { decodeNpy, encodeNpy } from '../runtime/npy.js';
@@ -9,6 +8,7 @@ import { readModel } from '../runtime/format.js';
 import { main, COMMANDS } from '../cli/edgevae.js';
 import { DENSE_VAE, denseVaeBytes, referenceDecode, referenceEncode, seededValues } from './format-fixtures.js';
 import { runOnnx } from './helpers/ort.js';
+import { denseModelDir } from './helpers/dense-model-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'edgevae.js');
@@ -18,9 +18,7 @@ if (!haveWasm && process.env.CI) throw new Error('build/edgevae.wasm is missing;
 let dir: string;
 let model: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'edgevae-cli-'));
-  model = join(dir, 'dense.evae');
-  writeFileSync(model, denseVaeBytes());
+  ({ dir, model } = denseModelDir('edgevae-cli-', 'dense.evae'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -10,6 +10,7 @@ import { Op } from '../runtime/format-constants.js';
 import type { ModelInfo } from '../runtime/format.js';
 import { buildModel, randomData, type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-build.js';
 import { compareWithOrt } from './helpers/convert-compare.js';
+import { attentionNodes } from './helpers/attention-graph.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'evae-spatial-'));
 let module: WebAssembly.Module;
@@ -178,23 +179,7 @@ describe('attention pieces vs onnxruntime', () => {
   it('a Stable-Diffusion-style mid-block attention (1x1 q/k/v convs, bmm, softmax, proj, residual)', async () => {
     const [C, H, W] = [8, 4, 4];
     const HW = H * W;
-    const nodes: NodeSpec[] = [
-      { op: 'Conv', inputs: ['x', 'Wq', 'Bq'], outputs: ['q'] },
-      { op: 'Conv', inputs: ['x', 'Wk', 'Bk'], outputs: ['k'] },
-      { op: 'Conv', inputs: ['x', 'Wv', 'Bv'], outputs: ['v'] },
-      { op: 'Reshape', inputs: ['q', 'shp'], outputs: ['q2'] },
-      { op: 'Transpose', inputs: ['q2'], outputs: ['qt'], attrs: { perm: [0, 2, 1] } },
-      { op: 'Reshape', inputs: ['k', 'shp'], outputs: ['k2'] },
-      { op: 'MatMul', inputs: ['qt', 'k2'], outputs: ['att'] },
-      { op: 'Mul', inputs: ['att', 'scale'], outputs: ['atts'] },
-      { op: 'Softmax', inputs: ['atts'], outputs: ['p'], attrs: { axis: 2 } },
-      { op: 'Reshape', inputs: ['v', 'shp'], outputs: ['v2'] },
-      { op: 'Transpose', inputs: ['p'], outputs: ['pt'], attrs: { perm: [0, 2, 1] } },
-      { op: 'MatMul', inputs: ['v2', 'pt'], outputs: ['h'] },
-      { op: 'Reshape', inputs: ['h', 'shp4'], outputs: ['h4'] },
-      { op: 'Conv', inputs: ['h4', 'Wo', 'Bo'], outputs: ['o'] },
-      { op: 'Add', inputs: ['x', 'o'], outputs: ['y'] },
-    ];
+    const nodes = attentionNodes('x', 'y', 'shp', 'shp4');
     const inits: Record<string, TensorSpec> = {
       Wq: w([C, C, 1, 1], 11), Bq: w([C], 12), Wk: w([C, C, 1, 1], 13), Bk: w([C], 14), Wv: w([C, C, 1, 1], 15), Bv: w([C], 16),
       Wo: w([C, C, 1, 1], 17), Bo: w([C], 18), shp: ints([1, C, HW]), shp4: ints([1, C, H, W]), scale: floatsT([C ** -0.5]),

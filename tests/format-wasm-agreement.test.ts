@@ -1,21 +1,16 @@
 // Differential test of the two independently written validators: runtime/format.ts (TypeScript) and
 // assembly/loader.ts (wasm). On randomly corrupted files (checksum fixed up) they must agree on accept/reject.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { readModel } from '../runtime/format.js';
 import { describeWasmError } from '../runtime/wasm-errors.js';
 import { convVaeBytes, denseVaeBytes, refreshChecksum, seededValues } from './format-fixtures.js';
-
-const ROOT = resolve(import.meta.dirname, '..');
-const WASM = process.env.EDGEVAE_WASM ?? join(ROOT, 'build', 'edgevae.wasm');
-const haveWasm = existsSync(WASM);
-if (!haveWasm && process.env.CI) throw new Error('build/edgevae.wasm is missing; npm test builds it first');
+import { haveRuntimeWasm, RUNTIME_WASM } from './helpers/runtime-wasm.js';
 
 interface Loader { memory: WebAssembly.Memory; alloc(n: number): number; load(p: number, n: number, b: number): number; errorDetail(): number }
 
-describe.skipIf(!haveWasm)('TypeScript reader and wasm loader agree', () => {
-  const module = haveWasm ? new WebAssembly.Module(readFileSync(WASM)) : undefined;
+describe.skipIf(!haveRuntimeWasm)('TypeScript reader and wasm loader agree', () => {
+  const module = haveRuntimeWasm ? new WebAssembly.Module(readFileSync(RUNTIME_WASM)) : undefined;
   const wasmLoad = (bytes: Uint8Array): { rc: number; detail: number } => {
     const w = new WebAssembly.Instance(module!, {}).exports as unknown as Loader;
     const ptr = w.alloc(bytes.length);

@@ -1,8 +1,7 @@
 // Loader fuzzing (fuzz/): seeded mutations of valid models through both validators and, when accepted,
 // through every entry. CI runs 10,000 cases; `npm run fuzz` runs 1,000,000.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { runFuzz } from '../fuzz/run.js';
 import { buildCorpus, opZooBytes } from '../fuzz/corpus.js';
 import { runCase, WasmHost, type WasmExports } from '../fuzz/check-case.js';
@@ -14,11 +13,7 @@ import { readModel } from '../runtime/format.js';
 import { ModelBuilder } from './helpers/model-builder.js';
 import { denseVaeBytes, layoutOf, patched } from './format-fixtures.js';
 import { DType, Op, OP_NAME } from '../runtime/format-constants.js';
-
-const ROOT = resolve(import.meta.dirname, '..');
-const WASM = process.env.EDGEVAE_WASM ?? join(ROOT, 'build', 'edgevae.wasm');
-const haveWasm = existsSync(WASM);
-if (!haveWasm && process.env.CI) throw new Error('build/edgevae.wasm is missing; npm test builds it first');
+import { haveRuntimeWasm, RUNTIME_WASM } from './helpers/runtime-wasm.js';
 
 interface Loader { memory: WebAssembly.Memory; alloc(n: number): number; load(p: number, n: number, b: number): number; run(k: number, n: number): number; entryInput(k: number): number }
 
@@ -37,7 +32,7 @@ describe('mutations', () => {
   });
 });
 
-describe.skipIf(!haveWasm)('loader fuzzing', () => {
+describe.skipIf(!haveRuntimeWasm)('loader fuzzing', () => {
   it('10,000 seeded cases: no crash, trap, hang, disagreement or memory damage', async () => {
     const { tally, line } = await runFuzz({ cases: 10_000, seed: 20261126, chunk: 10_000, hangMs: 30_000, slowMs: 5_000 });
     console.log(line);
@@ -71,7 +66,7 @@ describe.skipIf(!haveWasm)('loader fuzzing', () => {
 
   it('the harness itself reports disagreements and traps (stand-in wasm exports)', async () => {
     const corpus = [{ name: 'op-zoo', bytes: opZooBytes() }];
-    const real = new WebAssembly.Module(readFileSync(WASM));
+    const real = new WebAssembly.Module(readFileSync(RUNTIME_WASM));
     // A loader that accepts everything: every file TS refuses becomes a disagreement.
     const acceptAll = (): WasmExports => {
       const e = new WebAssembly.Instance(real, {}).exports as unknown as WasmExports;
@@ -100,7 +95,7 @@ describe.skipIf(!haveWasm)('loader fuzzing', () => {
 
   // Regressions: the TS reader refused parameters docs/format.md and the wasm loader allow.
   describe('validators agree on parameter limits', () => {
-    const module = haveWasm ? new WebAssembly.Module(readFileSync(WASM)) : undefined;
+    const module = haveRuntimeWasm ? new WebAssembly.Module(readFileSync(RUNTIME_WASM)) : undefined;
     const wasmLoad = (bytes: Uint8Array) => {
       const w = new WebAssembly.Instance(module!, {}).exports as unknown as Loader;
       const ptr = w.alloc(bytes.length);
@@ -109,6 +104,14 @@ describe.skipIf(!haveWasm)('loader fuzzing', () => {
       return { rc, run: rc === 0 ? w.run(1, 1) : rc };
     };
     const tsAccepts = (bytes: Uint8Array) => { readModel(bytes); return true; };
+    /** Builds the model from input `x` with a copy of `last` (`shape`) as its output: both readers accept it and it runs. */
+    const expectBothRun = (b: ModelBuilder, x: number, last: number, shape: number[]) => {
+      const out = b.activation(shape);
+      b.op({ op: Op.Copy, out, a: last });
+      const bytes = b.build(x, [out]);
+      expect(tsAccepts(bytes)).toBe(true);
+      expect(wasmLoad(bytes)).toEqual({ rc: 0, run: 0 });
+    };
 
     it('dilation 65536 (the documented maximum)', () => {
       const b = new ModelBuilder();
@@ -118,11 +121,7 @@ describe.skipIf(!haveWasm)('loader fuzzing', () => {
       const w = b.constF32([1, 2], [1, 2, 1, 1]);
       const y = b.activation([1, 1, 1]);
       b.op({ op: Op.Conv2D, out: y, a: xs, b: w, params: [1, 2, 1, 1, 0, 0, 1, 65536, 1] });
-      const out = b.activation([1]);
-      b.op({ op: Op.Copy, out, a: y });
-      const bytes = b.build(x, [out]);
-      expect(tsAccepts(bytes)).toBe(true);
-      expect(wasmLoad(bytes)).toEqual({ rc: 0, run: 0 });
+      expectBothRun(b, x, y, [1]);
     });
 
     it('groups above 65535 and resize scales above 65535', () => {
@@ -138,11 +137,7 @@ describe.skipIf(!haveWasm)('loader fuzzing', () => {
       const one = b.activation([1, 1, 1]);
       b.op({ op: Op.Slice, out: one, a: y, params: [G, 0, 1, 1] });
       b.op({ op: Op.ResizeNearest, out: r, a: one, params: [70000, 1] });
-      const out = b.activation([70000]);
-      b.op({ op: Op.Copy, out, a: r });
-      const bytes = b.build(x, [out]);
-      expect(tsAccepts(bytes)).toBe(true);
-      expect(wasmLoad(bytes)).toEqual({ rc: 0, run: 0 });
+      expectBothRun(b, x, r, [70000]);
     });
 
     it('per-channel scales on a non-i8 tensor, and an encode entry with one output, are refused by both', () => {

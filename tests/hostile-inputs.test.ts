@@ -2,8 +2,7 @@
 // naming the index unless allowNonFinite), missing/unreadable/garbage files and bad flags. Every case must
 // give one clear message (CLI: one stderr line and exit code 1 or 2), never a stack trace or a wasm trap.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { main } from '../cli/edgevae.js';
 import { EdgeVae, InputError } from '../runtime/index.js';
@@ -11,11 +10,10 @@ import { encodeNpy } from '../runtime/npy.js';
 import { DENSE_VAE, denseVaeBytes, denseVaeModel, referenceDecode, seededValues } from './format-fixtures.js';
 import { writeModel } from '../converter/writer.js';
 import { Act, DType, EntryKind, Op, TensorKind } from '../runtime/format-constants.js';
+import { haveRuntimeWasm, RUNTIME_WASM } from './helpers/runtime-wasm.js';
+import { denseModelDir } from './helpers/dense-model-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const WASM = process.env.EDGEVAE_WASM ?? join(ROOT, 'build', 'edgevae.wasm');
-const haveWasm = existsSync(WASM);
-if (!haveWasm && process.env.CI) throw new Error('build/edgevae.wasm is missing; npm test builds it first');
 
 /** A version 1.0 .npy file with a hand-written header dict and `dataBytes` zero bytes of data. */
 function npyWithHeader(dict: string, dataBytes: number): Uint8Array {
@@ -31,9 +29,9 @@ function npyWithHeader(dict: string, dataBytes: number): Uint8Array {
 const X = 12; // dense fixture: 12 input values, latent 4
 const L = DENSE_VAE.latentSize;
 
-describe.skipIf(!haveWasm)('API inputs', () => {
+describe.skipIf(!haveRuntimeWasm)('API inputs', () => {
   let vae: EdgeVae;
-  beforeAll(async () => { vae = await EdgeVae.load(denseVaeBytes(), { wasm: readFileSync(WASM), maxBatch: 3 }); });
+  beforeAll(async () => { vae = await EdgeVae.load(denseVaeBytes(), { wasm: readFileSync(RUNTIME_WASM), maxBatch: 3 }); });
 
   it('wrong lengths, shapes and batches name the problem (never a trap)', () => {
     for (const batch of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
@@ -76,20 +74,18 @@ describe.skipIf(!haveWasm)('API inputs', () => {
   });
 
   it('allowNonFinite at load time, and a per-call false overrides it', async () => {
-    const lax = await EdgeVae.load(denseVaeBytes(), { wasm: readFileSync(WASM), allowNonFinite: true });
+    const lax = await EdgeVae.load(denseVaeBytes(), { wasm: readFileSync(RUNTIME_WASM), allowNonFinite: true });
     const z = new Float32Array([Number.NaN, 0, 0, 0]);
     expect(lax.decode(z, 1)).toHaveLength(X);
     expect(() => lax.decode(z, 1, { allowNonFinite: false })).toThrow('decode: input[0] (sample 0, element 0) is NaN');
   });
 });
 
-describe.skipIf(!haveWasm)('CLI inputs', () => {
+describe.skipIf(!haveRuntimeWasm)('CLI inputs', () => {
   let dir: string;
   let model: string;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'edgevae-hostile-inputs-'));
-    model = join(dir, 'm.evae');
-    writeFileSync(model, denseVaeBytes());
+    ({ dir, model } = denseModelDir('edgevae-hostile-inputs-', 'm.evae'));
     writeFileSync(join(dir, 'z.npy'), encodeNpy(seededValues(2 * L, 4), [2, L]));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -187,7 +183,7 @@ describe.skipIf(!haveWasm)('CLI inputs', () => {
   });
 });
 
-describe.skipIf(!haveWasm)('runtime addresses above 2 GiB', () => {
+describe.skipIf(!haveRuntimeWasm)('runtime addresses above 2 GiB', () => {
   // Regression: wasm returns u32 addresses as signed i32, so an arena reaching past 2 GiB gave negative
   // offsets and a RangeError in runtime/engine.ts. This model's only activations sit at the top of a
   // ~2 GiB arena (memory is reserved lazily, only the touched pages are real).
@@ -202,7 +198,7 @@ describe.skipIf(!haveWasm)('runtime addresses above 2 GiB', () => {
       entries: [{ kind: EntryKind.Decode, input: 0, outputs: [1], ops: [{ op: Op.Unary, out: 1, a: 0, act: Act.Relu }] }],
       arenaPerSample: top,
     });
-    const vae = await EdgeVae.load(bytes, { wasm: readFileSync(WASM), maxBatch: 1 });
+    const vae = await EdgeVae.load(bytes, { wasm: readFileSync(RUNTIME_WASM), maxBatch: 1 });
     expect(Array.from(vae.decode(new Float32Array([1, -1, 2, -2]), 1))).toEqual([1, 0, 2, 0]);
   });
 });

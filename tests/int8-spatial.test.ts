@@ -17,6 +17,7 @@ import { DType, Op } from '../runtime/format-constants.js';
 import { buildModel, randomData, type NodeSpec, type TensorSpec } from './helpers/onnx-build.js';
 import { runOnnx } from './helpers/ort.js';
 import { runSamples } from './kernels/harness.js';
+import { attentionNodes } from './helpers/attention-graph.js';
 
 const count = (d: number[]) => d.reduce((a, b) => a * b, 1);
 const w = (dims: number[], seed: number, scale = 0.4): TensorSpec => ({ dims, data: randomData(count(dims), seed, scale) });
@@ -26,21 +27,7 @@ const L = 16, C = 8, S = 4; // latent, channels, first spatial size
 const nodes: NodeSpec[] = [
   { op: 'Gemm', inputs: ['z', 'Wd', 'Bd'], outputs: ['h0'], attrs: { transB: 1 } },
   { op: 'Reshape', inputs: ['h0', 'shp4'], outputs: ['x'] },
-  { op: 'Conv', inputs: ['x', 'Wq', 'Bq'], outputs: ['q'] },
-  { op: 'Conv', inputs: ['x', 'Wk', 'Bk'], outputs: ['k'] },
-  { op: 'Conv', inputs: ['x', 'Wv', 'Bv'], outputs: ['v'] },
-  { op: 'Reshape', inputs: ['q', 'shp3'], outputs: ['q2'] },
-  { op: 'Transpose', inputs: ['q2'], outputs: ['qt'], attrs: { perm: [0, 2, 1] } },
-  { op: 'Reshape', inputs: ['k', 'shp3'], outputs: ['k2'] },
-  { op: 'MatMul', inputs: ['qt', 'k2'], outputs: ['att'] },
-  { op: 'Mul', inputs: ['att', 'scale'], outputs: ['atts'] },
-  { op: 'Softmax', inputs: ['atts'], outputs: ['p'], attrs: { axis: 2 } },
-  { op: 'Reshape', inputs: ['v', 'shp3'], outputs: ['v2'] },
-  { op: 'Transpose', inputs: ['p'], outputs: ['pt'], attrs: { perm: [0, 2, 1] } },
-  { op: 'MatMul', inputs: ['v2', 'pt'], outputs: ['hh'] },
-  { op: 'Reshape', inputs: ['hh', 'shp4'], outputs: ['h4'] },
-  { op: 'Conv', inputs: ['h4', 'Wo', 'Bo'], outputs: ['o'] },
-  { op: 'Add', inputs: ['x', 'o'], outputs: ['r'] },
+  ...attentionNodes('x', 'r', 'shp3', 'shp4'),
   { op: 'Resize', inputs: ['r', '', 'up'], outputs: ['u'], attrs: { mode: 'linear', coordinate_transformation_mode: 'half_pixel' } },
   { op: 'Pad', inputs: ['u', 'pads'], outputs: ['pu'], attrs: { mode: 'reflect' } },
   { op: 'Conv', inputs: ['pu', 'W1', 'B1'], outputs: ['c1'] },

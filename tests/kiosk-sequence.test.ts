@@ -2,7 +2,7 @@
 // shows the Node runtime's sampled lines and its interpolation between two typed words; a small melody model
 // (random weights, built without PyTorch) plays the selected line with WebAudio, and the oscillators the page
 // schedules are the notes the tokens say, checked against the MIDI writer of trainer/melody.ts.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,10 +15,9 @@ import { SequenceVae } from '../runtime/sequence.js';
 import { buildSeqOnnx } from '../trainer/export-seq-onnx.js';
 import { melodyEvent, melodyToMidi } from '../trainer/melody.js';
 import { seqInitialWeights, type SeqModelConfig } from '../trainer/seq-model.js';
-import { allowOnlyOrigin, collectPageErrors, launchChromium, requireChromium } from './helpers/browser.js';
+import { allowOnlyOrigin, collectPageErrors, expectFitsKioskScreen, launchChromium, requireChromium } from './helpers/browser.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ARTIFACTS = join(ROOT, 'test-artifacts');
 const WORDS = join(ROOT, 'models', 'text', 'words.evae');
 const WASM = readFileSync(join(ROOT, 'build', 'edgevae.wasm'));
 const HAVE_CHROMIUM = requireChromium('tests/kiosk-sequence.test.ts');
@@ -116,11 +115,7 @@ describe.skipIf(!HAVE_CHROMIUM)('kiosk page with sequence models in headless Chr
       await page.dispatchEvent('#seed', 'change');
       await page.waitForFunction(() => document.getElementById('seq-samples')!.dataset.seed === '99');
       expect(await listItems(page, 'seq-samples')).toEqual(vae.sampleSequences(8, { seed: 99, latentTemperature: 1 }).texts);
-      const size = await page.evaluate(() => ({ w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight }));
-      expect(size.w).toBeLessThanOrEqual(800);
-      expect(size.h).toBeLessThanOrEqual(480);
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: join(ARTIFACTS, 'kiosk-sequence.png') });
+      await expectFitsKioskScreen(page, 'kiosk-sequence.png');
     } finally {
       await page.close();
     }

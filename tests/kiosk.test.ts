@@ -2,7 +2,7 @@
 // request to any other host blocked, and opened from disk (file://). The canvas pixels must equal what
 // the Node runtime computes for the same model and seed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,11 +13,10 @@ import { convert } from '../converter/index.js';
 import { EdgeVae, imageGrid } from '../runtime/index.js';
 import { buildKiosk, SIZE_BUDGET, type KioskBuildResult } from '../hosts/kiosk/build.js';
 import { startServe } from '../hosts/node/serve.js';
-import { allowOnlyOrigin, collectPageErrors, launchChromium, requireChromium } from './helpers/browser.js';
+import { allowOnlyOrigin, collectPageErrors, expectFitsKioskScreen, launchChromium, requireChromium } from './helpers/browser.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = join(ROOT, 'tests', 'fixtures');
-const ARTIFACTS = join(ROOT, 'test-artifacts');
 const GRID = 16;
 const HAVE_CHROMIUM = requireChromium('tests/kiosk.test.ts');
 
@@ -60,6 +59,16 @@ async function openKiosk(url: string, allowedOrigin: string | null): Promise<{ p
   await page.goto(url);
   await page.waitForFunction(() => document.body.dataset.state !== undefined, null, { timeout: 30_000 });
   return { page, blocked, errors, requests };
+}
+
+/** Opens the kiosk served by `edgevae serve`, runs `check` on the page and closes it. */
+async function onKioskPage(check: (page: Page) => Promise<void>): Promise<void> {
+  const { page } = await openKiosk(`${origin}/`, origin);
+  try {
+    await check(page);
+  } finally {
+    await page.close();
+  }
 }
 
 async function setSeed(page: Page, seed: number): Promise<void> {
@@ -144,109 +153,83 @@ describe.skipIf(!HAVE_CHROMIUM)('kiosk page in headless Chromium', () => {
       expect(Buffer.from(again.data).equals(
         Buffer.from(expectedRgba(floatVae, floatVae.sample(GRID, { seed: 12345 }).images, GRID)))).toBe(true);
 
-      // Fits the 800x480 screen without scrolling.
-      const size = await page.evaluate(() => ({ w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight }));
-      expect(size.w).toBeLessThanOrEqual(800);
-      expect(size.h).toBeLessThanOrEqual(480);
-
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: join(ARTIFACTS, 'kiosk.png') });
+      await expectFitsKioskScreen(page, 'kiosk.png');
     } finally {
       await page.close();
     }
   });
 
-  it('moving a latent slider redraws the selected sample with the edited latent', async () => {
-    const { page } = await openKiosk(`${origin}/`, origin);
-    try {
-      await setSeed(page, 7);
-      const before = await canvasPixels(page, 'selected');
-      const z = floatVae.sampleLatents(GRID, { seed: 7 }).slice(0, floatVae.info.latentSize);
-      expect(Buffer.from(before.data).equals(Buffer.from(expectedRgba(floatVae, floatVae.decode(z, 1), 1)))).toBe(true);
+  it('moving a latent slider redraws the selected sample with the edited latent', () => onKioskPage(async (page) => {
+    await setSeed(page, 7);
+    const before = await canvasPixels(page, 'selected');
+    const z = floatVae.sampleLatents(GRID, { seed: 7 }).slice(0, floatVae.info.latentSize);
+    expect(Buffer.from(before.data).equals(Buffer.from(expectedRgba(floatVae, floatVae.decode(z, 1), 1)))).toBe(true);
 
-      await page.evaluate(() => {
-        const slider = document.getElementById('z0') as HTMLInputElement;
-        slider.value = '2.5';
-        slider.dispatchEvent(new Event('input', { bubbles: true }));
-      });
-      const after = await canvasPixels(page, 'selected');
-      expect(Buffer.from(after.data).equals(Buffer.from(before.data))).toBe(false);
-      z[0] = 2.5;
-      expect(Buffer.from(after.data).equals(Buffer.from(expectedRgba(floatVae, floatVae.decode(z, 1), 1)))).toBe(true);
-    } finally {
-      await page.close();
-    }
-  });
+    await page.evaluate(() => {
+      const slider = document.getElementById('z0') as HTMLInputElement;
+      slider.value = '2.5';
+      slider.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    const after = await canvasPixels(page, 'selected');
+    expect(Buffer.from(after.data).equals(Buffer.from(before.data))).toBe(false);
+    z[0] = 2.5;
+    expect(Buffer.from(after.data).equals(Buffer.from(expectedRgba(floatVae, floatVae.decode(z, 1), 1)))).toBe(true);
+  }));
 
-  it('the interpolation animation runs along the slerp path the Node runtime computes', async () => {
-    const { page } = await openKiosk(`${origin}/`, origin);
-    try {
-      await setSeed(page, 7);
-      await page.click('#animate');
-      await page.waitForFunction(() => Number(document.getElementById('morph')!.dataset.frames) >= 12, null, { timeout: 20_000 });
-      // Pixels and the step index are read in one evaluate, between two animation frames.
-      const seen = await page.evaluate(() => {
-        const c = document.getElementById('morph') as HTMLCanvasElement;
-        return { step: Number(c.dataset.step), steps: Number(c.dataset.steps),
-          data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
-      });
-      expect(seen.step).toBeGreaterThan(0);
-      const L = floatVae.info.latentSize;
-      const z = floatVae.sampleLatents(GRID, { seed: 7 });
-      const path = floatVae.interpolate(z.slice(0, L), z.slice(L, 2 * L), seen.steps, 'slerp');
-      const expected = expectedRgba(floatVae, floatVae.decode(path.slice(seen.step * L, (seen.step + 1) * L), 1), 1);
-      expect(Buffer.from(Uint8Array.from(seen.data)).equals(Buffer.from(expected))).toBe(true);
-      const selected = await canvasPixels(page, 'selected');
-      expect(Buffer.from(Uint8Array.from(seen.data)).equals(Buffer.from(selected.data))).toBe(false);
-    } finally {
-      await page.close();
-    }
-  });
+  it('the interpolation animation runs along the slerp path the Node runtime computes', () => onKioskPage(async (page) => {
+    await setSeed(page, 7);
+    await page.click('#animate');
+    await page.waitForFunction(() => Number(document.getElementById('morph')!.dataset.frames) >= 12, null, { timeout: 20_000 });
+    // Pixels and the step index are read in one evaluate, between two animation frames.
+    const seen = await page.evaluate(() => {
+      const c = document.getElementById('morph') as HTMLCanvasElement;
+      return { step: Number(c.dataset.step), steps: Number(c.dataset.steps),
+        data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
+    });
+    expect(seen.step).toBeGreaterThan(0);
+    const L = floatVae.info.latentSize;
+    const z = floatVae.sampleLatents(GRID, { seed: 7 });
+    const path = floatVae.interpolate(z.slice(0, L), z.slice(L, 2 * L), seen.steps, 'slerp');
+    const expected = expectedRgba(floatVae, floatVae.decode(path.slice(seen.step * L, (seen.step + 1) * L), 1), 1);
+    expect(Buffer.from(Uint8Array.from(seen.data)).equals(Buffer.from(expected))).toBe(true);
+    const selected = await canvasPixels(page, 'selected');
+    expect(Buffer.from(Uint8Array.from(seen.data)).equals(Buffer.from(selected.data))).toBe(false);
+  }));
 
-  it('the interpolation panel shows the half-way image on load; the temperature slider shows its value', async () => {
-    const { page } = await openKiosk(`${origin}/`, origin);
-    try {
-      // Nothing pressed: the panel already holds the middle of the slerp path from sample 0 to sample 1.
-      const seed = Number(await page.inputValue('#seed'));
-      const shown = await page.evaluate(() => {
-        const c = document.getElementById('morph') as HTMLCanvasElement;
-        return { step: Number(c.dataset.step), steps: Number(c.dataset.steps), frames: c.dataset.frames,
-          data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
-      });
-      expect(shown.frames).toBeUndefined();
-      expect(shown.step).toBe((shown.steps - 1) >> 1);
-      const L = floatVae.info.latentSize;
-      const z = floatVae.sampleLatents(GRID, { seed });
-      const path = floatVae.interpolate(z.slice(0, L), z.slice(L, 2 * L), shown.steps, 'slerp');
-      const expected = expectedRgba(floatVae, floatVae.decode(path.slice(shown.step * L, (shown.step + 1) * L), 1), 1);
-      expect(Buffer.from(Uint8Array.from(shown.data)).equals(Buffer.from(expected))).toBe(true);
-      expect(shown.data.some((v, i) => i % 4 !== 3 && v > 0)).toBe(true);
+  it('the interpolation panel shows the half-way image on load; the temperature slider shows its value', () => onKioskPage(async (page) => {
+    // Nothing pressed: the panel already holds the middle of the slerp path from sample 0 to sample 1.
+    const seed = Number(await page.inputValue('#seed'));
+    const shown = await page.evaluate(() => {
+      const c = document.getElementById('morph') as HTMLCanvasElement;
+      return { step: Number(c.dataset.step), steps: Number(c.dataset.steps), frames: c.dataset.frames,
+        data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
+    });
+    expect(shown.frames).toBeUndefined();
+    expect(shown.step).toBe((shown.steps - 1) >> 1);
+    const L = floatVae.info.latentSize;
+    const z = floatVae.sampleLatents(GRID, { seed });
+    const path = floatVae.interpolate(z.slice(0, L), z.slice(L, 2 * L), shown.steps, 'slerp');
+    const expected = expectedRgba(floatVae, floatVae.decode(path.slice(shown.step * L, (shown.step + 1) * L), 1), 1);
+    expect(Buffer.from(Uint8Array.from(shown.data)).equals(Buffer.from(expected))).toBe(true);
+    expect(shown.data.some((v, i) => i % 4 !== 3 && v > 0)).toBe(true);
 
-      expect(await page.textContent('#temperature-value')).toBe('1.00');
-      await page.evaluate(() => {
-        const slider = document.getElementById('temperature') as HTMLInputElement;
-        slider.value = '0.35';
-        slider.dispatchEvent(new Event('input', { bubbles: true }));
-      });
-      expect(await page.textContent('#temperature-value')).toBe('0.35');
-    } finally {
-      await page.close();
-    }
-  });
+    expect(await page.textContent('#temperature-value')).toBe('1.00');
+    await page.evaluate(() => {
+      const slider = document.getElementById('temperature') as HTMLInputElement;
+      slider.value = '0.35';
+      slider.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    expect(await page.textContent('#temperature-value')).toBe('0.35');
+  }));
 
-  it('the float/int8 switch changes the model', async () => {
-    const { page } = await openKiosk(`${origin}/`, origin);
-    try {
-      expect(await page.isVisible('#variant')).toBe(true);
-      await setSeed(page, 3);
-      await page.selectOption('#variant', 'int8');
-      const grid = await canvasPixels(page, 'grid');
-      const expected = expectedRgba(secondVae, secondVae.sample(GRID, { seed: 3 }).images, GRID);
-      expect(Buffer.from(grid.data).equals(Buffer.from(expected))).toBe(true);
-    } finally {
-      await page.close();
-    }
-  });
+  it('the float/int8 switch changes the model', () => onKioskPage(async (page) => {
+    expect(await page.isVisible('#variant')).toBe(true);
+    await setSeed(page, 3);
+    await page.selectOption('#variant', 'int8');
+    const grid = await canvasPixels(page, 'grid');
+    const expected = expectedRgba(secondVae, secondVae.sample(GRID, { seed: 3 }).images, GRID);
+    expect(Buffer.from(grid.data).equals(Buffer.from(expected))).toBe(true);
+  }));
 
   it('with one model the switch is hidden and nothing missing is requested', async () => {
     const single = await startServe({ model: modelPaths.float, port: 0, host: '127.0.0.1', kioskDir: kiosk.outDir });

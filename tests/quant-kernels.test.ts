@@ -3,17 +3,14 @@
 // kernels on weights dequantized at load: tests/int8-weights-dequant.test.ts.)
 import { describe, it, expect, beforeAll } from 'vitest';
 import { rng, randInt } from './kernels/harness.js';
-import { buildInt8Kernels, putInto, type Int8Kernels } from './helpers/int8-kernels.js';
+import { readyInt8Kernels, putInto, type Int8Kernels } from './helpers/int8-kernels.js';
 import * as ref from '../reference/kernels.js';
 import { requantMultiplier, requantize, quantizeValue, roundHalfEven } from '../reference/quant-arithmetic.js';
 
 
 let k: Int8Kernels;
 
-beforeAll(() => {
-  k = buildInt8Kernels();
-  expect(k.init()).toBe(1);
-});
+beforeAll(() => { k = readyInt8Kernels(); });
 
 const put = (a: Int8Array | Int32Array | Float32Array): number => putInto(k, a);
 const i8 = (rand: () => number, n: number, lo = -128, hi = 127) => Int8Array.from({ length: n }, () => randInt(rand, lo, hi));

@@ -2,10 +2,9 @@
 // the checkpoint on disk always decodes, never goes back, loses at most the epoch in progress, and the
 // final weights equal those of an uninterrupted run (resumption is exact). Also: truncated/malformed
 // training data fails with the file named (and the byte offset, for IDX).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { decodeCheckpoint } from '../trainer/checkpoint.js';
@@ -15,27 +14,20 @@ import { loadDataset } from '../data/datasets.js';
 import { decodePng } from '../data/png-decode.js';
 import { encodePng } from '../runtime/png.js';
 import { Rng } from '../fuzz/rng.js';
-import { writeIdxImages } from './helpers/train-run.js';
+import { seededIdxDir } from './helpers/train-run.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const EPOCHS = 16;
 const SIDE = 16;
 const IMAGES = 256;
 
-let dir: string;
-let data: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'edgevae-resume-kill-'));
-  // Synthetic IDX images (blobs at seeded positions): small enough that an epoch takes a fraction of a second.
-  const rng = new Rng(11);
-  data = join(dir, 'blobs.idx');
-  writeIdxImages(data, IMAGES, SIDE, (pixels) => {
-    const cx = 3 + rng.int(SIDE - 6), cy = 3 + rng.int(SIDE - 6), r = 2 + rng.int(4);
-    for (let y = 0; y < SIDE; y++) for (let x = 0; x < SIDE; x++) {
-      const d = Math.hypot(x - cx, y - cy);
-      pixels[y * SIDE + x] = d < r ? 255 : d < r + 1.5 ? 128 : 0;
-    }
-  });
+// Synthetic IDX images (blobs at seeded positions): small enough that an epoch takes a fraction of a second.
+const { dir, data } = seededIdxDir('edgevae-resume-kill-', 'blobs.idx', IMAGES, SIDE, 11, (pixels, rng) => {
+  const cx = 3 + rng.int(SIDE - 6), cy = 3 + rng.int(SIDE - 6), r = 2 + rng.int(4);
+  for (let y = 0; y < SIDE; y++) for (let x = 0; x < SIDE; x++) {
+    const d = Math.hypot(x - cx, y - cy);
+    pixels[y * SIDE + x] = d < r ? 255 : d < r + 1.5 ? 128 : 0;
+  }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

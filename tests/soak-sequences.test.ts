@@ -2,18 +2,12 @@
 // shipped word model in one SequenceVae must leave the wasm memory exactly as it was after warm-up and the JS heap
 // flat, with a sampled and a greedy probe giving the same token ids throughout.
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { soakSequences, sequenceSoakLine } from '../fuzz/soak-sequences.js';
-
-const ROOT = resolve(import.meta.dirname, '..');
-const WASM = process.env.EDGEVAE_WASM ?? join(ROOT, 'build', 'edgevae.wasm');
-const haveWasm = existsSync(WASM);
-if (!haveWasm && process.env.CI) throw new Error('build/edgevae.wasm is missing; npm test builds it first');
+import { haveRuntimeWasm, RUNTIME_WASM } from './helpers/runtime-wasm.js';
 
 const MB = 2 ** 20;
 
-describe.skipIf(!haveWasm)('sequence soak', () => {
+describe.skipIf(!haveRuntimeWasm)('sequence soak', () => {
   it('10,000 sequences from models/text/words.evae (greedy, temperature, top-k; batches 1..5) do not grow memory', async () => {
     const r = await soakSequences({ samples: 10_000, probeEvery: 200 });
     console.log(sequenceSoakLine(r));

@@ -2,18 +2,12 @@
 // instance must leave the wasm memory exactly as it was after warm-up and the JS heap flat, with a
 // probe decode staying bit-identical throughout.
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { soak, soakLine } from '../fuzz/soak.js';
-
-const ROOT = resolve(import.meta.dirname, '..');
-const WASM = process.env.EDGEVAE_WASM ?? join(ROOT, 'build', 'edgevae.wasm');
-const haveWasm = existsSync(WASM);
-if (!haveWasm && process.env.CI) throw new Error('build/edgevae.wasm is missing; npm test builds it first');
+import { haveRuntimeWasm, RUNTIME_WASM } from './helpers/runtime-wasm.js';
 
 const MB = 2 ** 20;
 
-describe.skipIf(!haveWasm)('soak', () => {
+describe.skipIf(!haveRuntimeWasm)('soak', () => {
   it('20,000 decode calls (mlp, f32, batches 1..5 with chunking) do not grow memory', async () => {
     const r = await soak({ calls: 20_000, fixture: 'mlp', quant: 'f32', maxBatch: 4 });
     console.log(soakLine(r));

@@ -21,6 +21,18 @@ const HAVE_CHROMIUM = requireChromium('tests/train-ui.test.ts');
 const SIZE = 16;
 const COUNT = 40;
 
+/**
+ * The fields a zip local header (at 4) and central-directory entry (at 6) share, from "version needed" on: version 2.0,
+ * no flags, stored, no date, the CRC, both sizes (stored: equal) and the name length.
+ */
+function putEntryFields(v: DataView, at: number, crc: number, size: number, nameLength: number): void {
+  v.setUint16(at, 20, true);
+  v.setUint32(at + 10, crc, true);
+  v.setUint32(at + 14, size, true);
+  v.setUint32(at + 18, size, true);
+  v.setUint16(at + 22, nameLength, true);
+}
+
 /** A zip (stored entries) of COUNT gray SIZExSIZE PNGs: blurry blobs at seeded places. */
 function pngZip(): Uint8Array {
   const files: { name: Uint8Array; data: Uint8Array }[] = [];
@@ -41,20 +53,12 @@ function pngZip(): Uint8Array {
     const lv = new DataView(local.buffer);
     const crc = crc32(f.data);
     lv.setUint32(0, 0x04034b50, true);
-    lv.setUint16(4, 20, true);
-    lv.setUint32(14, crc, true);
-    lv.setUint32(18, f.data.length, true);
-    lv.setUint32(22, f.data.length, true);
-    lv.setUint16(26, f.name.length, true);
+    putEntryFields(lv, 4, crc, f.data.length, f.name.length);
     local.set(f.name, 30);
     const entry = new Uint8Array(46 + f.name.length);
     const cv = new DataView(entry.buffer);
     cv.setUint32(0, 0x02014b50, true);
-    cv.setUint16(6, 20, true);
-    cv.setUint32(16, crc, true);
-    cv.setUint32(20, f.data.length, true);
-    cv.setUint32(24, f.data.length, true);
-    cv.setUint16(28, f.name.length, true);
+    putEntryFields(cv, 6, crc, f.data.length, f.name.length);
     cv.setUint32(42, offset, true);
     entry.set(f.name, 46);
     parts.push(local, f.data);

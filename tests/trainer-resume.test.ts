@@ -2,29 +2,22 @@
 // flag) continues the same run: same data, limits, model and settings, restored from the checkpoint.
 // A run-defining flag that contradicts the checkpoint is a one-line usage error; the report says the
 // run was resumed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { decodeCheckpoint } from '../trainer/checkpoint.js';
 import { CHECKPOINT_FILE } from '../trainer/cli.js';
 import type { CheckpointMeta } from '../trainer/train.js';
-import { Rng } from '../fuzz/rng.js';
-import { trainHere, writeIdxImages } from './helpers/train-run.js';
+import { seededIdxDir, trainHere } from './helpers/train-run.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'edgevae.js');
 const SIDE = 12;
 const IMAGES = 200;
 
-let dir: string;
-let data: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'edgevae-train-resume-'));
-  const rng = new Rng(3);
-  data = join(dir, 'noise.idx');
-  writeIdxImages(data, IMAGES, SIDE, (pixels) => { for (let i = 0; i < pixels.length; i++) pixels[i] = rng.chance(0.3) ? 255 : 0; });
+const { dir, data } = seededIdxDir('edgevae-train-resume-', 'noise.idx', IMAGES, SIDE, 3, (pixels, rng) => {
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rng.chance(0.3) ? 255 : 0;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

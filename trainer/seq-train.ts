@@ -5,17 +5,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from './adam.js';
 import './register-gradients.js';
-import { loadCheckpoint, restoreAdam, saveCheckpoint, tensorsUnder, trainingTensors } from './checkpoint.js';
-import {
-  checkSameData, progressMeta, restoreProgress, resumedSettings, type ProgressMeta, type ResumePoint, type RunProgress,
-} from './checkpoint-codec.js';
-import { formatDuration, silentProgress, type ProgressSink } from './progress.js';
-import { Rng, shuffledIndices, type RngState } from '../reference/random.js';
+import { loadCheckpoint, saveCheckpoint, trainingTensors } from './checkpoint.js';
+import { checkSameData, type ProgressMeta } from './checkpoint-codec.js';
+import { EpochTrainer, resumeRun, runEpochs, type EpochRunOptions } from './epoch-loop.js';
+import { Rng } from '../reference/random.js';
 import { annealedBeta, makeDecoderInputs, seqVaeLoss, type KlSchedule } from './seq-loss.js';
 import { SeqVaeModel, type SeqModelConfig } from './seq-model.js';
 import type { SequenceDataset, SequenceSet } from './sequence-data.js';
-import { epochOrderSeed, type RunOptions } from './train.js';
-import { runValues, type RunDefinition } from './run-values.js';
+import { runValues } from './run-values.js';
 
 export interface SeqTrainSettings {
   epochs: number;
@@ -130,23 +127,16 @@ function checkData(config: SeqModelConfig, data: SequenceDataset): void {
   }
 }
 
-export class SeqTrainer implements RunProgress<PartialEpoch, SeqEpochRecord> {
-  epoch = 0;
-  batchInEpoch = 0;
-  history: SeqEpochRecord[] = [];
-  /** stored in the checkpoint so --resume can restore the data, limits and length cap */
-  definition?: RunDefinition;
-  resumes: ResumePoint[] = [];
-  /** sums over the batches of the current epoch */
-  partial: PartialEpoch = emptyPartial();
-
+export class SeqTrainer extends EpochTrainer<PartialEpoch, SeqEpochRecord, SeqTrainSettings> {
   private constructor(
     readonly model: SeqVaeModel,
     readonly adam: Adam,
     public rng: Rng,
     public settings: SeqTrainSettings,
     readonly data: SequenceDataset,
-  ) {}
+  ) {
+    super(emptyPartial);
+  }
 
   static create(config: SeqModelConfig, settings: SeqTrainSettings, data: SequenceDataset): SeqTrainer {
     validateSeqSettings(settings);
@@ -156,30 +146,18 @@ export class SeqTrainer implements RunProgress<PartialEpoch, SeqEpochRecord> {
   }
 
   static resume(path: string, data: SequenceDataset, epochs?: number): SeqTrainer {
-    const { meta, tensors } = loadCheckpoint<SeqCheckpointMeta>(path);
+    const file = loadCheckpoint<SeqCheckpointMeta>(path);
+    const { meta } = file;
     if (meta.format !== 'edgevae-seq-checkpoint') throw new Error(`checkpoint ${path}: not a sequence-model checkpoint`);
     checkSameData(path, meta, data.name, data.train.count, 'sequences');
     if (meta.symbols.join('\u0000') !== data.vocab.symbols.join('\u0000')) throw new Error(`checkpoint ${path}: the vocabulary of '${data.name}' changed since the checkpoint`);
     checkData(meta.config, data);
-    const settings = resumedSettings(meta.settings, epochs, validateSeqSettings);
-    const model = new SeqVaeModel(meta.config, tensorsUnder(tensors, 'param/'));
-    const adam = new Adam(model.params, { lr: settings.lr });
-    restoreAdam(adam, meta.step, tensors);
-    const t = new SeqTrainer(model, adam, Rng.fromState(meta.rng), settings, data);
-    restoreProgress(t, meta);
-    return t;
-  }
-
-  get batchesPerEpoch(): number {
-    return Math.ceil(this.data.train.count / this.settings.batchSize);
+    return resumeRun(file, epochs, validateSeqSettings, (config, weights) => new SeqVaeModel(config, weights),
+      (model, adam, rng, settings) => new SeqTrainer(model, adam, rng, settings, data));
   }
 
   get warmupSteps(): number {
     return Math.round(this.settings.klWarmupEpochs * this.batchesPerEpoch);
-  }
-
-  get done(): boolean {
-    return this.epoch >= this.settings.epochs;
   }
 
   beta(): number {
@@ -188,79 +166,46 @@ export class SeqTrainer implements RunProgress<PartialEpoch, SeqEpochRecord> {
 
   async save(path: string): Promise<void> {
     const tensors = await trainingTensors(await this.model.weights(), this.adam);
-    const meta: SeqCheckpointMeta = {
-      format: 'edgevae-seq-checkpoint',
-      config: this.model.config,
-      settings: this.settings,
-      dataset: this.data.name,
+    const meta: SeqCheckpointMeta = this.checkpointMeta('edgevae-seq-checkpoint', this.model.config, {
       symbols: this.data.vocab.symbols,
       separator: this.data.separator,
-      trainCount: this.data.train.count,
-      ...progressMeta(this, this.adam.step, this.rng.state()),
-    };
+    });
     saveCheckpoint(path, meta, tensors);
   }
 
-  async run(opts: RunOptions & { onEpoch?: (r: SeqEpochRecord) => void } = {}): Promise<{ interrupted: boolean }> {
-    const progress = opts.progress ?? silentProgress;
-    const { batchSize, epochs } = this.settings;
-    const n = this.data.train.count;
+  async run(opts: EpochRunOptions<SeqEpochRecord> = {}): Promise<{ interrupted: boolean }> {
     const T = this.data.maxTokens;
     const vars = this.model.variables();
     const names = this.model.specs.map((s) => s.name);
-    const batch = new Int32Array(batchSize * T);
-    while (this.epoch < epochs) {
-      const order = shuffledIndices(n, epochOrderSeed(this.settings.seed, this.epoch));
-      for (let b = this.batchInEpoch; b < this.batchesPerEpoch; b++) {
-        const t0 = performance.now();
-        const start = b * batchSize;
-        const size = Math.min(batchSize, n - start);
+    const batch = new Int32Array(this.settings.batchSize * T);
+    return runEpochs(this, {
+      unit: 'seq',
+      step: (order, start, size) => {
         for (let i = 0; i < size; i++) {
           const src = order[start + i];
           batch.set(this.data.train.tokens.subarray(src * T, (src + 1) * T), i * T);
         }
-        const beta = this.beta();
-        const r = await this.step(batch.subarray(0, size * T), size, beta, vars, names);
-        if (!Number.isFinite(r.recon) || !Number.isFinite(r.kl)) {
-          throw new Error(`training diverged at epoch ${this.epoch + 1}, step ${this.adam.step}: loss is ${r.recon + r.kl}`);
-        }
-        const p = this.partial;
+        return this.step(batch.subarray(0, size * T), size, this.beta(), vars, names);
+      },
+      accumulate: (p, r, size) => {
         p.recon += r.recon * size;
         p.kl += r.kl * size;
         p.correct += r.correct;
         p.tokens += r.tokens;
-        p.count += size;
-        p.seconds += (performance.now() - t0) / 1000;
-        this.batchInEpoch = b + 1;
-        await new Promise((resolve) => setImmediate(resolve));
-        const rate = p.count / p.seconds;
-        progress.update(p.count, n, `epoch ${this.epoch + 1}/${epochs} ${rate.toFixed(0)} seq/s ETA ${formatDuration((n - p.count) / rate)} loss ${((p.recon + p.kl) / p.count).toFixed(2)} KL ${(p.kl / p.count).toFixed(2)} acc ${(p.correct / p.tokens).toFixed(3)}`);
-        if (opts.shouldStop?.() && this.batchInEpoch < this.batchesPerEpoch) {
-          if (opts.checkpointPath) await this.save(opts.checkpointPath);
-          progress.line(`stopped in epoch ${this.epoch + 1} after batch ${this.batchInEpoch}/${this.batchesPerEpoch}${opts.checkpointPath ? `; checkpoint ${opts.checkpointPath}` : ''}`);
-          return { interrupted: true };
-        }
-      }
-      const p = this.partial;
-      const test = await this.evaluate(this.data.test);
-      const record: SeqEpochRecord = {
+      },
+      progressTail: (p) =>
+        `loss ${((p.recon + p.kl) / p.count).toFixed(2)} KL ${(p.kl / p.count).toFixed(2)} acc ${(p.correct / p.tokens).toFixed(3)}`,
+      record: async (p) => ({
         epoch: this.epoch + 1,
         train: { recon: p.recon / p.count, kl: p.kl / p.count, total: (p.recon + p.kl) / p.count, tokenAccuracy: p.correct / p.tokens },
-        test,
+        test: await this.evaluate(this.data.test),
         beta: this.beta(),
         seconds: p.seconds,
         sequencesPerSecond: p.count / p.seconds,
-      };
-      this.history.push(record);
-      this.epoch += 1;
-      this.batchInEpoch = 0;
-      this.partial = emptyPartial();
-      if (opts.checkpointPath) await this.save(opts.checkpointPath);
-      progress.line(formatSeqEpoch(record, epochs));
-      opts.onEpoch?.(record);
-      if (opts.shouldStop?.() && this.epoch < epochs) return { interrupted: true };
-    }
-    return { interrupted: false };
+      }),
+      emptyPartial,
+      formatEpoch: formatSeqEpoch,
+    }, opts);
   }
 
   private async step(targets: Int32Array, size: number, beta: number, vars: tf.Variable[], names: string[]) {

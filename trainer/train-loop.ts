@@ -7,16 +7,14 @@
 import { Adam } from './adam.js';
 import './register-gradients.js';
 import {
-  checkSameData, decodeCheckpoint, encodeCheckpoint, progressMeta, restoreAdam, restoreProgress, resumedSettings, tensorsUnder,
-  trainingTensors,
-  type CheckpointFile, type ProgressMeta, type ResumePoint, type RunProgress,
+  checkSameData, decodeCheckpoint, encodeCheckpoint, trainingTensors,
+  type CheckpointFile, type ProgressMeta, type ResumePoint,
 } from './checkpoint-codec.js';
 import type { Dataset, ImageSet } from '../data/datasets.js';
 import { vaeLoss, warmedBeta, type ReconKind } from './loss.js';
 import { VaeModel, type ModelConfig } from './models.js';
-import { formatDuration, silentProgress, type ProgressSink } from './progress.js';
-import { Rng, shuffledIndices, type RngState } from '../reference/random.js';
-import type { RunDefinition } from './run-values.js';
+import { epochOrderSeed, EpochTrainer, resumeRun, runEpochs, type EpochRunOptions } from './epoch-loop.js';
+import { Rng } from '../reference/random.js';
 import { LocalEngine, type TrainEngine } from './train-step.js';
 
 /** Where checkpoint bytes are read and written (train.ts sets the Node file system). */
@@ -28,11 +26,6 @@ export const checkpointFiles = {
     throw new Error(`checkpoint ${path}: no file system here`);
   },
 };
-
-/** Lets timers and signal handlers (Ctrl-C) run: tensor reads may resolve as microtasks only. */
-const yieldToEventLoop: () => Promise<void> = typeof setImmediate === 'function'
-  ? () => new Promise((resolve) => setImmediate(resolve))
-  : () => new Promise((resolve) => setTimeout(resolve, 0));
 
 export interface TrainSettings {
   epochs: number;
@@ -87,26 +80,11 @@ export interface CheckpointMeta extends ProgressMeta<PartialEpoch, EpochRecord> 
 
 export type { ResumePoint };
 
-export interface RunOptions {
-  /** where to write the checkpoint (every epoch and on stop); none = no checkpoints */
-  checkpointPath?: string;
-  progress?: ProgressSink;
-  /** polled after every batch; true = save and return */
-  shouldStop?: () => boolean;
-  /** called after each epoch's record is added */
-  /** called after each epoch's record is added; the loop waits for a returned promise (the page redraws its charts) */
-  onEpoch?: (record: EpochRecord) => void | Promise<void>;
-}
+export type RunOptions = EpochRunOptions<EpochRecord>;
+export { epochOrderSeed };
 
 const EVAL_BATCH = 500;
 const EVAL_SEED_OFFSET = 0x7e57;
-
-/** Seed of epoch e's data order: a hash of (seed, e), so resuming only needs e. */
-export function epochOrderSeed(seed: number, epoch: number): number {
-  let h = Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (epoch + 1), 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
-}
 
 export function validateSettings(s: TrainSettings): void {
   const positiveInt = (name: string, v: number) => {
@@ -121,15 +99,7 @@ export function validateSettings(s: TrainSettings): void {
   if (!Number.isFinite(s.seed)) throw new Error(`seed must be a number, got ${s.seed}`);
 }
 
-export class Trainer implements RunProgress<PartialEpoch, EpochRecord> {
-  epoch = 0;
-  batchInEpoch = 0;
-  history: EpochRecord[] = [];
-  /** stored in the checkpoint so --resume can restore the data and limits */
-  definition?: RunDefinition;
-  resumes: ResumePoint[] = [];
-  /** sums over the batches of the current epoch */
-  partial: PartialEpoch = emptyPartial();
+export class Trainer extends EpochTrainer<PartialEpoch, EpochRecord, TrainSettings> {
   /** runs the steps; the local one unless useEngine() swapped in another (e.g. WebGPU in Chromium) */
   engine: TrainEngine;
 
@@ -140,19 +110,13 @@ export class Trainer implements RunProgress<PartialEpoch, EpochRecord> {
     public settings: TrainSettings,
     readonly data: Dataset,
   ) {
+    super(emptyPartial);
     this.engine = new LocalEngine(model, adam, { recon: settings.recon, sigma: settings.sigma });
   }
 
   /** Runs the steps on `engine` from now on; it must start from this trainer's weights and optimizer state. */
   useEngine(engine: TrainEngine): void {
     this.engine = engine;
-  }
-
-  static create(config: ModelConfig, settings: TrainSettings, data: Dataset): Trainer {
-    validateSettings(settings);
-    checkShape(config, data);
-    const model = VaeModel.create(config, settings.seed);
-    return new Trainer(model, new Adam(model.params, { lr: settings.lr }), new Rng(settings.seed), settings, data);
   }
 
   /** Continues the run stored in `path`; `epochs` may extend it. */
@@ -168,25 +132,19 @@ export class Trainer implements RunProgress<PartialEpoch, EpochRecord> {
 
   /** Continues the run stored in a decoded checkpoint; `epochs` may extend it. */
   static fromCheckpoint(file: CheckpointFile<CheckpointMeta>, data: Dataset, epochs?: number, path = '<checkpoint>'): Trainer {
-    const { meta, tensors } = file;
+    const { meta } = file;
     if (meta.format !== 'edgevae-checkpoint') throw new Error(`checkpoint ${path}: not a training checkpoint`);
     checkSameData(path, meta, data.name, data.train.count, 'images');
     checkShape(meta.config, data);
-    const settings = resumedSettings(meta.settings, epochs, validateSettings);
-    const model = new VaeModel(meta.config, tensorsUnder(tensors, 'param/'));
-    const adam = new Adam(model.params, { lr: settings.lr });
-    restoreAdam(adam, meta.step, tensors);
-    const t = new Trainer(model, adam, Rng.fromState(meta.rng), settings, data);
-    restoreProgress(t, meta);
-    return t;
+    return resumeRun(file, epochs, validateSettings, (config, weights) => new VaeModel(config, weights),
+      (model, adam, rng, settings) => new Trainer(model, adam, rng, settings, data));
   }
 
-  get batchesPerEpoch(): number {
-    return Math.ceil(this.data.train.count / this.settings.batchSize);
-  }
-
-  get done(): boolean {
-    return this.epoch >= this.settings.epochs;
+  static create(config: ModelConfig, settings: TrainSettings, data: Dataset): Trainer {
+    validateSettings(settings);
+    checkShape(config, data);
+    const model = VaeModel.create(config, settings.seed);
+    return new Trainer(model, new Adam(model.params, { lr: settings.lr }), new Rng(settings.seed), settings, data);
   }
 
   async save(path: string): Promise<void> {
@@ -197,32 +155,19 @@ export class Trainer implements RunProgress<PartialEpoch, EpochRecord> {
   async checkpoint(): Promise<Uint8Array> {
     await this.engine.pull();
     const tensors = await trainingTensors(await this.model.weights(), this.adam);
-    const meta: CheckpointMeta = {
-      format: 'edgevae-checkpoint',
-      config: this.model.config,
-      settings: this.settings,
-      dataset: this.data.name,
-      trainCount: this.data.train.count,
-      ...progressMeta(this, this.adam.step, this.rng.state()),
-    };
+    const meta: CheckpointMeta = this.checkpointMeta('edgevae-checkpoint', this.model.config, {});
     return encodeCheckpoint(meta, tensors);
   }
 
   /** Trains until settings.epochs are done or shouldStop() says so. Returns whether it was stopped early. */
   async run(opts: RunOptions = {}): Promise<{ interrupted: boolean }> {
-    const progress = opts.progress ?? silentProgress;
-    const { batchSize, epochs } = this.settings;
-    const n = this.data.train.count;
     const per = pixelsPer(this.data);
     const L = this.model.config.latent;
     const warmupSteps = Math.round(this.settings.klWarmupEpochs * this.batchesPerEpoch);
-    const batchBuf = new Float32Array(batchSize * per);
-    while (this.epoch < epochs) {
-      const order = shuffledIndices(n, epochOrderSeed(this.settings.seed, this.epoch));
-      for (let b = this.batchInEpoch; b < this.batchesPerEpoch; b++) {
-        const t0 = performance.now();
-        const start = b * batchSize;
-        const size = Math.min(batchSize, n - start);
+    const batchBuf = new Float32Array(this.settings.batchSize * per);
+    return runEpochs(this, {
+      unit: 'img',
+      step: async (order, start, size) => {
         for (let i = 0; i < size; i++) {
           const src = order[start + i];
           batchBuf.set(this.data.train.images.subarray(src * per, (src + 1) * per), i * per);
@@ -230,54 +175,26 @@ export class Trainer implements RunProgress<PartialEpoch, EpochRecord> {
         const beta = warmedBeta(this.settings.beta, this.adam.step, warmupSteps);
         const eps = this.model.config.autoencoder ? null : this.rng.fillNormal(new Float32Array(size * L));
         const [recon, kl] = await this.engine.step(batchBuf, size, eps, beta);
-        if (!Number.isFinite(recon) || !Number.isFinite(kl)) {
-          throw new Error(`training diverged at epoch ${this.epoch + 1}, step ${this.adam.step}: loss is ${recon + kl}`);
-        }
-        const p = this.partial;
+        return { recon, kl };
+      },
+      accumulate: (p, { recon, kl }, size) => {
         p.recon += recon * size;
         p.kl += kl * size;
         p.total += (recon + kl) * size;
-        p.count += size;
-        p.seconds += (performance.now() - t0) / 1000;
-        this.batchInEpoch = b + 1;
-        await yieldToEventLoop();
-        const rate = p.count / p.seconds;
-        progress.update(p.count, n,
-          `epoch ${this.epoch + 1}/${epochs} ${rate.toFixed(0)} img/s ` +
-            `ETA ${formatDuration((n - p.count) / rate)} loss ${(p.total / p.count).toFixed(2)}`);
-        if (opts.shouldStop?.() && this.batchInEpoch < this.batchesPerEpoch) {
-          if (opts.checkpointPath) await this.save(opts.checkpointPath);
-          progress.line(
-            `stopped in epoch ${this.epoch + 1} after ` +
-              `batch ${this.batchInEpoch}/${this.batchesPerEpoch}${opts.checkpointPath ? `; checkpoint ${opts.checkpointPath}` : ''}`);
-          await this.engine.pull();
-          return { interrupted: true };
-        }
-      }
-      const p = this.partial;
-      const test = await this.evaluate(this.data.test);
-      const record: EpochRecord = {
+      },
+      progressTail: (p) => `loss ${(p.total / p.count).toFixed(2)}`,
+      record: async (p) => ({
         epoch: this.epoch + 1,
         train: { recon: p.recon / p.count, kl: p.kl / p.count, total: p.total / p.count },
-        test,
+        test: await this.evaluate(this.data.test),
         beta: warmedBeta(this.settings.beta, this.adam.step, warmupSteps),
         seconds: p.seconds,
         imagesPerSecond: p.count / p.seconds,
-      };
-      this.history.push(record);
-      this.epoch += 1;
-      this.batchInEpoch = 0;
-      this.partial = emptyPartial();
-      if (opts.checkpointPath) await this.save(opts.checkpointPath);
-      progress.line(formatEpoch(record, epochs));
-      await opts.onEpoch?.(record);
-      if (opts.shouldStop?.() && this.epoch < epochs) {
-        await this.engine.pull();
-        return { interrupted: true };
-      }
-    }
-    await this.engine.pull();
-    return { interrupted: false };
+      }),
+      emptyPartial,
+      formatEpoch,
+      settle: () => this.engine.pull(),
+    }, opts);
   }
 
   /** One-sample ELBO estimate over a whole set, with noise from a fixed seed (comparable across epochs). */

@@ -1,7 +1,9 @@
 // Headless Chromium for browser tests: Debian's /usr/bin/chromium driven by playwright-core.
 // In CI (CI=true) a missing browser is an error; locally the caller skips loudly.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM_PATH = process.env.EDGEVAE_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -51,4 +53,14 @@ export function collectPageErrors(page: Page): string[] {
     if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
   });
   return errors;
+}
+
+/** The kiosk's 800x480 screen: the page must fit it without scrolling; its screenshot goes to test-artifacts/<file>. */
+export async function expectFitsKioskScreen(page: Page, file: string): Promise<void> {
+  const size = await page.evaluate(() => ({ w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight }));
+  expect(size.w).toBeLessThanOrEqual(800);
+  expect(size.h).toBeLessThanOrEqual(480);
+  const artifacts = join(import.meta.dirname, '..', '..', 'test-artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, file) });
 }

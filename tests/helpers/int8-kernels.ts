@@ -1,5 +1,6 @@
 // The int8 kernels' test-only wasm (assembly/kernels/int8/test-entry.ts), compiled once per test file,
 // and a helper that copies a typed array into its memory. Shared by the int8 kernel tests.
+import { expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,13 @@ export function buildInt8Kernels(): Int8Kernels {
     '-O3', '--noAssert', '--initialMemory', '1', '--outFile', out], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`asc failed: ${r.stderr}`);
   return new WebAssembly.Instance(new WebAssembly.Module(readFileSync(out)), {}).exports as unknown as Int8Kernels;
+}
+
+/** Builds the kernels and runs their init(), which must report success: each int8 test file's beforeAll. */
+export function readyInt8Kernels(): Int8Kernels {
+  const k = buildInt8Kernels();
+  expect(k.init()).toBe(1);
+  return k;
 }
 
 /** Copies a typed array into a fresh block of the kernels' memory and returns its address. */

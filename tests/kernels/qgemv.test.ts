@@ -47,20 +47,34 @@ beforeAll(async () => {
   kernel = (await WebAssembly.instantiate(module, { env: { abort: () => { throw new Error('abort'); } } })).exports as unknown as Kernel;
 }, 60_000);
 
-/** Runs qgemv on columns [col, col + M) of q [K, ld] with the given data; returns out. */
-function runKernel(x: Float32Array, q: Int8Array, ld: number, col: number, scale: Float32Array, bias: Float32Array, K: number, M: number) {
-  const base = (kernel.heapBase() + 15) & ~15;
-  // Odd offsets: the kernel must not rely on aligned i8 rows or f32 vectors.
-  const xp = base + 4, qp = xp + x.length * 4 + 3, sp = qp + q.length + 5, bp = sp + scale.length * 4 + 4, op = bp + bias.length * 4 + 8;
-  const end = op + M * 4 + 64;
+/**
+ * Copies the inputs into the kernel's memory one after another, each `gap` bytes after the end of the last (odd gaps:
+ * the kernel must not rely on aligned i8 rows or f32 vectors), then fills `out.bytes` bytes `out.gap` further on with
+ * stale garbage; grows the memory as needed. Returns the inputs' addresses and the output's, last.
+ */
+function place(inputs: Array<[gap: number, data: ArrayBufferView]>, out: { gap: number; bytes: number; garbage: number }): number[] {
+  const at: number[] = [];
+  let p = (kernel.heapBase() + 15) & ~15;
+  for (const [gap, a] of inputs) {
+    p += gap;
+    at.push(p);
+    p += a.byteLength;
+  }
+  const op = p + out.gap;
+  const end = op + out.bytes + 64;
   const have = kernel.memory.buffer.byteLength;
   if (end > have) kernel.memory.grow(Math.ceil((end - have) / 65536));
   const u8 = new Uint8Array(kernel.memory.buffer);
-  u8.set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), xp);
-  u8.set(new Uint8Array(q.buffer, q.byteOffset, q.byteLength), qp);
-  u8.set(new Uint8Array(scale.buffer, scale.byteOffset, scale.byteLength), sp);
-  u8.set(new Uint8Array(bias.buffer, bias.byteOffset, bias.byteLength), bp);
-  u8.fill(0xff, op, op + M * 4); // stale garbage: the kernel starts its sums from zero
+  inputs.forEach(([, a], i) => u8.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at[i]!));
+  u8.fill(out.garbage, op, op + out.bytes);
+  return [...at, op];
+}
+
+/** Runs qgemv on columns [col, col + M) of q [K, ld] with the given data; returns out. */
+function runKernel(x: Float32Array, q: Int8Array, ld: number, col: number, scale: Float32Array, bias: Float32Array, K: number, M: number) {
+  // The garbage in out: the kernel starts its sums from zero.
+  const [xp, qp, sp, bp, op] = place([[4, x], [3, q], [5, scale], [4, bias]], { gap: 8, bytes: M * 4, garbage: 0xff }) as
+    [number, number, number, number, number];
   kernel.qgemv(xp, qp + col, ld, sp + col * 4, bp, op, K, M);
   return new Float32Array(kernel.memory.buffer.slice(op, op + M * 4));
 }
@@ -104,15 +118,9 @@ describe('qgemv (int8-weights GEMV)', () => {
 
 /** quantizeRow of x at an odd offset; returns the i16 row (K + pad) and the scale. */
 function runQuantize(x: Float32Array) {
-  const base = (kernel.heapBase() + 15) & ~15;
-  const xp = base + 4, qp = xp + x.length * 4 + 6;
   const pad = x.length + (x.length & 1);
-  const end = qp + pad * 2 + 64;
-  const have = kernel.memory.buffer.byteLength;
-  if (end > have) kernel.memory.grow(Math.ceil((end - have) / 65536));
-  const u8 = new Uint8Array(kernel.memory.buffer);
-  u8.set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), xp);
-  u8.fill(0x5a, qp, qp + pad * 2); // stale garbage: the pad must be written too
+  // The garbage in the row: the pad must be written too.
+  const [xp, qp] = place([[4, x]], { gap: 6, bytes: pad * 2, garbage: 0x5a }) as [number, number];
   const scale = kernel.quantizeRow(xp, x.length, qp);
   return { q: new Int16Array(kernel.memory.buffer.slice(qp, qp + pad * 2)), scale };
 }

@@ -111,6 +111,10 @@ function geometryArgs(g: ConvGeometry, batch: number): number[] {
   ];
 }
 
+type ConvKernelName = 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter';
+/** name, values, the count the geometry needs */
+type ConvOperand = [string, Float32Array, number];
+
 export class TrainKernelModule {
   private pool: WorkerPool | undefined;
 
@@ -164,69 +168,26 @@ export class TrainKernelModule {
 
   /** y [batch, outH, outW, outC] = conv(x, filter). */
   conv2d(x: Float32Array, filter: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array {
-    this.check('conv2d', g, [['x', x, inputSize(g)], ['filter', filter, filterSize(g)]]);
-    this.configure(g, g.batch);
-    const direct = g.outChannels < FEW_OUTPUT_CHANNELS;
-    const fn = direct ? 'conv2dDirect' : 'conv2d';
-    const scratchBytes = direct ? this.exports.conv2dDirectScratchBytes() : this.exports.conv2dScratchBytes();
-    const xImage = inputSize(g) / g.batch;
-    const yImage = outputSize(g) / g.batch;
-    const shares = this.planShares(g);
-    const [px, pw, py, ...scratch] = this.reserve([x.length * 4, filter.length * 4, outputSize(g) * 4], scratchBytes, shares.length);
-    this.put(px, x);
-    this.put(pw, filter);
-    this.runShares(shares.map(([n0, n1], i) => [
-      ['setConvGeometry', ...geometryArgs(g, n1 - n0)],
-      [fn, px + n0 * xImage * 4, pw, py + n0 * yImage * 4, scratch[i]!],
-    ]));
-    return this.take(py, outputSize(g), out);
+    const [, , py] = this.runConv('conv2d', g, [['x', x, inputSize(g)], ['filter', filter, filterSize(g)]], () => [outputSize(g) * 4],
+      ([px, pw, py], s) => [px! + s.n0 * s.xImage * 4, pw!, py! + s.n0 * s.yImage * 4]);
+    return this.take(py!, outputSize(g), out);
   }
 
   /** dx [batch, inH, inW, inC]: gradient of conv2d w.r.t. its input (also transposed convolution). */
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array {
-    this.check('conv2dBackpropInput', g, [['dy', dy, outputSize(g)], ['filter', filter, filterSize(g)]]);
-    this.configure(g, g.batch);
-    const direct = g.outChannels < FEW_OUTPUT_CHANNELS;
-    const fn = direct ? 'conv2dBackpropInputDirect' : 'conv2dBackpropInput';
-    const scratchBytes = direct ? this.exports.conv2dBackpropInputDirectScratchBytes() : this.exports.conv2dBackpropInputScratchBytes();
-    const xImage = inputSize(g) / g.batch;
-    const yImage = outputSize(g) / g.batch;
-    const shares = this.planShares(g);
-    const [pdy, pw, pdx, ...scratch] = this.reserve([dy.length * 4, filter.length * 4, inputSize(g) * 4], scratchBytes, shares.length);
-    this.put(pdy, dy);
-    this.put(pw, filter);
-    this.runShares(shares.map(([n0, n1], i) => [
-      ['setConvGeometry', ...geometryArgs(g, n1 - n0)],
-      [fn, pdy + n0 * yImage * 4, pw, pdx + n0 * xImage * 4, (n1 - n0) * xImage, scratch[i]!],
-    ]));
-    return this.take(pdx, inputSize(g), out);
+    const inputs: ConvOperand[] = [['dy', dy, outputSize(g)], ['filter', filter, filterSize(g)]];
+    const [, , pdx] = this.runConv('conv2dBackpropInput', g, inputs, () => [inputSize(g) * 4],
+      ([pdy, pw, pdx], s) => [pdy! + s.n0 * s.yImage * 4, pw!, pdx! + s.n0 * s.xImage * 4, (s.n1 - s.n0) * s.xImage]);
+    return this.take(pdx!, inputSize(g), out);
   }
 
   /** dw [filterH, filterW, inC, outC]: gradient of conv2d w.r.t. its filter. */
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvGeometry, out?: Float32Array): Float32Array {
-    this.check('conv2dBackpropFilter', g, [['x', x, inputSize(g)], ['dy', dy, outputSize(g)]]);
-    this.configure(g, g.batch);
-    const direct = g.outChannels < FEW_OUTPUT_CHANNELS;
-    const fn = direct ? 'conv2dBackpropFilterDirect' : 'conv2dBackpropFilter';
-    const scratchBytes = direct ? this.exports.conv2dBackpropFilterDirectScratchBytes() : this.exports.conv2dBackpropFilterScratchBytes();
-    const xImage = inputSize(g) / g.batch;
-    const yImage = outputSize(g) / g.batch;
     const dwSize = filterSize(g);
-    const shares = this.planShares(g);
     // Each share writes its own partial dW; the partials are summed here.
-    const [px, pdy, ...rest] = this.reserve(
-      [x.length * 4, dy.length * 4, ...shares.map(() => dwSize * 4)],
-      scratchBytes,
-      shares.length,
-    );
-    const partials = rest.slice(0, shares.length);
-    const scratch = rest.slice(shares.length);
-    this.put(px, x);
-    this.put(pdy, dy);
-    this.runShares(shares.map(([n0, n1], i) => [
-      ['setConvGeometry', ...geometryArgs(g, n1 - n0)],
-      [fn, px + n0 * xImage * 4, pdy + n0 * yImage * 4, partials[i]!, scratch[i]!],
-    ]));
+    const [, , ...partials] = this.runConv('conv2dBackpropFilter', g, [['x', x, inputSize(g)], ['dy', dy, outputSize(g)]],
+      (shares) => Array.from({ length: shares }, () => dwSize * 4),
+      ([px, pdy, ...partials], s) => [px! + s.n0 * s.xImage * 4, pdy! + s.n0 * s.yImage * 4, partials[s.i]!]);
     const result = out ?? new Float32Array(dwSize);
     if (result.length !== dwSize) throw new Error(`train kernels: output buffer has ${result.length} values, expected ${dwSize}`);
     result.set(new Float32Array(this.memory.buffer, partials[0]!, dwSize));
@@ -273,6 +234,32 @@ export class TrainKernelModule {
     this.put(px, x);
     e.sumRows(px, rows, cols, pout!, scratch!);
     return this.take(pout!, cols, out);
+  }
+
+  /**
+   * The three conv kernels' common run: checks the operands, sets the geometry, picks the kernel (its `Direct` form
+   * when there are few output channels), copies the inputs in, reserves `outBytes(shares)` after them and a scratch
+   * block per share, and calls the kernel once per share of the batch with `args` between the kernel name and the
+   * share's scratch. Returns the addresses of the inputs and outputs, in order.
+   */
+  private runConv(name: ConvKernelName, g: ConvGeometry, inputs: ConvOperand[], outBytes: (shares: number) => number[],
+    args: (at: number[], share: { i: number; n0: number; n1: number; xImage: number; yImage: number }) => number[]): number[] {
+    this.check(name, g, inputs);
+    this.configure(g, g.batch);
+    const fn: `${ConvKernelName}${'' | 'Direct'}` = g.outChannels < FEW_OUTPUT_CHANNELS ? `${name}Direct` : name;
+    const xImage = inputSize(g) / g.batch;
+    const yImage = outputSize(g) / g.batch;
+    const shares = this.planShares(g);
+    const sizes = [...inputs.map(([, a]) => a.length * 4), ...outBytes(shares.length)];
+    const reserved = this.reserve(sizes, this.exports[`${fn}ScratchBytes`](), shares.length);
+    const at = reserved.slice(0, sizes.length);
+    const scratch = reserved.slice(sizes.length);
+    inputs.forEach(([, a], k) => this.put(at[k]!, a));
+    this.runShares(shares.map(([n0, n1], i) => [
+      ['setConvGeometry', ...geometryArgs(g, n1 - n0)],
+      [fn, ...args(at, { i, n0, n1, xImage, yImage }), scratch[i]!],
+    ]));
+    return at;
   }
 
   private check(op: string, g: ConvGeometry, arrays: [string, Float32Array, number][]): void {
