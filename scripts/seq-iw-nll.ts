@@ -1,5 +1,5 @@
 // Importance-weighted NLL bound of a trained sequence VAE on its held-out set (trainer/seq-iw-nll.ts):
-//   tsx scripts/seq-iw-nll.ts RUN_DIR [--samples K] [--seed N]
+//   tsx scripts/seq-iw-nll.ts RUN_DIR [--samples K] [--seed N] [--limit-test N]
 // RUN_DIR holds the checkpoint.evck of `edgevae train --model seq`; the data, limits and length cap come
 // from it, so the held-out set is the one the run's baseline-lm.json was measured on.
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ function fail(message: string): never {
 
 const args = process.argv.slice(2);
 const dir = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
-if (!dir) fail('usage: tsx scripts/seq-iw-nll.ts RUN_DIR [--samples K] [--seed N]');
+if (!dir) fail('usage: tsx scripts/seq-iw-nll.ts RUN_DIR [--samples K] [--seed N] [--limit-test N]');
 const option = (name: string, fallback: number): number => {
   const i = args.indexOf(`--${name}`);
   if (i < 0) return fallback;
@@ -28,12 +28,14 @@ const option = (name: string, fallback: number): number => {
 };
 const samples = option('samples', 10);
 const seed = option('seed', 1);
+const limitTest = args.includes('--limit-test') ? option('limit-test', 0) : undefined;
 
 const { meta, tensors } = loadCheckpoint<SeqCheckpointMeta>(join(dir, SEQ_CHECKPOINT_FILE));
 if (meta.format !== 'edgevae-seq-checkpoint') fail(`${dir}: not a sequence-model checkpoint`);
-if (!meta.run) fail(`${dir}: the checkpoint does not record its data`);
-const data = loadSequenceDataset(meta.run.data,
-  { maxLength: meta.run.maxLength, limitTrain: meta.run.limitTrain, limitTest: meta.run.limitTest });
+// (checkpoints older than the stored run definition: the named dataset, the length cap from the model)
+const source = meta.run?.data ?? meta.dataset;
+const data = loadSequenceDataset(source, { maxLength: meta.config.maxTokens - 1, limitTest: limitTest ?? meta.run?.limitTest });
+if (data.vocab.symbols.join('\u0000') !== meta.symbols.join('\u0000')) fail(`${dir}: the vocabulary of '${source}' changed since the checkpoint`);
 await selectBackend('wasm', { fastKernels: true });
 const model = new SeqVaeModel(meta.config, tensorsUnder(tensors, 'param/'));
 const t0 = performance.now();
