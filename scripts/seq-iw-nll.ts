@@ -35,7 +35,9 @@ if (meta.format !== 'edgevae-seq-checkpoint') fail(`${dir}: not a sequence-model
 // (checkpoints older than the stored run definition: the named dataset, the length cap from the model)
 const source = meta.run?.data ?? meta.dataset;
 const data = loadSequenceDataset(source, { maxLength: meta.config.maxTokens - 1, limitTest: limitTest ?? meta.run?.limitTest });
-if (data.vocab.symbols.join('\u0000') !== meta.symbols.join('\u0000')) fail(`${dir}: the vocabulary of '${source}' changed since the checkpoint`);
+if (data.vocab.symbols.join('\u0000') !== meta.symbols.join('\u0000')) {
+  fail(`${dir}: the vocabulary of '${source}' changed since the checkpoint`);
+}
 await selectBackend('wasm', { fastKernels: true });
 const model = new SeqVaeModel(meta.config, tensorsUnder(tensors, 'param/'));
 const t0 = performance.now();
