@@ -1,11 +1,11 @@
 // Runs one entry op by op over n samples. Tensor t's sample s lives at tensorAddr(t, s)
 // (arenaBase + offset*maxBatch + s*byteLength for activations, the file or its f32 widening for constants).
-// Weight ops read their weights in kernel layout (model.ts convWeights: f32, also for int8-weights models,
+// Weight ops read their weights in kernel layout (model.ts opWeights: f32, also for int8-weights models,
 // whose weights the loader dequantized); only integer ops (i8 activations) go to kernels/quant_dispatch.ts.
 import * as F from './format';
 import * as E from './errors';
 import {
-  loaded, maxBatch, tensorAddr, convWeights, isDepthwise, tCount, tDim, tDtype, tScale, tZeroPoint, opCode, opOut, opA, opB, opC, opAct,
+  loaded, maxBatch, tensorAddr, opWeights, isDepthwise, tCount, tDim, tDtype, tScale, tZeroPoint, opCode, opOut, opA, opB, opC, opAct,
   opAlpha, opWord, opNormGroups, opNormEpsilon, entryOpStart, entryOpCount, entryInputTensor, entryOutputCount, entryOutputTensor,
 } from './model';
 import { dense } from './kernels/dense';
@@ -84,7 +84,7 @@ function runOp(i: u32, n: u32): void {
   if (code == F.OP_DENSE && inTeam() && n == 1) { denseShare(i); return; } // threads/shares.ts: split by columns
   if (code == F.OP_DENSE) {
     const x = tensorAddr(a, 0), y = tensorAddr(out, 0);
-    dense(x, tensorAddr(a, 1) - x, convWeights(i), c == F.NONE ? 0 : tensorAddr(c, 0), y, tensorAddr(out, 1) - y,
+    dense(x, tensorAddr(a, 1) - x, opWeights(i), c == F.NONE ? 0 : tensorAddr(c, 0), y, tensorAddr(out, 1) - y,
       tDim(b, 0), tDim(b, 1), n);
     if (act != F.ACT_NONE) for (let s: u32 = 0; s < n; s++) applyActivation(tensorAddr(out, s), tensorAddr(out, s), outCount, act, alpha);
     return;
@@ -99,7 +99,7 @@ function runOp(i: u32, n: u32): void {
           if (inTeam() && s + 1 < n) teamBarrier(); // the next sample reuses the shared input scratch (pairImage)
           break;
         }
-        const w = convWeights(i), bias: usize = c == F.NONE ? 0 : tensorAddr(c, 0);
+        const w = opWeights(i), bias: usize = c == F.NONE ? 0 : tensorAddr(c, 0);
         const geom = opConvGeometry(i);
         const fusedRelu = act == F.ACT_RELU && !isDepthwise(i); // the gather kernels apply relu as they store
         if (isDepthwise(i)) depthwiseConv2d(x, w, bias, y, geom);

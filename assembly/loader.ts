@@ -482,9 +482,9 @@ function prepare(ptr: usize, batch: u32): i32 {
   const taps = allocBytes(<usize>maxTaps * TAP_BYTES + 16);
   const zeros = allocBytes(<usize>maxChannels * 4 + 16);
   const dummy = allocBytes(<usize>maxChannels * 4 + 16);
-  const convWeights = allocBytes(<usize>opCount * 4 + 16);
+  const weightTable = allocBytes(<usize>opCount * 4 + 16);
   const norm = allocBytes(<usize>maxNormChannels * 24 + 16); // kernels/norm.ts
-  if (arena == 0 || addrs == 0 || taps == 0 || zeros == 0 || dummy == 0 || convWeights == 0 || norm == 0) return fail(
+  if (arena == 0 || addrs == 0 || taps == 0 || zeros == 0 || dummy == 0 || weightTable == 0 || norm == 0) return fail(
     E.E_OUT_OF_MEMORY, -1);
   setNormScratch(norm);
   const gates = allocBytes(<usize>recurrentScratchFloats * 4 + 16); // kernels/recurrent.ts
@@ -519,10 +519,10 @@ function prepare(ptr: usize, batch: u32): i32 {
   for (let i: u32 = 0; i < opCount; i++) {
     const t = prepareOpWeights(i, addrs, dequantScratch);
     if (t == 1) return fail(E.E_OUT_OF_MEMORY, i);
-    store<u32>(convWeights + (<usize>i << 2), <u32>t);
+    store<u32>(weightTable + (<usize>i << 2), <u32>t);
   }
   setModel(ptr, ptr + header(ptr, 28), tensorCount, ptr + header(ptr, 44), batch, arena, addrs);
-  setScratch(taps, zeros, dummy, convWeights);
+  setScratch(taps, zeros, dummy, weightTable);
   setLoaded(true);
   return E.OK;
 }

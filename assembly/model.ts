@@ -19,8 +19,11 @@ export let tensorAddrs: usize = 0;
 export const entryInfo: usize = memory.data(5 * 6 * 4, 16);
 /** Bytes of an entry's record in entryInfo: the entry record's words from opStart to output1. */
 export const ENTRY_INFO_BYTES: u32 = W.ENTRY_FIELD_OUTPUT1 + 4 - W.ENTRY_FIELD_OP_START;
-/** Per op: address of a DENSE / conv op's weights in its kernel's layout (loader.ts prepareOpWeights), else 0. */
-export let opConvWeights: usize = 0;
+/**
+ * Per op: its prepared weights (loader.ts prepareOpWeights), else 0: a DENSE / conv op's weights in its kernel's layout,
+ * an int8 op's requantization block, an int8-activation LSTM/GRU op's packed i8 panels.
+ */
+export let opWeightTable: usize = 0;
 /** Conv scratch: tap lists and a block of zeros that stands in for padded input pixels. */
 export let tapBuffer: usize = 0;
 export let zeroBuffer: usize = 0;
@@ -36,8 +39,8 @@ export function setModel(file: usize, tensors: usize, count: u32, ops: usize, ba
   tensorAddrs = addrs;
 }
 
-export function setScratch(taps: usize, zeros: usize, dummy: usize, convWeights: usize): void {
-  opConvWeights = convWeights;
+export function setScratch(taps: usize, zeros: usize, dummy: usize, opWeights: usize): void {
+  opWeightTable = opWeights;
   tapBuffer = taps;
   zeroBuffer = zeros;
   dummyOutput = dummy;
@@ -74,7 +77,7 @@ export function tCount(t: u32): u32 {
   return <usize>load<u32>(rec) + <usize>load<u32>(rec, 4) * s;
 }
 
-@inline export function convWeights(i: u32): usize { return <usize>load<u32>(opConvWeights + (<usize>i << 2)); }
+@inline export function opWeights(i: u32): usize { return <usize>load<u32>(opWeightTable + (<usize>i << 2)); }
 
 // Entry fields (per entry kind; format-fields.ts ENTRY_FIELD_*, docs/format.md "Entry table").
 @inline export function entryRecord(kind: u32): usize { return entryInfo + <usize>kind * ENTRY_INFO_BYTES; }

@@ -3,7 +3,7 @@
 // loader dequantizes their weights to f32 once (kernels/dequantize_weights.ts) and they use the f32 kernels.
 import * as F from '../format';
 import {
-  filePtr, tensorAddr, convWeights, tDim, tDtype, tScale, tZeroPoint, tQOffset, opCode, opOut, opA, opB, opC, opAct, opAlpha, opKernelH,
+  filePtr, tensorAddr, opWeights, tDim, tDtype, tScale, tZeroPoint, tQOffset, opCode, opOut, opA, opB, opC, opAct, opAlpha, opKernelH,
   opKernelW, opGroups,
 } from '../model';
 import { opConvGeometry } from './conv_geometry';
@@ -47,7 +47,7 @@ function convForm(i: u32): u32 {
 
 /**
  * Load time, for an integer op: its requantization table (kernels/int8/requantize.ts) followed by the packed
- * copy of its weights (kernels/int8/pack.ts), kept in the op's conv-weights slot (model.ts convWeights);
+ * copy of its weights (kernels/int8/pack.ts), kept in the op's prepared-weights slot (model.ts opWeights);
  * 0 for other ops, 1 when out of memory. `w` is the weights' address.
  */
 export function prepareQuantWeights(i: u32, w: usize): usize {
@@ -79,7 +79,7 @@ export function runQuantDense(i: u32, n: u32): void {
   const x = tensorAddr(a, 0), y = tensorAddr(out, 0);
   const xStride = tensorAddr(a, 1) - x, yStride = tensorAddr(out, 1) - y;
   const K = tDim(b, 0), M = tDim(b, 1);
-  const rq = convWeights(i);
+  const rq = opWeights(i);
   if (ASC_FEATURE_RELAXED_SIMD) setQuadInput(usesQuads(i, false, false));
   denseI8(x, xStride, tZeroPoint(a), rq + packedOffset(M), rq, biasOf(c), y, yStride, tZeroPoint(out), act, alpha, K, M, n);
 }
@@ -89,7 +89,7 @@ export function runQuantConv(i: u32, s: u32): void {
   const out = opOut(i), a = opA(i), c = opC(i), act = opAct(i), alpha = opAlpha(i);
   const transposed = opCode(i) == F.OP_CONV_TRANSPOSE;
   const x = tensorAddr(a, s), y = tensorAddr(out, s);
-  const rq = convWeights(i);
+  const rq = opWeights(i);
   if (ASC_FEATURE_RELAXED_SIMD) { const form = convForm(i); setQuadInput(usesQuads(i, (form & 1) != 0, (form & 2) != 0)); }
   const geom = opConvGeometry(i);
   convI8(transposed, x, tZeroPoint(a), rq + packedOffset(<u32>geom.outC), rq, biasOf(c), y, tZeroPoint(out), act, alpha, geom);

@@ -2,7 +2,7 @@
 // same rules runtime/format-sequence.ts enforces in TypeScript, and the dispatch of those ops at run time.
 import * as F from '../format';
 import * as E from '../errors';
-import { tKind, tDtype, tCount, tRank, tDim, tQCount, tQOffset, opWord, tensorAddr, tensorCount, filePtr, convWeights } from '../model';
+import { tKind, tDtype, tCount, tRank, tDim, tQCount, tQOffset, opWord, tensorAddr, tensorCount, filePtr, opWeights } from '../model';
 import { allocBytes } from '../memory';
 import { recurrentLayer, embedding, argmaxRows, logSoftmaxRows, packRecurrentPanels, recurrentPanelBytes } from './recurrent';
 
@@ -105,6 +105,6 @@ export function runSequenceOp(i: u32, s: u32): void {
     const h0 = opWord(i, 8), c0 = opWord(i, 9), T = opWord(i, 12);
     recurrentLayer(code == F.OP_LSTM, x, T, tCount(a) / T, tensorAddr(b, 0), tensorAddr(w7, 0), tensorAddr(c, 0),
       h0 == F.NONE ? 0 : tensorAddr(h0, s), c0 == F.NONE ? 0 : tensorAddr(c0, s), y, opWord(i, 10), opWord(i, 11), opWord(i, 13) != 0,
-      weightScales(b), weightScales(w7), opWord(i, 14) == F.RECURRENT_INT8_ACTIVATIONS ? convWeights(i) : 0);
+      weightScales(b), weightScales(w7), opWord(i, 14) == F.RECURRENT_INT8_ACTIVATIONS ? opWeights(i) : 0);
   }
 }

@@ -12,7 +12,7 @@ import { usesQuantWeights } from '../kernels/quant_dispatch';
 import { QUANT_SCRATCH_BYTES, useQuantScratch, setMemberAux, memberAuxBytes, pairImage, usePairImage } from '../kernels/int8/scratch';
 import * as F from '../format';
 import {
-  loaded, filePtr, tensorTable, tensorCount, opStream, maxBatch, arenaBase, tensorAddrs, opConvWeights, zeroBuffer,
+  loaded, filePtr, tensorTable, tensorCount, opStream, maxBatch, arenaBase, tensorAddrs, opWeightTable, zeroBuffer,
   setModel, setScratch, setLoaded, tDim, opCode, opA, opKernelH, opKernelW, entryOpStart, entryOpCount,
 } from '../model';
 import { joinTeam, teamSize, teamIndex, teamControl, DEFAULT_SPIN } from '../team';
@@ -36,7 +36,7 @@ export function threadSetup(members: u32, mayBlock: bool): usize {
   const model = control + C.C_MODEL;
   store<u32>(model, <u32>filePtr); store<u32>(model, <u32>tensorTable, 4); store<u32>(model, tensorCount, 8);
   store<u32>(model, <u32>opStream, 12); store<u32>(model, maxBatch, 16); store<u32>(model, <u32>arenaBase, 20);
-  store<u32>(model, <u32>tensorAddrs, 24); store<u32>(model, <u32>opConvWeights, 28); store<u32>(model, <u32>zeroBuffer, 32);
+  store<u32>(model, <u32>tensorAddrs, 24); store<u32>(model, <u32>opWeightTable, 28); store<u32>(model, <u32>zeroBuffer, 32);
   store<u32>(model, <u32>pairImage, 36);
   const aux = int8AuxBytes();
   if (aux > 0xFFFF_0000) return 0;

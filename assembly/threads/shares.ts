@@ -4,7 +4,7 @@
 // barrier: they are cheap next to the
 // convs of a decoder, and splitting them would buy little.
 import * as F from '../format';
-import { isDepthwise, tensorAddr, convWeights, tDim, opCode, opOut, opA, opB, opC, opAct, opAlpha } from '../model';
+import { isDepthwise, tensorAddr, opWeights, tDim, opCode, opOut, opA, opB, opC, opAct, opAlpha } from '../model';
 import { usesQuantWeights } from '../kernels/quant_dispatch';
 import { denseSingle } from '../kernels/dense';
 import { applyActivation } from '../kernels/activation';
@@ -34,7 +34,7 @@ export function denseShare(i: u32): void {
   const m0 = min(M, <u32>shareStart(blocks, teamIndex) << 5), m1 = min(M, <u32>shareStart(blocks, teamIndex + 1) << 5);
   if (m1 <= m0) return;
   const y = tensorAddr(out, 0);
-  denseSingle(tensorAddr(a, 0), convWeights(i), c == F.NONE ? 0 : tensorAddr(c, 0), y, K, M, m0, m1);
+  denseSingle(tensorAddr(a, 0), opWeights(i), c == F.NONE ? 0 : tensorAddr(c, 0), y, K, M, m0, m1);
   // cut at multiples of 32 (the last at M): each element takes the same vector or tail path as with one thread
   if (act != F.ACT_NONE) applyActivation(y + (<usize>m0 << 2), y + (<usize>m0 << 2), m1 - m0, act, opAlpha(i));
 }
